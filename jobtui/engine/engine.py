@@ -1,0 +1,703 @@
+"""The job engine: PowerShell's job cmdlets as calls, over real processes and threads.
+
+It holds the session's job repository. It knows nothing of any user interface: a UI subscribes
+to its events and reads its jobs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import itertools
+import logging
+import os
+import resource
+import shutil
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jobtui.engine import builtins, processes
+from jobtui.engine.errors import (
+    BlockedJobsDeadlockError,
+    CannotRemoveChildJobError,
+    JobError,
+    JobInputError,
+    JobNotFinishedError,
+    JobNotFoundError,
+    WorkingDirectoryNotFoundError,
+)
+from jobtui.engine.events import (
+    JobAdded,
+    JobEvent,
+    JobListener,
+    JobOutputAdded,
+    JobRemoved,
+    JobStateChanged,
+    JobStatsUpdated,
+)
+from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
+from jobtui.engine.monitor import DEFAULT_INTERVAL, ProcessMonitor
+from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
+from jobtui.engine.reactor import Reactor
+from jobtui.engine.runners import (
+    DEFAULT_GRACE,
+    ProcessRunner,
+    ProcessSpec,
+    Runner,
+    ThreadRunner,
+)
+from jobtui.engine.states import JobFailure, JobState, JobStateInfo
+from jobtui.engine.watchdog import Guardian
+
+log = logging.getLogger(__name__)
+_WILDCARD = set("*?[")
+
+
+@dataclass(frozen=True)
+class ReceivedPart:
+    """What one receive took from one job: a range of its records, and its failure if Failed."""
+
+    job: Job
+    store: OutputStore | None
+    start: int
+    stop: int
+    failure: JobFailure | None
+
+    def records(self) -> Iterator[Record]:
+        """The records, read lazily (a job's output can be larger than memory)."""
+        if self.store is not None:
+            yield from self.store.records(self.start, self.stop)
+
+
+@dataclass(frozen=True)
+class Received:
+    """The result of a receive: the parts in PowerShell's order (children before parents)."""
+
+    parts: list[ReceivedPart]
+
+    def records(self) -> Iterator[Record]:
+        """Every record received, in order."""
+        for part in self.parts:
+            yield from part.records()
+
+    def lines(self) -> Iterator[tuple[Stream, str]]:
+        """Every received line with its stream, in order."""
+        for record in self.records():
+            for line in record.lines():
+                yield record.stream, line
+
+    @property
+    def failures(self) -> list[JobFailure]:
+        """The failure of each Failed job received (re-emitted on every receive)."""
+        return [p.failure for p in self.parts if p.failure is not None]
+
+
+class JobEngine:
+    """A session's jobs. Every method is safe to call from any thread."""
+
+    def __init__(
+        self,
+        *,
+        shell: str | None = None,
+        grace: float = DEFAULT_GRACE,
+        throttle_limit: int | None = None,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        spill_dir: str | None = None,
+        guardian: bool = True,
+        monitor_interval: float = DEFAULT_INTERVAL,
+    ) -> None:
+        self.shell = shell or default_shell()
+        self.grace = grace
+        self.throttle_limit = throttle_limit
+        self.memory_limit = memory_limit
+        self.spill_dir = spill_dir
+        self.session_id = uuid.uuid4().hex
+        self.version = 0
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._ids = itertools.count(1)
+        self._jobs: dict[int, Job] = {}
+        self._queue: deque[Job] = deque()
+        self._active = 0
+        self._listeners: list[JobListener] = []
+        self._use_guardian = guardian
+        self._guardian: Guardian | None = None
+        self._closed = False
+        _raise_open_file_limit()
+        self._reactor = Reactor()
+        self._monitor = ProcessMonitor(self._running_process_jobs, self._sampled, monitor_interval)
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    def subscribe(self, listener: JobListener) -> Callable[[], None]:
+        """Hear every event (on engine threads); returns a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _emit(self, event: JobEvent) -> None:
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:  # a listener's bug must not stop the jobs
+                log.exception("job listener failed")
+
+    def _state_changed(self, job: Job, old: JobStateInfo, new: JobStateInfo) -> None:
+        self._emit(JobStateChanged(job, old, new))
+
+    def _output_added(self, job: Job) -> None:
+        top = job.parent or job
+        job.touch()
+        top.touch()
+        self._emit(JobOutputAdded(top))
+
+    def _sampled(self, job: Job) -> None:
+        top = job.parent or job
+        top.touch()
+        self._emit(JobStatsUpdated(top))
+
+    # -- Start-Job ----------------------------------------------------------------------------
+
+    def start_job(
+        self,
+        command: str,
+        *,
+        name: str | None = None,
+        working_directory: str | None = None,
+        environment: dict[str, str] | None = None,
+        argument_list: Sequence[str] = (),
+        input: bytes | None = None,
+        initialization_script: str | None = None,
+        job_type: str = BACKGROUND_JOB,
+    ) -> Job:
+        """Start ``command`` as a job and return it, already Running (or NotStarted if throttled).
+
+        A BackgroundJob is a parent with one child that runs the command (Ids N and N+1); a
+        ThreadJob runs by itself. Built-ins (Get-Process...) run in process, on a thread.
+        """
+        cwd = os.path.abspath(working_directory or os.getcwd())
+        if not os.path.isdir(cwd):
+            raise WorkingDirectoryNotFoundError(working_directory or cwd)
+        with self._lock:
+            if self._closed:
+                raise JobError("The job engine has been shut down.")
+            location = "PowerShell" if job_type == THREAD_JOB else "localhost"
+            top = self._new_job(command, name, job_type, location)
+            if job_type == BACKGROUND_JOB:
+                runner_job = self._new_job(command, None, "", location)
+                runner_job.parent = top
+                top.child_jobs.append(runner_job)
+            else:
+                runner_job = top
+            runner_job.output = OutputStore(
+                memory_limit=self.memory_limit, spill_dir=self.spill_dir
+            )
+            info = runner_job.process
+            info.cwd = cwd
+            info.environment = dict(environment or {})
+            builtin = builtins.lookup(command)
+            if builtin is not None:
+                function, arguments = builtin
+                runner_job.runner = ThreadRunner(
+                    runner_job, function, arguments, self._output_added, self._finished
+                )
+            else:
+                info.shell = self.shell
+                runner_job.runner = ProcessRunner(
+                    runner_job,
+                    self._spec(
+                        runner_job, command, cwd, argument_list, input, initialization_script
+                    ),
+                    self._reactor,
+                    self._output_added,
+                    self._finished,
+                )
+            self._jobs[top.id] = top
+            self._emit(JobAdded(top))
+            if self.throttle_limit is not None and self._active >= self.throttle_limit:
+                self._queue.append(runner_job)
+                return top
+            self._active += 1
+        self._launch(runner_job)
+        return top
+
+    def _new_job(self, command: str, name: str | None, type_name: str, location: str) -> Job:
+        return Job(
+            id=next(self._ids),
+            command=command,
+            name=name,
+            ps_job_type_name=type_name,
+            location=location,
+            lock=self._lock,
+            on_state_changed=self._state_changed,
+        )
+
+    def _spec(
+        self,
+        job: Job,
+        command: str,
+        cwd: str,
+        argument_list: Sequence[str],
+        input: bytes | None,
+        initialization_script: str | None,
+    ) -> ProcessSpec:
+        script = f"{initialization_script}\n{command}" if initialization_script else command
+        env = dict(os.environ)
+        env.update(job.process.environment)
+        env[processes.JOB_TAG] = str(job.instance_id)
+        env[processes.SESSION_TAG] = self.session_id
+        # "$0" is the shell's own name so its messages read as usual; the arguments are $1...
+        argv = [self.shell, "-c", script, os.path.basename(self.shell), *argument_list]
+        return ProcessSpec(argv=argv, cwd=cwd, env=env, stdin=input)
+
+    def _launch(self, job: Job) -> None:
+        assert job.runner is not None
+        job.runner.start()
+        if isinstance(job.runner, ProcessRunner) and job.runner.pid is not None:
+            guardian = self._ensure_guardian()
+            if guardian is not None:
+                guardian.watch(job.runner.pid)
+            self._monitor.ensure_running()
+
+    def _ensure_guardian(self) -> Guardian | None:
+        with self._lock:
+            if self._use_guardian and self._guardian is None and not self._closed:
+                try:
+                    self._guardian = Guardian(self.session_id)
+                except OSError:
+                    log.exception("could not start the guardian process")
+                    self._use_guardian = False
+            return self._guardian
+
+    def _finished(self, job: Job) -> None:
+        """A runner is done: free its throttle slot, start the next queued job."""
+        runner = job.runner
+        if isinstance(runner, ProcessRunner) and runner.pid is not None and self._guardian:
+            self._guardian.forget(runner.pid)
+        with self._lock:
+            self._active -= 1
+            nxt = None
+            if self._queue and not self._closed:
+                nxt = self._queue.popleft()
+                self._active += 1
+        if nxt is not None:
+            self._launch(nxt)
+
+    def _running_process_jobs(self) -> list[Job]:
+        with self._lock:
+            return [
+                child
+                for top in self._jobs.values()
+                for child in (top.child_jobs or [top])
+                if isinstance(child.runner, ProcessRunner)
+                and not child.state.is_finished
+                and child.state is not JobState.NotStarted
+            ]
+
+    # -- Get-Job ------------------------------------------------------------------------------
+
+    def get_job(
+        self,
+        *,
+        id: Iterable[int] | None = None,
+        name: Iterable[str] | None = None,
+        instance_id: Iterable[uuid.UUID | str] | None = None,
+        state: JobState | None = None,
+        command: Iterable[str] | None = None,
+        has_more_data: bool | None = None,
+        newest: int | None = None,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        child_job_state: JobState | None = None,
+        include_child_job: bool = False,
+        errors: list[JobError] | None = None,
+    ) -> list[Job]:
+        """Jobs matching PowerShell's Get-Job filters, sorted by Id.
+
+        Ids, names and instance ids that match nothing raise :class:`JobNotFoundError`, or are
+        appended to ``errors`` when a list is given (PowerShell's non-terminating errors).
+        """
+        with self._lock:
+            tops = list(self._jobs.values())
+            found: list[Job]
+            if id is not None:
+                found = self._select(id, self.find_by_id, JobNotFoundError.for_id, errors)
+            elif name is not None:
+                found = []
+                for pattern in name:
+                    matches = [j for j in self._all_jobs() if _like(pattern, j.name)]
+                    if not matches and not _WILDCARD & set(pattern):
+                        _report(JobNotFoundError.for_name(pattern), errors)
+                    found.extend(matches)
+            elif instance_id is not None:
+                found = self._select(
+                    instance_id, self.find_by_instance_id, JobNotFoundError.for_instance_id, errors
+                )
+            elif state is not None:
+                found = [j for j in tops if j.state is state]
+            elif command is not None:
+                patterns = list(command)
+                found = [j for j in tops if any(_like(p, j.command.strip()) for p in patterns)]
+            else:
+                found = tops
+            if has_more_data is not None:
+                found = [j for j in found if j.has_more_data is has_more_data]
+            if before is not None:
+                found = [j for j in found if j.ps_end_time is not None and j.ps_end_time < before]
+            if after is not None:
+                found = [j for j in found if j.ps_end_time is not None and j.ps_end_time > after]
+            if newest is not None:
+                ended = sorted(
+                    (j for j in found if j.ps_end_time is not None),
+                    key=lambda j: j.ps_end_time or datetime.min,
+                )
+                found = ended[-newest:] if newest > 0 else []
+            extra: list[Job] = []
+            for job in found:
+                if child_job_state is not None:
+                    extra.extend(c for c in job.child_jobs if c.state is child_job_state)
+                elif include_child_job:
+                    extra.extend(job.child_jobs)
+            unique = {j.id: j for j in [*found, *extra]}
+            return [unique[k] for k in sorted(unique)]
+
+    def _select(
+        self,
+        keys: Iterable[object],
+        find: Callable[[object], Job | None],
+        not_found: Callable[[Any], JobError],
+        errors: list[JobError] | None,
+    ) -> list[Job]:
+        found = []
+        for key in keys:
+            job = find(key)
+            if job is None:
+                _report(not_found(key), errors)
+            else:
+                found.append(job)
+        return found
+
+    def _all_jobs(self) -> list[Job]:
+        return [j for top in self._jobs.values() for j in (top, *top.child_jobs)]
+
+    def find_by_id(self, job_id: object) -> Job | None:
+        """The job (top-level first, then children) with that Id, or None."""
+        with self._lock:
+            if job_id in self._jobs:
+                return self._jobs[job_id]
+            return next((j for j in self._all_jobs() if j.id == job_id), None)
+
+    def find_by_instance_id(self, instance_id: object) -> Job | None:
+        """The job with that InstanceId (a UUID or its text), or None."""
+        text = str(instance_id).lower()
+        with self._lock:
+            return next((j for j in self._all_jobs() if str(j.instance_id) == text), None)
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The session's top-level jobs, by Id."""
+        with self._lock:
+            return list(self._jobs.values())
+
+    # -- Receive-Job --------------------------------------------------------------------------
+
+    def receive_job(
+        self, jobs: Iterable[Job], *, keep: bool = False, no_recurse: bool = False
+    ) -> Received:
+        """Results not yet received (all of them with ``keep``), children before parents.
+
+        Without ``keep`` the results are consumed: a cursor moves, nothing is deleted, and the
+        whole transcript stays readable. A Failed job's Reason comes back on every call.
+        """
+        parts: list[ReceivedPart] = []
+        seen: set[int] = set()
+        with self._lock:
+            for job in jobs:
+                for each in [job] if no_recurse else _post_order(job):
+                    if each.id in seen:
+                        continue
+                    seen.add(each.id)
+                    store = each.output
+                    start, stop = store.take(keep=keep) if store is not None else (0, 0)
+                    failure = each.job_state_info.reason if each.state is JobState.Failed else None
+                    if store is not None or failure is not None:
+                        parts.append(ReceivedPart(each, store, start, stop, failure))
+                    each.touch()
+                (job.parent or job).touch()
+            self._changed.notify_all()
+        self._emit_touched(jobs)
+        return Received(parts)
+
+    def _emit_touched(self, jobs: Iterable[Job]) -> None:
+        for job in jobs:
+            self._emit(JobOutputAdded(job.parent or job))
+
+    def receive_job_wait(
+        self,
+        jobs: Sequence[Job],
+        *,
+        auto_remove: bool = False,
+        force: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[Received]:
+        """Receive-Job -Wait: yield results as they arrive until every job is persistent.
+
+        With ``force`` it waits through Suspended and Disconnected to a finished state. Setting
+        ``cancel`` ends the wait (the jobs go on), as Ctrl+C does in PowerShell.
+        """
+
+        def done(job: Job) -> bool:
+            return job.state.is_finished if force else job.state.is_persistent
+
+        while True:
+            with self._changed:
+                all_done = all(done(j) for j in jobs)
+            received = self.receive_job(jobs)
+            if any(p.stop > p.start for p in received.parts) or (all_done and received.parts):
+                yield received
+            if all_done or (cancel is not None and cancel.is_set()):
+                break
+            with self._changed:
+                if not any(
+                    p.output is not None and p.output.unread_count
+                    for j in jobs
+                    for p in _post_order(j)
+                ) and not all(done(j) for j in jobs):
+                    self._changed.wait(0.25)
+        if auto_remove and not (cancel is not None and cancel.is_set()):
+            for job in jobs:
+                if job.parent is None and job.state.is_finished and not job.removed:
+                    self.remove_job(job)
+
+    # -- Wait-Job -----------------------------------------------------------------------------
+
+    def wait_job(
+        self,
+        jobs: Sequence[Job],
+        *,
+        any: bool = False,
+        timeout: float | None = None,
+        force: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> list[Job]:
+        """Block until all (or ``any``) of ``jobs`` are done; return them in input order.
+
+        Done means persistent (finished, Suspended, Disconnected), or finished with ``force``.
+        When ``timeout`` seconds pass first, or ``cancel`` is set, it returns an empty list and the
+        jobs go on. Unlike PowerShell, ``timeout=0`` returns what is already done.
+        """
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        with self._changed:
+            while True:
+                done = [
+                    j for j in jobs if (j.state.is_finished if force else j.state.is_persistent)
+                ]
+                if any and done:
+                    return done[:1]
+                if not any and len(done) == len(jobs):
+                    return list(jobs)
+                pending = [j for j in jobs if j not in done]
+                blocked = [j for j in pending if j.state is JobState.Blocked]
+                if blocked and (not any or len(blocked) == len(pending)):
+                    raise BlockedJobsDeadlockError()
+                if cancel is not None and cancel.is_set():
+                    return []
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return []
+                slice_ = 0.25 if cancel is not None else None
+                waits = [w for w in (remaining, slice_) if w is not None]
+                self._changed.wait(min(waits) if waits else None)
+
+    def wake_waiters(self) -> None:
+        """Wake every blocked wait so it rechecks its cancel event."""
+        with self._changed:
+            self._changed.notify_all()
+
+    # -- Stop-Job, Suspend-Job, Resume-Job -----------------------------------------------------
+
+    def stop_job(self, jobs: Iterable[Job], *, wait: bool = True) -> None:
+        """Stop unfinished jobs (finished ones are skipped): every process of each job's tree.
+
+        SIGTERM first, SIGKILL after the grace period. With ``wait`` it returns when all are
+        Stopped; otherwise it returns at once and the jobs show Stopping meanwhile.
+        """
+        runners: list[Runner] = []
+        with self._lock:
+            for job in jobs:
+                if job.state.is_finished:
+                    continue
+                job.stop_requested = True
+                child = job.executing_job
+                child.stop_requested = True
+                if child.state is JobState.NotStarted:
+                    with contextlib.suppress(ValueError):
+                        self._queue.remove(child)
+                    if child.output is not None:
+                        child.output.close()
+                    child.set_state(JobState.Stopped)
+                    continue
+                if child.state.is_finished:
+                    continue
+                child.set_state(JobState.Stopping)
+                if child.runner is not None:
+                    runners.append(child.runner)
+        if not runners:
+            return
+        if wait:
+            _terminate(runners, self.grace)
+        else:
+            threading.Thread(
+                target=_terminate, args=(runners, self.grace), name="jobtui-stop", daemon=True
+            ).start()
+
+    def suspend_job(self, jobs: Iterable[Job]) -> list[Job]:
+        """SIGSTOP every process of each Running job: Suspending, then Suspended."""
+        done = []
+        for job in jobs:
+            child = job.executing_job
+            if not child.transition(JobState.Running, JobState.Suspending):
+                continue
+            assert child.runner is not None
+            child.runner.suspend()
+            child.transition(JobState.Suspending, JobState.Suspended)
+            done.append(job)
+        return done
+
+    def resume_job(self, jobs: Iterable[Job]) -> list[Job]:
+        """SIGCONT every process of each Suspended job: Running again."""
+        done = []
+        for job in jobs:
+            child = job.executing_job
+            if child.state is not JobState.Suspended or child.runner is None:
+                continue
+            child.runner.resume()
+            child.transition(JobState.Suspended, JobState.Running)
+            done.append(job)
+        return done
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def send_input(self, job: Job, data: bytes) -> int:
+        """Write ``data`` to the job's stdin; a Blocked job is Running again once it reads."""
+        runner = job.executing_job.runner
+        if not isinstance(runner, ProcessRunner) or not runner.stdin_open:
+            raise JobInputError(f"The job with the job ID {job.id} does not accept input.")
+        try:
+            written = runner.send_input(data)
+        except OSError as exc:
+            raise JobInputError(
+                f"Input to the job with the job ID {job.id} failed: {exc.strerror or exc}."
+            ) from None
+        job.executing_job.transition(JobState.Blocked, JobState.Running)
+        return written
+
+    def close_input(self, job: Job) -> None:
+        """Close the job's stdin: a process reading it sees end of file."""
+        runner = job.executing_job.runner
+        if isinstance(runner, ProcessRunner):
+            runner.close_input()
+            job.executing_job.transition(JobState.Blocked, JobState.Running)
+
+    # -- Remove-Job ---------------------------------------------------------------------------
+
+    def remove_job(self, job: Job, *, force: bool = False) -> None:
+        """Remove a job from the session; an unfinished one only with ``force`` (stops it first)."""
+        if job.parent is not None:
+            raise CannotRemoveChildJobError()
+        if job.removed:
+            raise JobNotFoundError.for_id(job.id)
+        if not job.state.is_finished:
+            if not force:
+                raise JobNotFinishedError(job)
+            self.stop_job([job], wait=True)
+        with self._lock:
+            self._jobs.pop(job.id, None)
+            job.removed = True
+            for each in (job, *job.child_jobs):
+                if each.output is not None:
+                    each.output.dispose()
+        self._emit(JobRemoved(job))
+
+    # -- the end of a session -----------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop every job still running, then release threads, pipes and the guardian."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.clear()
+        self.stop_job(self.jobs, wait=True)
+        self._monitor.close()
+        if self._guardian is not None:
+            self._guardian.close()
+        self._reactor.close()
+
+    def __enter__(self) -> JobEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def default_shell() -> str:
+    """The user's $SHELL when it is a usable absolute path, else /bin/sh."""
+    shell = os.environ.get("SHELL", "")
+    if os.path.isabs(shell) and os.access(shell, os.X_OK):
+        return shell
+    return shutil.which("sh") or "/bin/sh"
+
+
+def _post_order(job: Job) -> list[Job]:
+    order: list[Job] = []
+    for child in job.child_jobs:
+        order.extend(_post_order(child))
+    order.append(job)
+    return order
+
+
+def _like(pattern: str, value: str) -> bool:
+    """PowerShell's -like: case-insensitive, with * ? and [ ] wildcards."""
+    return fnmatch.fnmatchcase(value.lower(), pattern.lower())
+
+
+def _report(error: JobError, errors: list[JobError] | None) -> None:
+    if errors is None:
+        raise error
+    errors.append(error)
+
+
+def _terminate(runners: Sequence[Runner], grace: float) -> None:
+    """Stop many jobs at once: one grace period for all of them, not one each."""
+    process_runners = [r for r in runners if isinstance(r, ProcessRunner)]
+    others = [r for r in runners if not isinstance(r, ProcessRunner)]
+    if process_runners:
+        ProcessRunner.terminate_many(process_runners, grace)
+    for runner in others:
+        assert isinstance(runner, ThreadRunner)
+        runner.terminate(grace)
+
+
+def _raise_open_file_limit() -> None:
+    # Each running job holds four descriptors; the common default of 1,024 caps that at 250.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

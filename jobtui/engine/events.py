@@ -1,0 +1,48 @@
+"""What the engine tells its listeners. Listeners run on engine threads and must return quickly:
+mark something dirty or post a message, never block on another thread (a UI thread included)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jobtui.engine.job import Job
+from jobtui.engine.states import JobStateInfo
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """Something happened to ``job``."""
+
+    job: Job
+
+
+@dataclass(frozen=True)
+class JobAdded(JobEvent):
+    """A top-level job was created."""
+
+
+@dataclass(frozen=True)
+class JobStateChanged(JobEvent):
+    """A job (parent or child) changed state; PowerShell's StateChanged event."""
+
+    previous: JobStateInfo
+    current: JobStateInfo
+
+
+@dataclass(frozen=True)
+class JobOutputAdded(JobEvent):
+    """New output arrived for a top-level job (one event per chunk read, not per line)."""
+
+
+@dataclass(frozen=True)
+class JobStatsUpdated(JobEvent):
+    """CPU, memory or process counts of a top-level job were sampled again."""
+
+
+@dataclass(frozen=True)
+class JobRemoved(JobEvent):
+    """A top-level job was removed from the session."""
+
+
+JobListener = Callable[[JobEvent], None]

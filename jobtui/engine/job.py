@@ -1,0 +1,241 @@
+"""The job object: PowerShell's properties, its state machine and its children."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from jobtui.engine.output import OutputStore
+from jobtui.engine.states import (
+    TRANSITIONS,
+    InvalidJobStateTransition,
+    JobFailure,
+    JobState,
+    JobStateInfo,
+)
+
+if TYPE_CHECKING:
+    from jobtui.engine.runners import Runner
+
+BACKGROUND_JOB = "BackgroundJob"
+THREAD_JOB = "ThreadJob"
+
+StateListener = Callable[["Job", JobStateInfo, JobStateInfo], None]
+
+
+@dataclass
+class ProcessInfo:
+    """What a Unix user wants to know about a job's process beyond PowerShell's properties."""
+
+    shell: str | None = None
+    pid: int | None = None
+    exit_code: int | None = None
+    signal: str | None = None
+    cwd: str | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    cpu_percent: float | None = None
+    memory_rss: int | None = None
+    process_count: int = 0
+
+
+class Job:
+    """A job: a parent (the executive) or the child that runs the command.
+
+    A Start-Job job is a parent with one child; the child holds the runner, the transcript and
+    the failure Reason. A ThreadJob runs by itself and has no children.
+    """
+
+    def __init__(
+        self,
+        *,
+        id: int,
+        command: str,
+        name: str | None = None,
+        ps_job_type_name: str = "",
+        location: str = "localhost",
+        lock: threading.RLock,
+        on_state_changed: StateListener,
+    ) -> None:
+        self.id = id
+        self.name = name if name is not None else f"Job{id}"
+        self.instance_id = uuid.uuid4()
+        self.ps_job_type_name = ps_job_type_name
+        self.location = location
+        self.command = command
+        self.status_message = ""
+        self.child_jobs: list[Job] = []
+        self.parent: Job | None = None
+        self.output: OutputStore | None = None
+        self.runner: Runner | None = None
+        self.process = ProcessInfo()
+        self.ps_begin_time: datetime | None = None
+        self.ps_end_time: datetime | None = None
+        self.stop_requested = False
+        self.removed = False
+        self.version = 0
+        self._lock = lock
+        self._on_state_changed = on_state_changed
+        self._state_info = JobStateInfo(JobState.NotStarted)
+        self._has_more_data_latched_false = False
+        self.finished = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.name!r} {self.state.name}>"
+
+    # -- PowerShell's properties -------------------------------------------------------------
+
+    @property
+    def state(self) -> JobState:
+        """``$job.State``."""
+        return self._state_info.state
+
+    @property
+    def job_state_info(self) -> JobStateInfo:
+        """``$job.JobStateInfo``: the state and, on a failed child, the Reason."""
+        return self._state_info
+
+    @property
+    def has_more_data(self) -> bool:
+        """True while the job runs or unread results remain (PowerShell's rule, per job kind)."""
+        if self.output is not None:  # the job that runs the command
+            if self.state is JobState.NotStarted:
+                return False
+            return self.output.has_more_data
+        if self.state is JobState.NotStarted:
+            return False
+        if not self.state.is_finished:
+            return True
+        if self._has_more_data_latched_false:
+            return False
+        more = any(child.has_more_data for child in self.child_jobs)
+        if not more:
+            self._has_more_data_latched_false = True
+        return more
+
+    @property
+    def executing_job(self) -> Job:
+        """The job that runs the command: ``ChildJobs[0]`` for a BackgroundJob, else itself."""
+        return self.child_jobs[0] if self.child_jobs else self
+
+    @property
+    def reason(self) -> JobFailure | None:
+        """Why the job failed, found where PowerShell keeps it (the child's JobStateInfo)."""
+        return self.executing_job.job_state_info.reason
+
+    @property
+    def transcript(self) -> OutputStore | None:
+        """The output of the command this job runs (received or not)."""
+        return self.executing_job.output
+
+    # -- state machine -----------------------------------------------------------------------
+
+    def set_state(self, state: JobState, reason: JobFailure | None = None) -> bool:
+        """Move to ``state``; False if already there. Illegal moves raise."""
+        with self._lock:
+            old = self._state_info
+            if old.state is state:
+                return False
+            if state not in TRANSITIONS[old.state]:
+                raise InvalidJobStateTransition(f"{self!r}: {old.state.name} -> {state.name}")
+            now = datetime.now()
+            if state is JobState.Running and self.ps_begin_time is None:
+                self.ps_begin_time = now
+            if state.is_finished:
+                self.ps_end_time = now
+                if self.ps_begin_time is None:
+                    self.ps_begin_time = now
+            new = JobStateInfo(state, reason)
+            self._state_info = new
+            self.version += 1
+            if state.is_finished:
+                self.finished.set()
+            self._on_state_changed(self, old, new)
+            if self.parent is not None:
+                self.parent.derive_state()
+            return True
+
+    def transition(self, expected: JobState, state: JobState) -> bool:
+        """Move from ``expected`` to ``state`` atomically; False if the job was elsewhere."""
+        with self._lock:
+            return self.state is expected and self.set_state(state)
+
+    def derive_state(self) -> None:
+        """A parent's state from its children's (PowerShell's PSRemotingJob rules)."""
+        with self._lock:
+            if self.state.is_finished or not self.child_jobs:
+                return
+            states = [child.state for child in self.child_jobs]
+            if all(s.is_finished or s is JobState.Disconnected for s in states):
+                if JobState.Disconnected in states:
+                    target = JobState.Disconnected
+                elif JobState.Failed in states:
+                    target = JobState.Failed
+                elif self.stop_requested or JobState.Stopped in states:
+                    target = JobState.Stopped
+                else:
+                    target = JobState.Completed
+            elif JobState.Blocked in states:
+                target = JobState.Blocked
+            elif JobState.Stopping in states:
+                target = JobState.Stopping
+            elif all(s is JobState.Suspended for s in states):
+                target = JobState.Suspended
+            elif JobState.Suspending in states:
+                target = JobState.Suspending
+            elif all(s is JobState.NotStarted for s in states):
+                target = JobState.NotStarted
+            else:
+                target = JobState.Running
+            if target is self.state:
+                return
+            self.set_state(target)
+
+    def touch(self) -> None:
+        """Note a change that is not a state change (new output, new statistics)."""
+        self.version += 1
+
+    def get_property(self, name: str) -> Any:
+        """A property by its PowerShell name, in any case (``HasMoreData``, ``ChildJobs``...)."""
+        attribute = PS_PROPERTIES.get(name.lower())
+        if attribute is None:
+            raise AttributeError(name)
+        return attribute(self)
+
+
+def _process(field_name: str) -> Callable[[Job], Any]:
+    return lambda job: getattr(job.executing_job.process, field_name)
+
+
+#: PowerShell's property names (and jobtui's Unix additions), lower-cased, to their values.
+PS_PROPERTIES: dict[str, Callable[[Job], Any]] = {
+    "id": lambda j: j.id,
+    "name": lambda j: j.name,
+    "instanceid": lambda j: j.instance_id,
+    "psjobtypename": lambda j: j.ps_job_type_name,
+    "state": lambda j: j.state,
+    "jobstateinfo": lambda j: j.job_state_info,
+    "hasmoredata": lambda j: j.has_more_data,
+    "statusmessage": lambda j: j.status_message,
+    "location": lambda j: j.location,
+    "command": lambda j: j.command,
+    "childjobs": lambda j: j.child_jobs,
+    "psbegintime": lambda j: j.ps_begin_time,
+    "psendtime": lambda j: j.ps_end_time,
+    "finished": lambda j: j.finished.is_set(),
+    "pid": _process("pid"),
+    "exitcode": _process("exit_code"),
+    "signal": _process("signal"),
+    "workingdirectory": _process("cwd"),
+    "shell": _process("shell"),
+}
+
+#: The order Format-List shows properties in (PowerShell's, then jobtui's additions).
+LIST_PROPERTIES = [
+    "State", "HasMoreData", "StatusMessage", "Location", "Command", "JobStateInfo", "Finished",
+    "InstanceId", "Id", "Name", "ChildJobs", "PSBeginTime", "PSEndTime", "PSJobTypeName",
+    "Pid", "ExitCode", "Signal", "WorkingDirectory", "Shell",
+]  # fmt: skip

@@ -1,0 +1,389 @@
+"""A job's transcript: every byte of stdout and stderr, in arrival order, stored compactly.
+
+Records are runs of whole lines from one stream, kept as offsets into one byte log (memory first,
+then an unlinked spill file), never as one Python object per line. Receive-Job moves a cursor over
+the records; it never deletes them, so the full transcript stays readable.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import os
+import tempfile
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Bytes a job keeps in memory before its transcript moves to a spill file.
+DEFAULT_MEMORY_LIMIT = 256 * 1024
+#: Bytes kept in memory when no spill file can be written; past this, output is counted as lost.
+DEFAULT_HARD_LIMIT = 64 * 1024 * 1024
+#: Consecutive chunks of one stream arriving within this many seconds form one record.
+COALESCE_SECONDS = 0.25
+_COALESCE_MAX_BYTES = 1024 * 1024
+_LINE_CACHE_CHUNKS = 64
+
+
+class Stream(enum.IntEnum):
+    """PowerShell's stream names for what a process writes: stdout is Output, stderr is Error."""
+
+    Output = 0
+    Error = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A run of output from one stream: whole lines, except a final or flushed partial line."""
+
+    stream: Stream
+    time: float
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        """The bytes decoded as UTF-8; undecodable bytes become U+FFFD, never an exception."""
+        return self.data.decode("utf-8", "replace")
+
+    def lines(self) -> list[str]:
+        """The record's lines, without their line terminators."""
+        return split_lines(self.text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text`` split at "\\n"; a trailing "\\n" does not start an empty line."""
+    if not text:
+        return []
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def count_lines(data: bytes) -> int:
+    """How many lines :func:`split_lines` would give for ``data``."""
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+class OutputStore:
+    """The transcript of one job; one writer thread, any number of readers."""
+
+    def __init__(
+        self,
+        *,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        hard_limit: int = DEFAULT_HARD_LIMIT,
+        spill_dir: str | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._memory_limit = memory_limit
+        self._hard_limit = hard_limit
+        self._spill_dir = spill_dir
+        self._mem = bytearray()
+        self._fd: int | None = None
+        self._size = 0
+        # One entry per record, in parallel columns (about 25 bytes a record).
+        self._offsets = array("q")
+        self._streams = bytearray()
+        self._times = array("d")
+        self._lines_cum = array("q")  # lines in records 0..i inclusive
+        self._last_newlines = 0
+        self._last_ends_nl = True
+        self._cursor = 0
+        self._closed = False
+        self._cache: OrderedDict[int, list[str]] = OrderedDict()
+        self._stream_bytes = [0, 0]
+        self.lost_bytes = 0
+        self.error: str | None = None
+        self.last_error_line: str | None = None
+        self.version = 0
+
+    # -- writing (the engine's reader thread) ------------------------------------------------
+
+    def append(self, stream: Stream, data: bytes, now: float) -> None:
+        """Store ``data`` from ``stream`` as a new record, or extend the last one."""
+        if not data:
+            return
+        with self._lock:
+            offset = self._size
+            if not self._store(data):
+                return
+            self._stream_bytes[stream] += len(data)
+            n = len(self._offsets)
+            newlines = data.count(b"\n")
+            ends_nl = data.endswith(b"\n")
+            if (
+                n
+                and self._streams[-1] == stream
+                and n - 1 >= self._cursor
+                and now - self._times[-1] < COALESCE_SECONDS
+                and offset - self._offsets[-1] + len(data) <= _COALESCE_MAX_BYTES
+            ):
+                self._last_newlines += newlines
+                self._last_ends_nl = ends_nl
+                before = self._lines_cum[-2] if n > 1 else 0
+                self._lines_cum[-1] = before + self._last_newlines + (0 if ends_nl else 1)
+                self._cache.pop(n - 1, None)
+            else:
+                self._offsets.append(offset)
+                self._streams.append(stream)
+                self._times.append(now)
+                before = self._lines_cum[-1] if n else 0
+                self._lines_cum.append(before + newlines + (0 if ends_nl else 1))
+                self._last_newlines = newlines
+                self._last_ends_nl = ends_nl
+            if stream is Stream.Error:
+                self._note_error_line(data)
+            self.version += 1
+
+    def close(self) -> None:
+        """No more output will come: the stream is closed (HasMoreData may now turn False)."""
+        with self._lock:
+            self._closed = True
+            self.version += 1
+
+    def dispose(self) -> None:
+        """Free the memory and the spill file (the job was removed)."""
+        with self._lock:
+            self._closed = True
+            self._mem = bytearray()
+            self._cache.clear()
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def _store(self, data: bytes) -> bool:
+        if self._fd is None and self.error is None and self._size + len(data) > self._memory_limit:
+            self._spill()
+        if self._fd is not None:
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.pwrite(self._fd, data[written:], self._size + written)
+            except OSError as exc:
+                self._lose(len(data), f"output not kept: {exc.strerror or exc}")
+                return False
+        elif self._size + len(data) > self._hard_limit:
+            self._lose(len(data), self.error or "output not kept: memory limit reached")
+            return False
+        else:
+            self._mem += data
+        self._size += len(data)
+        return True
+
+    def _spill(self) -> None:
+        try:
+            fd, path = tempfile.mkstemp(prefix="jobtui-", suffix=".out", dir=self._spill_dir)
+            os.unlink(path)  # nothing is left behind, even if jobtui is killed
+        except OSError as exc:
+            self.error = f"spill file not writable ({exc.strerror or exc}); kept in memory"
+            return
+        try:
+            written = 0
+            while written < len(self._mem):
+                written += os.pwrite(fd, self._mem[written:], written)
+        except OSError as exc:
+            os.close(fd)
+            self.error = f"spill file not writable ({exc.strerror or exc}); kept in memory"
+            return
+        self._fd = fd
+        self._mem = bytearray()
+
+    def _lose(self, n: int, why: str) -> None:
+        self.lost_bytes += n
+        self.error = why
+        self.version += 1
+
+    def _note_error_line(self, data: bytes) -> None:
+        for line in reversed(data.decode("utf-8", "replace").splitlines()):
+            if line.strip():
+                self.last_error_line = line.strip()[:500]
+                return
+
+    # -- reading (any thread) -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the producing side has finished."""
+        return self._closed
+
+    @property
+    def size(self) -> int:
+        """Bytes stored (the transcript's length)."""
+        return self._size
+
+    @property
+    def spilled(self) -> bool:
+        """True when the transcript lives in a spill file rather than in memory."""
+        return self._fd is not None
+
+    @property
+    def record_count(self) -> int:
+        """How many records the transcript holds."""
+        return len(self._offsets)
+
+    @property
+    def line_count(self) -> int:
+        """How many lines the transcript holds, both streams together."""
+        with self._lock:
+            return self._lines_cum[-1] if self._lines_cum else 0
+
+    @property
+    def unread_count(self) -> int:
+        """Records not yet consumed by a receive."""
+        return len(self._offsets) - self._cursor
+
+    @property
+    def cursor(self) -> int:
+        """Index of the first record a receive has not consumed."""
+        return self._cursor
+
+    @property
+    def has_more_data(self) -> bool:
+        """PowerShell's rule: the stream is still open, or unread records remain."""
+        return not self._closed or self._cursor < len(self._offsets)
+
+    def stream_size(self, stream: Stream) -> int:
+        """Bytes stored from one stream."""
+        return self._stream_bytes[stream]
+
+    def take(self, *, keep: bool) -> tuple[int, int]:
+        """The range of records a receive returns; moves the cursor past them unless ``keep``."""
+        with self._lock:
+            start, stop = self._cursor, len(self._offsets)
+            if not keep:
+                self._cursor = stop
+                self.version += 1
+            return start, stop
+
+    def records(self, start: int = 0, stop: int | None = None) -> Iterator[Record]:
+        """Records ``start`` to ``stop`` (all by default), read lazily from memory or the file."""
+        stop = self.record_count if stop is None else stop
+        for index in range(start, stop):
+            yield self.record(index)
+
+    def record(self, index: int) -> Record:
+        """One record by index."""
+        with self._lock:
+            offset, end = self._bounds(index)
+            data = self._read(offset, end - offset)
+            return Record(Stream(self._streams[index]), self._times[index], data)
+
+    def stream_bytes(self, stream: Stream) -> bytes:
+        """Every byte one stream wrote, in order (for checks; it can be large)."""
+        return b"".join(r.data for r in self.records() if r.stream is stream)
+
+    def line_span(self, record_index: int) -> tuple[int, int]:
+        """The range of line numbers that one record holds."""
+        with self._lock:
+            start = self._lines_cum[record_index - 1] if record_index else 0
+            return start, self._lines_cum[record_index]
+
+    def lines(self, start: int, stop: int) -> list[tuple[Stream, str]]:
+        """Lines ``start`` to ``stop`` of the whole transcript, with the stream of each.
+
+        This is what a view draws: it touches only the records that hold those lines.
+        """
+        result: list[tuple[Stream, str]] = []
+        with self._lock:
+            total = self._lines_cum[-1] if self._lines_cum else 0
+            stop = min(stop, total)
+            line = max(start, 0)
+            index = bisect.bisect_right(self._lines_cum, line)
+            while line < stop and index < len(self._offsets):
+                first = self._lines_cum[index - 1] if index else 0
+                texts = self._record_lines(index)
+                stream = Stream(self._streams[index])
+                take_to = min(stop, self._lines_cum[index])
+                for text in texts[line - first : take_to - first]:
+                    result.append((stream, text))
+                line = take_to
+                index += 1
+        return result
+
+    def _record_lines(self, index: int) -> list[str]:
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached
+        offset, end = self._bounds(index)
+        texts = split_lines(self._read(offset, end - offset).decode("utf-8", "replace"))
+        self._cache[index] = texts
+        if len(self._cache) > _LINE_CACHE_CHUNKS:
+            self._cache.popitem(last=False)
+        return texts
+
+    def _bounds(self, index: int) -> tuple[int, int]:
+        offset = self._offsets[index]
+        end = self._offsets[index + 1] if index + 1 < len(self._offsets) else self._size
+        return offset, end
+
+    def _read(self, offset: int, length: int) -> bytes:
+        if self._fd is None:
+            return bytes(self._mem[offset : offset + length])
+        parts: list[bytes] = []
+        while length > 0:
+            part = os.pread(self._fd, length, offset)
+            if not part:
+                break
+            parts.append(part)
+            offset += len(part)
+            length -= len(part)
+        return b"".join(parts)
+
+
+class LineAssembler:
+    """Holds the partial last line of a stream until its newline arrives.
+
+    Whole lines are committed at once; a partial line is committed when it has waited
+    ``FLUSH_SECONDS`` (a prompt, a progress bar) or grown past ``MAX_PENDING``. A cut never
+    splits a UTF-8 sequence.
+    """
+
+    FLUSH_SECONDS = 0.2
+    MAX_PENDING = 1024 * 1024
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self.pending_since: float | None = None
+
+    def feed(self, data: bytes, now: float) -> bytes:
+        """Return what of ``pending + data`` is ready to commit; keep the rest."""
+        buf = self._pending
+        buf += data
+        cut = buf.rfind(b"\n") + 1
+        if len(buf) - cut > self.MAX_PENDING:
+            cut = _utf8_boundary(buf, len(buf))
+        ready = bytes(buf[:cut])
+        del buf[:cut]
+        if buf:
+            if self.pending_since is None or cut:
+                self.pending_since = now
+        else:
+            self.pending_since = None
+        return ready
+
+    def flush(self, *, final: bool = False) -> bytes:
+        """Commit the partial line (all of it when ``final``, else up to a UTF-8 boundary)."""
+        cut = len(self._pending) if final else _utf8_boundary(self._pending, len(self._pending))
+        ready = bytes(self._pending[:cut])
+        del self._pending[:cut]
+        self.pending_since = None if not self._pending else self.pending_since
+        return ready
+
+
+def _utf8_boundary(buf: bytearray, end: int) -> int:
+    """The largest cut <= end that does not split a UTF-8 multi-byte sequence."""
+    start = max(0, end - 4)
+    for i in range(end - 1, start - 1, -1):
+        byte = buf[i]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if end - i >= need else i
+    return end
