@@ -39,6 +39,7 @@ class Reactor:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._calls: deque[Callable[[], None]] = deque()
         self._tickers: set[Ticker] = set()
+        self._wake_pending = False
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="jobtui-reactor", daemon=True)
         self._thread.start()
@@ -51,7 +52,9 @@ class Reactor:
     def call(self, fn: Callable[[], None]) -> None:
         """Run ``fn`` on the reactor thread soon; safe from any thread."""
         self._calls.append(fn)
-        self._wake()
+        if not self._wake_pending:  # one wake-up serves a burst of calls
+            self._wake_pending = True
+            self._wake()
 
     def add_reader(self, fd: int, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever ``fd`` is readable (reactor thread only)."""
@@ -91,6 +94,7 @@ class Reactor:
                     self._drain_wake()
                 else:
                     self._guard(key.data)
+            self._wake_pending = False
             while self._calls:
                 self._guard(self._calls.popleft())
             if self._tickers:

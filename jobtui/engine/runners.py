@@ -89,35 +89,38 @@ class ProcessRunner:
 
     def start(self) -> None:
         """Spawn the process; on failure the job becomes Failed with the spawn error as Reason."""
+        # Our own pipes, not Popen's: Popen would wrap each end in a file object we never use.
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
         try:
             proc = subprocess.Popen(
                 self.spec.argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdin=stdin_r,
+                stdout=out_w,
+                stderr=err_w,
                 cwd=self.spec.cwd,
                 env=self.spec.env,
                 start_new_session=True,  # its own group: our Ctrl+C never reaches it
                 close_fds=True,
             )
         except OSError as exc:
+            for fd in (stdin_r, stdin_w, out_r, out_w, err_r, err_w):
+                os.close(fd)
             self._fail_to_spawn(exc)
             return
+        for fd in (stdin_r, out_w, err_w):  # the child's ends
+            os.close(fd)
         self._proc = proc
-        info = self.job.process
-        info.pid = proc.pid
-        assert proc.stdin and proc.stdout and proc.stderr
-        for stream, pipe in ((Stream.Output, proc.stdout), (Stream.Error, proc.stderr)):
-            fd = os.dup(pipe.fileno())
-            pipe.close()
+        self.job.process.pid = proc.pid
+        for stream, fd in ((Stream.Output, out_r), (Stream.Error, err_r)):
             os.set_blocking(fd, False)
             if _F_SETPIPE_SZ is not None:
                 with contextlib.suppress(OSError):  # a larger pipe means fewer wake-ups
                     fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
             self._fds[stream] = fd
-        self._stdin_fd = os.dup(proc.stdin.fileno())
-        proc.stdin.close()
-        self.stdin_inode = os.fstat(self._stdin_fd).st_ino
+        self._stdin_fd = stdin_w
+        self.stdin_inode = os.fstat(stdin_w).st_ino
         if hasattr(os, "pidfd_open"):
             try:
                 self._pidfd = os.pidfd_open(proc.pid)

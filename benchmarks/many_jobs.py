@@ -1,0 +1,33 @@
+"""Many jobs: 1,000 jobs of `true` started and all Completed."""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks.common import Row, median_of, shell_seconds
+from jobtui.engine import JobEngine, JobState
+
+NAME = "3. 1,000 jobs of `true`, started and all finished (s)"
+COUNT = 1000
+
+
+def run(runs: int) -> list[Row]:
+    """The engine against bash's `&` and `wait` (no capture at all: the floor)."""
+    with JobEngine(guardian=False) as engine:
+        engine_seconds = median_of(runs, lambda: _thousand(engine))
+    return [
+        Row(NAME, "bash: true & ... wait", median_of(runs, lambda: shell_seconds(
+            f"for i in $(seq {COUNT}); do true & done; wait")), "s"),
+        Row(NAME, "jobtui engine", engine_seconds, "s", target="ahead of tsp and parallel"),
+    ]  # fmt: skip
+
+
+def _thousand(engine: JobEngine) -> float:
+    started = time.perf_counter()
+    jobs = [engine.start_job("true") for _ in range(COUNT)]
+    engine.wait_job(jobs)
+    seconds = time.perf_counter() - started
+    assert all(job.state is JobState.Completed for job in jobs)
+    for job in jobs:
+        engine.remove_job(job)
+    return seconds
