@@ -13,7 +13,8 @@ import platform
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import psutil
 
@@ -29,47 +30,91 @@ _READ_SYSCALLS = {"x86_64": {0, 19}, "aarch64": {63, 65}, "arm64": {63, 65}}.get
 )
 
 
-def tagged_pids(variable: str, value: str) -> set[int]:
-    """Pids of processes whose environment has ``variable=value`` (ours, that we may read)."""
-    needle = f"{variable}={value}".encode()
-    found: set[int] = set()
-    me = os.getpid()
-    if _LINUX:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit() or int(entry) == me:
-                continue
-            try:
-                with open(f"/proc/{entry}/environ", "rb") as fh:
-                    env = fh.read()
-            except OSError:
-                continue
-            if needle in env.split(b"\0"):
-                found.add(int(entry))
+@dataclass
+class ProcessTable:
+    """One pass over the system's processes: parents, groups and job tags, for many lookups.
+
+    Stopping 500 jobs must cost one scan of /proc per sweep, not one per job.
+    """
+
+    alive: set[int] = field(default_factory=set)
+    children: dict[int, list[int]] = field(default_factory=dict)
+    groups: dict[int, set[int]] = field(default_factory=dict)
+    tags: dict[str, set[int]] = field(default_factory=dict)
+
+    def job_pids(self, pid: int | None, pgid: int | None, tag: str | None) -> set[int]:
+        """The live processes of one job: the tree under ``pid``, group ``pgid``, the ``tag``."""
+        found: set[int] = set()
+        if pid is not None and pid in self.alive:
+            stack = [pid]
+            found.add(pid)
+            while stack:
+                for child in self.children.get(stack.pop(), ()):
+                    if child not in found:
+                        found.add(child)
+                        stack.append(child)
+        if pgid is not None:
+            found |= self.groups.get(pgid, set())
+        if tag is not None:
+            found |= self.tags.get(tag, set())
         return found
-    for proc in psutil.process_iter():
-        try:
-            if proc.pid != me and proc.environ().get(variable) == value:
-                found.add(proc.pid)
-        except (psutil.Error, OSError):
+
+
+def process_table(tag_variable: str = JOB_TAG) -> ProcessTable:
+    """Scan every live process once (zombies excluded); tags are read from ``tag_variable``."""
+    table = ProcessTable()
+    me = os.getpid()
+    prefix = f"{tag_variable}=".encode()
+    for pid, ppid, pgid, environ in _scan(with_environ=True):
+        if pid == me:
             continue
-    return found
+        table.alive.add(pid)
+        table.children.setdefault(ppid, []).append(pid)
+        table.groups.setdefault(pgid, set()).add(pid)
+        for entry in environ:
+            if entry.startswith(prefix):
+                table.tags.setdefault(entry[len(prefix) :].decode(errors="replace"), set()).add(pid)
+                break
+    return table
+
+
+def tagged_pids(variable: str, value: str) -> set[int]:
+    """Pids of live processes whose environment has ``variable=value`` (ours, that we may read)."""
+    return process_table(variable).tags.get(value, set())
 
 
 def job_pids(pid: int | None, pgid: int | None, tag: str | None) -> set[int]:
-    """Every live process of a job: the tree under ``pid``, group ``pgid`` and the ``tag``."""
-    pids: set[int] = set()
-    if pid is not None:
+    """Every live process of one job (a fresh scan; use a ProcessTable for many jobs)."""
+    return process_table().job_pids(pid, pgid, tag)
+
+
+def _scan(with_environ: bool) -> Iterator[tuple[int, int, int, list[bytes]]]:
+    """(pid, ppid, pgid, environment entries) of every live process."""
+    if _LINUX:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+                if fields[0] == b"Z":
+                    continue
+                environ: list[bytes] = []
+                if with_environ:
+                    with open(f"/proc/{entry}/environ", "rb") as fh:
+                        environ = fh.read().split(b"\0")
+            except (OSError, IndexError):
+                continue
+            yield int(entry), int(fields[1]), int(fields[2]), environ
+        return
+    for proc in psutil.process_iter():
         try:
-            main = psutil.Process(pid)
-            pids.add(pid)
-            pids.update(child.pid for child in main.children(recursive=True))
-        except psutil.Error:
-            pass
-    if tag is not None:
-        pids |= tagged_pids(JOB_TAG, tag)
-    if pgid is not None and _LINUX:
-        pids |= _group_members(pgid)
-    return {p for p in pids if _alive(p)}
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            env = [f"{k}={v}".encode() for k, v in proc.environ().items()] if with_environ else []
+            yield proc.pid, proc.ppid(), os.getpgid(proc.pid), env
+        except (psutil.Error, OSError):
+            continue
 
 
 def signal_pids(pids: Iterable[int], pgid: int | None, sig: int) -> None:
@@ -120,19 +165,6 @@ def signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-
-
-def _group_members(pgid: int) -> set[int]:
-    members: set[int] = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) == pgid:
-                members.add(int(entry))
-        except OSError:
-            continue
-    return members
 
 
 def _alive(pid: int) -> bool:

@@ -272,16 +272,18 @@ class ProcessRunner:
     def terminate_many(runners: list[ProcessRunner], grace: float) -> None:
         """Stop several jobs' trees together, with one grace period for all of them."""
         live = [r for r in runners if r._proc is not None and not r._done]
+        table = processes.process_table()
         pids: set[int] = set()
         for runner in live:
-            mine = runner._job_pids()
+            mine = runner._job_pids(table)
             pids |= mine
             processes.signal_pids(mine, runner._pgid, signal.SIGTERM)
             processes.signal_pids(mine, runner._pgid, signal.SIGCONT)  # a stopped one can't die
         left = processes.wait_gone(pids, grace)
         for _ in range(5):  # a tree that forks while dying needs more than one sweep
+            table = processes.process_table()
             for runner in live:
-                left |= runner._job_pids()
+                left |= runner._job_pids(table)
             if not left:
                 break
             for runner in live:
@@ -299,10 +301,11 @@ class ProcessRunner:
         # The job is a session leader, so its pid is its process group id.
         return self._proc.pid if self._proc else None
 
-    def _job_pids(self) -> set[int]:
+    def _job_pids(self, table: processes.ProcessTable | None = None) -> set[int]:
         if self._proc is None:
             return set()
-        return processes.job_pids(self._proc.pid, self._proc.pid, str(self.job.instance_id))
+        table = table or processes.process_table()
+        return table.job_pids(self._proc.pid, self._proc.pid, str(self.job.instance_id))
 
     def _force_close(self) -> None:
         for stream in list(self._fds):
