@@ -157,6 +157,11 @@ class OutputStore:
                 self._fd = None
 
     def _store(self, data: bytes) -> bool:
+        if self.lost_bytes:
+            # Once output is lost, later output is not kept either: the transcript stays an
+            # exact prefix of what the job wrote, never a text with a silent hole in it.
+            self._lose(len(data), self.error or "output not kept")
+            return False
         if self._fd is None and self.error is None and self._size + len(data) > self._memory_limit:
             self._spill()
         if self._fd is not None:
