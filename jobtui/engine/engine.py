@@ -38,6 +38,7 @@ from jobtui.engine.events import (
     JobEvent,
     JobListener,
     JobOutputAdded,
+    JobReceived,
     JobRemoved,
     JobStateChanged,
     JobStatsUpdated,
@@ -427,6 +428,7 @@ class JobEngine:
         Without ``keep`` the results are consumed: a cursor moves, nothing is deleted, and the
         whole transcript stays readable. A Failed job's Reason comes back on every call.
         """
+        jobs = list(jobs)
         parts: list[ReceivedPart] = []
         seen: set[int] = set()
         with self._lock:
@@ -448,7 +450,7 @@ class JobEngine:
 
     def _emit_touched(self, jobs: Iterable[Job]) -> None:
         for job in jobs:
-            self._emit(JobOutputAdded(job.parent or job))
+            self._emit(JobReceived(job.parent or job))
 
     def receive_job_wait(
         self,

@@ -36,6 +36,11 @@ class JobOutputAdded(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobReceived(JobEvent):
+    """Results of a top-level job were received (consumed or kept): HasMoreData may have changed."""
+
+
+@dataclass(frozen=True)
 class JobStatsUpdated(JobEvent):
     """CPU, memory or process counts of a top-level job were sampled again."""
 
