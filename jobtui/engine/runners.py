@@ -44,7 +44,7 @@ class ProcessSpec:
 
     argv: list[str]
     cwd: str
-    env: dict[str, str]
+    env: dict[bytes, bytes]
     stdin: bytes | None = None  # input to write, after which stdin is closed
 
 
