@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from benchmarks import peers
 from benchmarks.common import Row, median_of, shell_seconds
 from jobtui.engine import JobEngine
 
@@ -15,13 +16,16 @@ def run(runs: int) -> list[Row]:
     """The engine against `| cat > /dev/null` (the limit) and bash writing to a file."""
     with JobEngine(guardian=False) as engine:
         engine_seconds = median_of(runs, lambda: _capture_once(engine))
-    return [
+    rows = [
         Row(NAME, "limit: seq | cat > /dev/null", median_of(
             runs, lambda: shell_seconds(f"{COMMAND} | cat > /dev/null")), "s"),
         Row(NAME, "bash: seq > file", median_of(
             runs, lambda: shell_seconds(f"{COMMAND} > /tmp/jobtui-bench.out")), "s"),
-        Row(NAME, "jobtui engine", engine_seconds, "s", target="<= 1.5x the limit"),
     ]  # fmt: skip
+    if peers.have("tsp"):
+        rows.append(Row(NAME, "tsp", median_of(runs, lambda: peers.tsp_capture(COMMAND)), "s"))
+    rows.append(Row(NAME, "jobtui engine", engine_seconds, "s", target="<= 1.5x the limit"))
+    return rows
 
 
 def _capture_once(engine: JobEngine) -> float:

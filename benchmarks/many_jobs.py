@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from benchmarks import peers
 from benchmarks.common import Row, median_of, shell_seconds
 from jobtui.engine import JobEngine, JobState
 
@@ -15,11 +16,17 @@ def run(runs: int) -> list[Row]:
     """The engine against bash's `&` and `wait` (no capture at all: the floor)."""
     with JobEngine(guardian=False) as engine:
         engine_seconds = median_of(runs, lambda: _thousand(engine))
-    return [
+    rows = [
         Row(NAME, "bash: true & ... wait", median_of(runs, lambda: shell_seconds(
             f"for i in $(seq {COUNT}); do true & done; wait")), "s"),
-        Row(NAME, "jobtui engine", engine_seconds, "s", target="ahead of tsp and parallel"),
     ]  # fmt: skip
+    if peers.have("tsp"):
+        rows.append(Row(NAME, "tsp (8 slots)", median_of(runs, lambda: peers.tsp_many(COUNT)), "s"))
+    if peers.have("parallel"):
+        rows.append(Row(NAME, "parallel -j 0", median_of(
+            runs, lambda: peers.parallel_many(COUNT)), "s"))  # fmt: skip
+    rows.append(Row(NAME, "jobtui engine", engine_seconds, "s", target="ahead of tsp and parallel"))
+    return rows
 
 
 def _thousand(engine: JobEngine) -> float:
