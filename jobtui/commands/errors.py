@@ -1,0 +1,35 @@
+"""The command language's own error: one line a user reads, in PowerShell's words."""
+
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """Bad input: an unknown cmdlet or parameter, a missing value, an unbalanced brace...
+
+    ``str(error)`` is one line, prefixed as PowerShell prints it (``ParserError: ...`` for the
+    syntax, ``<Cmdlet>: ...`` for a cmdlet's parameters or values).
+    """
+
+    def __init__(self, source: str, message: str, *, incomplete: bool = False) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.message = message
+        #: True when more input could complete the line (an open brace or quote): plain mode
+        #: then reads the next line, as PowerShell's continuation prompt does.
+        self.incomplete = incomplete
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+def parser_error(message: str, *, incomplete: bool = False) -> CommandError:
+    """A syntax error of the line (nothing of it runs)."""
+    return CommandError("ParserError", message, incomplete=incomplete)
+
+
+class Cancelled(Exception):
+    """Ctrl+C (the cancel event) ended a wait: the rest of the line does not run."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.source = source

@@ -1,0 +1,192 @@
+"""How results print: PowerShell's Get-Job table and list views, property values, plain lines.
+
+The job table is PowerShell 7's "Job" view (PowerShellCore_format_ps1xml.cs): fixed widths, one
+space between columns, dash underlines as long as the labels, ``…`` for a cut value, and the
+trailing columns that do not fit the width dropped. jobtui's one change: the Command column takes
+the rest of the width instead of stopping at 25 characters.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from jobtui.commands.values import FormattedText, to_text
+from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo
+
+#: (label, width) of the Job view's columns, in order.
+JOB_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Id", 6),
+    ("Name", 15),
+    ("PSJobTypeName", 15),
+    ("State", 13),
+    ("HasMoreData", 15),
+    ("Location", 20),
+    ("Command", 25),
+)
+#: Narrower than this, the Command column is dropped rather than cut to a stub.
+MIN_COMMAND_WIDTH = 10
+ELLIPSIS = "…"
+
+_CELL: dict[str, Callable[[Job], str]] = {
+    "Id": lambda j: str(j.id),
+    "Name": lambda j: j.name,
+    "PSJobTypeName": lambda j: j.ps_job_type_name,
+    "State": lambda j: j.state.name,
+    "HasMoreData": lambda j: "True" if j.has_more_data else "False",
+    "Location": lambda j: j.location,
+    "Command": lambda j: j.command,
+}
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one ``…`` when something was cut."""
+    text = _one_line(text)
+    if len(text) <= width:
+        return text
+    if width <= 0:
+        return ""
+    return text[: width - 1] + ELLIPSIS
+
+
+def _one_line(text: str) -> str:
+    # A multi-line script block still fills one row; its other whitespace is kept as typed.
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+
+
+def job_table_columns(width: int) -> list[tuple[str, int]]:
+    """The columns that fit ``width``, each with the width it gets."""
+    columns: list[tuple[str, int]] = []
+    offset = 0
+    for label, column_width in JOB_COLUMNS:
+        if label == "Command":
+            room = width - offset
+            if room >= MIN_COMMAND_WIDTH:
+                columns.append((label, room))
+            break
+        if offset + column_width > width and columns:
+            break
+        columns.append((label, column_width))
+        offset += column_width + 1
+    return columns
+
+
+def _row(cells: Sequence[str], columns: Sequence[tuple[str, int]]) -> str:
+    parts = [truncate(cell, w).ljust(w) for cell, (_, w) in zip(cells, columns, strict=True)]
+    return " ".join(parts).rstrip()
+
+
+def job_table_header(width: int) -> list[str]:
+    """The table's header line and its underline."""
+    columns = job_table_columns(width)
+    return [
+        _row([label for label, _ in columns], columns),
+        _row(["-" * len(label) for label, _ in columns], columns),
+    ]
+
+
+def job_table_row(job: Job, width: int) -> str:
+    """One job's row of the table."""
+    columns = job_table_columns(width)
+    return _row([_CELL[label](job) for label, _ in columns], columns)
+
+
+def format_job_table(jobs: Sequence[Job], width: int) -> list[str]:
+    """PowerShell's Get-Job table (Id Name PSJobTypeName State HasMoreData Location Command)."""
+    if not jobs:
+        return []
+    return [*job_table_header(width), *(job_table_row(job, width) for job in jobs)]
+
+
+# -- values -----------------------------------------------------------------------------------
+
+
+def format_property(value: object) -> str:
+    """A property's value in one line, as a list view or a table cell shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, Job):
+        return value.name
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(format_property(v) for v in value) + "}"
+    if isinstance(value, JobStateInfo | JobState):
+        return to_text(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return _one_line(str(value))
+
+
+def format_list(job: Job, properties: Sequence[str] | None = None) -> list[str]:
+    """Format-List of one job: ``Name : value`` lines, labels padded to the longest."""
+    names = list(properties) if properties else list(LIST_PROPERTIES)
+    values = [(name, job.get_property(name)) for name in names]
+    pad = max((len(name) for name, _ in values), default=0)
+    return [f"{name.ljust(pad)} : {format_property(value)}".rstrip() for name, value in values]
+
+
+def format_table(rows: Sequence[Sequence[str]], labels: Sequence[str]) -> list[str]:
+    """A table sized to its content, with PowerShell's dash underlines."""
+    widths = [max([len(label), *(len(r[i]) for r in rows)]) for i, label in enumerate(labels)]
+    lines = [
+        " ".join(label.ljust(w) for label, w in zip(labels, widths, strict=True)).rstrip(),
+        " ".join(
+            ("-" * len(label)).ljust(w) for label, w in zip(labels, widths, strict=True)
+        ).rstrip(),
+    ]
+    lines.extend(
+        " ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+    return lines
+
+
+def format_value(value: object) -> list[str]:
+    """The lines a value other than a job prints as (a property, a received line...)."""
+    if value is None:
+        return []
+    if isinstance(value, FormattedText):
+        return list(value.lines)
+    if isinstance(value, JobStateInfo):
+        reason = "" if value.reason is None else format_property(value.reason)
+        return format_table([[value.state.name, reason]], ["State", "Reason"])
+    if isinstance(value, JobFailure):
+        return [value.message]
+    if isinstance(value, str):
+        return value.split("\n") if "\n" in value else [value]
+    return [format_property(value)]
+
+
+class OutputFormatter:
+    """Turns objects arriving one by one into lines, as PowerShell's Out-Default does.
+
+    Consecutive jobs share one table header, even across statements of one line.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._in_table = False
+
+    def format(self, value: object) -> list[str]:
+        """The lines for the next object."""
+        if isinstance(value, Job):
+            row = job_table_row(value, self.width)
+            if self._in_table:
+                return [row]
+            self._in_table = True
+            return [*job_table_header(self.width), row]
+        self._in_table = False
+        if isinstance(value, list | tuple):
+            lines: list[str] = []
+            for item in value:
+                lines.extend(self.format(item))
+            return lines
+        return format_value(value)
+
+    def interrupt(self) -> None:
+        """Something else was printed: the next job starts a new table."""
+        self._in_table = False

@@ -1,0 +1,496 @@
+"""What each cmdlet does once its parameters are bound: PowerShell's job cmdlets on the engine."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from jobtui.commands.binder import BoundCommand
+from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
+from jobtui.commands.errors import Cancelled, CommandError
+from jobtui.commands.formatting import (
+    OutputFormatter,
+    format_job_table,
+    format_list,
+    format_property,
+    format_table,
+)
+from jobtui.commands.values import FormattedText, ScriptBlock, get_member, to_text
+from jobtui.engine import (
+    BACKGROUND_JOB,
+    LIST_PROPERTIES,
+    THREAD_JOB,
+    CannotRemoveChildJobError,
+    Job,
+    JobError,
+    JobFailure,
+    JobNotFinishedError,
+    JobNotFoundError,
+    Received,
+)
+from jobtui.engine.job import PS_PROPERTIES
+
+if TYPE_CHECKING:
+    from jobtui.commands.executor import Context
+
+CmdletFunction = Callable[["Context", BoundCommand, "list[object] | None"], None]
+
+_INPUT_NOT_BOUND = (
+    "The input object cannot be bound to any parameters for the command either because the "
+    "command does not take pipeline input or the input and its properties do not match any of "
+    "the parameters that take pipeline input."
+)
+
+
+def run(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Run the bound cmdlet; ``input`` holds the objects piped into it (None if first)."""
+    CMDLET_FUNCTIONS[bound.cmdlet.name](context, bound, input)
+
+
+# -- choosing jobs (PowerShell's JobCmdletBase) -----------------------------------------------
+
+
+def select_jobs(
+    context: Context,
+    bound: BoundCommand,
+    input: list[object] | None,
+    *,
+    top_level_names: bool = False,
+) -> list[Job]:
+    """The jobs a cmdlet acts on, in the order given; not-found errors are non-terminating."""
+    engine = context.engine
+    source = bound.cmdlet.name
+    found: list[Job] = []
+    set_name = bound.set_name
+    if set_name == ID and bound.has(ID):
+        for job_id in bound.get(ID):
+            job = engine.find_by_id(job_id)
+            if job is None:
+                context.error(source, str(JobNotFoundError.for_id(job_id)))
+            else:
+                found.append(job)
+    elif set_name == NAME and bound.has(NAME):
+        for pattern in bound.get(NAME):
+            errors: list[JobError] = []
+            matches = engine.get_job(name=[pattern], errors=errors)
+            if top_level_names:
+                matches = [j for j in matches if j.parent is None]
+                if not matches and not set("*?[") & set(pattern) and not errors:
+                    errors.append(JobNotFoundError.for_name(pattern))
+            for error in errors:
+                context.error(source, str(error))
+            found.extend(matches)
+    elif set_name == INSTANCE_ID and bound.has(INSTANCE_ID):
+        for instance_id in bound.get(INSTANCE_ID):
+            job = engine.find_by_instance_id(instance_id)
+            if job is None:
+                context.error(source, str(JobNotFoundError.for_instance_id(instance_id)))
+            else:
+                found.append(job)
+    elif set_name == STATE and bound.has(STATE):
+        found.extend(engine.get_job(state=bound.get(STATE)))
+    elif set_name == COMMAND and bound.has(COMMAND):
+        found.extend(engine.get_job(command=bound.get(COMMAND)))
+    elif bound.has(JOB):
+        found.extend(bound.get(JOB))
+    for item in input or []:
+        if isinstance(item, Job) and not _named_selection(bound):
+            found.append(item)
+        else:
+            context.error(source, _INPUT_NOT_BOUND)
+    unique: list[Job] = []
+    for job in found:
+        if job not in unique:
+            unique.append(job)
+    return unique
+
+
+def _named_selection(bound: BoundCommand) -> bool:
+    return any(bound.has(name) for name in (ID, NAME, INSTANCE_ID, STATE, COMMAND))
+
+
+def _engine_error(source: str, error: JobError) -> CommandError:
+    return CommandError(source, str(error))
+
+
+# -- Start-Job, Start-ThreadJob ---------------------------------------------------------------
+
+
+def start_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Start-Job / Start-ThreadJob: start the command and output the job (already Running)."""
+    source = bound.cmdlet.name
+    thread_job = source == "Start-ThreadJob"
+    command = _command_text(source, bound)
+    init = bound.get("InitializationScript")
+    stdin_objects: list[object] = []
+    if bound.has("InputObject"):
+        stdin_objects.append(bound.get("InputObject"))
+    stdin_objects.extend(input or [])
+    data = "".join(to_text(v) + "\n" for o in stdin_objects for v in _items(o))
+    working_directory = bound.get("WorkingDirectory")
+    if working_directory is not None:
+        working_directory = os.path.expanduser(working_directory)
+    if thread_job and bound.has("ThrottleLimit"):
+        # PowerShell's ThrottleLimit is sticky: it stays for every later job of the session.
+        context.engine.throttle_limit = bound.get("ThrottleLimit")
+    try:
+        job = context.engine.start_job(
+            command,
+            name=bound.get("Name"),
+            working_directory=working_directory,
+            argument_list=[to_text(a) for a in bound.get("ArgumentList", [])],
+            input=data.encode() if stdin_objects else None,
+            initialization_script=init.text if isinstance(init, ScriptBlock) else None,
+            job_type=THREAD_JOB if thread_job else BACKGROUND_JOB,
+        )
+    except JobError as error:
+        raise _engine_error(source, error) from None
+    context.emit(job)
+
+
+def _items(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _command_text(source: str, bound: BoundCommand) -> str:
+    script_block = bound.get("ScriptBlock")
+    if isinstance(script_block, ScriptBlock):
+        return script_block.text
+    path = bound.get("FilePath") or bound.get("LiteralPath")
+    full = os.path.abspath(os.path.expanduser(str(path)))
+    try:
+        with open(full, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise CommandError(
+            source, f"Cannot find path '{full}' because it does not exist."
+        ) from None
+    except OSError as error:
+        raise CommandError(source, f"Cannot read '{full}': {error.strerror}.") from None
+
+
+# -- Get-Job ----------------------------------------------------------------------------------
+
+
+def get_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Get-Job: the session's jobs, filtered, sorted by Id."""
+    ids: list[int] | None = bound.get(ID)
+    for item in input or []:
+        if isinstance(item, Job) and not _named_selection(bound):
+            ids = [*(ids or []), item.id]
+        else:
+            context.error("Get-Job", _INPUT_NOT_BOUND)
+    if input is not None and ids is None and not _named_selection(bound):
+        return  # everything piped in was refused
+    errors: list[JobError] = []
+    jobs = context.engine.get_job(
+        id=ids,
+        name=bound.get(NAME),
+        instance_id=bound.get(INSTANCE_ID),
+        state=bound.get(STATE),
+        command=bound.get(COMMAND),
+        has_more_data=bound.get("HasMoreData"),
+        newest=bound.get("Newest"),
+        before=bound.get("Before"),
+        after=bound.get("After"),
+        child_job_state=bound.get("ChildJobState"),
+        include_child_job=bound.switch("IncludeChildJob"),
+        errors=errors,
+    )
+    for error in errors:
+        context.error("Get-Job", str(error))
+    for job in jobs:
+        context.emit(job)
+
+
+# -- Receive-Job ------------------------------------------------------------------------------
+
+
+def receive_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Receive-Job: the results not yet received (all of them with -Keep), or -Wait for all."""
+    jobs = select_jobs(context, bound, input)
+    if bound.has("ComputerName"):
+        for _ in jobs:
+            context.error(
+                "Receive-Job",
+                "The command cannot retrieve the jobs of the specified computers. The "
+                "ComputerName parameter can be used only with jobs created by using PowerShell "
+                "remoting.",
+            )
+        return
+    if bound.has("Location"):
+        patterns = [p.lower() for p in bound.get("Location")]
+        jobs = [
+            child
+            for job in jobs
+            for child in (job.child_jobs or [job])
+            if any(fnmatch.fnmatchcase(child.location.lower(), p) for p in patterns)
+        ]
+    if not jobs:
+        return
+    engine = context.engine
+    if not bound.switch("Wait"):
+        received = engine.receive_job(
+            jobs, keep=bound.switch("Keep"), no_recurse=bound.switch("NoRecurse")
+        )
+        _deliver(context, received, set())
+        return
+    if bound.switch("WriteJobInResults"):
+        for job in jobs:
+            context.emit(job)
+    failures_shown: set[int] = set()
+    for received in engine.receive_job_wait(
+        jobs,
+        auto_remove=bound.switch("AutoRemoveJob"),
+        force=bound.switch("Force"),
+        cancel=context.cancel,
+    ):
+        _deliver(context, received, failures_shown)
+        context.host.flush()
+    if context.cancelled():
+        raise Cancelled("Receive-Job")
+    if bound.switch("WriteEvents"):
+        for job in jobs:
+            for each in (*job.child_jobs, job):
+                context.emit(f"StateChanged: {each.name} (Id {each.id}) {each.state.name}")
+
+
+def _deliver(context: Context, received: Received, failures_shown: set[int]) -> None:
+    """Received records in arrival order: stdout as output, stderr as error lines; then the
+    Reason of each Failed job (on every Receive-Job call, once per call)."""
+    for part in received.parts:
+        for record in part.records():
+            for text in record.lines():
+                if record.stream.name == "Output":
+                    context.emit(text)
+                else:
+                    context.stream_error(text)
+        if part.failure is not None and part.job.id not in failures_shown:
+            failures_shown.add(part.job.id)
+            context.error("Receive-Job", _failure_text(part.failure))
+
+
+def _failure_text(failure: JobFailure) -> str:
+    return failure.message
+
+
+# -- Wait-Job ---------------------------------------------------------------------------------
+
+
+def wait_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Wait-Job: block until all (or -Any) jobs are done, then output them in input order."""
+    jobs = select_jobs(context, bound, input)
+    if not jobs:
+        return
+    timeout = wait_timeout(bound)
+    try:
+        done = context.engine.wait_job(
+            jobs,
+            any=bound.switch("Any"),
+            timeout=timeout,
+            force=bound.switch("Force"),
+            cancel=context.cancel,
+        )
+    except JobError as error:
+        raise _engine_error("Wait-Job", error) from None
+    if context.cancelled():
+        raise Cancelled("Wait-Job")
+    if not done:
+        finished = sum(1 for j in jobs if j.state.is_persistent)
+        context.info(
+            f"Wait-Job: timed out after {_seconds(timeout)}; {finished} of {len(jobs)} "
+            f"job{'s' if len(jobs) != 1 else ''} finished."
+        )
+        return
+    if not bound.switch("Force") and any(not j.state.is_finished for j in done):
+        context.info(
+            "WARNING: One or more jobs are in a suspended or disconnected state, and cannot "
+            "continue without additional user input. Specify the -Force parameter to continue to "
+            "a completed, failed, or stopped state."
+        )
+    for job in done:
+        context.emit(job)
+
+
+def wait_timeout(bound: BoundCommand) -> float | None:
+    """Wait-Job's -Timeout in seconds; None (forever) for -1 or no -Timeout."""
+    value = bound.get("Timeout", -1)
+    return None if value < 0 else float(value)
+
+
+def _seconds(timeout: float | None) -> str:
+    if timeout is None:
+        return "forever"
+    return f"{timeout:g} s"
+
+
+# -- Stop-Job, Remove-Job, Suspend-Job, Resume-Job --------------------------------------------
+
+
+def stop_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Stop-Job: stop unfinished jobs (finished ones are skipped); -PassThru outputs them all."""
+    jobs = select_jobs(context, bound, input)
+    context.engine.stop_job(jobs, wait=True)
+    if bound.switch("PassThru"):
+        for job in jobs:
+            context.emit(job)
+
+
+def remove_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Remove-Job: delete finished jobs; running ones need -Force (which stops them first).
+
+    As PowerShell's source does, -State and -Command remove what they match without -Force.
+    """
+    jobs = select_jobs(context, bound, input, top_level_names=True)
+    force = bound.switch("Force") or bound.set_name in (STATE, COMMAND)
+    for job in jobs:
+        try:
+            context.engine.remove_job(job, force=force)
+        except JobNotFinishedError:
+            context.error("Remove-Job", _not_finished(job, bound.set_name))
+        except (CannotRemoveChildJobError, JobNotFoundError) as error:
+            context.error("Remove-Job", str(error))
+
+
+def _not_finished(job: Job, set_name: str) -> str:
+    if set_name == NAME:
+        return (
+            f"The command cannot remove the job with the job ID {job.id} and the name "
+            f"{job.name} because the job is not finished. To remove the job, first stop the "
+            "job, or use the Force parameter."
+        )
+    if set_name == INSTANCE_ID:
+        return (
+            f"The command cannot remove the job with the job ID {job.id} and the instance "
+            f"identifier {job.instance_id} because the job is not finished. To remove the job, "
+            "first stop the job or use the Force parameter."
+        )
+    return str(JobNotFinishedError(job))
+
+
+def suspend_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Suspend-Job: SIGSTOP running jobs; outputs the jobs."""
+    _suspend_or_resume(context, bound, input, suspend=True)
+
+
+def resume_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Resume-Job: SIGCONT suspended jobs; outputs the jobs."""
+    _suspend_or_resume(context, bound, input, suspend=False)
+
+
+def _suspend_or_resume(
+    context: Context, bound: BoundCommand, input: list[object] | None, *, suspend: bool
+) -> None:
+    source = bound.cmdlet.name
+    jobs = select_jobs(context, bound, input)
+    verb, state = ("suspended", "running") if suspend else ("resumed", "suspended")
+    for job in jobs:
+        try:
+            changed = (
+                context.engine.suspend_job([job]) if suspend else context.engine.resume_job([job])
+            )
+        except JobFailure as failure:
+            context.error(source, str(failure))
+            continue
+        if not changed:
+            context.info(
+                f"WARNING: The job with the job ID {job.id} is not {state}, so it was not {verb}."
+            )
+        context.emit(job)
+
+
+# -- formatting and files ---------------------------------------------------------------------
+
+
+def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Format-List: each job's properties, one per line; other objects as they are."""
+    properties = bound.get("Property")
+    objects = _format_input(bound, input)
+    first = True
+    for value in objects:
+        if isinstance(value, Job):
+            lines = format_list(value, _expand_properties(properties, LIST_PROPERTIES))
+            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
+            first = False
+        else:
+            context.emit(value)
+
+
+def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Format-Table: jobs as the Get-Job table, or as a table of the given properties."""
+    properties = bound.get("Property")
+    objects = _format_input(bound, input)
+    jobs = [v for v in objects if isinstance(v, Job)]
+    if jobs:
+        if properties:
+            names = _expand_properties(properties, LIST_PROPERTIES)
+            rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
+            lines = format_table(rows, names)
+        else:
+            lines = format_job_table(jobs, context.session.width)
+        context.emit(FormattedText(tuple(lines)))
+    for value in objects:
+        if not isinstance(value, Job):
+            context.emit(value)
+
+
+def _format_input(bound: BoundCommand, input: list[object] | None) -> list[object]:
+    objects: list[object] = []
+    if bound.has("InputObject"):
+        objects.extend(_items(bound.get("InputObject")))
+    objects.extend(input or [])
+    return objects
+
+
+def _expand_properties(patterns: list[str] | None, default: list[str]) -> list[str]:
+    if not patterns:
+        return default
+    known = list(default) + [name for name in _canonical_property_names() if name not in default]
+    names: list[str] = []
+    for pattern in patterns:
+        matches = [n for n in known if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+        for name in matches or [pattern]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _canonical_property_names() -> list[str]:
+    by_key = {name.lower(): name for name in LIST_PROPERTIES}
+    return [by_key.get(key, key) for key in PS_PROPERTIES]
+
+
+def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Out-File: write what comes down the pipeline to a file, as it would print."""
+    path = os.path.abspath(os.path.expanduser(bound.get("FilePath")))
+    if bound.switch("NoClobber") and not bound.switch("Append") and os.path.exists(path):
+        raise CommandError("Out-File", f"The file '{path}' already exists.")
+    formatter = OutputFormatter(context.session.width)
+    lines: list[str] = []
+    for value in _format_input(bound, input):
+        lines.extend(formatter.format(value))
+    try:
+        with open(path, "a" if bound.switch("Append") else "w", encoding="utf-8") as handle:
+            handle.writelines(line + "\n" for line in lines)
+    except FileNotFoundError:
+        raise CommandError("Out-File", f"Could not find a part of the path '{path}'.") from None
+    except OSError:
+        raise CommandError("Out-File", f"Access to the path '{path}' is denied.") from None
+
+
+CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
+    "Start-Job": start_job,
+    "Start-ThreadJob": start_job,
+    "Get-Job": get_job,
+    "Receive-Job": receive_job,
+    "Wait-Job": wait_job,
+    "Stop-Job": stop_job,
+    "Remove-Job": remove_job,
+    "Suspend-Job": suspend_job,
+    "Resume-Job": resume_job,
+    "Format-List": format_list_cmdlet,
+    "Format-Table": format_table_cmdlet,
+    "Out-File": out_file,
+}

@@ -1,0 +1,147 @@
+"""The syntax tree of a command line: statements, pipelines, commands, arguments, expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# -- expressions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A literal: a bare word (``Job*``), a number, a 'quoted string', ``1..3``."""
+
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class ExpandableString:
+    """A "double-quoted string": text with ``$variables`` and ``$(subexpressions)`` in it."""
+
+    parts: tuple[str | Expression, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class VariableExpression:
+    """``$name`` (``$env:NAME`` reads the environment)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class MemberExpression:
+    """``target.Member`` (``$job.ChildJobs``)."""
+
+    target: Expression
+    member: str
+
+
+@dataclass(frozen=True)
+class IndexExpression:
+    """``target[index]`` (``$job.ChildJobs[0]``)."""
+
+    target: Expression
+    index: Expression
+
+
+@dataclass(frozen=True)
+class ArrayLiteral:
+    """``a, b, c``: a comma list."""
+
+    items: tuple[Expression, ...]
+
+
+@dataclass(frozen=True)
+class ScriptBlockExpression:
+    """``{ ... }``: shell command text, verbatim (whitespace included)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SubExpression:
+    """``( pipeline )`` or ``$( pipeline )``: the pipeline's output as a value."""
+
+    statement: Statement
+
+
+Expression = (
+    Constant
+    | ExpandableString
+    | VariableExpression
+    | MemberExpression
+    | IndexExpression
+    | ArrayLiteral
+    | ScriptBlockExpression
+    | SubExpression
+)
+
+# -- commands and statements ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandParameter:
+    """``-Name`` as written (``name`` without the dash), with its argument if ``-Name:value``."""
+
+    name: str
+    argument: Expression | None
+    text: str
+    colon: bool = False
+
+
+CommandElement = CommandParameter | Expression
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    """A cmdlet and its elements: ``Receive-Job -Job $job -Keep``."""
+
+    name: str
+    elements: tuple[CommandElement, ...]
+    text: str
+
+
+PipelineElement = CommandCall | Expression
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """``a | b | c``: a command or an expression first, then commands."""
+
+    elements: tuple[PipelineElement, ...]
+
+
+@dataclass(frozen=True)
+class ShellCommand:
+    """A shell command run as a job: a bare command line, or the text before ``&``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Redirection:
+    """``> file``, ``>> file``, ``2> file``, ``*> file``, or ``2>&1`` (no target: merge)."""
+
+    stream: Literal["output", "error", "all"]
+    append: bool
+    target: str | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: ``[$var =] pipeline [redirections]``, or a shell command started as a job."""
+
+    body: Pipeline | ShellCommand
+    text: str
+    assign_to: VariableExpression | None = None
+    redirections: tuple[Redirection, ...] = ()
+
+
+@dataclass(frozen=True)
+class Script:
+    """A whole line: statements separated by ``;``, ``&`` or new lines."""
+
+    statements: tuple[Statement, ...]

@@ -1,0 +1,163 @@
+"""The values a line computes with: jobs, strings, numbers, script blocks, and their members."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from jobtui.engine import Job, JobFailure, JobState, JobStateInfo
+from jobtui.engine.job import PS_PROPERTIES
+
+
+@dataclass(frozen=True)
+class ScriptBlock:
+    """``{ ... }``: the shell command text between the braces, whitespace kept."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class FormattedText:
+    """Lines already laid out by Format-List or Format-Table; printed as they are."""
+
+    lines: tuple[str, ...]
+
+
+def type_name(value: object) -> str:
+    """PowerShell's name for the type of ``value``, as its messages show it."""
+    if value is None:
+        return "null"
+    if isinstance(value, Job):
+        return "System.Management.Automation.Job"
+    if isinstance(value, bool):
+        return "System.Boolean"
+    if isinstance(value, int):
+        return "System.Int32"
+    if isinstance(value, float):
+        return "System.Double"
+    if isinstance(value, str):
+        return "System.String"
+    if isinstance(value, ScriptBlock):
+        return "System.Management.Automation.ScriptBlock"
+    if isinstance(value, JobState):
+        return "System.Management.Automation.JobState"
+    if isinstance(value, uuid.UUID):
+        return "System.Guid"
+    if isinstance(value, datetime):
+        return "System.DateTime"
+    if isinstance(value, list | tuple):
+        return "System.Object[]"
+    return type(value).__name__
+
+
+def to_text(value: object) -> str:
+    """``value`` as a string (for "$expansion", conversions and messages)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, Job):
+        return value.name
+    if isinstance(value, JobState):
+        return value.name
+    if isinstance(value, JobStateInfo):
+        return value.state.name
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list | tuple):
+        return " ".join(to_text(v) for v in value)
+    return str(value)
+
+
+def as_list(value: object) -> list[object]:
+    """A value as the objects it sends down a pipeline: a list's items, nothing for $null."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def unwrap(values: Sequence[object]) -> object:
+    """What a variable holds after an assignment: nothing, the one object, or the list."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return list(values)
+
+
+#: Members of values that are not jobs, by lower-cased PowerShell name.
+_FAILURE_MEMBERS = {
+    "message": lambda f: f.message,
+    "exitcode": lambda f: f.exit_code,
+    "signalname": lambda f: f.signal_name,
+    "lasterrorline": lambda f: f.last_error_line,
+}
+
+
+def get_member(value: object, name: str) -> object:
+    """``value.Name`` as PowerShell reads it: $null for a member that does not exist.
+
+    A list without the member gives the member of each item ("member enumeration"), so
+    ``(Get-Job).Id`` is every job's Id.
+    """
+    key = name.lower()
+    if value is None:
+        return None
+    if isinstance(value, Job):
+        return value.get_property(name) if key in PS_PROPERTIES else None
+    if isinstance(value, list | tuple):
+        if key in ("count", "length"):
+            return len(value)
+        results = [get_member(item, name) for item in value]
+        return unwrap([r for r in results if r is not None])
+    if isinstance(value, JobStateInfo):
+        if key == "state":
+            return value.state
+        if key == "reason":
+            return value.reason
+        return None
+    if isinstance(value, JobFailure):
+        getter = _FAILURE_MEMBERS.get(key)
+        return getter(value) if getter is not None else None
+    if isinstance(value, JobState):
+        return {"value__": int(value)}.get(key)
+    if isinstance(value, str | ScriptBlock):
+        text = str(value)
+        return len(text) if key == "length" else None
+    if isinstance(value, datetime):
+        return _datetime_member(value, key)
+    return None
+
+
+def _datetime_member(value: datetime, key: str) -> Any:
+    members = {
+        "year": value.year,
+        "month": value.month,
+        "day": value.day,
+        "hour": value.hour,
+        "minute": value.minute,
+        "second": value.second,
+    }
+    return members.get(key)
+
+
+def get_index(value: object, index: object) -> object:
+    """``value[index]``: negative indices count from the end; out of range is $null."""
+    if isinstance(index, list):
+        return unwrap([get_index(value, i) for i in index])
+    if not isinstance(index, int) or isinstance(index, bool):
+        return None
+    items = value if isinstance(value, list | tuple) else as_list(value)
+    if isinstance(value, str):
+        items = list(value)
+    if -len(items) <= index < len(items):
+        return items[index]
+    return None
