@@ -1,0 +1,103 @@
+"""The app: composition, bindings and wiring. Behaviour lives in the screens and widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from jobtui.commands import CommandSession
+from jobtui.engine import JobEngine
+from jobtui.ui.actions import tree_preview
+from jobtui.ui.formatting import Clock, JobFormatter
+from jobtui.ui.history import CommandHistory
+from jobtui.ui.palette import JobCommands
+from jobtui.ui.paths import css_paths, default_history_path
+from jobtui.ui.screens.confirm import ConfirmDialog
+from jobtui.ui.screens.main import MainScreen
+from jobtui.ui.watcher import EngineWatcher
+
+
+class JobApp(App[int]):
+    """jobtui's full-screen app over one engine (created by the caller, who shuts it down)."""
+
+    CSS_PATH = css_paths()
+    TITLE = "jobtui"
+    COMMANDS = App.COMMANDS | {JobCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        engine: JobEngine,
+        *,
+        clock: Clock = datetime.now,
+        history_path: Path | None = None,
+        formatter: JobFormatter | None = None,
+        session: CommandSession | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.formatter = formatter or JobFormatter(clock)
+        self.history = CommandHistory(history_path or default_history_path())
+        self.session = session or CommandSession(engine)
+        self.watcher = EngineWatcher(engine)
+
+    def on_mount(self) -> None:
+        """Listen to the engine and show the main screen."""
+        self.watcher.start()
+        self.push_screen(
+            MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
+        )
+
+    def on_unmount(self) -> None:
+        """Stop listening (the engine itself is shut down by whoever made it)."""
+        self.watcher.stop()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, and help."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield SystemCommand(
+                "Show help", "Every key and the command language", screen.action_help
+            )
+
+    async def action_quit(self) -> None:
+        """Quit; with jobs still running, ask whether to stop them first."""
+        running = [job for job in self.engine.jobs if not job.state.is_finished]
+        if not running:
+            self.exit(0)
+            return
+        names = ", ".join(job.name for job in running[:5]) + ("…" if len(running) > 5 else "")
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.engine.stop_job(running, wait=False)
+                self.exit(0)
+
+        await self.push_screen(
+            ConfirmDialog(
+                "Quit jobtui?",
+                f"{len(running)} job(s) still running: {names}. Stop them and quit?",
+                detail=tree_preview(running, self.engine.grace),
+                confirm="Stop jobs and quit",
+            ),
+            answered,
+        )
+
+
+def run_app() -> int:
+    """Run the app on a new engine; every job is stopped when it ends."""
+    engine = JobEngine()
+    try:
+        app = JobApp(engine)
+        result = app.run()
+    finally:
+        engine.shutdown()
+    return result if isinstance(result, int) else (app.return_code or 0)

@@ -1,0 +1,43 @@
+"""Where the app finds its stylesheets and keeps its history file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path, PurePath
+
+import jobtui
+
+#: The stylesheets, in load order (later files win on equal specificity).
+TCSS_FILES = (
+    "app.tcss",
+    "main.tcss",
+    "jobs_table.tcss",
+    "output.tcss",
+    "dialogs.tcss",
+    "detail.tcss",
+    "help.tcss",
+)
+
+
+def tcss_dir() -> Path:
+    """The folder of .tcss files: inside the installed package first, else the repository's."""
+    installed = Path(jobtui.__file__).resolve().parent / "tcss"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "tcss"
+
+
+def css_paths() -> list[str | PurePath]:
+    """Every stylesheet the app loads."""
+    folder = tcss_dir()
+    return [folder / name for name in TCSS_FILES]
+
+
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/jobtui/history``, or ``~/.local/state/jobtui/history``."""
+    env = os.environ if environ is None else environ
+    state_home = env.get("XDG_STATE_HOME", "")
+    # The XDG spec says a relative path there is invalid and must be ignored.
+    base = Path(state_home) if os.path.isabs(state_home) else Path.home() / ".local" / "state"
+    return base / "jobtui" / "history"

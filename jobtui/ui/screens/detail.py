@@ -1,0 +1,124 @@
+"""The detail screen of one job: the Reason first, every property, its children, the transcript.
+
+A failed job's ``ChildJobs[0].JobStateInfo.Reason`` is what users dig for in PowerShell; here it
+is the first thing on the screen, in plain words, with the exit code, signal and last stderr line.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, Static
+
+from jobtui.engine import Job, JobState
+from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
+from jobtui.ui.sources import TranscriptSource
+from jobtui.ui.watcher import EngineWatcher
+from jobtui.ui.widgets.output_view import OutputView
+from jobtui.ui.widgets.property_list import PropertyList, job_properties
+from jobtui.ui.widgets.stats_graph import StatsGraph
+
+
+def failure_report(job: Job, formatter: JobFormatter) -> str:
+    """Why the job failed, as text to paste into a bug report."""
+    reason = job.reason
+    info = job.executing_job.process
+    lines = [
+        f"Job {job.id} ({job.name}) {job.state.name}: {job.command}",
+        f"Reason: {reason.message if reason else ''}",
+        f"ExitCode: {'' if info.exit_code is None else info.exit_code}",
+        f"Signal: {info.signal or ''}",
+        f"WorkingDirectory: {info.cwd or ''}",
+        f"Shell: {info.shell or ''}",
+    ]
+    if reason is not None and reason.last_error_line:
+        lines.append(f"Last stderr line: {reason.last_error_line}")
+    return "\n".join(lines)
+
+
+class JobDetailScreen(Screen[None]):
+    """Everything about one job; it never consumes output (the transcript is read, not received)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("y", "copy_report", "Copy report"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+    ]
+
+    def __init__(self, job: Job, formatter: JobFormatter, watcher: EngineWatcher) -> None:
+        super().__init__()
+        self.job = job
+        self.formatter = formatter
+        self.watcher = watcher
+        self._seen: tuple[int, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        """Title, reason, properties on the left; graphs and transcript on the right."""
+        job = self.job
+        yield Label(id="detail-title")
+        with Vertical(id="reason-box"):
+            yield Static(id="reason")
+            yield Static(id="reason-facts")
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="properties"):
+                yield Label(f"Job {job.id}", classes="section-title")
+                yield PropertyList(id="props-job")
+                for index, child in enumerate(job.child_jobs):
+                    yield Label(f"ChildJobs[{index}]  (Job {child.id})", classes="section-title")
+                    yield PropertyList(id=f"props-child-{index}")
+            with Vertical(id="detail-right"):
+                yield StatsGraph(id="stats")
+                yield Label("Transcript (all output, received or not)", classes="section-title")
+                yield OutputView(id="transcript")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill in and keep up to date while the job changes."""
+        store = self.job.transcript
+        if store is not None:
+            self.query_one("#transcript", OutputView).attach(TranscriptSource(store))
+        self.refresh_job()
+        self.set_interval(0.25, self.refresh_job)
+
+    def refresh_job(self) -> None:
+        """Redraw what changed since the last look."""
+        job = self.job
+        self.query_one("#transcript", OutputView).sync()
+        running = not job.state.is_finished and job.state is not JobState.NotStarted
+        stats = self.query_one(StatsGraph)
+        stats.display = running
+        if running:
+            stats.show(self.watcher.stats(job))
+        seen = (job.version, *(child.version for child in job.child_jobs))
+        if seen == self._seen:
+            return
+        self._seen = seen
+        look = STATE_LOOKS[job.state]
+        title = f"Job {job.id} · {job.name} · {look.label(job.state)} · {job.ps_job_type_name}"
+        self.query_one("#detail-title", Label).update(title)
+        self.query_one("#props-job", PropertyList).show(job_properties(job, self.formatter))
+        for index, child in enumerate(job.child_jobs):
+            self.query_one(f"#props-child-{index}", PropertyList).show(
+                job_properties(child, self.formatter)
+            )
+        reason = job.reason
+        self.query_one("#reason-box").display = reason is not None
+        if reason is not None:
+            where = "ChildJobs[0].JobStateInfo.Reason" if job.child_jobs else "JobStateInfo.Reason"
+            self.query_one("#reason", Static).update(f"{reason.message}")
+            self.query_one("#reason-box").border_title = where
+            facts = [f"ExitCode {self.formatter.exit_code(job) or '—'}"]
+            if reason.signal_name:
+                facts.append(f"Signal {reason.signal_name}")
+            if reason.last_error_line:
+                facts.append(f"last stderr line: {reason.last_error_line}")
+            self.query_one("#reason-facts", Static).update(" · ".join(facts))
+
+    def action_copy_report(self) -> None:
+        """Copy a failure report (or the job's facts) to the clipboard."""
+        self.app.copy_to_clipboard(failure_report(self.job, self.formatter))
+        self.notify("Failure report copied to the clipboard.", title=self.job.name)

@@ -1,0 +1,37 @@
+"""The help screen: every key and the command language in short (the text is help.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Markdown
+
+HELP_TEXT = (Path(__file__).parent / "help.md").read_text(encoding="utf-8")
+
+
+class HelpScreen(ModalScreen[None]):
+    """Shows help.md over the app; Esc, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """The help text in a scrolling panel."""
+        with Vertical(id="help-panel"):
+            yield Label("Help  (Esc closes)", classes="dialog-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(HELP_TEXT, id="help-text")
+
+    def on_mount(self) -> None:
+        """Let the arrow keys scroll the text."""
+        self.query_one("#help-scroll", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        """Back to where help was asked for."""
+        self.dismiss(None)

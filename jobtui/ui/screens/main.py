@@ -1,0 +1,590 @@
+"""The main screen: the command bar, the live job table, and the Output / Console panes.
+
+The engine's threads never reach this screen. A timer pulls what changed (the engine's and
+the jobs' version counters, the transcript of the job shown, the console) in batches, and the
+watcher's queues say which jobs finished. Commands typed in the bar run in a thread worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import DescendantFocus
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static, Switch, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from jobtui.commands import (
+    CommandError,
+    CommandResult,
+    CommandSession,
+    WaitRequest,
+    format_job_table,
+)
+from jobtui.engine import Job, JobEngine, JobState
+from jobtui.ui.actions import ActionResult, JobActions, tree_preview
+from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
+from jobtui.ui.history import CommandHistory
+from jobtui.ui.messages import JobActionRequested
+from jobtui.ui.sanitize import plain
+from jobtui.ui.screens.confirm import ConfirmDialog
+from jobtui.ui.screens.detail import JobDetailScreen
+from jobtui.ui.screens.help import HelpScreen
+from jobtui.ui.screens.wait_dialog import WaitDialog, WaitOutcome
+from jobtui.ui.sources import ConsoleBuffer, TranscriptSource
+from jobtui.ui.watcher import EngineWatcher
+from jobtui.ui.widgets.command_bar import CommandBar
+from jobtui.ui.widgets.jobs_table import JobsTable
+from jobtui.ui.widgets.output_view import OutputView
+
+#: Seconds between pulls of the output pane and the console.
+OUTPUT_INTERVAL = 0.1
+#: Least seconds between two refreshes of the table (a burst of events becomes one refresh).
+TABLE_INTERVAL = 0.25
+#: Seconds between refreshes for running jobs' elapsed time when nothing else changed.
+ELAPSED_INTERVAL = 1.0
+#: More finished jobs than this at once make one summary notification.
+NOTIFY_LIMIT = 3
+
+#: Actions that need the job table to have the focus (their keys are letters the bar would take).
+_TABLE_KEY_ACTIONS = {
+    "receive",
+    "toggle_keep",
+    "stop",
+    "remove",
+    "wait",
+    "suspend_resume",
+    "switch_pane",
+    "help",
+    "quit",
+    "filter",
+    "focus_bar",
+    "detail",
+}
+_JOB_ACTIONS = {"receive", "stop", "remove", "wait", "suspend_resume", "detail"}
+
+
+class MainScreen(Screen[None]):
+    """Jobs at a glance, their output, and a command line to drive them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("colon", "focus_bar", "Command", key_display=":"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("enter", "detail", "Detail", show=False),
+        Binding("r", "receive", "Receive"),
+        Binding("k", "toggle_keep", "Keep"),
+        Binding("s", "stop", "Stop"),
+        Binding("x,delete", "remove", "Remove"),
+        Binding("w", "wait", "Wait"),
+        Binding("p", "suspend_resume", "Pause"),
+        Binding("c", "switch_pane", "Console"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "escape", "Jobs"),
+    ]
+
+    def __init__(
+        self,
+        engine: JobEngine,
+        session: CommandSession,
+        history: CommandHistory,
+        formatter: JobFormatter,
+        watcher: EngineWatcher,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.session = session
+        self.history = history
+        self.formatter = formatter
+        self.watcher = watcher
+        self.console = ConsoleBuffer()
+        self.actions = JobActions(engine, self.console)
+        self.keep = True
+        self._shown_job: Job | None = None
+        self._seen_engine = -1
+        self._table_at = 0.0
+        self._title_seen: tuple[int, ...] | None = None
+        self._cancel = threading.Event()
+        self._running_line: str | None = None
+
+    # -- composition ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        """Bar, status line, filter, table, panes, footer."""
+        with Horizontal(id="bar-row"):
+            yield Label("PS>", id="prompt")
+            yield CommandBar(
+                self.history,
+                self._complete,
+                placeholder="Start-Job {make test} · Get-Job · Receive-Job -Id 1 -Keep"
+                " · Tab completes · Esc to the table",
+                id="command-bar",
+            )
+        yield Static("", id="bar-status")
+        yield Input(placeholder="Filter jobs by name, state, command or id", id="filter")
+        yield JobsTable(self.formatter, id="jobs")
+        with TabbedContent(id="panes", initial="output-tab"):
+            with TabPane("Output", id="output-tab"):
+                with Horizontal(id="output-header"):
+                    yield Label("No job selected", id="output-title")
+                    yield Label("keep", id="keep-label")
+                    yield Switch(value=self.keep, id="keep")
+                yield OutputView(id="output")
+            with TabPane("Console", id="console-tab"):
+                yield OutputView(self.console, id="console")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show the jobs at once, then keep pulling changes."""
+        self.query_one("#filter", Input).display = False
+        self.refresh_table(force=True)
+        self.set_interval(OUTPUT_INTERVAL, self._tick)
+        self.query_one(CommandBar).focus()
+        if self.history.error:
+            self.notify(self.history.error, severity="warning")
+
+    def on_resize(self) -> None:
+        """Format command results for the console's width."""
+        width = self.query_one("#console", OutputView).scrollable_content_region.width
+        if width > 20:
+            self.session.width = width
+
+    # -- pulling changes -----------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now - self._table_at >= TABLE_INTERVAL:
+            changed = self.engine.version != self._seen_engine
+            if changed or now - self._table_at >= ELAPSED_INTERVAL:
+                self.refresh_table()
+        self._sync_output()
+        self.query_one("#console", OutputView).sync()
+        self._notify_finished()
+
+    def refresh_table(self, *, force: bool = False) -> None:
+        """Bring the table up to date with the engine (only changed cells are touched)."""
+        self._table_at = time.monotonic()
+        self._seen_engine = self.engine.version
+        self.query_one(JobsTable).sync(self.engine.jobs, force=force)
+
+    def _sync_output(self) -> None:
+        job = self._shown_job
+        view = self.query_one("#output", OutputView)
+        if job is not None:
+            store = job.transcript
+            if not self.keep and store is not None and store.unread_count:
+                # Keep off: showing is receiving, as Receive-Job without -Keep.
+                self.engine.receive_job([job])
+            self._update_output_title(job)
+        view.sync()
+
+    def _update_output_title(self, job: Job) -> None:
+        store = job.transcript
+        seen = (job.id, job.version, store.version if store else -1, int(self.keep))
+        if seen == self._title_seen:
+            return
+        self._title_seen = seen
+        look = STATE_LOOKS[job.state]
+        parts = [f"{job.name} (Id {job.id})", look.label(job.state)]
+        if store is not None:
+            parts.append(f"{human_count(store.line_count)} lines")
+            unread = unread_lines(job)
+            parts.append(f"{human_count(unread)} unread" if unread else "all received")
+            if store.lost_bytes:
+                parts.append(f"{store.lost_bytes:,} bytes lost")
+        parts.append(" ".join(plain(job.command).split()))
+        self.query_one("#output-title", Label).update(" · ".join(parts))
+
+    def _notify_finished(self) -> None:
+        finished = self.watcher.drain_finished()
+        if not finished:
+            return
+        if len(finished) > NOTIFY_LIMIT:
+            counts: dict[str, int] = {}
+            for _, state in finished:
+                counts[state.name] = counts.get(state.name, 0) + 1
+            summary = ", ".join(f"{n} {name.lower()}" for name, n in sorted(counts.items()))
+            failed = JobState.Failed.name in counts
+            self.notify(
+                f"{len(finished)} jobs finished: {summary}.",
+                title="Jobs",
+                severity="error" if failed else "information",
+            )
+            return
+        for job, state in finished:
+            if state is JobState.Failed:
+                reason = job.reason
+                self.notify(
+                    reason.message if reason else "Failed.",
+                    title=f"{job.name} failed",
+                    severity="error",
+                    timeout=8,
+                )
+            elif state is JobState.Completed:
+                self.notify(f"{job.command}", title=f"{job.name} completed")
+            else:
+                self.notify(f"{job.command}", title=f"{job.name} stopped", severity="warning")
+
+    # -- the selected job ------------------------------------------------------------------------
+
+    @on(JobsTable.JobHighlighted)
+    def _job_highlighted(self, event: JobsTable.JobHighlighted) -> None:
+        job = None if event.job_id is None else self.engine.find_by_id(event.job_id)
+        self.show_job(job)
+        if self.focused is self.query_one(JobsTable):
+            # The user moved to a job: show its output (not when a refresh moved the cursor).
+            self.query_one(TabbedContent).active = "output-tab"
+
+    def show_job(self, job: Job | None) -> None:
+        """Show ``job``'s transcript in the Output pane."""
+        if job is self._shown_job:
+            return
+        self._shown_job = job
+        self._title_seen = None
+        view = self.query_one("#output", OutputView)
+        store = job.transcript if job is not None else None
+        view.attach(TranscriptSource(store) if store is not None else None)
+        if job is None:
+            self.query_one("#output-title", Label).update("No job selected")
+        self._sync_output()
+
+    @on(JobsTable.JobSelected)
+    def _job_selected(self, event: JobsTable.JobSelected) -> None:
+        self._open_detail(event.job_id)
+
+    def _open_detail(self, job_id: int) -> None:
+        job = self.engine.find_by_id(job_id)
+        if job is not None:
+            self.app.push_screen(JobDetailScreen(job, self.formatter, self.watcher))
+
+    def target_jobs(self) -> list[Job]:
+        """The marked jobs, or the highlighted one."""
+        jobs = (self.engine.find_by_id(i) for i in self.query_one(JobsTable).target_job_ids())
+        return [job for job in jobs if job is not None and not job.removed]
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letter keys belong to the bar while it has the focus; job keys need a job."""
+        if action in _TABLE_KEY_ACTIONS and isinstance(self.focused, Input):
+            return False
+        if action == "escape":
+            # Shown where it does something: in the bar, in the filter, or to clear a filter.
+            return isinstance(self.focused, Input) or bool(self.query_one(JobsTable).filter_text)
+        if action in _JOB_ACTIONS and not self.query_one(JobsTable).target_job_ids():
+            return None
+        return True
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """The footer shows the keys that work where the focus now is."""
+        self.refresh_bindings()
+
+    def action_focus_bar(self) -> None:
+        """Put the cursor in the command bar."""
+        self.query_one(CommandBar).focus()
+
+    def action_escape(self) -> None:
+        """Cancel a running command, or leave the bar / the filter for the table."""
+        bar = self.query_one(CommandBar)
+        filter_input = self.query_one("#filter", Input)
+        table = self.query_one(JobsTable)
+        if self.focused is bar and self._running_line is not None:
+            self._cancel.set()
+            self.engine.wake_waiters()
+            self._status("Cancelling…")
+            return
+        if self.focused is filter_input or (self.focused is table and table.filter_text):
+            filter_input.value = ""
+            table.filter_text = ""
+            filter_input.display = False
+        table.focus()
+
+    def action_filter(self) -> None:
+        """Show the filter box and put the cursor in it."""
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(JobsTable).filter_text = event.value
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.query_one("#filter", Input).display = False
+        self.query_one(JobsTable).focus()
+
+    def action_detail(self) -> None:
+        """The highlighted job's detail."""
+        job_id = self.query_one(JobsTable).highlighted_job_id
+        if job_id is not None:
+            self._open_detail(job_id)
+
+    def action_toggle_keep(self) -> None:
+        """Switch keep on or off."""
+        switch = self.query_one("#keep", Switch)
+        switch.value = not switch.value
+
+    @on(Switch.Changed, "#keep")
+    def _keep_changed(self, event: Switch.Changed) -> None:
+        self.keep = event.value
+        self._title_seen = None
+        self.notify(
+            "Keep on: showing output leaves it unread (Receive-Job -Keep)."
+            if self.keep
+            else "Keep off: the pane receives what it shows (Receive-Job).",
+            timeout=3,
+        )
+        self._sync_output()
+        self.refresh_table()
+
+    def action_switch_pane(self) -> None:
+        """Switch the lower pane between the job's output and the console."""
+        panes = self.query_one(TabbedContent)
+        panes.active = "console-tab" if panes.active == "output-tab" else "output-tab"
+
+    def action_help(self) -> None:
+        """Show every key and the command language."""
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Quit (the app asks first if jobs are running)."""
+        await self.app.action_quit()
+
+    def _report(self, result: ActionResult) -> None:
+        self.notify(result.message, severity="error" if result.error else "information", timeout=4)
+        self.refresh_table()
+
+    def action_receive(self) -> None:
+        """Receive-Job the targeted jobs into the console."""
+        jobs = self.target_jobs()
+        if jobs:
+            self._report(self.actions.receive(jobs))
+
+    def action_stop(self) -> None:
+        """Stop-Job the targeted jobs (returns at once; they show Stopping, then Stopped)."""
+        jobs = self.target_jobs()
+        if jobs:
+            self._report(self.actions.stop(jobs))
+
+    def action_suspend_resume(self) -> None:
+        """Suspend the running targeted jobs, resume the suspended ones."""
+        jobs = self.target_jobs()
+        if jobs:
+            self._report(self.actions.suspend_or_resume(jobs))
+
+    def action_remove(self) -> None:
+        """Remove-Job the targeted jobs; running ones only after a confirmation (-Force)."""
+        jobs = self.target_jobs()
+        if not jobs:
+            return
+        running = [job for job in jobs if not job.state.is_finished]
+        if not running:
+            self._report(self.actions.remove(jobs, force=False))
+            return
+        names = ", ".join(f"{job.name} ({job.state.name})" for job in running)
+        dialog = ConfirmDialog(
+            "Remove-Job -Force?",
+            f"{names} {'is' if len(running) == 1 else 'are'} not finished. Stop and remove?",
+            detail=tree_preview(running, self.engine.grace),
+            confirm="Stop and remove",
+        )
+
+        def answered(force: bool | None) -> None:
+            if force:
+                self._remove_forced(jobs)
+
+        self.app.push_screen(dialog, answered)
+
+    @work(thread=True, group="remove", exit_on_error=False)
+    def _remove_forced(self, jobs: Sequence[Job]) -> ActionResult:
+        # Stopping first may take the grace period: never on the UI thread.
+        return self.actions.remove(jobs, force=True)
+
+    def action_wait(self) -> None:
+        """Open the Wait dialog for the targeted jobs."""
+        jobs = self.target_jobs()
+        if jobs:
+            self._open_wait(jobs, any=False, timeout=None, force=False, start=False)
+
+    def _open_wait(
+        self, jobs: Sequence[Job], *, any: bool, timeout: float | None, force: bool, start: bool
+    ) -> None:
+        clock = self.formatter.clock
+        dialog = WaitDialog(
+            self.engine, jobs, any=any, timeout=timeout, force=force, start=start, clock=clock
+        )
+        self.app.push_screen(dialog, self._waited)
+
+    def _waited(self, outcome: WaitOutcome | None) -> None:
+        if outcome is None:
+            return
+        self.console.append([("echo", f"PS> {outcome.command()}")])
+        if outcome.finished:
+            table = format_job_table(outcome.finished, self.session.width)
+            self.console.append(("output", line) for line in table)
+            self.notify(outcome.summary(), title="Wait-Job")
+        else:
+            self.console.append([("info" if outcome.cancelled else "error", outcome.summary())])
+            self.notify(
+                outcome.summary(),
+                title="Wait-Job",
+                severity="information" if outcome.cancelled else "warning",
+            )
+        self.refresh_table()
+
+    @on(JobActionRequested)
+    def _action_requested(self, event: JobActionRequested) -> None:
+        table = self.query_one(JobsTable)
+        if event.job_ids:
+            table.marked.clear()
+            table.move_cursor(row=table.get_row_index(str(event.job_ids[0])))
+            table.marked.update(event.job_ids if len(event.job_ids) > 1 else ())
+        handler = getattr(self, f"action_{event.action}", None)
+        if handler is not None:
+            handler()
+
+    # -- the command bar -------------------------------------------------------------------------
+
+    def _complete(self, text: str) -> list[str]:
+        try:
+            return self.session.complete(text)
+        except CommandError:
+            return []
+
+    def _status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#bar-status", Static)
+        status.update(text)
+        status.set_class(error, "-error")
+        status.display = bool(text)
+
+    @on(CommandBar.CompletionsOffered)
+    def _completions(self, event: CommandBar.CompletionsOffered) -> None:
+        if not event.candidates:
+            self._status("No completions.")
+        elif len(event.candidates) > 1:
+            words = []
+            for index, candidate in enumerate(event.candidates[:30]):
+                word = candidate.split()[-1] if candidate.split() else candidate
+                words.append(f"[{word}]" if index == event.chosen else word)
+            more = len(event.candidates) - 30
+            self._status("  ".join(words) + (f"  … {more} more" if more > 0 else ""))
+        else:
+            self._status("")
+
+    @on(Input.Changed, "#command-bar")
+    def _bar_changed(self, event: Input.Changed) -> None:
+        status = self.query_one("#bar-status", Static)
+        if status.has_class("-error") and self._running_line is None:
+            self._status("")
+
+    @on(Input.Submitted, "#command-bar")
+    def _bar_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_line(event.value)
+
+    def run_line(self, line: str) -> None:
+        """Run a command line as if typed into the bar."""
+        if not line.strip():
+            return
+        if self._running_line is not None:
+            self._status(f"Still running “{self._running_line}”. Esc cancels it.", error=True)
+            return
+        self.history.add(line)
+        self.query_one(CommandBar).forget_position()
+        try:
+            request = self.session.wait_request(line)
+        except CommandError as exc:
+            self.console.append([("echo", f"PS> {line}"), ("error", str(exc))])
+            self._status(str(exc), error=True)
+            return
+        if request is not None:
+            self._wait_from_bar(line, request)
+            return
+        self._running_line = line
+        self._cancel = threading.Event()
+        self._status("Running… Esc cancels.")
+        self.console.append([("echo", f"PS> {line}")])
+        self._execute(line, self._cancel)
+
+    def _wait_from_bar(self, line: str, request: WaitRequest) -> None:
+        self.query_one(CommandBar).value = ""
+        self._status("")
+        if not request.jobs:
+            self.console.append([("echo", f"PS> {line}")])
+            return
+        self._open_wait(
+            request.jobs,
+            any=request.any,
+            timeout=request.timeout,
+            force=request.force,
+            start=True,
+        )
+
+    @work(thread=True, group="command", exit_on_error=False)
+    def _execute(self, line: str, cancel: threading.Event) -> CommandResult:
+        streamed = 0
+
+        def on_output(lines: Sequence[object]) -> None:
+            nonlocal streamed
+            streamed += len(lines)
+            self.console.append((item.kind, item.text) for item in lines)  # type: ignore[attr-defined]
+
+        result = self.session.execute(line, on_output=on_output, cancel=cancel)
+        self.console.append((item.kind, item.text) for item in result.lines[streamed:])
+        return result
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A command or a forced remove ended: show how."""
+        worker = event.worker
+        if worker.group == "remove" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            if isinstance(worker.result, ActionResult):
+                self._report(worker.result)
+            elif worker.error is not None:
+                self.notify(f"Remove-Job: {worker.error!r}", severity="error")
+            return
+        if worker.group != "command" or event.state not in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+        ):
+            return
+        self._running_line = None
+        bar = self.query_one(CommandBar)
+        if event.state is WorkerState.ERROR:
+            # A bug in the command language: say so in one line and keep what was typed.
+            message = f"Internal error: {worker.error!r}"
+            self.console.append([("error", message)])
+            self._status(message, error=True)
+            return
+        result = worker.result
+        assert isinstance(result, CommandResult)
+        if result.errors:
+            more = (
+                f" (+{len(result.errors) - 1} more in the console)"
+                if len(result.errors) > 1
+                else ""
+            )
+            self._status(result.errors[0] + more, error=True)
+        else:
+            self._status("")
+            bar.value = ""
+        panes = self.query_one(TabbedContent)
+        panes.active = "console-tab"
+        self.refresh_table()
+        if result.jobs:
+            self._highlight(result.jobs[0])
+
+    def _highlight(self, job: Job) -> None:
+        table = self.query_one(JobsTable)
+        top = job.parent or job
+        if str(top.id) in {str(i) for i in table.shown_job_ids}:
+            table.move_cursor(row=table.get_row_index(str(top.id)))

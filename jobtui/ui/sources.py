@@ -1,0 +1,120 @@
+"""What the output view draws: a job's transcript, or the session's console of command results.
+
+Both are a :class:`LineSource`: numbered lines, each with a kind that picks its style, read a
+range at a time so a view only ever asks for the lines it shows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Protocol
+
+from jobtui.engine import OutputStore, Stream
+
+#: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
+#: (notices), echo (a command line as typed).
+KINDS = ("output", "error", "info", "echo")
+
+
+class LineSource(Protocol):
+    """Numbered lines with a kind, and counters that change whenever the lines do."""
+
+    @property
+    def line_count(self) -> int:
+        """How many lines there are."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """Changes whenever lines are added or their read state changes."""
+        ...
+
+    @property
+    def generation(self) -> int:
+        """Changes when lines were dropped from the start (every index moved)."""
+        ...
+
+    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """Lines ``start`` to ``stop`` as ``(kind, text)``."""
+        ...
+
+    def unread_from(self) -> int | None:
+        """The first line a receive has not consumed, or None when that means nothing here."""
+        ...
+
+
+class TranscriptSource:
+    """A job's transcript (the engine's :class:`OutputStore`) as a line source."""
+
+    generation = 0
+
+    def __init__(self, store: OutputStore) -> None:
+        self.store = store
+
+    @property
+    def line_count(self) -> int:
+        """Lines in the transcript, both streams."""
+        return self.store.line_count
+
+    @property
+    def version(self) -> int:
+        """The store's version: new output, a receive, the end of the stream."""
+        return self.store.version
+
+    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """Lines read straight from the store (memory or spill file)."""
+        return [
+            ("error" if stream is Stream.Error else "output", text)
+            for stream, text in self.store.lines(start, stop)
+        ]
+
+    def unread_from(self) -> int:
+        """The first line after the receive cursor."""
+        cursor = self.store.cursor
+        return self.store.line_span(cursor - 1)[1] if cursor else 0
+
+
+class ConsoleBuffer:
+    """The session's console: command lines echoed and their results, bounded, thread-safe.
+
+    A command's worker thread appends while it streams; the UI reads on its timer.
+    """
+
+    def __init__(self, *, limit: int = 20_000) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._lines: list[tuple[str, str]] = []
+        self.version = 0
+        self.generation = 0
+
+    @property
+    def line_count(self) -> int:
+        """Lines held."""
+        return len(self._lines)
+
+    def append(self, lines: Iterable[tuple[str, str]]) -> None:
+        """Add ``(kind, text)`` lines; the oldest half goes when the limit is passed."""
+        with self._lock:
+            for kind, text in lines:
+                # A result line may hold several lines (a formatted table); the view wants one.
+                for part in text.split("\n") if "\n" in text else (text,):
+                    self._lines.append((kind, part))
+            if len(self._lines) > self.limit:
+                del self._lines[: len(self._lines) - self.limit // 2]
+                self.generation += 1
+            self.version += 1
+
+    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """Lines ``start`` to ``stop``."""
+        with self._lock:
+            return self._lines[start:stop]
+
+    def texts(self) -> list[str]:
+        """Every line's text (for tests and copying)."""
+        with self._lock:
+            return [text for _, text in self._lines]
+
+    def unread_from(self) -> None:
+        """The console has no receive cursor."""
+        return None

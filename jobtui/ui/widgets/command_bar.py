@@ -1,0 +1,117 @@
+"""The command bar: one line of the command language, with history and Tab completion."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+from jobtui.ui.history import CommandHistory
+
+Completer = Callable[[str], list[str]]
+
+
+class CommandBar(Input):
+    """An Input that remembers what was typed (Up/Down) and completes it (Tab).
+
+    The completer gets the text up to the cursor and returns full replacements for it. A first
+    Tab completes as far as all candidates agree and offers the list; further Tabs cycle.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "history(-1)", "History", key_display="↑↓"),
+        Binding("down", "history(1)", "Next", show=False),
+        Binding("tab", "complete", "Complete"),
+    ]
+
+    class CompletionsOffered(Message):
+        """Tab found several candidates (or none); ``chosen`` is the one in the bar, if any."""
+
+        def __init__(self, candidates: list[str], chosen: int | None) -> None:
+            super().__init__()
+            self.candidates = candidates
+            self.chosen = chosen
+
+    def __init__(
+        self,
+        history: CommandHistory,
+        completer: Completer | None = None,
+        *,
+        placeholder: str = "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(placeholder=placeholder, id=id, select_on_focus=False)
+        self.history = history
+        self.completer = completer
+        self._position = len(history.entries)
+        self._draft = ""
+        self._set_by_me: str | None = None
+        self._cycle: list[str] = []
+        self._cycle_index = -1
+        self._cycle_tail = ""
+
+    def _put(self, value: str, cursor: int | None = None) -> None:
+        self._set_by_me = value
+        self.value = value
+        self.cursor_position = len(value) if cursor is None else cursor
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A change the user made ends history browsing and completion cycling."""
+        if event.input is not self:
+            return
+        if event.value != self._set_by_me:
+            self._position = len(self.history.entries)
+            self._cycle = []
+        self._set_by_me = None
+
+    def forget_position(self) -> None:
+        """Start browsing history from the newest entry again (after a line is entered)."""
+        self._position = len(self.history.entries)
+        self._draft = ""
+        self._cycle = []
+
+    def action_history(self, step: int) -> None:
+        """Show the previous (-1) or next (+1) line of history; past the newest, the draft."""
+        entries = self.history.entries
+        if self._position >= len(entries):
+            self._draft = self.value
+        position = min(max(self._position + step, 0), len(entries))
+        if position == self._position:
+            return
+        self._position = position
+        self._put(entries[position] if position < len(entries) else self._draft)
+
+    def action_complete(self) -> None:
+        """Complete the text before the cursor."""
+        if self.completer is None:
+            return
+        if self._cycle and self.value == self._cycle[self._cycle_index] + self._cycle_tail:
+            self._cycle_index = (self._cycle_index + 1) % len(self._cycle)
+            choice = self._cycle[self._cycle_index]
+            self._put(choice + self._cycle_tail, len(choice))
+            offered = self._cycle[:-1]
+            chosen = self._cycle_index if self._cycle_index < len(offered) else None
+            self.post_message(self.CompletionsOffered(offered, chosen))
+            return
+        head, tail = self.value[: self.cursor_position], self.value[self.cursor_position :]
+        candidates = list(dict.fromkeys(self.completer(head)))
+        if len(candidates) == 1:
+            self._put(candidates[0] + tail, len(candidates[0]))
+            self._cycle = []
+            self.post_message(self.CompletionsOffered(candidates, 0))
+            return
+        if candidates:
+            prefix = os.path.commonprefix(candidates)  # noqa: RUF071 - text, not paths
+            if len(prefix) > len(head):
+                self._put(prefix + tail, len(prefix))
+                self._cycle = []
+            else:
+                # Nothing more in common: the next Tab starts cycling through the candidates.
+                # One more Tab past the last candidate gets back what was typed.
+                self._cycle, self._cycle_tail = [*candidates, head], tail
+                self._cycle_index = len(self._cycle) - 1
+        self.post_message(self.CompletionsOffered(candidates, None))

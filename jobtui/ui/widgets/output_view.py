@@ -1,0 +1,193 @@
+"""A scrolling view of a line source that draws only the lines on screen (Textual's Line API).
+
+Modelled on toolong's log view: the lines stay in the engine's store (memory or spill file);
+the view reads the block of lines around what it shows, turns each visible line into a styled
+strip once (ANSI colours kept, every other escape removed) and keeps a few of both in small LRU
+caches. A job with millions of lines costs the same to show as one with a hundred.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from jobtui.ui.sanitize import to_text
+from jobtui.ui.sources import LineSource
+
+#: Lines read from the source at a time.
+BLOCK = 256
+GUTTER = "▍"
+
+
+class OutputView(ScrollView, can_focus=True):
+    """Shows a :class:`LineSource`; follows the end while scrolled to the bottom.
+
+    With a transcript it draws a one-cell gutter that marks the lines a receive has not yet
+    consumed, so keep and receive can be seen working.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "output-view--error",
+        "output-view--info",
+        "output-view--echo",
+        "output-view--unread",
+    }
+
+    def __init__(
+        self,
+        source: LineSource | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._source: LineSource | None = None
+        self._blocks: LRUCache[int, list[tuple[str, str]]] = LRUCache(64)
+        self._strips: LRUCache[int, Strip] = LRUCache(2048)
+        self._line_count = 0
+        self._seen: tuple[int, int] | None = None
+        self._widest = 0
+        self._unread_from: int | None = None
+        self._styles: dict[str, Style] | None = None
+        if source is not None:
+            self.attach(source)
+
+    @property
+    def source(self) -> LineSource | None:
+        """What the view shows."""
+        return self._source
+
+    @property
+    def line_count(self) -> int:
+        """Lines the view knows of (as of the last :meth:`sync`)."""
+        return self._line_count
+
+    def attach(self, source: LineSource | None) -> None:
+        """Show ``source`` from its end (or nothing)."""
+        self._source = source
+        self._reset()
+        self._seen = None
+        self._line_count = 0
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.sync()
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _reset(self) -> None:
+        self._blocks.clear()
+        self._strips.clear()
+        self._widest = 0
+
+    def sync(self) -> bool:
+        """Take what changed in the source; True if anything did. Cheap when nothing did."""
+        source = self._source
+        if source is None:
+            if self._seen is not None or self._line_count:
+                self._seen = None
+                self._line_count = 0
+                self.virtual_size = Size(0, 0)
+                self.refresh()
+            return False
+        seen = (source.generation, source.version)
+        if seen == self._seen:
+            return False
+        old_count = self._line_count
+        count = source.line_count
+        if self._seen is None or seen[0] != self._seen[0] or count < old_count:
+            self._reset()
+        elif old_count:
+            # Only the last line known can have grown (a partial line completed since).
+            last = old_count - 1
+            self._blocks.discard(last // BLOCK)
+            self._strips.discard(last)
+        self._seen = seen
+        self._unread_from = source.unread_from()
+        at_end = self.is_vertical_scroll_end
+        self._line_count = count
+        self._update_virtual_size()
+        if at_end and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+        return True
+
+    def _gutter_width(self) -> int:
+        return 1 if self._unread_from is not None else 0
+
+    def _update_virtual_size(self) -> None:
+        width = self._widest + self._gutter_width()
+        if self.virtual_size != Size(width, self._line_count):
+            self.virtual_size = Size(width, self._line_count)
+
+    def widen(self) -> None:
+        """Let the horizontal scrollbar cover the widest line drawn so far."""
+        if self._widest + self._gutter_width() > self.virtual_size.width:
+            self._update_virtual_size()
+
+    def notify_style_update(self) -> None:
+        """The theme or CSS changed: styled strips must be made again."""
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def _kind_styles(self) -> dict[str, Style]:
+        if self._styles is None:
+            self._styles = {
+                "output": Style(),
+                "error": self.get_component_rich_style("output-view--error", partial=True),
+                "info": self.get_component_rich_style("output-view--info", partial=True),
+                "echo": self.get_component_rich_style("output-view--echo", partial=True),
+                "unread": self.get_component_rich_style("output-view--unread", partial=True),
+            }
+        return self._styles
+
+    def _line(self, index: int) -> tuple[str, str]:
+        number = index // BLOCK
+        block = self._blocks.get(number)
+        start = number * BLOCK
+        if block is None or index - start >= len(block):
+            assert self._source is not None
+            block = self._source.lines(start, start + BLOCK)
+            self._blocks[number] = block
+        offset = index - start
+        return block[offset] if offset < len(block) else ("output", "")
+
+    def _content(self, index: int) -> Strip:
+        strip = self._strips.get(index)
+        if strip is None:
+            kind, text = self._line(index)
+            style = self._kind_styles().get(kind)
+            rich_text = to_text(text, style)
+            strip = Strip(rich_text.render(self.app.console), rich_text.cell_len)
+            # The widget's colours under the line's own, so unstyled text gets the background.
+            strip = strip.apply_style(self.rich_style)
+            self._strips[index] = strip
+            if strip.cell_length > self._widest:
+                self._widest = strip.cell_length
+                self.call_after_refresh(self.widen)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        """One row of the view: the gutter mark, then the visible part of the line."""
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= self._line_count or self._source is None:
+            return Strip.blank(width, base)
+        gutter = self._gutter_width()
+        body = self._content(index).crop_extend(scroll_x, scroll_x + width - gutter, base)
+        if gutter:
+            unread = self._unread_from is not None and index >= self._unread_from
+            mark = (
+                Segment(GUTTER, base + self._kind_styles()["unread"])
+                if unread
+                else Segment(" ", base)
+            )
+            body = Strip.join([Strip([mark], 1), body])
+        return body.simplify()

@@ -1,0 +1,35 @@
+"""CPU and memory of a running job as two sparklines, from the samples the app collected."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Label, Sparkline
+
+from jobtui.ui.formatting import human_bytes
+from jobtui.ui.watcher import StatsSample
+
+
+class StatsGraph(Vertical):
+    """Two labelled sparklines (CPU %, resident memory) of a job's process tree."""
+
+    def compose(self) -> ComposeResult:
+        """Label and sparkline for each measure."""
+        yield Label("CPU %", id="cpu-label")
+        yield Sparkline([], id="cpu-spark")
+        yield Label("Memory", id="mem-label")
+        yield Sparkline([], id="mem-spark")
+
+    def show(self, samples: list[StatsSample]) -> None:
+        """Draw ``samples`` (oldest first)."""
+        if samples:
+            last = samples[-1]
+            peak = max(s.memory_rss for s in samples)
+            self.query_one("#cpu-label", Label).update(
+                f"CPU % now {last.cpu_percent:.1f}, peak {max(s.cpu_percent for s in samples):.1f}"
+            )
+            self.query_one("#mem-label", Label).update(
+                f"Memory now {human_bytes(last.memory_rss)}, peak {human_bytes(peak)}"
+            )
+        self.query_one("#cpu-spark", Sparkline).data = [s.cpu_percent for s in samples]
+        self.query_one("#mem-spark", Sparkline).data = [float(s.memory_rss) for s in samples]
