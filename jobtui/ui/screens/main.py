@@ -85,7 +85,8 @@ class MainScreen(Screen[None]):
         Binding("w", "wait", "Wait"),
         Binding("p", "suspend_resume", "Pause"),
         Binding("c", "switch_pane", "Console"),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "show_help", "Help", show=False),
         Binding("q", "quit", "Quit"),
         Binding("escape", "escape", "Jobs"),
     ]
@@ -355,6 +356,10 @@ class MainScreen(Screen[None]):
     def action_help(self) -> None:
         """Show every key and the command language."""
         self.app.push_screen(HelpScreen())
+
+    def action_show_help(self) -> None:
+        """Help from anywhere, the bar included (F1)."""
+        self.action_help()
 
     async def action_quit(self) -> None:
         """Quit (the app asks first if jobs are running)."""

@@ -394,12 +394,13 @@ class JobsTable(DataTable[Text]):
         if column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
+            self.set_reactive(JobsTable.sort_reverse, False)
             self.sort_column = column
 
     def action_next_sort(self) -> None:
         """Sort by the next column."""
         index = COLUMN_KEYS.index(self.sort_column)
-        self.sort_column = COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)]
+        self.sort_by(COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)])
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""

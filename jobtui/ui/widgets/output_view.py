@@ -56,6 +56,8 @@ class OutputView(ScrollView, can_focus=True):
         self._widest = 0
         self._unread_from: int | None = None
         self._styles: dict[str, Style] | None = None
+        #: Whether new lines scroll the view: true at the bottom, false once scrolled up.
+        self.following = True
         if source is not None:
             self.attach(source)
 
@@ -75,9 +77,9 @@ class OutputView(ScrollView, can_focus=True):
         self._reset()
         self._seen = None
         self._line_count = 0
+        self.following = True
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.sync()
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def _reset(self) -> None:
         self._blocks.clear()
@@ -108,13 +110,26 @@ class OutputView(ScrollView, can_focus=True):
             self._strips.discard(last)
         self._seen = seen
         self._unread_from = source.unread_from()
-        at_end = self.is_vertical_scroll_end
         self._line_count = count
         self._update_virtual_size()
-        if at_end and not self.is_vertical_scrollbar_grabbed:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if self.following and not self.is_vertical_scrollbar_grabbed:
+            self._to_end()
         self.refresh()
         return True
+
+    def _to_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling to the bottom starts following; scrolling up stops it."""
+        super().watch_scroll_y(old_value, new_value)
+        if self.size.height:
+            self.following = round(new_value) >= self.max_scroll_y
+
+    def on_resize(self) -> None:
+        """Keep the end in view when the view changes size while following."""
+        if self.following:
+            self.call_after_refresh(self._to_end)
 
     def _gutter_width(self) -> int:
         return 1 if self._unread_from is not None else 0

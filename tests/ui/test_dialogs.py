@@ -1,0 +1,196 @@
+"""Wait, confirmations, stop, suspend, help, the command palette and notifications."""
+
+from __future__ import annotations
+
+from jobtui.engine import JobEngine, JobState
+from jobtui.ui.screens.confirm import ConfirmDialog
+from jobtui.ui.screens.help import HelpScreen
+from jobtui.ui.screens.wait_dialog import WaitDialog
+
+from .conftest import AppRunner, main_screen, submit, table, until
+
+
+async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 1.5")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w")
+        assert isinstance(app.screen, WaitDialog)
+        assert not app.screen.started  # opened from a key: Any/All and timeout first
+        await pilot.press("enter")  # the Wait button has the focus
+        assert app.screen.started
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        assert job.state is JobState.Completed
+        texts = main_screen(app).console.texts()
+        assert f"PS> Wait-Job -Id {job.id}" in texts
+        assert any(line.startswith(str(job.id)) and "Completed" in line for line in texts)
+
+
+async def test_wait_from_the_bar_times_out_with_a_countdown(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {job.id} -Timeout 1")
+        assert isinstance(app.screen, WaitDialog)
+        dialog = app.screen
+        assert dialog.started and dialog.timeout == 1
+        await pilot.pause(0.3)
+        assert "s of 1 s left" in str(dialog.query_one("#wait-countdown").render())
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        texts = main_screen(app).console.texts()
+        assert any("timeout of 1 s passed" in line for line in texts)
+        assert job.state is JobState.Running
+
+
+async def test_wait_any_returns_with_the_first_job_done(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    slow = engine.start_job("sleep 30")
+    fast = engine.start_job("sleep 1.5")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {slow.id},{fast.id} -Any")
+        assert isinstance(app.screen, WaitDialog) and app.screen.any
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        texts = main_screen(app).console.texts()
+        assert "Wait-Job: finished" not in texts
+        assert any(line.startswith(str(fast.id)) and "Completed" in line for line in texts)
+        assert slow.state is JobState.Running
+
+
+async def test_escape_cancels_a_wait_and_the_jobs_go_on(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {job.id}")
+        assert isinstance(app.screen, WaitDialog)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, WaitDialog)
+        assert "Wait-Job: cancelled; the jobs go on." in main_screen(app).console.texts()
+        assert job.state is JobState.Running
+        await pilot.pause(0.5)  # the waiting thread ended: no second report
+        assert main_screen(app).console.texts().count("Wait-Job: cancelled; the jobs go on.") == 1
+
+
+async def test_wait_dialog_with_any_chosen_by_the_user(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    slow = engine.start_job("sleep 30")
+    fast = engine.start_job("sleep 1.5")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "space", "space", "w")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog) and dialog.jobs == [slow, fast]
+        await pilot.click("#wait-any")
+        await pilot.click("#wait-start")
+        assert dialog.any
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        assert slow.state is JobState.Running
+
+
+async def test_removing_a_running_job_asks_to_force_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "x")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "SIGTERM" in str(app.screen.query_one("#confirm-detail").render())
+        await pilot.press("enter")  # Cancel has the focus
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert job in engine.jobs
+        await pilot.press("x", "y")
+        await until(pilot, lambda: job not in engine.jobs)
+        await until(pilot, lambda: table(app).row_count == 0)
+        assert job.state is JobState.Stopped
+
+
+async def test_removing_a_finished_job_needs_no_question(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("true")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "delete")
+        assert not isinstance(app.screen, ConfirmDialog)
+        await until(pilot, lambda: table(app).row_count == 0)
+        assert job not in engine.jobs
+
+
+async def test_stop_and_suspend_resume_keys(run_app: AppRunner, engine: JobEngine) -> None:
+    job = engine.start_job("sleep 30")
+    other = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "p")
+        await until(pilot, lambda: job.state is JobState.Suspended)
+        await pilot.press("p")
+        await until(pilot, lambda: job.state is JobState.Running)
+        await pilot.press("s")
+        await until(pilot, lambda: job.state is JobState.Stopped)
+        assert other.state is JobState.Running
+        assert f"PS> Stop-Job -Id {job.id}" in main_screen(app).console.texts()
+
+
+async def test_quitting_with_running_jobs_asks_to_stop_them(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "q")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")
+        assert app.is_running and job.state is JobState.Running
+        await pilot.press("ctrl+q")  # works from anywhere, the bar included
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await until(pilot, lambda: job.state.is_finished)
+    assert app.return_code == 0
+
+
+async def test_quitting_with_nothing_running_just_quits(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_help_lists_keys_and_the_language(run_app: AppRunner) -> None:
+    async with run_app() as (app, pilot):
+        await pilot.press("f1")  # works from the bar too
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("#help-text").source  # type: ignore[attr-defined]
+        for word in ("Receive-Job", "Wait-Job", "keep", "`/`", "`w`", "`Ctrl+P`"):
+            assert word in text
+        await pilot.press("question_mark")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_command_palette_carries_the_job_actions(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30", name="server")
+    async with run_app() as (_app, pilot):
+        await pilot.press("ctrl+p")
+        await pilot.press(*"stop server")
+        await pilot.pause(0.5)  # the palette searches in the background
+        await pilot.press("enter")
+        await until(pilot, lambda: job.state is JobState.Stopped)
+
+
+async def test_notifications_when_jobs_complete_or_fail(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        await submit(pilot, "Start-Job -Name ok {true}")
+        await submit(pilot, "Start-Job -Name bad {echo broken >&2; exit 9}")
+        await until(pilot, lambda: len(app._notifications) >= 2)
+        messages = {(n.title, n.message, n.severity) for n in app._notifications}
+        assert ("ok completed", "true", "information") in messages
+        assert ("bad failed", "Exit code 9: broken", "error") in messages

@@ -1,0 +1,147 @@
+"""The live job table: diff updates, kept cursor and sort, state words, sort keys, filter."""
+
+from __future__ import annotations
+
+from jobtui.engine import JobEngine, JobState
+from jobtui.ui.widgets.jobs_table import COLUMN_KEYS, JobsTable
+
+from .conftest import AppRunner, cell, main_screen, table, until
+
+
+async def test_rows_follow_the_engine_and_states_read_without_colour(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    quick = engine.start_job("echo done")
+    slow = engine.start_job("sleep 30", name="slow")
+    failing = engine.start_job("exit 4")
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: cell(app, failing, "state") == "✗ Failed")
+        await until(pilot, lambda: cell(app, quick, "state") == "✓ Completed")
+        assert cell(app, slow, "state") == "▸ Running"
+        assert cell(app, slow, "name") == "slow"
+        assert cell(app, failing, "exit").strip() == "4"
+        assert cell(app, quick, "type") == "BackgroundJob"
+        assert cell(app, quick, "location") == "localhost"
+        assert cell(app, slow, "pid").strip() == str(slow.executing_job.process.pid)
+        assert cell(app, slow, "command") == "sleep 30"
+        assert cell(app, quick, "more").startswith("True")
+        engine.stop_job([slow], wait=True)
+        await until(pilot, lambda: cell(app, slow, "state") == "■ Stopped")
+
+
+async def test_a_refresh_touches_only_changed_cells_and_never_rebuilds(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    jobs = [engine.start_job("echo x") for _ in range(20)]
+    engine.wait_job(jobs)
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 20)
+        jobs_table.sync(engine.jobs)
+        assert jobs_table.last_updates == 0  # nothing changed: no update_cell at all
+        engine.receive_job([jobs[3]])
+        jobs_table.sync(engine.jobs)
+        assert jobs_table.last_updates == 1  # only HasMoreData of that one row
+        assert cell(app, jobs[3], "more") == "False"
+        engine.start_job("sleep 30")
+        jobs_table.sync(engine.jobs)
+        assert jobs_table.row_count == 21
+        assert jobs_table.last_updates == len(COLUMN_KEYS)  # the new row's cells
+
+
+async def test_the_cursor_stays_on_its_job_when_rows_come_and_go(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    first = engine.start_job("sleep 30")
+    second = engine.start_job("true")
+    third = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await pilot.press("escape", "down", "down")
+        assert jobs_table.highlighted_job_id == third.id
+        engine.wait_job([second])
+        engine.remove_job(second)
+        await until(pilot, lambda: jobs_table.row_count == 2)
+        assert jobs_table.highlighted_job_id == third.id
+        engine.start_job("true")
+        await until(pilot, lambda: jobs_table.row_count == 3)
+        assert jobs_table.highlighted_job_id == third.id
+        await pilot.press("up")
+        assert jobs_table.highlighted_job_id == first.id
+
+
+async def test_sorting_by_a_column_keeps_the_selection(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    zeta = engine.start_job("true", name="zeta")
+    alpha = engine.start_job("true", name="alpha")
+    mid = engine.start_job("true", name="mid")
+    engine.wait_job([zeta, alpha, mid])
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await pilot.press("escape")
+        assert jobs_table.highlighted_job_id == zeta.id
+        await pilot.press("o")  # sort by Name
+        assert jobs_table.sort_column == "name"
+        assert jobs_table.shown_job_ids == [alpha.id, mid.id, zeta.id]
+        assert jobs_table.highlighted_job_id == zeta.id
+        await pilot.press("O")
+        assert jobs_table.shown_job_ids == [zeta.id, mid.id, alpha.id]
+        assert jobs_table.highlighted_job_id == zeta.id
+        assert "Name▼" in jobs_table.columns["name"].label.plain  # type: ignore[index]
+        # A click on a header sorts by that column (the Id header: row 1, inside the border).
+        await pilot.click(JobsTable, offset=(2, 1))
+        await pilot.pause()
+        assert jobs_table.sort_column == "id"
+        assert jobs_table.shown_job_ids == [zeta.id, alpha.id, mid.id]
+
+
+async def test_the_sort_order_holds_while_values_change(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    slow = engine.start_job("sleep 30", name="a-slow")
+    fast = engine.start_job("true", name="b-fast")
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        jobs_table.sort_by("state")
+        await until(pilot, lambda: fast.state is JobState.Completed)
+        await until(pilot, lambda: cell(app, fast, "state") == "✓ Completed")
+        # Completed < Running by name: the finished job moved up, the order follows the values.
+        assert jobs_table.shown_job_ids == [fast.id, slow.id]
+
+
+async def test_the_filter_shows_matching_jobs_and_escape_clears_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    build = engine.start_job("echo building", name="build")
+    test = engine.start_job("sleep 30", name="test")
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await pilot.press("escape", "slash")
+        assert app.focused is main_screen(app).query_one("#filter")
+        await pilot.press("b", "u", "i")
+        assert jobs_table.shown_job_ids == [build.id]
+        await pilot.press("enter")
+        assert app.focused is jobs_table
+        assert "filter" in str(jobs_table.border_subtitle)
+        await pilot.press("escape")
+        assert jobs_table.shown_job_ids == [build.id, test.id]
+        # By state, too.
+        await pilot.press("slash", "r", "u", "n")
+        assert jobs_table.shown_job_ids == [test.id]
+        await pilot.press("escape")
+        assert jobs_table.filter_text == ""
+
+
+async def test_marked_jobs_are_what_keys_act_on(run_app: AppRunner, engine: JobEngine) -> None:
+    one = engine.start_job("sleep 30")
+    engine.start_job("sleep 30")
+    three = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await pilot.press("escape", "space", "space")  # marking moves to the next row
+        assert jobs_table.target_job_ids() == [one.id, engine.jobs[1].id]
+        assert cell(app, one, "id").startswith("●")
+        await pilot.press("s")
+        await until(pilot, lambda: one.state is JobState.Stopped)
+        assert three.state is JobState.Running

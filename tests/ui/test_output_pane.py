@@ -1,0 +1,155 @@
+"""The output pane: stderr styled, ANSI kept, escapes removed, following, keep, big transcripts."""
+
+from __future__ import annotations
+
+import time
+
+from rich.style import Style
+from textual.widgets import Switch
+
+from jobtui.engine import JobEngine, JobState
+from jobtui.ui.widgets.output_view import OutputView
+
+from .conftest import AppRunner, cell, main_screen, until
+
+
+def output_view(app: object) -> OutputView:
+    return main_screen(app).query_one("#output", OutputView)  # type: ignore[arg-type]
+
+
+def row_text(view: OutputView, y: int) -> str:
+    return "".join(segment.text for segment in view.render_line(y))
+
+
+def row_styles(view: OutputView, y: int) -> list[Style | None]:
+    return [segment.style for segment in view.render_line(y) if segment.text.strip()]
+
+
+async def test_stdout_and_stderr_are_shown_in_order_with_stderr_styled(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("echo out-1; sleep 0.1; echo err-1 >&2; sleep 0.1; echo out-2")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 3)
+        assert [row_text(view, y).strip(" ▍") for y in range(3)] == ["out-1", "err-1", "out-2"]
+        error_color = view.get_component_rich_style("output-view--error").color
+        text_styles = row_styles(view, 1)[1:]  # after the gutter mark
+        assert text_styles and all(s is not None and s.color == error_color for s in text_styles)
+        assert all(s is None or s.color != error_color for s in row_styles(view, 0)[1:])
+
+
+async def test_ansi_colours_render_and_other_escapes_never_reach_the_terminal(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    evil = (
+        r"printf '\033[31mred\033[0m plain \033]0;stolen-title\007\033]52;c;aGk=\007"
+        r"\033[2J\033[H\033[?1049h\007bell\033[5Aend\n'"
+    )
+    job = engine.start_job(evil)
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1)
+        strip = view.render_line(0)
+        text = "".join(segment.text for segment in strip)
+        assert text.strip(" ▍") == "red plain bellend"
+        assert not any(ch in text for ch in "\x1b\x07\x9b")
+        red = next(segment.style for segment in strip if segment.text == "red")
+        assert red is not None and red.color is not None and red.color.number == 1
+
+
+async def test_the_pane_follows_the_end_and_stays_put_when_scrolled_up(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("seq 1 200; sleep 0.8; seq 201 400; sleep 0.8; seq 401 600; sleep 30")
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 200)
+        await pilot.pause()
+        assert view.is_vertical_scroll_end and view.scroll_y > 0
+        view.scroll_to(y=10, animate=False, immediate=True)
+        await until(pilot, lambda: view.line_count == 400)
+        await pilot.pause(0.2)
+        assert view.scroll_y == 10  # reading: not dragged down
+        view.scroll_end(animate=False, immediate=True)
+        await until(pilot, lambda: view.line_count == 600)
+        await pilot.pause(0.2)
+        assert view.is_vertical_scroll_end  # back at the bottom: following again
+        assert row_text(view, view.size.height - 1).strip(" ▍") == "600"
+        assert job.state is JobState.Running
+
+
+async def test_keep_on_leaves_output_unread_and_keep_off_receives_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("echo a; echo b")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await until(pilot, lambda: output_view(app).line_count == 2)
+        await pilot.pause(0.3)
+        assert screen.keep
+        assert cell(app, job, "more") == "True +2"  # shown, yet unread
+        assert job.has_more_data
+        await pilot.press("escape", "k")  # keep off: the pane receives what it shows
+        assert not screen.query_one("#keep", Switch).value
+        await until(pilot, lambda: cell(app, job, "more") == "False")
+        assert not job.has_more_data
+        assert output_view(app).line_count == 2  # nothing disappears from the view
+        # Keep back on: new output of another job stays unread.
+        await pilot.press("k")
+        other = engine.start_job("echo c")
+        engine.wait_job([other])
+        await until(pilot, lambda: main_screen(app).query_one("#jobs").row_count == 2)  # type: ignore[attr-defined]
+        await pilot.press("down")
+        await until(pilot, lambda: output_view(app).line_count == 1)
+        await pilot.pause(0.3)
+        assert cell(app, other, "more") == "True +1"
+
+
+async def test_the_keep_switch_can_be_clicked(run_app: AppRunner, engine: JobEngine) -> None:
+    job = engine.start_job("echo a")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        await pilot.click("#keep")
+        await until(pilot, lambda: cell(app, job, "more") == "False")
+        assert main_screen(app).keep is False
+
+
+async def test_receive_key_consumes_into_the_console(run_app: AppRunner, engine: JobEngine) -> None:
+    job = engine.start_job("echo one; echo two >&2")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await pilot.press("escape", "r")
+        await until(pilot, lambda: cell(app, job, "more") == "False")
+        texts = screen.console.texts()
+        assert f"PS> Receive-Job -Id {job.id}" in texts
+        assert "one" in texts and "two" in texts
+        await pilot.press("c")
+        assert screen.query_one("#panes").active == "console-tab"  # type: ignore[attr-defined]
+        await pilot.press("c")
+        assert screen.query_one("#panes").active == "output-tab"  # type: ignore[attr-defined]
+
+
+async def test_a_million_lines_scroll_without_holding_them_in_widgets(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("seq 1 1000000")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1_000_000, timeout=10)
+        started = time.perf_counter()
+        view.scroll_to(y=500_000, animate=False, immediate=True)
+        middle = row_text(view, 0).strip(" ▍")
+        view.scroll_end(animate=False, immediate=True)
+        last = row_text(view, view.size.height - 1).strip(" ▍")
+        view.scroll_home(animate=False, immediate=True)
+        first = row_text(view, 0).strip(" ▍")
+        elapsed = time.perf_counter() - started
+        assert (first, middle, last) == ("1", "500001", "1000000")
+        assert elapsed < 0.5
+        assert len(view._strips) <= 2048 and len(view._blocks) <= 64
