@@ -21,7 +21,7 @@ class StateLook:
     """How a state reads in the table: a symbol that works without colour, and a colour role."""
 
     symbol: str
-    role: str  # a theme variable name: success, error, warning, accent, foreground-muted...
+    role: str  # success, error, warning, primary or foreground-muted (a theme colour)
 
     def label(self, state: JobState) -> str:
         """The symbol and the state's name, e.g. ``✗ Failed``."""
@@ -30,7 +30,7 @@ class StateLook:
 
 STATE_LOOKS: dict[JobState, StateLook] = {
     JobState.NotStarted: StateLook("○", "foreground-muted"),
-    JobState.Running: StateLook("▸", "accent"),
+    JobState.Running: StateLook("▸", "primary"),
     JobState.Blocked: StateLook("?", "warning"),
     JobState.Suspending: StateLook("‖", "foreground-muted"),
     JobState.Suspended: StateLook("‖", "foreground-muted"),

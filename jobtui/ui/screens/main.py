@@ -75,7 +75,7 @@ class MainScreen(Screen[None]):
     """Jobs at a glance, their output, and a command line to drive them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "focus_bar", "Command", key_display=":"),
+        Binding("colon", "focus_bar", "Command", key_display=":", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("enter", "detail", "Detail", show=False),
         Binding("r", "receive", "Receive"),
@@ -125,7 +125,7 @@ class MainScreen(Screen[None]):
                 self.history,
                 self._complete,
                 placeholder="Start-Job {make test} · Get-Job · Receive-Job -Id 1 -Keep"
-                " · Tab completes · Esc to the table",
+                "   (Tab completes, Esc goes to the jobs, : comes back)",
                 id="command-bar",
             )
         yield Static("", id="bar-status")
@@ -135,7 +135,7 @@ class MainScreen(Screen[None]):
             with TabPane("Output", id="output-tab"):
                 with Horizontal(id="output-header"):
                     yield Label("No job selected", id="output-title")
-                    yield Label("keep", id="keep-label")
+                    yield Label("keep on", id="keep-label")
                     yield Switch(value=self.keep, id="keep")
                 yield OutputView(id="output")
             with TabPane("Console", id="console-tab"):
@@ -339,6 +339,7 @@ class MainScreen(Screen[None]):
     def _keep_changed(self, event: Switch.Changed) -> None:
         self.keep = event.value
         self._title_seen = None
+        self.query_one("#keep-label", Label).update("keep on" if self.keep else "keep off")
         self.notify(
             "Keep on: showing output leaves it unread (Receive-Job -Keep)."
             if self.keep

@@ -57,6 +57,7 @@ _ROLE_VARIABLES = {
     "error": "text-error",
     "warning": "text-warning",
     "accent": "text-accent",
+    "primary": "text-primary",
 }
 MARK = "●"
 

@@ -1,0 +1,121 @@
+"""Start jobtui in tmux, type into the command bar, read the result from the screen."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+WIDTH, HEIGHT = 120, 36
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Tmux:
+    """One detached tmux session running a command; keys in, screen text out."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", *args], check=True, capture_output=True, text=True, timeout=10
+        )
+        return result.stdout
+
+    def send(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", self.name, "-l", text)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared on the screen:\n{screen}")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    session = Tmux(f"jobtui-e2e-{uuid.uuid4().hex[:8]}")
+    env = {
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TERM": "xterm-256color",
+        "TEXTUAL_ANIMATIONS": "none",
+        "SHELL": "/bin/sh",
+    }
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    # The installed entry point beside the tests' interpreter, else the package itself.
+    script = Path(sys.executable).parent / "jobtui"
+    program = (
+        shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m jobtui"
+    )
+    # "; sleep" keeps the pane readable for a moment if jobtui dies.
+    command = f"cd {shlex.quote(str(REPO))} && env {exports} {program}; sleep 5"
+    subprocess.run(
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session.name,
+            "-x",
+            str(WIDTH),
+            "-y",
+            str(HEIGHT),
+            command,
+        ],
+        check=True,
+        timeout=10,
+    )
+    try:
+        yield session
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session.name], check=False, timeout=10)
+
+
+def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
+    tmux.wait_for("PS>")
+    tmux.wait_for("Jobs 0")
+    tmux.type("Start-Job -Name greet {echo hello-from-e2e}")
+    tmux.send("Enter")
+    # The table has the job, the console has Start-Job's own table.
+    screen = tmux.wait_for("Completed")
+    assert "greet" in screen
+    assert "PS> Start-Job -Name greet {echo hello-from-e2e}" in screen
+    # To the table, then the job's output in the Output pane ("c" leaves the Console).
+    tmux.send("Escape")
+    time.sleep(0.3)
+    tmux.send("c")
+    screen = tmux.wait_for("greet (Id 1)")
+    output = screen[screen.index("greet (Id 1)") :]
+    assert "hello-from-e2e" in output.splitlines()[1]
+    # An error stays on one line under the bar, with the text kept.
+    tmux.send(":")
+    tmux.type("Receive-Job -Id 42")
+    tmux.send("Enter")
+    screen = tmux.wait_for("42")
+    lines = screen.splitlines()
+    assert lines[0].startswith("PS> Receive-Job -Id 42")
+    assert "Receive-Job" in lines[1] and "42" in lines[1]
+    # Quit with nothing running: no question.
+    tmux.send("Escape")
+    time.sleep(0.3)
+    tmux.send("q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "Jobs 1" in tmux.screen():
+        time.sleep(0.1)
+    assert "Jobs 1" not in tmux.screen()
