@@ -377,6 +377,15 @@ OUT_FILE = Cmdlet(
     "Writes what it receives to a file, as it would be printed.",
 )
 
+OUT_NULL = Cmdlet(
+    "Out-Null",
+    (),
+    (Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),),
+    ("Default",),
+    "Default",
+    "Discards what it receives.",
+)
+
 CMDLETS: tuple[Cmdlet, ...] = (
     START_JOB,
     START_THREAD_JOB,
@@ -390,6 +399,7 @@ CMDLETS: tuple[Cmdlet, ...] = (
     FORMAT_LIST,
     FORMAT_TABLE,
     OUT_FILE,
+    OUT_NULL,
 )
 
 _BY_NAME: dict[str, Cmdlet] = {}

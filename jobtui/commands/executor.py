@@ -248,7 +248,7 @@ class Executor:
         for index, element in enumerate(body.elements):
             last = index == count - 1
             stage_output: list[object] = []
-            emit: Sink = sink if last else stage_output.append
+            emit: Sink = sink if last else self._collector(stage_output)
             context = Context(self.session, self.host, emit, write_error, self.cancel, failed)
             if isinstance(element, CommandCall):
                 bound = bind(element, self.evaluate, has_input=index > 0)
@@ -258,6 +258,16 @@ class Executor:
                     emit(value)
             objects = stage_output
             self.host.flush()
+
+    def _collector(self, objects: list[object]) -> Sink:
+        """A sink between two stages; the jobs passing through count as produced by the line."""
+
+        def collect(value: object) -> None:
+            if isinstance(value, Job):
+                self.host.note_job(value)
+            objects.append(value)
+
+        return collect
 
     # -- expressions ------------------------------------------------------------------------
 

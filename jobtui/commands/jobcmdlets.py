@@ -480,6 +480,11 @@ def out_file(context: Context, bound: BoundCommand, input: list[object] | None) 
         raise CommandError("Out-File", f"Access to the path '{path}' is denied.") from None
 
 
+def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Out-Null: discard (``Wait-Job $job | Out-Null`` waits without printing)."""
+    del context, bound, input
+
+
 CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
     "Start-Job": start_job,
     "Start-ThreadJob": start_job,
@@ -493,4 +498,5 @@ CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
     "Format-List": format_list_cmdlet,
     "Format-Table": format_table_cmdlet,
     "Out-File": out_file,
+    "Out-Null": out_null,
 }

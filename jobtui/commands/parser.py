@@ -191,12 +191,13 @@ class _Parser:
                 TokenKind.EXPANDABLE_STRING,
                 TokenKind.SCRIPT_BLOCK,
             )
-        return kind in (
-            TokenKind.STRING,
-            TokenKind.EXPANDABLE_STRING,
-            TokenKind.SCRIPT_BLOCK,
-            TokenKind.OPERATOR,
-        ) and token.value not in ("&&", "||", "<")
+        # A quoted string is a value, as in PowerShell ('Job1' | Stop-Job); "{ a; b; } &" is
+        # the shell's group.
+        return kind in (TokenKind.SCRIPT_BLOCK, TokenKind.OPERATOR) and token.value not in (
+            "&&",
+            "||",
+            "<",
+        )
 
     def _parens_hold_powershell(self, lparen: Token) -> bool:
         inner = next_token(self.line, lparen.end, lparen)
@@ -251,8 +252,8 @@ class _Parser:
                 if token.kind is TokenKind.GENERIC:
                     raise parser_error(
                         f"'{token.value}' is not a cmdlet of jobtui: after '|' come the job "
-                        "cmdlets, Format-List, Format-Table or Out-File. A shell pipeline goes "
-                        f"inside the job: Start-Job {{ ... | {token.value} }}."
+                        "cmdlets, Format-List, Format-Table, Out-File or Out-Null. A shell "
+                        f"pipeline goes inside the job: Start-Job {{ ... | {token.value} }}."
                     )
                 raise parser_error(
                     "Expressions are only allowed as the first element of a pipeline."
