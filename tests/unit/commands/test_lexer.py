@@ -1,0 +1,132 @@
+"""The lexer: PowerShell's argument-mode tokens, and the shell's extent of commands."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobtui.commands import CommandError
+from jobtui.commands.lexer import (
+    TokenKind,
+    scan_script_block,
+    scan_shell_command,
+    tokenize,
+    unescape,
+)
+from jobtui.commands.parser import starts_statement
+
+
+def kinds_and_values(line: str) -> list[tuple[str, str]]:
+    return [(t.kind.name, t.value) for t in tokenize(line) if t.kind is not TokenKind.EOF]
+
+
+def test_a_command_with_parameters_lists_and_a_script_block() -> None:
+    assert kinds_and_values("Start-Job -Name a,b {echo hi} | Wait-Job -Ti:5") == [
+        ("GENERIC", "Start-Job"),
+        ("PARAMETER", "Name"),
+        ("GENERIC", "a"),
+        ("COMMA", ","),
+        ("GENERIC", "b"),
+        ("SCRIPT_BLOCK", "echo hi"),
+        ("PIPE", "|"),
+        ("GENERIC", "Wait-Job"),
+        ("PARAMETER", "Ti"),
+        ("GENERIC", "5"),
+    ]
+    colon = next(t for t in tokenize("Wait-Job -Ti:5") if t.kind is TokenKind.PARAMETER)
+    assert colon.colon
+
+
+def test_negative_numbers_are_not_parameters() -> None:
+    assert kinds_and_values("Wait-Job -Timeout -1") == [
+        ("GENERIC", "Wait-Job"),
+        ("PARAMETER", "Timeout"),
+        ("GENERIC", "-1"),
+    ]
+
+
+def test_variables_members_and_indexes() -> None:
+    assert kinds_and_values("$job.ChildJobs[0].JobStateInfo.Reason") == [
+        ("VARIABLE", "job"),
+        ("MEMBER", "ChildJobs"),
+        ("INDEX", "0"),
+        ("MEMBER", "JobStateInfo"),
+        ("MEMBER", "Reason"),
+    ]
+    assert kinds_and_values("$env:HOME ${odd name} $?") == [
+        ("VARIABLE", "env:HOME"),
+        ("VARIABLE", "odd name"),
+        ("VARIABLE", "?"),
+    ]
+    # With a space, ".State" is a word of its own, not a member.
+    assert kinds_and_values("$job .State")[1] == ("GENERIC", ".State")
+
+
+def test_strings_and_escapes() -> None:
+    assert kinds_and_values('\'it\'\'s\' "say ""hi""" Job`1 Job"2"') == [
+        ("STRING", "it's"),
+        ("EXPANDABLE_STRING", 'say ""hi""'),
+        ("GENERIC", "Job1"),
+        ("GENERIC", "Job2"),
+    ]
+    assert unescape("a`tb`n`$c") == "a\tb\n$c"
+
+
+def test_separators_redirections_and_comments() -> None:
+    assert kinds_and_values("a & b; c > f.txt 2>> e.txt 2>&1 # note") == [
+        ("GENERIC", "a"),
+        ("AMP", "&"),
+        ("GENERIC", "b"),
+        ("SEMI", ";"),
+        ("GENERIC", "c"),
+        ("REDIRECT", ">"),
+        ("GENERIC", "f.txt"),
+        ("REDIRECT", "2>>"),
+        ("GENERIC", "e.txt"),
+        ("REDIRECT", "2>&1"),
+    ]
+    assert kinds_and_values("a && b || c")[1] == ("OPERATOR", "&&")
+
+
+def test_script_block_content_is_verbatim_and_shell_quoted() -> None:
+    line = "{ awk '{print $1}' \"}\" \\} }rest"
+    content, end = scan_script_block(line, 0)
+
+    assert content == " awk '{print $1}' \"}\" \\} "
+    assert line[end:] == "rest"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{ echo", "ParserError: Missing closing '}' in statement block or type definition."),
+        ("'open", "ParserError: The string is missing the terminator: '."),
+        ('"open', 'ParserError: The string is missing the terminator: ".'),
+        ("{ echo 'x }", "ParserError: The string is missing the terminator: '."),
+    ],
+)
+def test_unbalanced_input_is_an_incomplete_parser_error(line: str, message: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        tokenize(line)
+
+    assert str(caught.value) == message
+    assert caught.value.incomplete
+
+
+@pytest.mark.parametrize(
+    ("line", "end", "terminator"),
+    [
+        ("sleep 1 & echo", 8, "&"),
+        ("a && b &", 7, "&"),
+        ("ls 2>&1 >&2 &>f |& cat", 22, ""),
+        ("echo 'a & b' \"c & d\" \\& e", 25, ""),
+        ("( a & b ) &", 10, "&"),
+        ("sleep 1; echo hi", 16, ""),
+        ("sleep 1; Get-Job", 7, ";"),
+        ("echo # a & b", 12, ""),
+        ("a\nb", 1, "\n"),
+    ],
+)
+def test_the_extent_of_a_shell_command(line: str, end: int, terminator: str) -> None:
+    scan = scan_shell_command(line, 0, starts_statement)
+
+    assert (scan.end, scan.terminator) == (end, terminator)
