@@ -42,7 +42,7 @@ def complete(session: CommandSession, text: str) -> list[str]:
         return []  # inside an open quote or script block: nothing sensible to offer
     cmdlet, command_started, awaiting = _context(tokens)
     if word.startswith("$"):
-        candidates = ["$" + name for name in session.variables]
+        candidates = ["$" + name for name in list(session.variables)]
     elif not command_started:
         candidates = command_names()
     elif cmdlet is None:
@@ -111,7 +111,7 @@ def _values(session: CommandSession, cmdlet: Cmdlet, awaiting: str | None) -> li
     if parameter.type is ParamType.JOB_ARRAY:
         return [
             "$" + name
-            for name, value in session.variables.items()
+            for name, value in list(session.variables.items())
             if isinstance(value, Job)
             or (isinstance(value, list) and value and all(isinstance(v, Job) for v in value))
         ]

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from commands_support import HEADER, UNDERLINE, errors, output, row, run, wait_until
-
 from jobtui.commands import CommandSession
 from jobtui.engine import Job, JobState
+from tests.unit.commands.support import HEADER, UNDERLINE, errors, output, row, run, wait_until
 
 #: A job that prints one line, waits for the file "go" in its directory, then prints another:
 #: the test decides when the job may finish, so "partial results" are not a race.

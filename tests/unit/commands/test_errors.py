@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from commands_support import errors, output, run, wait_until
 
 from jobtui.commands import CommandSession
 from jobtui.engine import JobEngine, JobState
+from tests.unit.commands.support import errors, output, run, wait_until
 
 NOT_FOUND_7 = (
     "Receive-Job: The command cannot find a job with the job ID 7. Verify the value of the Id "

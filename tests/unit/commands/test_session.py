@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
-from commands_support import HEADER, UNDERLINE, errors, infos, output, row, run
 
 from jobtui.commands import CommandError, CommandSession, OutputLine, WaitRequest
 from jobtui.engine import Job, JobEngine, JobState
+from tests.unit.commands.support import HEADER, UNDERLINE, errors, infos, output, row, run
 
 
 def _ids(lines: list[str]) -> list[int]:

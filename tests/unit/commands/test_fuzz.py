@@ -1,0 +1,203 @@
+"""Random lines: only CommandError ever comes out of the parser and binder; execute never raises.
+
+Lines are random text, and random recombinations of the language's real tokens (which reach
+much deeper into the binder and the cmdlets than random text does).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobtui.commands import CommandError, CommandSession
+from jobtui.commands.binder import check_line
+from jobtui.commands.cmdlets import command_names
+from jobtui.commands.parser import parse
+from jobtui.engine import JobEngine
+
+#: Cmdlets and aliases, parameters, values, operators and shell words, recombined at random.
+_PARAMETERS = (
+    "-Id",
+    "-Name",
+    "-Job",
+    "-State",
+    "-Keep",
+    "-Wait",
+    "-Any",
+    "-Force",
+    "-Timeout",
+    "-Ti",
+    "-T",
+    "-PassThru",
+    "-ScriptBlock",
+    "-Command",
+    "-ArgumentList",
+    "-InputObject",
+    "-WorkingDirectory",
+    "-ThrottleLimit",
+    "-NoRecurse",
+    "-AutoRemoveJob",
+    "-WriteEvents",
+    "-WriteJobInResults",
+    "-IncludeChildJob",
+    "-HasMoreData",
+    "-Newest",
+    "-InstanceId",
+    "-Location",
+    "-ComputerName",
+    "-Property",
+    "-Append",
+    "-FilePath",
+    "-X",
+    "-Keep:$false",
+    "-Id:1",
+    "-Timeout:0",
+)
+_VALUES = (
+    "1",
+    "3",
+    "-1",
+    "0",
+    "1,3",
+    "1..3",
+    "Job*",
+    "Job1",
+    "Running",
+    "Completed",
+    "Failed",
+    "$true",
+    "$false",
+    "$null",
+    "$job",
+    "$jobs",
+    "$job.Id",
+    "$job.State",
+    "$job.ChildJobs[0].JobStateInfo.Reason",
+    "$job.ChildJobs[9]",
+    "$x.y[0]",
+    "$env:HOME",
+    "$?",
+    "'a'",
+    "'it''s'",
+    '"b $job"',
+    '"$($job.Name)"',
+    "{true}",
+    "{echo hi}",
+    "{}",
+    "{{}}",
+    "(Get-Job)",
+    "(Get-Job -Id 1).State",
+    "out.txt",
+)
+_OPERATORS = (
+    "|",
+    ";",
+    "&",
+    ">",
+    ">>",
+    "2>",
+    "2>&1",
+    "*>",
+    "=",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "'",
+    '"',
+    "`",
+    "$",
+    "#",
+    "&&",
+    "||",
+    "<",
+    ".",
+    "-",
+)
+_SHELL = (
+    "echo",
+    "true",
+    "make",
+    "Get-Process",
+    "gps",
+    "Get-EventLog",
+    "New-Item",
+    "HKLM:\\x",
+    "Get-Jbo",
+    "sleep 0",
+)
+_PIECES = [*command_names(), *_PARAMETERS, *_VALUES, *_OPERATORS, *_SHELL, "\n"]
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcJob-$.,;&|{}()[]'\"`<>=*?#\\ 0123\n\t:")), max_size=60
+)
+_RECOMBINED = st.lists(st.sampled_from(_PIECES), max_size=10).flatmap(
+    lambda pieces: st.sampled_from([" ", ""]).map(lambda sep: sep.join(pieces))
+)
+LINES = st.one_of(_TEXT, _RECOMBINED)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LINES)
+def test_only_command_error_comes_out_of_the_parser_and_binder(line: str) -> None:
+    try:
+        check_line(parse(line))
+    except CommandError as error:
+        text = str(error)
+        assert text and "\n" not in text
+
+
+@pytest.fixture
+def fuzz_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CommandSession]:
+    """A session whose shell is /bin/true: random shell text starts jobs that do nothing."""
+    monkeypatch.chdir(tmp_path)
+    engine = JobEngine(shell="/bin/true", grace=0.5)
+    try:
+        yield CommandSession(engine, width=100)
+    finally:
+        engine.shutdown()
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(LINES)
+def test_execute_never_raises(fuzz_session: CommandSession, line: str) -> None:
+    cancel = threading.Event()
+    timer = threading.Timer(1.0, cancel.set)  # a wait on a suspended job ends, as by Ctrl+C
+    timer.start()
+    try:
+        result = fuzz_session.execute(line, cancel=cancel)
+    finally:
+        timer.cancel()
+
+    error_lines = [item.text for item in result.lines if item.kind == "error"]
+    assert all(message in error_lines for message in result.errors)
+    assert not any("internal error" in text for text in error_lines)
+    assert all("\n" not in item.text for item in result.lines)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(LINES)
+def test_completion_and_wait_requests_only_raise_command_error(
+    fuzz_session: CommandSession, line: str
+) -> None:
+    assert all(isinstance(c, str) for c in fuzz_session.complete(line))
+    try:
+        fuzz_session.wait_request(line)
+    except CommandError as error:
+        assert "\n" not in str(error)

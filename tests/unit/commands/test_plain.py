@@ -1,0 +1,107 @@
+"""Plain mode through a real ``python -m jobtui --plain`` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+import jobtui
+
+ROOT = Path(jobtui.__file__).resolve().parents[1]
+
+
+def _plain(script: str, cwd: Path, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="120")
+    return subprocess.run(
+        [sys.executable, "-m", "jobtui", "--plain"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def test_results_on_stdout_errors_on_stderr_exit_zero(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "# a comment, then a blank line",
+            "",
+            "$job = Start-Job {echo out; echo err >&2}",
+            "$null = Wait-Job $job",
+            "Receive-Job -Job $job",
+            "Get-Job -Id 9",
+            "Get-Job",
+        ]
+    )
+
+    done = _plain(script, tmp_path)
+
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == [
+        "out",
+        "Id     Name            PSJobTypeName   State         HasMoreData     Location             Command",  # noqa: E501
+        "--     ----            -------------   -----         -----------     --------             -------",  # noqa: E501
+        "1      Job1            BackgroundJob   Completed     False           localhost            echo out; echo err >&2",  # noqa: E501
+    ]
+    assert done.stderr.splitlines() == [
+        "err",
+        "Get-Job: The command cannot find a job with the job ID 9. Verify the value of the Id "
+        "parameter and then try the command again.",
+    ]
+    assert "jobtui>" not in done.stdout  # no prompt when stdin is not a terminal
+
+
+def test_exit_status_is_one_when_the_last_line_failed(tmp_path: Path) -> None:
+    done = _plain("Get-Job\nReceive-Job -Id 7\n", tmp_path)
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("Receive-Job: The command cannot find a job with the job ID 7.")
+
+
+def test_a_parse_error_on_the_last_line(tmp_path: Path) -> None:
+    done = _plain("Get-Job -Bogus\n", tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Get-Job: A parameter cannot be found that matches parameter name 'Bogus'.\n"
+    )
+
+
+def test_a_script_block_may_span_lines(tmp_path: Path) -> None:
+    done = _plain("Start-Job {\n  echo one\n  echo two\n} | Receive-Job -Wait\n", tmp_path)
+
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == ["one", "two"]
+
+
+def test_redirection_writes_in_the_current_directory(tmp_path: Path) -> None:
+    done = _plain("Start-Job {echo saved} | Wait-Job | Receive-Job > results.txt\n", tmp_path)
+
+    assert done.returncode == 0
+    assert (tmp_path / "results.txt").read_text() == "saved\n"
+
+
+def test_jobs_still_running_at_the_end_of_input_are_stopped(tmp_path: Path) -> None:
+    done = _plain("$job = sleep 1000 &\n$job.Pid\n", tmp_path)
+
+    assert done.returncode == 0
+    pid = int(done.stdout.strip())
+    survivor = _process(pid)
+    assert survivor is None or "1000" not in " ".join(survivor.cmdline())
+
+
+def _process(pid: int) -> psutil.Process | None:
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process
+    except psutil.NoSuchProcess:
+        return None
