@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from jobtui.engine import Job
 from jobtui.ui.messages import JobActionRequested
@@ -46,7 +47,9 @@ class JobCommands(Provider):
     async def discover(self) -> Hits:
         """The actions, before anything is typed."""
         for title, help_text, message in self._commands():
-            yield DiscoveryHit(title, partial(self._post, message), help=help_text)
+            yield DiscoveryHit(
+                Content(title), partial(self._post, message), text=title, help=help_text
+            )
 
     async def search(self, query: str) -> Hits:
         """The actions whose title matches ``query``."""

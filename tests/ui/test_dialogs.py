@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
+
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.help import HelpScreen
@@ -194,3 +198,70 @@ async def test_notifications_when_jobs_complete_or_fail(
         messages = {(n.title, n.message, n.severity) for n in app._notifications}
         assert ("ok completed", "true", "information") in messages
         assert ("bad failed", "Exit code 9: broken", "error") in messages
+
+
+async def test_brackets_in_names_commands_and_filters_are_text_not_markup(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("echo '[/]' '[bold]x'; exit 1", name="[b]odd[/b]")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("escape", "slash", "left_square_bracket", "enter")
+        assert table(app).row_count == 1
+        assert "[" in str(table(app).border_subtitle)
+        await pilot.press("escape", "enter")  # the detail screen
+        await pilot.pause()
+        assert "[b]odd[/b]" in str(app.screen.query_one("#detail-title").render())
+        await pilot.press("escape", "x")
+        await until(pilot, lambda: table(app).row_count == 0)
+        # A failed job's notification with brackets in its reason, from the bar.
+        await submit(pilot, "Start-Job {echo '[/red]' >&2; exit 2}")
+        await until(
+            pilot, lambda: any("[/red]" in n.message for n in app._notifications), timeout=8
+        )
+
+
+def _blocked_in(function: str) -> bool:
+    """Whether some thread is inside ``function`` right now."""
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            if frame.f_code.co_name == function:
+                return True
+            frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+async def _ends_soon(function: str) -> bool:
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if not _blocked_in(function):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_quitting_during_a_wait_ends_the_waiting_thread(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {job.id} -Timeout 25")
+        assert isinstance(app.screen, WaitDialog)
+        await pilot.pause(0.2)
+        assert _blocked_in("wait_job")
+        app.exit()
+    # A thread left blocked here would keep the process alive at exit for 25 s.
+    assert await _ends_soon("wait_job")
+
+
+async def test_quitting_during_a_blocking_line_ends_its_thread(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Receive-Job -Id {job.id} -Wait")
+        await pilot.pause(0.3)
+        assert _blocked_in("receive_job_wait")
+        app.exit()
+    assert await _ends_soon("receive_job_wait")

@@ -94,3 +94,14 @@ def test_human_count_and_duration() -> None:
     assert [human_count(n) for n in (42, 9999, 12_345, 3_400_000)] == ["42", "9999", "12k", "3.4M"]
     assert human_duration(65) == "1:05"
     assert human_duration(3725) == "1:02:05"
+
+
+def test_an_installed_package_uses_its_own_stylesheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jobtui
+
+    package = tmp_path / "site-packages" / "jobtui"
+    (package / "tcss").mkdir(parents=True)
+    monkeypatch.setattr(jobtui, "__file__", str(package / "__init__.py"))
+    assert tcss_dir() == package / "tcss"

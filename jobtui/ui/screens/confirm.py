@@ -38,10 +38,10 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """The question, an optional detail line, and the two buttons."""
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.message, id="confirm-message")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.message, id="confirm-message", markup=False)
             if self.detail:
-                yield Static(self.detail, id="confirm-detail")
+                yield Static(self.detail, id="confirm-detail", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm", variant="error")
                 yield Button(self.cancel_label, id="cancel")

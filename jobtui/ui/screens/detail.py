@@ -59,16 +59,20 @@ class JobDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title, reason, properties on the left; graphs and transcript on the right."""
         job = self.job
-        yield Label(id="detail-title")
+        yield Label(id="detail-title", markup=False)
         with Vertical(id="reason-box"):
-            yield Static(id="reason")
-            yield Static(id="reason-facts")
+            yield Static(id="reason", markup=False)
+            yield Static(id="reason-facts", markup=False)
         with Horizontal(id="detail-body"):
             with VerticalScroll(id="properties"):
-                yield Label(f"Job {job.id}", classes="section-title")
+                yield Label(f"Job {job.id}", classes="section-title", markup=False)
                 yield PropertyList(id="props-job")
                 for index, child in enumerate(job.child_jobs):
-                    yield Label(f"ChildJobs[{index}]  (Job {child.id})", classes="section-title")
+                    yield Label(
+                        f"ChildJobs[{index}]  (Job {child.id})",
+                        classes="section-title",
+                        markup=False,
+                    )
                     yield PropertyList(id=f"props-child-{index}")
             with Vertical(id="detail-right"):
                 yield StatsGraph(id="stats")
@@ -121,4 +125,4 @@ class JobDetailScreen(Screen[None]):
     def action_copy_report(self) -> None:
         """Copy a failure report (or the job's facts) to the clipboard."""
         self.app.copy_to_clipboard(failure_report(self.job, self.formatter))
-        self.notify("Failure report copied to the clipboard.", title=self.job.name)
+        self.notify("Failure report copied to the clipboard.", title=self.job.name, markup=False)

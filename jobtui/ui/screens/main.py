@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -50,6 +51,8 @@ OUTPUT_INTERVAL = 0.1
 TABLE_INTERVAL = 0.25
 #: Seconds between refreshes for running jobs' elapsed time when nothing else changed.
 ELAPSED_INTERVAL = 1.0
+#: Seconds a command line runs before the status line says it is running.
+RUNNING_HINT_DELAY = 0.4
 #: More finished jobs than this at once make one summary notification.
 NOTIFY_LIMIT = 3
 
@@ -128,13 +131,13 @@ class MainScreen(Screen[None]):
                 "   (Tab completes, Esc goes to the jobs, : comes back)",
                 id="command-bar",
             )
-        yield Static("", id="bar-status")
+        yield Static("", id="bar-status", markup=False)
         yield Input(placeholder="Filter jobs by name, state, command or id", id="filter")
         yield JobsTable(self.formatter, id="jobs")
         with TabbedContent(id="panes", initial="output-tab"):
             with TabPane("Output", id="output-tab"):
                 with Horizontal(id="output-header"):
-                    yield Label("No job selected", id="output-title")
+                    yield Label("No job selected", id="output-title", markup=False)
                     yield Label("keep on", id="keep-label")
                     yield Switch(value=self.keep, id="keep")
                 yield OutputView(id="output")
@@ -144,12 +147,22 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Show the jobs at once, then keep pulling changes."""
+        # The widgets the timer touches ten times a second, looked up once.
+        self._jobs_table = self.query_one(JobsTable)
+        self._output_view = self.query_one("#output", OutputView)
+        self._console_view = self.query_one("#console", OutputView)
         self.query_one("#filter", Input).display = False
         self.refresh_table(force=True)
         self.set_interval(OUTPUT_INTERVAL, self._tick)
         self.query_one(CommandBar).focus()
         if self.history.error:
-            self.notify(self.history.error, severity="warning")
+            self.notify(self.history.error, severity="warning", markup=False)
+
+    def on_unmount(self) -> None:
+        """A line still running (Receive-Job -Wait...) is cancelled: its thread must not outlive
+        the app."""
+        self._cancel.set()
+        self.engine.wake_waiters()
 
     def on_resize(self) -> None:
         """Format command results for the console's width."""
@@ -166,18 +179,18 @@ class MainScreen(Screen[None]):
             if changed or now - self._table_at >= ELAPSED_INTERVAL:
                 self.refresh_table()
         self._sync_output()
-        self.query_one("#console", OutputView).sync()
+        self._console_view.sync()
         self._notify_finished()
 
     def refresh_table(self, *, force: bool = False) -> None:
         """Bring the table up to date with the engine (only changed cells are touched)."""
         self._table_at = time.monotonic()
         self._seen_engine = self.engine.version
-        self.query_one(JobsTable).sync(self.engine.jobs, force=force)
+        self._jobs_table.sync(self.engine.jobs, force=force)
 
     def _sync_output(self) -> None:
         job = self._shown_job
-        view = self.query_one("#output", OutputView)
+        view = self._output_view
         if job is not None:
             store = job.transcript
             if not self.keep and store is not None and store.unread_count:
@@ -217,6 +230,7 @@ class MainScreen(Screen[None]):
                 f"{len(finished)} jobs finished: {summary}.",
                 title="Jobs",
                 severity="error" if failed else "information",
+                markup=False,
             )
             return
         for job, state in finished:
@@ -227,11 +241,14 @@ class MainScreen(Screen[None]):
                     title=f"{job.name} failed",
                     severity="error",
                     timeout=8,
+                    markup=False,
                 )
             elif state is JobState.Completed:
-                self.notify(f"{job.command}", title=f"{job.name} completed")
+                self.notify(f"{job.command}", title=f"{job.name} completed", markup=False)
             else:
-                self.notify(f"{job.command}", title=f"{job.name} stopped", severity="warning")
+                self.notify(
+                    f"{job.command}", title=f"{job.name} stopped", severity="warning", markup=False
+                )
 
     # -- the selected job ------------------------------------------------------------------------
 
@@ -239,7 +256,7 @@ class MainScreen(Screen[None]):
     def _job_highlighted(self, event: JobsTable.JobHighlighted) -> None:
         job = None if event.job_id is None else self.engine.find_by_id(event.job_id)
         self.show_job(job)
-        if self.focused is self.query_one(JobsTable):
+        if self.focused is self._jobs_table:
             # The user moved to a job: show its output (not when a refresh moved the cursor).
             self.query_one(TabbedContent).active = "output-tab"
 
@@ -345,6 +362,7 @@ class MainScreen(Screen[None]):
             if self.keep
             else "Keep off: the pane receives what it shows (Receive-Job).",
             timeout=3,
+            markup=False,
         )
         self._sync_output()
         self.refresh_table()
@@ -367,7 +385,12 @@ class MainScreen(Screen[None]):
         await self.app.action_quit()
 
     def _report(self, result: ActionResult) -> None:
-        self.notify(result.message, severity="error" if result.error else "information", timeout=4)
+        self.notify(
+            result.message,
+            severity="error" if result.error else "information",
+            timeout=4,
+            markup=False,
+        )
         self.refresh_table()
 
     def action_receive(self) -> None:
@@ -438,13 +461,14 @@ class MainScreen(Screen[None]):
         if outcome.finished:
             table = format_job_table(outcome.finished, self.session.width)
             self.console.append(("output", line) for line in table)
-            self.notify(outcome.summary(), title="Wait-Job")
+            self.notify(outcome.summary(), title="Wait-Job", markup=False)
         else:
             self.console.append([("info" if outcome.cancelled else "error", outcome.summary())])
             self.notify(
                 outcome.summary(),
                 title="Wait-Job",
                 severity="information" if outcome.cancelled else "warning",
+                markup=False,
             )
         self.refresh_table()
 
@@ -518,9 +542,14 @@ class MainScreen(Screen[None]):
             return
         self._running_line = line
         self._cancel = threading.Event()
-        self._status("Running… Esc cancels.")
+        self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
         self.console.append([("echo", f"PS> {line}")])
         self._execute(line, self._cancel)
+
+    def _running_hint(self, line: str) -> None:
+        # Only a line that takes a while says so: quick ones would make the status flicker.
+        if self._running_line == line:
+            self._status(f"Running “{line}”… Esc cancels.")
 
     def _wait_from_bar(self, line: str, request: WaitRequest) -> None:
         self.query_one(CommandBar).value = ""
@@ -556,7 +585,7 @@ class MainScreen(Screen[None]):
             if isinstance(worker.result, ActionResult):
                 self._report(worker.result)
             elif worker.error is not None:
-                self.notify(f"Remove-Job: {worker.error!r}", severity="error")
+                self.notify(f"Remove-Job: {worker.error!r}", severity="error", markup=False)
             return
         if worker.group != "command" or event.state not in (
             WorkerState.SUCCESS,

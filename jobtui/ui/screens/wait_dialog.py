@@ -92,7 +92,7 @@ class WaitDialog(ModalScreen[WaitOutcome]):
         """Jobs, mode, timeout, countdown, buttons."""
         with Vertical(id="wait-dialog", classes="dialog"):
             yield Label("Wait-Job", classes="dialog-title")
-            yield Static(id="wait-jobs")
+            yield Static(id="wait-jobs", markup=False)
             with Horizontal(id="wait-options"):
                 with RadioSet(id="wait-mode"):
                     yield RadioButton("All", value=not self.any, id="wait-all")
@@ -104,7 +104,7 @@ class WaitDialog(ModalScreen[WaitOutcome]):
                     type="number",
                     id="wait-timeout",
                 )
-            yield Static(id="wait-countdown")
+            yield Static(id="wait-countdown", markup=False)
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="wait-progress")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Wait", id="wait-start", variant="primary")
@@ -199,6 +199,11 @@ class WaitDialog(ModalScreen[WaitOutcome]):
         """Enter in the timeout box starts the wait."""
         event.stop()
         self.begin()
+
+    def on_unmount(self) -> None:
+        """However the dialog goes (the app quitting included), the waiting thread ends."""
+        self._cancel.set()
+        self.engine.wake_waiters()
 
     def action_cancel(self) -> None:
         """Stop waiting (the jobs go on) and close."""

@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.color import Color, ColorParseError
+from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
@@ -42,7 +43,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("type", "PSJobTypeName", 14),
     ColumnSpec("state", "State", 13),
     ColumnSpec("more", "HasMoreData", 12),
-    ColumnSpec("location", "Location", 10),
+    ColumnSpec("location", "Location", 11),
     ColumnSpec("pid", "PID", 8, right=True),
     ColumnSpec("cpu", "CPU%", 6, right=True),
     ColumnSpec("mem", "Mem", 7, right=True),
@@ -348,13 +349,14 @@ class JobsTable(DataTable[Text]):
             parts.append(f"{counts['active']} active")
         if counts.get("failed"):
             parts.append(f"{counts['failed']} failed")
-        self.border_title = " · ".join(parts)
+        # Content, not markup: a filter or a name may hold brackets.
+        self.border_title = Content(" · ".join(parts))
         subtitle = []
         if self.filter_text.strip():
             subtitle.append(f"filter “{self.filter_text.strip()}”: {len(visible)} shown")
         arrow = "▼" if self.sort_reverse else "▲"
         subtitle.append(f"sort {_SPECS[self.sort_column].label} {arrow}")
-        self.border_subtitle = " · ".join(subtitle)
+        self.border_subtitle = Content(" · ".join(subtitle))
 
     def _header(self, spec: ColumnSpec) -> Text:
         label = spec.label
