@@ -541,6 +541,8 @@ _VERBS = frozenset({
     "suspend", "switch", "sync", "test", "trace", "unblock", "undo", "uninstall", "unlock",
     "unprotect", "unpublish", "unregister", "update", "use", "wait", "watch", "write",
 })  # fmt: skip
+#: PowerShell remoting (about_Jobs' remote computers): started as jobs, which fail.
+_REMOTING = frozenset({"invoke-command", "enter-pssession", "new-pssession", "receive-pssession"})
 _CMDLET_SHAPE = re.compile(r"^([A-Za-z]+)-[A-Za-z]+$")
 
 
@@ -568,6 +570,8 @@ def check_shell_command(text: str) -> None:
         return
     if head.lower() in engine_builtins.BUILTINS or engine_builtins.lookup(text) is not None:
         return
+    if head.lower() in _REMOTING:
+        return  # a Windows-only cmdlet of about_Jobs: it fails as a job, with a Reason
     if shutil.which(head) is not None:
         return
     raise CommandError(head, not_recognized(head))

@@ -240,7 +240,9 @@ class Executor:
     ) -> None:
         """Run a statement's body, its last objects to ``sink``, its errors to ``write_error``."""
         if isinstance(body, ShellCommand):
-            job = self.session.engine.start_job(body.text)
+            job = self.session.engine.start_job(
+                body.text, environment=dict(self.session.environment) or None
+            )
             sink(job)
             return
         objects: list[object] | None = None

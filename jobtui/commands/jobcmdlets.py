@@ -140,6 +140,7 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
             command,
             name=bound.get("Name"),
             working_directory=working_directory,
+            environment=dict(context.session.environment) or None,
             argument_list=[to_text(a) for a in bound.get("ArgumentList", [])],
             input=data.encode() if stdin_objects else None,
             initialization_script=init.text if isinstance(init, ScriptBlock) else None,

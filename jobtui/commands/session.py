@@ -25,6 +25,7 @@ from jobtui.commands.syntax import (
     Pipeline,
     SubExpression,
 )
+from jobtui.commands.values import to_text
 from jobtui.engine import JobEngine
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ class CommandSession:
         self.width = width
         #: The session's variables by name as first assigned ($job, $results...).
         self.variables: dict[str, object] = {}
+        #: ``$env:NAME = value`` assignments of this session, given to every job it starts (the
+        #: process's own environment is left alone).
+        self.environment: dict[str, str] = {}
         self._last_succeeded = True
 
     # -- variables --------------------------------------------------------------------------
@@ -50,7 +54,7 @@ class CommandSession:
         """A variable's value, in any case; automatic ones ($true, $null, $?, $env:X) too."""
         key = name.lower()
         if key.startswith("env:"):
-            return os.environ.get(name[4:])
+            return self.environment.get(name[4:], os.environ.get(name[4:]))
         automatic: dict[str, Callable[[], object]] = {
             "true": lambda: True,
             "false": lambda: False,
@@ -82,9 +86,9 @@ class CommandSession:
             )
         if key.startswith("env:"):
             if value is None:
-                os.environ.pop(name[4:], None)
+                self.environment.pop(name[4:], None)
             else:
-                os.environ[name[4:]] = str(value)
+                self.environment[name[4:]] = to_text(value)
             return
         for existing in list(self.variables):
             if existing.lower() == key:

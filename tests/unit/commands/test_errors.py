@@ -309,3 +309,13 @@ def test_piping_something_that_is_not_a_job(session: CommandSession) -> None:
         "because the command does not take pipeline input or the input and its properties do "
         "not match any of the parameters that take pipeline input."
     ]
+
+
+def test_remote_computers_fail_as_jobs(session: CommandSession) -> None:
+    started = run(session, "Invoke-Command -ComputerName Server01 -ScriptBlock {Get-Date} -AsJob")
+    job = started.jobs[0]
+    wait_until(lambda: job.state.is_finished)
+
+    assert started.succeeded
+    assert job.state is JobState.Failed
+    assert "Invoke-Command" in str(job.reason)

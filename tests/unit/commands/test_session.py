@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -500,3 +501,13 @@ def test_completion(session: CommandSession) -> None:
     assert session.complete("Get-Job -State Comp") == ["Get-Job -State Completed"]
     assert session.complete("make -") == []  # a shell command's words are the shell's
     assert session.complete("Start-Job {sleep") == []
+
+
+def test_env_assignments_reach_the_jobs_of_the_session(session: CommandSession) -> None:
+    run(session, '$env:JOBTUI_GREETING = "hello"')
+
+    assert output(run(session, "Start-Job {echo $JOBTUI_GREETING} | Receive-Job -Wait")) == [
+        "hello"
+    ]
+    assert output(run(session, "$env:JOBTUI_GREETING")) == ["hello"]
+    assert "JOBTUI_GREETING" not in os.environ  # the process's own environment is untouched
