@@ -1,8 +1,9 @@
 """The parser: a command line to its syntax tree (:mod:`jobtui.commands.syntax`).
 
-A statement that starts with a cmdlet, an alias or a variable is PowerShell; any other statement
-is a shell command, taken verbatim up to ``&``, a new line, or a ``;`` that is followed by a
-cmdlet, and started as a job (exactly as ``COMMAND &``).
+A statement that starts with a cmdlet, an alias, a variable, a quoted string or ``(`` followed by
+one of those is PowerShell; any other statement is a shell command, taken verbatim up to ``&``, a
+new line, or a ``;`` that is followed by a cmdlet, and started as a job (exactly as
+``COMMAND &``).
 """
 
 from __future__ import annotations

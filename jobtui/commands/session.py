@@ -124,10 +124,10 @@ class CommandSession:
                 self._last_succeeded = False
             else:
                 Executor(self, host, cancel).run(script)
+            host.flush()
         except Exception as error:  # a bug must not take the user's screen down with it
             log.exception("command line failed: %r", line)
             host.error(f"jobtui: internal error: {type(error).__name__}: {error}")
-        host.flush()
         return host.result
 
     def wait_request(self, line: str) -> WaitRequest | None:

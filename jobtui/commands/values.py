@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobtui.engine import Job, JobFailure, JobState, JobStateInfo
+from jobtui.engine import Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
 
 
@@ -112,6 +112,8 @@ def get_member(value: object, name: str) -> object:
     if value is None:
         return None
     if isinstance(value, Job):
+        if key in ("output", "error"):
+            return _stream_lines(value, Stream.Output if key == "output" else Stream.Error)
         return value.get_property(name) if key in PS_PROPERTIES else None
     if isinstance(value, list | tuple):
         if key in ("count", "length"):
@@ -135,6 +137,17 @@ def get_member(value: object, name: str) -> object:
     if isinstance(value, datetime):
         return _datetime_member(value, key)
     return None
+
+
+def _stream_lines(job: Job, stream: Stream) -> list[str]:
+    """``$job.ChildJobs[0].Output``: every line of one stream, received or not (a parent job's
+    own collections are empty, as in PowerShell)."""
+    store = job.output
+    if store is None:
+        return []
+    return [
+        line for record in store.records() if record.stream is stream for line in record.lines()
+    ]
 
 
 def _datetime_member(value: datetime, key: str) -> Any:

@@ -511,3 +511,13 @@ def test_env_assignments_reach_the_jobs_of_the_session(session: CommandSession) 
     ]
     assert output(run(session, "$env:JOBTUI_GREETING")) == ["hello"]
     assert "JOBTUI_GREETING" not in os.environ  # the process's own environment is untouched
+
+
+def test_child_output_and_error_collections_outlive_a_receive(session: CommandSession) -> None:
+    run(session, "$job = Start-Job {echo out; echo err >&2}; $null = Wait-Job $job")
+    received = run(session, "$null = Receive-Job $job")
+
+    assert errors(received) == ["err"]  # errors are not output: $null does not swallow them
+    assert output(run(session, "$job.ChildJobs[0].Output")) == ["out"]
+    assert output(run(session, "$job.ChildJobs[0].Error")) == ["err"]
+    assert output(run(session, "$job.Output")) == []  # a parent's own collections are empty
