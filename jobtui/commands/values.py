@@ -110,7 +110,9 @@ def get_member(value: object, name: str) -> object:
     """
     key = name.lower()
     if value is None:
-        return None
+        return 0 if key == "count" else None
+    if key == "count" and not isinstance(value, list | tuple):
+        return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
         if key in ("output", "error"):
             return _stream_lines(value, Stream.Output if key == "output" else Stream.Error)

@@ -192,6 +192,8 @@ def test_variables_and_member_access(session: CommandSession) -> None:
     assert output(run(session, "$job.ChildJobs[0].Id")) == ["2"]
     assert output(run(session, "$job.ChildJobs[-1].Name")) == ["Job2"]
     assert output(run(session, "$job.ChildJobs.Count")) == ["1"]
+    assert output(run(session, "$job.Count")) == ["1"]
+    assert output(run(session, "$nothing.Count")) == ["0"]
     assert output(run(session, "$job.ExitCode")) == ["0"]
     assert output(run(session, "$job.NoSuchProperty")) == []
     assert output(run(session, "(Get-Job).Name")) == ["nightly"]
