@@ -93,18 +93,20 @@ def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
     tmux.type("Start-Job -Name greet {echo hello-from-e2e}")
     tmux.send("Enter")
     # The table has the job, the console has Start-Job's own table.
-    screen = tmux.wait_for("Completed")
-    assert "greet" in screen
-    assert "PS> Start-Job -Name greet {echo hello-from-e2e}" in screen
+    tmux.wait_for("PS> Start-Job -Name greet {echo hello-from-e2e}")
+    screen = tmux.wait_for("✓ Completed")
+    row = next(line for line in screen.splitlines() if "✓ Completed" in line)
+    assert "greet" in row and "BackgroundJob" in row
     # To the table, then the job's output in the Output pane ("c" leaves the Console).
     tmux.send("Escape")
-    time.sleep(0.3)
+    tmux.wait_for("r Receive")  # the footer shows the table's keys: the bar has let go
     tmux.send("c")
     screen = tmux.wait_for("greet (Id 1)")
     output = screen[screen.index("greet (Id 1)") :]
     assert "hello-from-e2e" in output.splitlines()[1]
     # An error stays on one line under the bar, with the text kept.
     tmux.send(":")
+    tmux.wait_for("tab Complete")
     tmux.type("Receive-Job -Id 42")
     tmux.send("Enter")
     screen = tmux.wait_for("42")
@@ -113,7 +115,7 @@ def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
     assert "Receive-Job" in lines[1] and "42" in lines[1]
     # Quit with nothing running: no question.
     tmux.send("Escape")
-    time.sleep(0.3)
+    tmux.wait_for("q Quit")
     tmux.send("q")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "Jobs 1" in tmux.screen():
