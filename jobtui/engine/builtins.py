@@ -102,6 +102,10 @@ def _windows_only(name: str, why: str) -> BuiltinFunction:
 
 
 _EVENT_LOG = "it reads the Windows event log, which Linux and macOS do not have."
+_REMOTING = (
+    "remote computers are reached through PowerShell remoting (WinRM), which jobtui does not "
+    "have; run ssh in the job instead, as in: Start-Job {ssh server01 uptime}."
+)
 _REGISTRY = "the HKLM: drive is the Windows registry, which Linux and macOS do not have."
 
 #: Built-in commands by lower-cased name (aliases included).
@@ -109,8 +113,17 @@ BUILTINS: dict[str, BuiltinFunction] = {
     "get-process": get_process,
     "gps": get_process,
     "start-sleep": start_sleep,
+}
+
+#: Windows-only commands from about_Jobs: each fails as a job, with a Reason that says why.
+WINDOWS_ONLY: dict[str, BuiltinFunction] = {
     "get-eventlog": _windows_only("Get-EventLog", _EVENT_LOG),
     "get-winevent": _windows_only("Get-WinEvent", _EVENT_LOG),
+    "invoke-command": _windows_only("Invoke-Command", _REMOTING),
+    "icm": _windows_only("Invoke-Command", _REMOTING),
+    "enter-pssession": _windows_only("Enter-PSSession", _REMOTING),
+    "new-pssession": _windows_only("New-PSSession", _REMOTING),
+    "receive-pssession": _windows_only("Receive-PSSession", _REMOTING),
 }
 
 
@@ -125,6 +138,8 @@ def lookup(command: str) -> tuple[BuiltinFunction, list[str]] | None:
     head = words[0].lower()
     if head == "new-item" and any(w.upper().startswith("HKLM:") for w in words[1:]):
         return _windows_only("New-Item -Path HKLM:", _REGISTRY), words[1:]
+    if head in WINDOWS_ONLY:
+        return WINDOWS_ONLY[head], words[1:]  # whatever follows, it cannot run here
     if head in BUILTINS and not any(ch in command for ch in "|;&<>`$"):
         return BUILTINS[head], words[1:]
     return None

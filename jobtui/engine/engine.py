@@ -17,7 +17,6 @@ import signal
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +54,7 @@ from jobtui.engine.runners import (
     ThreadRunner,
 )
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
+from jobtui.engine.throttle import Throttle
 from jobtui.engine.watchdog import Guardian
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,6 @@ class JobEngine:
     ) -> None:
         self.shell = shell or default_shell()
         self.grace = grace
-        self.throttle_limit = throttle_limit
         self.memory_limit = memory_limit
         self.spill_dir = spill_dir
         self.session_id = uuid.uuid4().hex
@@ -125,8 +124,8 @@ class JobEngine:
         self._changed = threading.Condition(self._lock)
         self._ids = itertools.count(1)
         self._jobs: dict[int, Job] = {}
-        self._queue: deque[Job] = deque()
-        self._active = 0
+        # PowerShell throttles thread jobs only; a limit for background jobs is jobtui's own.
+        self._throttles = {THREAD_JOB: Throttle(throttle_limit), BACKGROUND_JOB: Throttle()}
         self._listeners: list[JobListener] = []
         self._use_guardian = guardian
         self._guardian: Guardian | None = None
@@ -139,6 +138,34 @@ class JobEngine:
         _raise_open_file_limit()
         self._reactor = Reactor()
         self._monitor = ProcessMonitor(self._running_process_jobs, self._sampled, monitor_interval)
+
+    # -- ThrottleLimit ------------------------------------------------------------------------
+
+    @property
+    def throttle_limit(self) -> int | None:
+        """How many thread jobs run at once (Start-ThreadJob -ThrottleLimit); None: no limit."""
+        return self._throttles[THREAD_JOB].limit
+
+    @throttle_limit.setter
+    def throttle_limit(self, limit: int | None) -> None:
+        self._set_limit(THREAD_JOB, limit)
+
+    @property
+    def background_throttle_limit(self) -> int | None:
+        """How many background jobs run at once; None (the default, as in PowerShell): no limit."""
+        return self._throttles[BACKGROUND_JOB].limit
+
+    @background_throttle_limit.setter
+    def background_throttle_limit(self, limit: int | None) -> None:
+        self._set_limit(BACKGROUND_JOB, limit)
+
+    def _set_limit(self, kind: str, limit: int | None) -> None:
+        with self._lock:
+            throttle = self._throttles[kind]
+            throttle.limit = limit
+            ready = throttle.next_ready() if not self._closed else []
+        for job in ready:
+            self._launch(job)
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -236,10 +263,8 @@ class JobEngine:
                 )
             self._jobs[top.id] = top
             self._emit(JobAdded(top))
-            if self.throttle_limit is not None and self._active >= self.throttle_limit:
-                self._queue.append(runner_job)
+            if not self._throttles[job_type].admit(runner_job):
                 return top
-            self._active += 1
         self._launch(runner_job)
         return top
 
@@ -297,12 +322,10 @@ class JobEngine:
         if isinstance(runner, ProcessRunner) and runner.pid is not None and self._guardian:
             self._guardian.forget(runner.pid)
         with self._lock:
-            self._active -= 1
-            nxt = None
-            if self._queue and not self._closed:
-                nxt = self._queue.popleft()
-                self._active += 1
-        if nxt is not None:
+            throttle = self._throttles[_kind(job)]
+            throttle.release()
+            ready = throttle.next_ready() if not self._closed else []
+        for nxt in ready:
             self._launch(nxt)
 
     def _running_process_jobs(self) -> list[Job]:
@@ -554,8 +577,7 @@ class JobEngine:
                 child = job.executing_job
                 child.stop_requested = True
                 if child.state is JobState.NotStarted:
-                    with contextlib.suppress(ValueError):
-                        self._queue.remove(child)
+                    self._throttles[_kind(child)].withdraw(child)
                     if child.output is not None:
                         child.output.close()
                     child.set_state(JobState.Stopped)
@@ -650,7 +672,6 @@ class JobEngine:
             if self._closed:
                 return
             self._closed = True
-            self._queue.clear()
         self.stop_job(self.jobs, wait=True)
         self._end_leftovers()
         self._monitor.close()
@@ -680,6 +701,11 @@ def default_shell() -> str:
     if os.path.isabs(shell) and os.access(shell, os.X_OK):
         return shell
     return shutil.which("sh") or "/bin/sh"
+
+
+def _kind(job: Job) -> str:
+    """The throttle a job that runs a command belongs to: its top-level job's type."""
+    return (job.parent or job).ps_job_type_name
 
 
 def _post_order(job: Job) -> list[Job]:

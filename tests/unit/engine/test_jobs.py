@@ -202,6 +202,13 @@ def test_windows_registry_job_fails_as_about_jobs_describes(engine: JobEngine) -
     assert "registry" in str(job.child_jobs[0].job_state_info.reason)
 
 
+def test_remote_computers_fail_with_a_reason_that_suggests_ssh(engine: JobEngine) -> None:
+    job = engine.start_job("Invoke-Command -ComputerName Server01 -ScriptBlock {Get-Date} -AsJob")
+    finish(engine, job)
+    assert job.state is JobState.Failed
+    assert "PowerShell remoting" in str(job.reason) and "ssh" in str(job.reason)
+
+
 def test_listeners_hear_states_and_output(engine: JobEngine) -> None:
     events: list[JobEvent] = []
     unsubscribe = engine.subscribe(events.append)

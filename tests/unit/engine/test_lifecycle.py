@@ -18,6 +18,7 @@ from jobtui.engine import (
     JobNotFoundError,
     JobState,
 )
+from jobtui.engine.job import THREAD_JOB
 
 from .conftest import alive, finish
 
@@ -257,8 +258,27 @@ def test_a_suspended_job_can_be_stopped(engine: JobEngine) -> None:
 # -- ThrottleLimit ----------------------------------------------------------------------------
 
 
-def test_throttle_queues_jobs_as_not_started(engine: JobEngine) -> None:
+def test_throttle_queues_thread_jobs_as_not_started(engine: JobEngine) -> None:
     engine.throttle_limit = 2
+    jobs = [engine.start_job("Start-Sleep 0.3", job_type=THREAD_JOB) for _ in range(4)]
+    assert [j.state for j in jobs[2:]] == [JobState.NotStarted, JobState.NotStarted]
+    assert not jobs[3].has_more_data and jobs[3].ps_begin_time is None
+    background = engine.start_job("true")  # PowerShell never queues Start-Job
+    assert background.state is not JobState.NotStarted
+    assert engine.wait_job(jobs, timeout=10) == jobs
+    assert all(j.state is JobState.Completed for j in jobs)
+
+
+def test_raising_the_limit_starts_queued_jobs(engine: JobEngine) -> None:
+    engine.throttle_limit = 1
+    jobs = [engine.start_job("Start-Sleep 5", job_type=THREAD_JOB) for _ in range(3)]
+    assert [j.state for j in jobs] == [JobState.Running, JobState.NotStarted, JobState.NotStarted]
+    engine.throttle_limit = None
+    assert [j.state for j in jobs] == [JobState.Running] * 3
+
+
+def test_background_throttle_queues_background_jobs(engine: JobEngine) -> None:
+    engine.background_throttle_limit = 2
     jobs = [engine.start_job("sleep 0.3; echo done") for _ in range(4)]
     assert [j.state for j in jobs[2:]] == [JobState.NotStarted, JobState.NotStarted]
     assert not jobs[3].has_more_data and jobs[3].ps_begin_time is None
@@ -267,7 +287,7 @@ def test_throttle_queues_jobs_as_not_started(engine: JobEngine) -> None:
 
 
 def test_stopping_a_queued_job_never_starts_it(engine: JobEngine) -> None:
-    engine.throttle_limit = 1
+    engine.background_throttle_limit = 1
     running = engine.start_job("sleep 100")
     queued = engine.start_job("echo never")
     engine.stop_job([queued])
