@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -76,11 +76,13 @@ class Scene:
     title: str
     setup: Callable[[JobEngine], None]
     run_before: RunBefore | None = None
-    engine_options: dict[str, Any] = field(default_factory=dict)
+    #: Background jobs allowed to run at once; more wait as NotStarted.
+    throttle: int | None = None
 
     def make(self, history: Path) -> tuple[JobApp, JobEngine]:
         """A new engine with the scene's jobs, and the app over it."""
-        engine = JobEngine(shell="/bin/sh", grace=0.5, guardian=False, **self.engine_options)
+        engine = JobEngine(shell="/bin/sh", grace=0.5, guardian=False)
+        engine.background_throttle_limit = self.throttle
         self.setup(engine)
         app = JobApp(engine, history_path=history, formatter=FrozenFormatter())
         app.theme = THEME
@@ -172,7 +174,7 @@ SCENES: dict[str, Scene] = {
             "main",
             "Jobs in every state, the selected job's output below",
             _several_states,
-            engine_options={"throttle_limit": 3},
+            throttle=3,
         ),
         Scene(
             "output",
@@ -196,7 +198,7 @@ SCENES: dict[str, Scene] = {
             "Wait-Job -Any -Timeout 30 as a dialog with a countdown",
             _several_states,
             _wait_dialog,
-            engine_options={"throttle_limit": 3},
+            throttle=3,
         ),
         Scene("detail_failed", "A failed job: the Reason first and plain", _tests_only, _detail),
         Scene("help", "Help: every key and the command language", _tests_only, _help),
@@ -205,7 +207,7 @@ SCENES: dict[str, Scene] = {
             "The command bar's results in the console",
             _several_states,
             _console,
-            engine_options={"throttle_limit": 3},
+            throttle=3,
         ),
     )
 }
