@@ -80,7 +80,7 @@ async def test_history_with_up_and_down_is_kept_between_runs(
     async with run_app() as (app, pilot):
         await submit(pilot, "Get-Job")
         await submit(pilot, "Get-Job -State Running")
-        await until(pilot, lambda: main_screen(app)._running_line is None)
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
         command_bar = bar(app)
         command_bar.value = "draft"
         await pilot.press("up")
@@ -146,12 +146,12 @@ async def test_a_blocking_line_streams_and_escape_cancels_it(
         screen = main_screen(app)
         await submit(pilot, f"Receive-Job -Id {job.id} -Wait")
         await until(pilot, lambda: "first" in screen.console.texts())
-        assert screen._running_line is not None
+        assert screen.command_line.running_line is not None
         await submit(pilot, "Get-Job")  # refused while a line runs
         assert "Still running" in str(screen.query_one("#bar-status").render())
         bar(app).focus()
         await pilot.press("escape")
-        await until(pilot, lambda: screen._running_line is None)
+        await until(pilot, lambda: screen.command_line.running_line is None)
         assert job.state is JobState.Running  # cancelling the wait leaves the job alone
         console = screen.query_one("#console", OutputView)
         assert console.line_count >= 2

@@ -7,10 +7,8 @@ watcher's queues say which jobs finished. Commands typed in the bar run in a thr
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
-from functools import partial
 from typing import ClassVar
 
 from textual import on, work
@@ -19,16 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static, Switch, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Label, Switch, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from jobtui.commands import (
-    CommandError,
-    CommandResult,
-    CommandSession,
-    WaitRequest,
-    format_job_table,
-)
+from jobtui.commands import CommandSession, format_job_table
 from jobtui.engine import Job, JobEngine, JobState
 from jobtui.ui.actions import ActionResult, JobActions, tree_preview
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
@@ -41,7 +33,7 @@ from jobtui.ui.screens.help import HelpScreen
 from jobtui.ui.screens.wait_dialog import WaitDialog, WaitOutcome
 from jobtui.ui.sources import ConsoleBuffer, TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
-from jobtui.ui.widgets.command_bar import CommandBar
+from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.output_view import OutputView
 
@@ -51,8 +43,6 @@ OUTPUT_INTERVAL = 0.1
 TABLE_INTERVAL = 0.25
 #: Seconds between refreshes for running jobs' elapsed time when nothing else changed.
 ELAPSED_INTERVAL = 1.0
-#: Seconds a command line runs before the status line says it is running.
-RUNNING_HINT_DELAY = 0.4
 #: More finished jobs than this at once make one summary notification.
 NOTIFY_LIMIT = 3
 
@@ -115,23 +105,12 @@ class MainScreen(Screen[None]):
         self._seen_engine = -1
         self._table_at = 0.0
         self._title_seen: tuple[int, ...] | None = None
-        self._cancel = threading.Event()
-        self._running_line: str | None = None
 
     # -- composition ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """Bar, status line, filter, table, panes, footer."""
-        with Horizontal(id="bar-row"):
-            yield Label("PS>", id="prompt")
-            yield CommandBar(
-                self.history,
-                self._complete,
-                placeholder="Start-Job {make test} · Get-Job · Receive-Job -Id 1 -Keep"
-                "   (Tab completes, Esc goes to the jobs, : comes back)",
-                id="command-bar",
-            )
-        yield Static("", id="bar-status", markup=False)
+        yield CommandLine(self.engine, self.session, self.history, self.console, id="command-line")
         yield Input(placeholder="Filter jobs by name, state, command or id", id="filter")
         yield JobsTable(self.formatter, id="jobs")
         with TabbedContent(id="panes", initial="output-tab"):
@@ -154,15 +133,9 @@ class MainScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         self.refresh_table(force=True)
         self.set_interval(OUTPUT_INTERVAL, self._tick)
-        self.query_one(CommandBar).focus()
+        self.command_line.bar.focus()
         if self.history.error:
             self.notify(self.history.error, severity="warning", markup=False)
-
-    def on_unmount(self) -> None:
-        """A line still running (Receive-Job -Wait...) is cancelled: its thread must not outlive
-        the app."""
-        self._cancel.set()
-        self.engine.wake_waiters()
 
     def on_resize(self) -> None:
         """Format command results for the console's width."""
@@ -306,17 +279,13 @@ class MainScreen(Screen[None]):
 
     def action_focus_bar(self) -> None:
         """Put the cursor in the command bar."""
-        self.query_one(CommandBar).focus()
+        self.command_line.bar.focus()
 
     def action_escape(self) -> None:
         """Cancel a running command, or leave the bar / the filter for the table."""
-        bar = self.query_one(CommandBar)
         filter_input = self.query_one("#filter", Input)
         table = self.query_one(JobsTable)
-        if self.focused is bar and self._running_line is not None:
-            self._cancel.set()
-            self.engine.wake_waiters()
-            self._status("Cancelling…")
+        if self.focused is self.command_line.bar and self.command_line.cancel():
             return
         if self.focused is filter_input or (self.focused is table and table.filter_text):
             filter_input.value = ""
@@ -483,140 +452,45 @@ class MainScreen(Screen[None]):
         if handler is not None:
             handler()
 
-    # -- the command bar -------------------------------------------------------------------------
+    # -- the command line ------------------------------------------------------------------------
 
-    def _complete(self, text: str) -> list[str]:
-        try:
-            return self.session.complete(text)
-        except CommandError:
-            return []
-
-    def _status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#bar-status", Static)
-        status.update(text)
-        status.set_class(error, "-error")
-        status.display = bool(text)
-
-    @on(CommandBar.CompletionsOffered)
-    def _completions(self, event: CommandBar.CompletionsOffered) -> None:
-        if not event.candidates:
-            self._status("No completions.")
-        elif len(event.candidates) > 1:
-            words = []
-            for index, candidate in enumerate(event.candidates[:30]):
-                word = candidate.split()[-1] if candidate.split() else candidate
-                words.append(f"[{word}]" if index == event.chosen else word)
-            more = len(event.candidates) - 30
-            self._status("  ".join(words) + (f"  … {more} more" if more > 0 else ""))
-        else:
-            self._status("")
-
-    @on(Input.Changed, "#command-bar")
-    def _bar_changed(self, event: Input.Changed) -> None:
-        status = self.query_one("#bar-status", Static)
-        if status.has_class("-error") and self._running_line is None:
-            self._status("")
-
-    @on(Input.Submitted, "#command-bar")
-    def _bar_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.run_line(event.value)
+    @property
+    def command_line(self) -> CommandLine:
+        """The prompt, bar and status."""
+        return self.query_one(CommandLine)
 
     def run_line(self, line: str) -> None:
         """Run a command line as if typed into the bar."""
-        if not line.strip():
-            return
-        if self._running_line is not None:
-            self._status(f"Still running “{self._running_line}”. Esc cancels it.", error=True)
-            return
-        self.history.add(line)
-        self.query_one(CommandBar).forget_position()
-        try:
-            request = self.session.wait_request(line)
-        except CommandError as exc:
-            self.console.append([("echo", f"PS> {line}"), ("error", str(exc))])
-            self._status(str(exc), error=True)
-            return
-        if request is not None:
-            self._wait_from_bar(line, request)
-            return
-        self._running_line = line
-        self._cancel = threading.Event()
-        self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
-        self.console.append([("echo", f"PS> {line}")])
-        self._execute(line, self._cancel)
+        self.command_line.run_line(line)
 
-    def _running_hint(self, line: str) -> None:
-        # Only a line that takes a while says so: quick ones would make the status flicker.
-        if self._running_line == line:
-            self._status(f"Running “{line}”… Esc cancels.")
+    @on(CommandLine.WaitRequested)
+    def _wait_requested(self, event: CommandLine.WaitRequested) -> None:
+        request = event.request
+        if request.jobs:
+            self._open_wait(
+                request.jobs,
+                any=request.any,
+                timeout=request.timeout,
+                force=request.force,
+                start=True,
+            )
 
-    def _wait_from_bar(self, line: str, request: WaitRequest) -> None:
-        self.query_one(CommandBar).value = ""
-        self._status("")
-        if not request.jobs:
-            self.console.append([("echo", f"PS> {line}")])
-            return
-        self._open_wait(
-            request.jobs,
-            any=request.any,
-            timeout=request.timeout,
-            force=request.force,
-            start=True,
-        )
-
-    @work(thread=True, group="command", exit_on_error=False)
-    def _execute(self, line: str, cancel: threading.Event) -> CommandResult:
-        streamed = 0
-
-        def on_output(lines: Sequence[object]) -> None:
-            nonlocal streamed
-            streamed += len(lines)
-            self.console.append((item.kind, item.text) for item in lines)  # type: ignore[attr-defined]
-
-        result = self.session.execute(line, on_output=on_output, cancel=cancel)
-        self.console.append((item.kind, item.text) for item in result.lines[streamed:])
-        return result
+    @on(CommandLine.LineFinished)
+    def _line_finished(self, event: CommandLine.LineFinished) -> None:
+        self.query_one(TabbedContent).active = "console-tab"
+        self.refresh_table()
+        if event.result.jobs:
+            self._highlight(event.result.jobs[0])
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A command or a forced remove ended: show how."""
+        """A forced remove ended: say how."""
         worker = event.worker
-        if worker.group == "remove" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            if isinstance(worker.result, ActionResult):
-                self._report(worker.result)
-            elif worker.error is not None:
-                self.notify(f"Remove-Job: {worker.error!r}", severity="error", markup=False)
+        if worker.group != "remove" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
-        if worker.group != "command" or event.state not in (
-            WorkerState.SUCCESS,
-            WorkerState.ERROR,
-        ):
-            return
-        self._running_line = None
-        bar = self.query_one(CommandBar)
-        if event.state is WorkerState.ERROR:
-            # A bug in the command language: say so in one line and keep what was typed.
-            message = f"Internal error: {worker.error!r}"
-            self.console.append([("error", message)])
-            self._status(message, error=True)
-            return
-        result = worker.result
-        assert isinstance(result, CommandResult)
-        if result.errors:
-            more = (
-                f" (+{len(result.errors) - 1} more in the console)"
-                if len(result.errors) > 1
-                else ""
-            )
-            self._status(result.errors[0] + more, error=True)
-        else:
-            self._status("")
-            bar.value = ""
-        panes = self.query_one(TabbedContent)
-        panes.active = "console-tab"
-        self.refresh_table()
-        if result.jobs:
-            self._highlight(result.jobs[0])
+        if isinstance(worker.result, ActionResult):
+            self._report(worker.result)
+        elif worker.error is not None:
+            self.notify(f"Remove-Job: {worker.error!r}", severity="error", markup=False)
 
     def _highlight(self, job: Job) -> None:
         table = self.query_one(JobsTable)
