@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -104,9 +103,3 @@ def cell(app: JobApp, job: Job, column: str) -> str:
     """The text of one cell of a job's row."""
     value = table(app).get_cell(str(job.id), column)
     return value.plain if hasattr(value, "plain") else str(value)
-
-
-async def settle(pilot: Pilot[int], seconds: float = 0.3) -> None:
-    """Give the app's timers a few ticks."""
-    await asyncio.sleep(0)
-    await pilot.pause(seconds)
