@@ -147,11 +147,18 @@ class OutputStore:
             self.version += 1
 
     def dispose(self) -> None:
-        """Free the memory and the spill file (the job was removed)."""
+        """Free the memory and the spill file (the job was removed): the store is empty after."""
         with self._lock:
             self._closed = True
             self._mem = bytearray()
             self._cache.clear()
+            self._offsets = array("q")
+            self._streams = bytearray()
+            self._times = array("d")
+            self._lines_cum = array("q")
+            self._cursor = 0
+            self._size = 0
+            self.version += 1
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None

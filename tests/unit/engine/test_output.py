@@ -131,3 +131,11 @@ def test_every_byte_is_kept_per_stream(chunks: list[tuple[Stream, bytes]]) -> No
     total = sum(count_lines(r.data) for r in store.records())
     assert store.line_count == total == len(store.lines(0, total + 5))
     store.dispose()
+
+
+def test_a_disposed_store_is_empty_and_closed() -> None:
+    store = OutputStore(memory_limit=10)
+    store.append(Stream.Output, b"one\ntwo\nthree\n", 1.0)
+    store.dispose()
+    assert (store.line_count, store.record_count, store.size) == (0, 0, 0)
+    assert store.lines(0, 5) == [] and not store.has_more_data
