@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from jobtui.commands import CommandSession
@@ -18,6 +19,7 @@ from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
 from jobtui.ui.palette import JobCommands
 from jobtui.ui.paths import css_paths, default_history_path
+from jobtui.ui.sanitize import plain, plain_lines
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.watcher import EngineWatcher
@@ -60,6 +62,24 @@ class JobApp(App[int]):
         """Stop listening (the engine itself is shut down by whoever made it)."""
         self.watcher.stop()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification with no escape in it (they quote job names, commands, Reasons)."""
+        super().notify(
+            plain_lines(message),
+            title=plain(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, and help."""
         yield from super().get_system_commands(screen)
@@ -74,7 +94,8 @@ class JobApp(App[int]):
         if not running:
             self.exit(0)
             return
-        names = ", ".join(job.name for job in running[:5]) + ("…" if len(running) > 5 else "")
+        names = ", ".join(plain(job.name) for job in running[:5])
+        names += "…" if len(running) > 5 else ""
 
         def answered(stop: bool | None) -> None:
             if stop:

@@ -10,6 +10,7 @@ from textual.content import Content
 
 from jobtui.engine import Job
 from jobtui.ui.messages import JobActionRequested
+from jobtui.ui.sanitize import plain
 
 #: action name -> (verb shown, help)
 ACTIONS = {
@@ -32,7 +33,7 @@ class JobCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, JobActionRequested]]:
         for job in self._jobs():
             for action, (verb, help_text) in ACTIONS.items():
-                title = f"{verb} {job.name} (Id {job.id}, {job.state.name})"
+                title = f"{verb} {plain(job.name)} (Id {job.id}, {job.state.name})"
                 yield title, help_text, JobActionRequested(action, [job.id])
         yield (
             "Toggle keep",

@@ -94,3 +94,12 @@ def _expand_tabs(line: str) -> str:
 def plain(line: str) -> str:
     """A line with every escape sequence removed (for searches, sorting, titles)."""
     return _ESCAPES.sub("", sanitize(line))
+
+
+def plain_lines(text: str) -> str:
+    """Text of one or more lines with every escape removed from each; the line breaks stay.
+
+    For what the UI draws outside the output views (names, commands, Reasons in labels and
+    notifications): a job's name and command may hold any character, its Reason quotes stderr.
+    """
+    return "\n".join(plain(line) for line in text.split("\n"))

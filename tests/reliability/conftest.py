@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from jobtui.engine import JobEngine
+from jobtui.ui.app import JobApp
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,3 +35,70 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobEngine]:
     )
     yield eng
     eng.shutdown()
+
+
+# -- the app over a real engine (Pilot) ----------------------------------------------------------
+
+SIZE = (120, 36)
+
+#: What Textual itself writes between cells: cursor placement and SGR (colours, attributes).
+_TEXTUAL_SEQUENCES = re.compile(r"\x1b\[\d+;\d+H|\x1b\[[0-9;]*m|\n")
+
+
+@pytest.fixture
+def calm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No blinking cursor and no animations: what the tests see does not depend on timing."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
+
+
+AppRunner = Callable[..., AbstractAsyncContextManager[tuple[JobApp, Pilot[int]]]]
+
+
+@pytest.fixture
+def run_app(engine: JobEngine, tmp_path: Path, calm: None) -> AppRunner:
+    """Start the app over the engine; yields (app, pilot) with the main screen ready."""
+
+    @asynccontextmanager
+    async def runner(
+        size: tuple[int, int] = SIZE,
+    ) -> AsyncIterator[tuple[JobApp, Pilot[int]]]:
+        app = JobApp(engine, history_path=tmp_path / "state" / "history")
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await pilot.pause()
+            yield app, pilot
+
+    return runner
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+def terminal_output(app: JobApp) -> str:
+    """Exactly what the driver writes to the terminal to paint the whole screen now.
+
+    The headless driver of Pilot writes nothing, so this asks the screen's compositor for the
+    full update a real driver would write (Textual's ``App._display`` does the same).
+    """
+    return app.screen._compositor.render_full_update().render_segments(app.console)
+
+
+def control_characters(app: JobApp) -> list[str]:
+    """Control characters (C0, DEL, C1: ESC, BEL, CSI...) in what reaches the terminal.
+
+    Textual's own cursor placement and SGR sequences are taken out first; anything left that
+    is a control character came from the content: an escape that was not neutralised.
+    """
+    painted = _TEXTUAL_SEQUENCES.sub("", terminal_output(app))
+    return sorted({repr(ch) for ch in painted if unicodedata.category(ch) == "Cc"})
+
+
+def screen_text(app: JobApp) -> str:
+    """The screen as plain text (what a user reads)."""
+    return _TEXTUAL_SEQUENCES.sub(lambda m: "\n" if m.group() == "\n" else "", terminal_output(app))

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 
 from jobtui.engine import Job, JobState
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
+from jobtui.ui.sanitize import plain
 from jobtui.ui.sources import TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
 from jobtui.ui.widgets.output_view import OutputView
@@ -102,7 +103,8 @@ class JobDetailScreen(Screen[None]):
             return
         self._seen = seen
         look = STATE_LOOKS[job.state]
-        title = f"Job {job.id} · {job.name} · {look.label(job.state)} · {job.ps_job_type_name}"
+        name = plain(job.name)
+        title = f"Job {job.id} · {name} · {look.label(job.state)} · {job.ps_job_type_name}"
         self.query_one("#detail-title", Label).update(title)
         self.query_one("#props-job", PropertyList).show(job_properties(job, self.formatter))
         for index, child in enumerate(job.child_jobs):
@@ -113,13 +115,13 @@ class JobDetailScreen(Screen[None]):
         self.query_one("#reason-box").display = reason is not None
         if reason is not None:
             where = "ChildJobs[0].JobStateInfo.Reason" if job.child_jobs else "JobStateInfo.Reason"
-            self.query_one("#reason", Static).update(f"{reason.message}")
+            self.query_one("#reason", Static).update(plain(reason.message))
             self.query_one("#reason-box").border_title = where
             facts = [f"ExitCode {self.formatter.exit_code(job) or '—'}"]
             if reason.signal_name:
                 facts.append(f"Signal {reason.signal_name}")
             if reason.last_error_line:
-                facts.append(f"last stderr line: {reason.last_error_line}")
+                facts.append(f"last stderr line: {plain(reason.last_error_line)}")
             self.query_one("#reason-facts", Static).update(" · ".join(facts))
 
     def action_copy_report(self) -> None:

@@ -179,7 +179,7 @@ class MainScreen(Screen[None]):
             return
         self._title_seen = seen
         look = STATE_LOOKS[job.state]
-        parts = [f"{job.name} (Id {job.id})", look.label(job.state)]
+        parts = [f"{plain(job.name)} (Id {job.id})", look.label(job.state)]
         if store is not None:
             parts.append(f"{human_count(store.line_count)} lines")
             unread = unread_lines(job)
@@ -389,7 +389,7 @@ class MainScreen(Screen[None]):
         if not running:
             self._report(self.actions.remove(jobs, force=False))
             return
-        names = ", ".join(f"{job.name} ({job.state.name})" for job in running)
+        names = ", ".join(f"{plain(job.name)} ({job.state.name})" for job in running)
         dialog = ConfirmDialog(
             "Remove-Job -Force?",
             f"{names} {'is' if len(running) == 1 else 'are'} not finished. Stop and remove?",

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from jobtui.engine import Job, JobEngine, JobError
 from jobtui.ui.formatting import STATE_LOOKS, Clock
+from jobtui.ui.sanitize import plain
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ class WaitDialog(ModalScreen[WaitOutcome]):
         lines = []
         for job in self.jobs:
             look = STATE_LOOKS[job.state]
-            lines.append(f"{job.id:>4}  {job.name:<12} {look.label(job.state):<14} {job.command}")
+            name, command = plain(job.name), " ".join(plain(job.command).split())
+            lines.append(f"{job.id:>4}  {name:<12} {look.label(job.state):<14} {command}")
         self.query_one("#wait-jobs", Static).update("\n".join(lines))
 
     def _tick(self) -> None:

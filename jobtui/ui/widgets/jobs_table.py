@@ -265,7 +265,7 @@ class JobsTable(DataTable[Text]):
         mark = MARK if job.id in self.marked else " "
         return {
             "id": (f"{mark}{job.id}", "mark" if job.id in self.marked else ""),
-            "name": (job.name, ""),
+            "name": (plain(job.name), ""),
             "type": (job.ps_job_type_name, ""),
             "state": (look.label(job.state), look.role),
             "more": (more, "accent" if unread else ""),

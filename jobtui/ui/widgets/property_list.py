@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from jobtui.engine import LIST_PROPERTIES, Job
 from jobtui.ui.formatting import JobFormatter, human_bytes
+from jobtui.ui.sanitize import plain_lines
 
 
 def job_properties(job: Job, formatter: JobFormatter) -> list[tuple[str, str]]:
@@ -47,5 +48,5 @@ class PropertyList(Static):
             if index:
                 text.append("\n")
             text.append(f"{name:<{width}} : ", style="bold")
-            text.append(value)
+            text.append(plain_lines(value))  # a Reason quotes stderr, a Command anything
         self.update(text)
