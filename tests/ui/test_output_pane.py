@@ -81,6 +81,22 @@ async def test_the_pane_follows_the_end_and_stays_put_when_scrolled_up(
         assert job.state is JobState.Running
 
 
+async def test_selecting_a_finished_job_shows_the_end_of_its_output(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    short = engine.start_job("echo short")
+    long = engine.start_job("seq 1 300")
+    engine.wait_job([short, long])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1)
+        await pilot.press("escape", "down")  # from a pane with no scrollbar to a long output
+        await until(pilot, lambda: view.line_count == 300)
+        await pilot.pause()
+        assert view.is_vertical_scroll_end and view.following
+        assert row_text(view, view.size.height - 1).strip(" ▍") == "300"
+
+
 async def test_keep_on_leaves_output_unread_and_keep_off_receives_it(
     run_app: AppRunner, engine: JobEngine
 ) -> None:

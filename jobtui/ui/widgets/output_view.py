@@ -118,7 +118,9 @@ class OutputView(ScrollView, can_focus=True):
         return True
 
     def _to_end(self) -> None:
-        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        # Forced: until the next layout the scrollbar may still say there was nothing to scroll
+        # (the view showed a shorter source), and an unforced scroll would then be ignored.
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scrolling to the bottom starts following; scrolling up stops it."""
