@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -22,11 +22,16 @@ from jobtui.ui.paths import css_paths, default_history_path
 from jobtui.ui.sanitize import plain, plain_lines
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
+from jobtui.ui.signals import exit_on_signals
 from jobtui.ui.watcher import EngineWatcher
 
 
 class JobApp(App[int]):
-    """jobtui's full-screen app over one engine (created by the caller, who shuts it down)."""
+    """jobtui's full-screen app over one engine (created by the caller, who shuts it down).
+
+    With ``handle_signals``, SIGTERM and SIGHUP make it exit (the command line wants that; a
+    test that runs it inside its own process does not).
+    """
 
     CSS_PATH = css_paths()
     TITLE = "jobtui"
@@ -43,6 +48,7 @@ class JobApp(App[int]):
         history_path: Path | None = None,
         formatter: JobFormatter | None = None,
         session: CommandSession | None = None,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -50,10 +56,14 @@ class JobApp(App[int]):
         self.history = CommandHistory(history_path or default_history_path())
         self.session = session or CommandSession(engine)
         self.watcher = EngineWatcher(engine)
+        self._handle_signals = handle_signals
+        self._undo_signals: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
         """Listen to the engine and show the main screen."""
         self.watcher.start()
+        if self._handle_signals:
+            self._undo_signals = exit_on_signals(self)
         self.push_screen(
             MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
         )
@@ -61,6 +71,9 @@ class JobApp(App[int]):
     def on_unmount(self) -> None:
         """Stop listening (the engine itself is shut down by whoever made it)."""
         self.watcher.stop()
+        if self._undo_signals is not None:
+            self._undo_signals()
+            self._undo_signals = None
 
     def notify(
         self,
@@ -114,10 +127,10 @@ class JobApp(App[int]):
 
 
 def run_app() -> int:
-    """Run the app on a new engine; every job is stopped when it ends."""
+    """Run the app on a new engine; every job is stopped when it ends (SIGTERM and SIGHUP too)."""
     engine = JobEngine()
     try:
-        app = JobApp(engine)
+        app = JobApp(engine, handle_signals=True)
         result = app.run()
     finally:
         engine.shutdown()
