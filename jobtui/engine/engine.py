@@ -447,12 +447,18 @@ class JobEngine:
     # -- Receive-Job --------------------------------------------------------------------------
 
     def receive_job(
-        self, jobs: Iterable[Job], *, keep: bool = False, no_recurse: bool = False
+        self,
+        jobs: Iterable[Job],
+        *,
+        keep: bool = False,
+        no_recurse: bool = False,
+        through_line: int | None = None,
     ) -> Received:
         """Results not yet received (all of them with ``keep``), children before parents.
 
         Without ``keep`` the results are consumed: a cursor moves, nothing is deleted, and the
         whole transcript stays readable. A Failed job's Reason comes back on every call.
+        ``through_line`` stops at a transcript line (what a view has shown so far).
         """
         jobs = list(jobs)
         parts: list[ReceivedPart] = []
@@ -464,7 +470,11 @@ class JobEngine:
                         continue
                     seen.add(each.id)
                     store = each.output
-                    start, stop = store.take(keep=keep) if store is not None else (0, 0)
+                    start, stop = (
+                        store.take(keep=keep, through_line=through_line)
+                        if store is not None
+                        else (0, 0)
+                    )
                     failure = each.job_state_info.reason if each.state is JobState.Failed else None
                     if store is not None or failure is not None:
                         parts.append(ReceivedPart(each, store, start, stop, failure))

@@ -263,10 +263,16 @@ class OutputStore:
         """Bytes stored from one stream."""
         return self._stream_bytes[stream]
 
-    def take(self, *, keep: bool) -> tuple[int, int]:
-        """The range of records a receive returns; moves the cursor past them unless ``keep``."""
+    def take(self, *, keep: bool, through_line: int | None = None) -> tuple[int, int]:
+        """The range of records a receive returns; moves the cursor past them unless ``keep``.
+
+        With ``through_line``, only records that end at or before that line (a view's last
+        visible line) are taken: a view consumes what it has shown, not what is below it.
+        """
         with self._lock:
             start, stop = self._cursor, len(self._offsets)
+            if through_line is not None:
+                stop = max(start, bisect.bisect_right(self._lines_cum, through_line + 1, start))
             if not keep:
                 self._cursor = stop
                 self.version += 1

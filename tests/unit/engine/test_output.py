@@ -139,3 +139,14 @@ def test_a_disposed_store_is_empty_and_closed() -> None:
     store.dispose()
     assert (store.line_count, store.record_count, store.size) == (0, 0, 0)
     assert store.lines(0, 5) == [] and not store.has_more_data
+
+
+def test_take_through_a_line_consumes_only_records_shown() -> None:
+    store = OutputStore()
+    store.append(Stream.Output, b"a\nb\n", 1.0)  # lines 0-1
+    store.append(Stream.Error, b"c\n", 2.0)  # line 2
+    store.append(Stream.Output, b"d\ne\n", 3.0)  # lines 3-4
+    assert store.take(keep=False, through_line=0) == (0, 0)  # record 0 is only half shown
+    assert store.take(keep=False, through_line=2) == (0, 2)
+    assert store.take(keep=False, through_line=3) == (2, 2)
+    assert store.take(keep=False, through_line=99) == (2, 3)
