@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,14 +28,14 @@ from jobtui.ui.history import CommandHistory
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.sanitize import plain
 from jobtui.ui.screens.confirm import ConfirmDialog
-from jobtui.ui.screens.detail import JobDetailScreen
-from jobtui.ui.screens.help import HelpScreen
-from jobtui.ui.screens.wait_dialog import WaitDialog, WaitOutcome
 from jobtui.ui.sources import ConsoleBuffer, TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
 from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.output_view import OutputView
+
+if TYPE_CHECKING:
+    from jobtui.ui.screens.wait_dialog import WaitOutcome
 
 #: Seconds between pulls of the output pane and the console.
 OUTPUT_INTERVAL = 0.1
@@ -251,6 +251,10 @@ class MainScreen(Screen[None]):
         self._open_detail(event.job_id)
 
     def _open_detail(self, job_id: int) -> None:
+        # The detail, help and wait screens are imported when first opened: the first frame does
+        # not need them, and the help's Markdown alone costs a third of the start-up.
+        from jobtui.ui.screens.detail import JobDetailScreen
+
         job = self.engine.find_by_id(job_id)
         if job is not None:
             self.app.push_screen(JobDetailScreen(job, self.formatter, self.watcher))
@@ -343,6 +347,8 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show every key and the command language."""
+        from jobtui.ui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_show_help(self) -> None:
@@ -417,6 +423,8 @@ class MainScreen(Screen[None]):
     def _open_wait(
         self, jobs: Sequence[Job], *, any: bool, timeout: float | None, force: bool, start: bool
     ) -> None:
+        from jobtui.ui.screens.wait_dialog import WaitDialog
+
         clock = self.formatter.clock
         dialog = WaitDialog(
             self.engine, jobs, any=any, timeout=timeout, force=force, start=start, clock=clock
