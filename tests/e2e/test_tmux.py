@@ -14,6 +14,9 @@ import pytest
 
 WIDTH, HEIGHT = 120, 36
 REPO = Path(__file__).resolve().parents[2]
+#: A private tmux server (``tmux -L``) with no configuration file: the tests never see or touch
+#: the user's own sessions, and the user's settings never change what the tests see.
+TMUX = ("tmux", "-L", "jobtui-e2e", "-f", "/dev/null")
 
 
 class Tmux:
@@ -24,7 +27,7 @@ class Tmux:
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", *args], check=True, capture_output=True, text=True, timeout=10
+            [*TMUX, *args], check=True, capture_output=True, text=True, timeout=10
         )
         return result.stdout
 
@@ -63,11 +66,12 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     program = (
         shlex.quote(str(script)) if script.exists() else f"{shlex.quote(sys.executable)} -m jobtui"
     )
-    # "; sleep" keeps the pane readable for a moment if jobtui dies.
-    command = f"cd {shlex.quote(str(REPO))} && env {exports} {program}; sleep 5"
+    # "; sleep" keeps the pane readable for a moment if jobtui dies. COLUMNS and LINES go: the
+    # test process may carry stale ones (readline sets them), and they would beat the pane's size.
+    command = f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {exports} {program}; sleep 5"
     subprocess.run(
         [
-            "tmux",
+            *TMUX,
             "new-session",
             "-d",
             "-s",
@@ -84,7 +88,7 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     try:
         yield session
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session.name], check=False, timeout=10)
+        subprocess.run([*TMUX, "kill-session", "-t", session.name], check=False, timeout=10)
 
 
 def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
