@@ -335,23 +335,38 @@ def scan_script_block(line: str, open_pos: int) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class ShellScan:
-    """Where a bare shell command ends: the index after its text, and what ended it."""
+    """Where a bare shell command ends: the index after its text and what ended it; and where
+    its command ends (before a trailing background ``&``, which is not part of the command)."""
 
     end: int
     terminator: str  # "&", ";", "\n" or "" (end of line)
+    command_end: int
 
 
-def scan_shell_command(line: str, pos: int, starts_statement: Callable[[str], bool]) -> ShellScan:
+def scan_shell_command(
+    line: str, pos: int, powershell_follows: Callable[[str, int], bool]
+) -> ShellScan:
     """The extent of a shell command that starts at ``pos``.
 
-    It runs to a single ``&`` (not ``&&``, ``>&``, ``&>``), a new line, or a ``;`` followed by a
-    word for which ``starts_statement`` is true (a cmdlet): ``sleep 1; echo hi`` stays one
-    shell command, ``make; Get-Job`` is two statements. Quotes, ``$( )``, ``( )``, ``{ }`` and
-    backslashes are the shell's.
+    The shell's text runs to the end of the line (or a new line), except that a ``;`` or a
+    lone ``&`` (not ``&&``, ``>&``, ``&>``) ends it when ``powershell_follows(line, i)`` says a
+    PowerShell statement starts after it, at ``i``: ``make; Get-Job`` and ``sleep 5 & Get-Job``
+    are two statements, while ``a & b`` and ``for i in 1 2; do sleep 5 & done`` are one shell
+    command each. A lone ``&`` that ends the text is the background operator: ``sleep 30 &``
+    runs ``sleep 30``. Quotes, ``$( )``, ``( )``, ``{ }`` and backslashes are the shell's.
     """
-    end = _scan_shell(line, pos, stop_at_brace=False, starts_statement=starts_statement)
+    end = _scan_shell(line, pos, stop_at_brace=False, powershell_follows=powershell_follows)
     terminator = line[end] if end < len(line) else ""
-    return ShellScan(end, terminator)
+    command_end = len(line[:end].rstrip(" \t\r"))
+    amp = command_end - 1
+    if (
+        amp >= pos
+        and line[amp] == "&"
+        and _is_background_amp(line, amp)
+        and not _escaped(line, amp)
+    ):
+        command_end = amp
+    return ShellScan(end, terminator, command_end)
 
 
 def _scan_shell(
@@ -359,7 +374,7 @@ def _scan_shell(
     pos: int,
     *,
     stop_at_brace: bool,
-    starts_statement: Callable[[str], bool] | None = None,
+    powershell_follows: Callable[[str, int], bool] | None = None,
 ) -> int:
     n = len(line)
     i = pos
@@ -404,12 +419,9 @@ def _scan_shell(
         elif depth == 0 and not stop_at_brace:
             if ch == "\n":
                 return i
-            if ch == "&" and _is_background_amp(line, i):
+            ends_here = ch == ";" or (ch == "&" and _is_background_amp(line, i))
+            if ends_here and powershell_follows is not None and powershell_follows(line, i + 1):
                 return i
-            if ch == ";" and starts_statement is not None:
-                word = _next_word(line, i + 1)
-                if word and starts_statement(word):
-                    return i
         word_start = ch in " \t\n;|&()"
         i += 1
     if depth > 0 and not stop_at_brace:
@@ -438,11 +450,9 @@ def _is_background_amp(line: str, i: int) -> bool:
     return before not in "&><|" and after not in "&>"
 
 
-def _next_word(line: str, pos: int) -> str:
-    n = len(line)
-    while pos < n and line[pos] in " \t":
-        pos += 1
-    end = pos
-    while end < n and line[end] not in _WORD_END:
-        end += 1
-    return line[pos:end]
+def _escaped(line: str, i: int) -> bool:
+    """Whether the character at ``i`` follows an odd number of backslashes."""
+    slashes = 0
+    while i - slashes - 1 >= 0 and line[i - slashes - 1] == "\\":
+        slashes += 1
+    return slashes % 2 == 1

@@ -1,9 +1,11 @@
 """The parser: a command line to its syntax tree (:mod:`jobtui.commands.syntax`).
 
 A statement that starts with a cmdlet, an alias, a variable, a quoted string or ``(`` followed by
-one of those is PowerShell; any other statement is a shell command, taken verbatim up to ``&``, a
-new line, or a ``;`` that is followed by a cmdlet, and started as a job (exactly as
-``COMMAND &``).
+one of those is PowerShell; any other statement is a shell command, started as a job (exactly as
+``COMMAND &``). The shell's text is taken verbatim to the end of the line, unless a ``;`` or
+``&`` in it is followed by a PowerShell statement (:func:`powershell_follows`): ``a & b`` is one
+job, ``make; Get-Job`` a job and a cmdlet. A trailing ``&`` is the background operator, not part
+of the command.
 """
 
 from __future__ import annotations
@@ -80,6 +82,39 @@ def constant_value(word: str) -> object:
 def starts_statement(word: str) -> bool:
     """Whether ``word`` at the start of a statement makes it PowerShell (a cmdlet or alias)."""
     return find_cmdlet(word) is not None
+
+
+#: What may follow ``$name`` in a PowerShell statement that a shell's text gives way to.
+_AFTER_VARIABLE = _END_OF_STATEMENT | {
+    TokenKind.EQUALS,
+    TokenKind.PIPE,
+    TokenKind.MEMBER,
+    TokenKind.INDEX,
+}
+
+
+def powershell_follows(line: str, pos: int) -> bool:
+    """Whether a PowerShell statement starts at ``pos`` (after a ``;`` or ``&`` in shell text).
+
+    It does with a cmdlet or alias (``make; Get-Job``), a variable used as PowerShell uses one
+    (``sleep 5 & $job = Get-Job``, ``make; $job.State``; not ``cd x; $EDITOR file``, which is
+    the shell's) or a ``(`` subexpression of a cmdlet (``sleep 5 & (Get-Job).Count``).
+    """
+    try:
+        token = next_token(line, pos)
+        if token.kind is TokenKind.GENERIC:
+            return starts_statement(token.value)
+        if token.kind is TokenKind.VARIABLE:
+            after = next_token(line, token.end, token)
+            if after.kind is TokenKind.EQUALS and line.startswith("==", after.start):
+                return False
+            return after.kind in _AFTER_VARIABLE
+        if token.kind is TokenKind.LPAREN:
+            inner = next_token(line, token.end, token)
+            return inner.kind is TokenKind.GENERIC and starts_statement(inner.value)
+    except CommandError:
+        return False  # an open quote or brace: not a statement of ours
+    return False
 
 
 class _Parser:
@@ -215,8 +250,8 @@ class _Parser:
     def _shell_statement(
         self, start: int, body_start: int, assign_to: VariableExpression | None
     ) -> Statement:
-        scan = scan_shell_command(self.line, body_start, starts_statement)
-        text = self.line[body_start : scan.end].strip()
+        scan = scan_shell_command(self.line, body_start, powershell_follows)
+        text = self.line[body_start : scan.command_end].strip()
         self.pos = scan.end
         self.previous = None
         self._peeked = None

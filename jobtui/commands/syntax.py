@@ -116,7 +116,7 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class ShellCommand:
-    """A shell command run as a job: a bare command line, or the text before ``&``."""
+    """A shell command run as a job: a bare command line, without its trailing ``&``."""
 
     text: str
 

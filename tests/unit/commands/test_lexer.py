@@ -12,7 +12,7 @@ from jobtui.commands.lexer import (
     tokenize,
     unescape,
 )
-from jobtui.commands.parser import starts_statement
+from jobtui.commands.parser import powershell_follows
 
 
 def kinds_and_values(line: str) -> list[tuple[str, str]]:
@@ -113,20 +113,32 @@ def test_unbalanced_input_is_an_incomplete_parser_error(line: str, message: str)
 
 
 @pytest.mark.parametrize(
-    ("line", "end", "terminator"),
+    ("line", "end", "terminator", "command"),
     [
-        ("sleep 1 & echo", 8, "&"),
-        ("a && b &", 7, "&"),
-        ("ls 2>&1 >&2 &>f |& cat", 22, ""),
-        ("echo 'a & b' \"c & d\" \\& e", 25, ""),
-        ("( a & b ) &", 10, "&"),
-        ("sleep 1; echo hi", 16, ""),
-        ("sleep 1; Get-Job", 7, ";"),
-        ("echo # a & b", 12, ""),
-        ("a\nb", 1, "\n"),
+        ("sleep 1 & echo", 14, "", "sleep 1 & echo"),
+        ("sleep 1 & Get-Job", 8, "&", "sleep 1"),
+        ("a && b &", 8, "", "a && b"),
+        ("sleep 30 &", 10, "", "sleep 30"),
+        ("sleep 30 &  ", 12, "", "sleep 30"),
+        ("echo \\&", 7, "", "echo \\&"),
+        ("ls 2>&1 >&2 &>f |& cat", 22, "", "ls 2>&1 >&2 &>f |& cat"),
+        ("echo 'a & b' \"c & d\" \\& e", 25, "", "echo 'a & b' \"c & d\" \\& e"),
+        ("( a & b ) &", 11, "", "( a & b )"),
+        ("sleep 1; echo hi", 16, "", "sleep 1; echo hi"),
+        ("sleep 1; Get-Job", 7, ";", "sleep 1"),
+        ("sleep 1 &; Get-Job", 9, ";", "sleep 1"),
+        ("for i in $(seq 50); do sleep 5 & done", 37, "", "for i in $(seq 50); do sleep 5 & done"),
+        ("sleep 5 & $job = Get-Job", 8, "&", "sleep 5"),
+        ("make; $job.State", 4, ";", "make"),
+        ("cd x; $EDITOR file", 18, "", "cd x; $EDITOR file"),
+        ("sleep 5 & (Get-Job).Count", 8, "&", "sleep 5"),
+        ("a & (b; c)", 10, "", "a & (b; c)"),
+        ("echo # a & b", 12, "", "echo # a & b"),
+        ("a &\nb", 3, "\n", "a"),
     ],
 )
-def test_the_extent_of_a_shell_command(line: str, end: int, terminator: str) -> None:
-    scan = scan_shell_command(line, 0, starts_statement)
+def test_the_extent_of_a_shell_command(line: str, end: int, terminator: str, command: str) -> None:
+    scan = scan_shell_command(line, 0, powershell_follows)
 
     assert (scan.end, scan.terminator) == (end, terminator)
+    assert line[: scan.command_end].strip() == command

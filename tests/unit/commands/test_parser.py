@@ -111,8 +111,11 @@ def test_redirections() -> None:
     [
         ("make", ["make"]),
         ("make -j8 &", ["make -j8"]),
-        ("a & b & c &", ["a", "b", "c"]),
-        ("gps & get-date", ["gps", "get-date"]),
+        ("a & b & c &", ["a & b & c"]),
+        ("gps & get-date", ["gps & get-date"]),
+        ("for i in $(seq 50); do sleep 5 & done", ["for i in $(seq 50); do sleep 5 & done"]),
+        ("sleep 30 &", ["sleep 30"]),
+        ("sleep 30 &\nmake &", ["sleep 30", "make"]),
         ("cd src && make || echo failed &", ["cd src && make || echo failed"]),
         ("{ sleep 1; echo done; } &", ["{ sleep 1; echo done; }"]),
         ("(cd /tmp; ls)", ["(cd /tmp; ls)"]),
@@ -130,6 +133,25 @@ def test_a_cmdlet_after_a_shell_command() -> None:
 
     assert shell.body == ShellCommand("Get-Process")
     assert isinstance(cmdlet.body, Pipeline)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "make; Get-Job",
+        "sleep 5 & Get-Job",
+        "sleep 5 &; gjb",
+        "sleep 5 & $job = Get-Job",
+        "make; $job",
+        "sleep 5 & (Get-Job).Count",
+        "sleep 5 & $(Get-Job).Count",
+    ],
+)
+def test_a_powershell_statement_ends_the_shell_text(line: str) -> None:
+    shell, powershell = parse(line).statements
+
+    assert shell.body in (ShellCommand("make"), ShellCommand("sleep 5"))
+    assert isinstance(powershell.body, Pipeline)
 
 
 def test_constant_values() -> None:

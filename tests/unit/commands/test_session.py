@@ -231,12 +231,30 @@ def test_a_bare_shell_command_starts_a_job_like_ampersand(session: CommandSessio
     assert result.jobs[0].command == "echo hi"
 
 
-def test_ampersand_separates_statements(session: CommandSession) -> None:
+def test_ampersand_inside_shell_text_is_the_shells(session: CommandSession) -> None:
     result = run(session, "echo a & echo b & echo c &")
+    run(session, "Wait-Job 1")
 
-    assert [job.command for job in result.jobs] == ["echo a", "echo b", "echo c"]
+    assert [job.command for job in result.jobs] == ["echo a & echo b & echo c"]
+    assert sorted(output(run(session, "Receive-Job 1"))) == ["a", "b", "c"]
+
+
+def test_a_shell_loop_with_ampersand_is_one_job(session: CommandSession) -> None:
+    result = run(session, "for i in 1 2 3; do sleep 0.2 & done")
+    run(session, "Wait-Job 1 -Timeout 10")
+
+    assert result.succeeded
+    assert [job.command for job in result.jobs] == ["for i in 1 2 3; do sleep 0.2 & done"]
+    assert result.jobs[0].state is JobState.Completed
+    assert [job.id for job in session.engine.jobs] == [1]
+
+
+def test_ampersand_before_a_cmdlet_separates_statements(session: CommandSession) -> None:
+    result = run(session, "echo a & echo b & Get-Job")
+
+    assert [job.command for job in result.jobs] == ["echo a & echo b"]
     assert output(result)[:2] == [HEADER, UNDERLINE]  # one table, as PowerShell prints it
-    assert len(output(result)) == 5
+    assert _ids(output(result)) == [1, 1]
 
 
 def test_background_then_foreground_statement(session: CommandSession) -> None:
