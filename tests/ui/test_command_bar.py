@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.widgets.output_view import OutputView
@@ -147,11 +149,90 @@ async def test_a_blocking_line_streams_and_escape_cancels_it(
         await submit(pilot, f"Receive-Job -Id {job.id} -Wait")
         await until(pilot, lambda: "first" in screen.console.texts())
         assert screen.command_line.running_line is not None
-        await submit(pilot, "Get-Job")  # refused while a line runs
-        assert "Still running" in str(screen.query_one("#bar-status").render())
         bar(app).focus()
         await pilot.press("escape")
         await until(pilot, lambda: screen.command_line.running_line is None)
         assert job.state is JobState.Running  # cancelling the wait leaves the job alone
         console = screen.query_one("#console", OutputView)
         assert console.line_count >= 2
+
+
+async def test_typing_while_a_line_runs_goes_to_the_next_line_and_is_never_lost(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 1.5; echo three-done", name="three")
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await submit(pilot, "Receive-Job -Name three -Wait")
+        assert screen.command_line.running_line == "Receive-Job -Name three -Wait"
+        assert bar(app).value == ""  # the line left the bar at once (it is in the console)
+        assert "PS> Receive-Job -Name three -Wait" in screen.console.texts()
+        await pilot.press(*"Get-Job")
+        assert bar(app).value == "Get-Job"
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        await pilot.pause()
+        assert "three-done" in screen.console.texts()
+        assert bar(app).value == "Get-Job"  # the end of the line left the new typing alone
+
+
+async def test_a_line_entered_while_another_runs_is_queued_and_runs_after_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 1; echo first-done")
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await submit(pilot, f"Receive-Job -Id {job.id} -Wait")
+        await submit(pilot, "Start-Job -Name second {echo second}")
+        assert bar(app).value == ""
+        status = str(screen.query_one("#bar-status").render())
+        assert "Queued" in status and "Start-Job -Name second" in status
+        assert len(engine.jobs) == 1  # not yet: it waits for the running line
+        await until(pilot, lambda: len(engine.jobs) == 2)
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        texts = screen.console.texts()
+        assert texts.index("first-done") < texts.index("PS> Start-Job -Name second {echo second}")
+        assert engine.jobs[1].name == "second"
+
+
+async def test_twenty_quick_lines_make_twenty_jobs(run_app: AppRunner, engine: JobEngine) -> None:
+    async with run_app() as (app, pilot):
+        command_bar = bar(app)
+        for _ in range(20):
+            # Twenty Enters in a row, all before the first line has run.
+            command_bar.post_message(Input.Submitted(command_bar, "sleep 30 &"))
+        await until(pilot, lambda: len(engine.jobs) >= 20, timeout=15)
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        assert len(engine.jobs) == 20
+        assert command_bar.value == ""
+
+
+async def test_an_error_never_overwrites_what_was_typed_meanwhile(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 1", name="slow")
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await submit(pilot, "Receive-Job -Name slow -Wait; Receive-Job -Id 77")
+        await pilot.press(*"Get-Job")
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        await pilot.pause()
+        assert bar(app).value == "Get-Job"
+        assert screen.query_one("#bar-status").has_class("-error")
+
+
+async def test_a_line_queued_behind_a_wait_job_runs_when_the_dialog_closes(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 1")
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        command_bar = bar(app)
+        # Typed ahead: the Wait-Job, then a line that needs it to have ended.
+        command_bar.post_message(Input.Submitted(command_bar, f"Wait-Job -Id {job.id}"))
+        command_bar.post_message(Input.Submitted(command_bar, f"Receive-Job -Id {job.id}"))
+        await until(pilot, lambda: screen.command_line.queued)
+        assert f"PS> Receive-Job -Id {job.id}" not in screen.console.texts()
+        await until(pilot, lambda: job.state is JobState.Completed)
+        await until(pilot, lambda: f"PS> Receive-Job -Id {job.id}" in screen.console.texts())
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        assert not screen.command_line.queued

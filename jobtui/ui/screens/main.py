@@ -432,6 +432,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(dialog, self._waited)
 
     def _waited(self, outcome: WaitOutcome | None) -> None:
+        self.command_line.wait_ended()  # a typed Wait-Job has ended: queued lines may run
         if outcome is None:
             return
         self.console.append([("echo", f"PS> {outcome.command()}")])
@@ -482,6 +483,8 @@ class MainScreen(Screen[None]):
                 force=request.force,
                 start=True,
             )
+        else:
+            self.command_line.wait_ended()
 
     @on(CommandLine.LineFinished)
     def _line_finished(self, event: CommandLine.LineFinished) -> None:

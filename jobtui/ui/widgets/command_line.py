@@ -3,11 +3,16 @@
 A line runs in a thread worker (Wait-Job pipelines and Receive-Job -Wait block); what it prints
 goes to the console buffer from that thread, in the batches the session hands over, and the
 console view picks it up on its timer. Esc (through :meth:`cancel`) ends a blocking line.
+
+Enter takes the line out of the bar at once, so the next one can be typed while it runs; a line
+entered while another runs waits in a queue, as a shell's typeahead does. The bar is only ever
+written when it is empty, so nothing typed is lost.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Sequence
 from functools import partial
 
@@ -46,7 +51,11 @@ class CommandLine(Vertical):
             self.result = result
 
     class WaitRequested(Message):
-        """The line is a Wait-Job: the screen shows it as the Wait dialog instead."""
+        """The line is a Wait-Job: the screen shows it as the Wait dialog instead.
+
+        The line counts as running (queued lines wait) until the screen calls
+        :meth:`CommandLine.wait_ended`.
+        """
 
         def __init__(self, line: str, request: WaitRequest) -> None:
             super().__init__()
@@ -68,6 +77,10 @@ class CommandLine(Vertical):
         self.history = history
         self.console = console
         self.running_line: str | None = None
+        #: Lines entered while another ran, oldest first.
+        self.queued: deque[str] = deque()
+        self._waiting = False
+        self._restored: str | None = None
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -98,7 +111,7 @@ class CommandLine(Vertical):
 
     def cancel(self) -> bool:
         """End the line that runs, if one does (as Ctrl+C would); True if there was one."""
-        if self.running_line is None:
+        if self.running_line is None or self._waiting:
             return False
         self._cancel.set()
         self.engine.wake_waiters()
@@ -134,6 +147,11 @@ class CommandLine(Vertical):
 
     @on(Input.Changed, "#command-bar")
     def _edited(self, event: Input.Changed) -> None:
+        if event.value != self.bar.value:
+            return  # stale: the bar has changed again since (the line taken out, or put back)
+        if event.value == self._restored:
+            return  # the failed line put back, not an edit: its error stays shown
+        self._restored = None
         status = self.query_one("#bar-status", Static)
         if status.has_class("-error") and self.running_line is None:
             self.show_status("")
@@ -143,38 +161,85 @@ class CommandLine(Vertical):
     @on(Input.Submitted, "#command-bar")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if not event.value.strip():
+            return
+        # Out of the bar at once (the console echoes it): the next line can be typed meanwhile.
+        self._restored = None
+        self.bar.value = ""
         self.run_line(event.value)
 
     def run_line(self, line: str) -> None:
-        """Run ``line`` as if typed: a Wait-Job becomes a request, anything else runs."""
+        """Run ``line`` as if typed; while another line runs, queue it to run after that one."""
         if not line.strip():
-            return
-        if self.running_line is not None:
-            self.show_status(f"Still running “{self.running_line}”. Esc cancels it.", error=True)
             return
         self.history.add(line)
         self.bar.forget_position()
+        if self.running_line is not None:
+            self.queued.append(line)
+            self._show_running()
+            return
+        self._start(line)
+
+    def _start(self, line: str) -> None:
+        """Run ``line`` now: a Wait-Job becomes a request, anything else runs in a worker."""
+        self.console.append([("echo", f"PS> {line}")])
         try:
             request = self.session.wait_request(line)
         except CommandError as exc:
-            self.console.append([("echo", f"PS> {line}"), ("error", str(exc))])
-            self.show_status(str(exc), error=True)
-            return
-        if request is not None:
-            self.bar.value = ""
-            self.show_status("")
-            self.console.append([("echo", f"PS> {line}")])
-            self.post_message(self.WaitRequested(line, request))
+            self.console.append([("error", str(exc))])
+            self._failed(line, str(exc))
+            self._next()
             return
         self.running_line = line
+        if request is not None:
+            self._waiting = True
+            self._show_running()
+            self.post_message(self.WaitRequested(line, request))
+            return
         self._cancel = threading.Event()
         self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
-        self.console.append([("echo", f"PS> {line}")])
+        self._show_running(hint=False)
         self._execute(line, self._cancel)
+
+    def wait_ended(self) -> None:
+        """The Wait dialog of a Wait-Job line closed: the line has ended."""
+        if self._waiting:
+            self._waiting = False
+            self.running_line = None
+            self.show_status("")
+            self._next()
+
+    def _next(self) -> None:
+        """Run the oldest queued line, if any."""
+        if self.running_line is None and self.queued:
+            self._start(self.queued.popleft())
+
+    def _failed(self, line: str, message: str) -> None:
+        """Say why ``line`` failed; give its text back, selected, if the bar is free for it."""
+        self.show_status(message, error=True)
+        bar = self.bar
+        if bar.value or self.queued:
+            return  # the user has moved on: the line is in the history (Up)
+        self._restored = line
+        bar.value = line
+
+    def _show_running(self, *, hint: bool = True) -> None:
+        running = self.running_line
+        if running is None:
+            return
+        waiting = len(self.queued)
+        if waiting:
+            last = self.queued[-1]
+            more = f" and {waiting - 1} more" if waiting > 1 else ""
+            self.show_status(
+                f"Queued “{last}”{more}: runs after “{running}” (Esc cancels that one)."
+            )
+        elif hint:
+            self.show_status(f"Running “{running}”… Esc cancels.")
 
     def _running_hint(self, line: str) -> None:
         if self.running_line == line:
-            self.show_status(f"Running “{line}”… Esc cancels.")
+            self._show_running()
 
     @work(thread=True, group="command", exit_on_error=False)
     def _execute(self, line: str, cancel: threading.Event) -> CommandResult:
@@ -191,7 +256,7 @@ class CommandLine(Vertical):
         return result
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The line ended: its first error under the bar (the text kept), or a clear bar."""
+        """The line ended: its first error under the bar, then the next queued line runs."""
         worker = event.worker
         if worker.group != "command" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
@@ -201,15 +266,16 @@ class CommandLine(Vertical):
             # A bug below the bar: one line for the user, the text kept for another try.
             message = f"Internal error: {worker.error!r}"
             self.console.append([("error", message)])
-            self.show_status(message, error=True)
+            self._failed(line, message)
+            self._next()
             return
         result = worker.result
         assert isinstance(result, CommandResult)
         if result.errors:
             extra = len(result.errors) - 1
             more = f" (+{extra} more in the console)" if extra else ""
-            self.show_status(result.errors[0] + more, error=True)
+            self._failed(line, result.errors[0] + more)
         else:
             self.show_status("")
-            self.bar.value = ""
         self.post_message(self.LineFinished(line, result))
+        self._next()
