@@ -31,7 +31,7 @@ from jobtui.commands.syntax import (
     ShellCommand,
     SubExpression,
 )
-from jobtui.commands.values import ScriptBlock, to_text, type_name
+from jobtui.commands.values import PathInfo, ScriptBlock, to_text, type_name
 from jobtui.engine import Job, JobState
 from jobtui.engine import builtins as engine_builtins
 
@@ -348,7 +348,7 @@ def _scalar(cmdlet: Cmdlet, parameter: Parameter, value: object) -> object:
             return int(value)
         raise _cannot_convert(cmdlet, parameter, value, ptype)
     if ptype in (ParamType.STRING, ParamType.STRING_ARRAY):
-        if isinstance(value, str | int | float | JobState | ScriptBlock | uuid.UUID):
+        if isinstance(value, str | int | float | JobState | ScriptBlock | PathInfo | uuid.UUID):
             return to_text(value)
         raise _incompatible(cmdlet, parameter, value, ptype)
     if ptype is ParamType.JOB_ARRAY:

@@ -386,6 +386,36 @@ OUT_NULL = Cmdlet(
     "Discards what it receives.",
 )
 
+# -- the session's own cmdlets: they act on this session, never inside a job -------------------
+
+SET_LOCATION = Cmdlet(
+    "Set-Location",
+    ("sl", "cd", "chdir"),
+    (
+        Parameter("Path", ParamType.STRING, sets=frozenset({"Path"}), position=0),
+        Parameter(
+            "LiteralPath",
+            ParamType.STRING,
+            aliases=("PSPath", "LP"),
+            sets=frozenset({"LiteralPath"}),
+            mandatory=frozenset({"LiteralPath"}),
+        ),
+        _switch("PassThru"),
+    ),
+    ("Path", "LiteralPath"),
+    "Path",
+    "Sets the directory later jobs start in (no path: your home; - : the previous one).",
+)
+
+GET_LOCATION = Cmdlet(
+    "Get-Location",
+    ("gl", "pwd"),
+    (),
+    ("Default",),
+    "Default",
+    "Shows the directory later jobs start in.",
+)
+
 CMDLETS: tuple[Cmdlet, ...] = (
     START_JOB,
     START_THREAD_JOB,
@@ -400,6 +430,8 @@ CMDLETS: tuple[Cmdlet, ...] = (
     FORMAT_TABLE,
     OUT_FILE,
     OUT_NULL,
+    SET_LOCATION,
+    GET_LOCATION,
 )
 
 _BY_NAME: dict[str, Cmdlet] = {}

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+#: PowerShell's error for objects piped into a command that takes none of them.
+INPUT_NOT_BOUND = (
+    "The input object cannot be bound to any parameters for the command either because the "
+    "command does not take pipeline input or the input and its properties do not match any of "
+    "the parameters that take pipeline input."
+)
+
 
 class CommandError(Exception):
     """Bad input: an unknown cmdlet or parameter, a missing value, an unbalanced brace...

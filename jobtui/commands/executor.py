@@ -208,7 +208,7 @@ class Executor:
 
                 error_writer = merged
                 continue
-            handle = _open(redirection, self.session.width, files)
+            handle = _open(redirection, self.session, files)
             if redirection.stream in ("output", "all"):
                 output_sink = handle
             if redirection.stream in ("error", "all"):
@@ -341,12 +341,12 @@ class _FileSink:
             self.handle.write(text + "\n")
 
 
-def _open(redirection: Redirection, width: int, files: list[IO[str]]) -> _FileSink:
+def _open(redirection: Redirection, session: CommandSession, files: list[IO[str]]) -> _FileSink:
     assert redirection.target is not None
-    path = os.path.expanduser(redirection.target)
+    path = session.resolve_path(redirection.target)
     handle = open(path, "a" if redirection.append else "w", encoding="utf-8")  # noqa: SIM115
     files.append(handle)
-    return _FileSink(handle, width)
+    return _FileSink(handle, session.width)
 
 
 def _os_message(error: OSError) -> str:

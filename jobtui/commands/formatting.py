@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from jobtui.commands.values import FormattedText, to_text
+from jobtui.commands.values import FormattedText, PathInfo, to_text
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo
 
 #: (label, width) of the Job view's columns, in order.
@@ -156,6 +156,8 @@ def format_value(value: object) -> list[str]:
         return format_table([[value.state.name, reason]], ["State", "Reason"])
     if isinstance(value, JobFailure):
         return [value.message]
+    if isinstance(value, PathInfo):
+        return format_table([[value.path]], ["Path"])
     if isinstance(value, str):
         return value.split("\n") if "\n" in value else [value]
     return [format_property(value)]

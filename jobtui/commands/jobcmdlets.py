@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from jobtui.commands.binder import BoundCommand
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
-from jobtui.commands.errors import Cancelled, CommandError
+from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
 from jobtui.commands.formatting import (
     OutputFormatter,
     format_job_table,
@@ -17,6 +17,7 @@ from jobtui.commands.formatting import (
     format_property,
     format_table,
 )
+from jobtui.commands.sessioncmdlets import get_location, set_location
 from jobtui.commands.values import FormattedText, ScriptBlock, get_member, to_text
 from jobtui.engine import (
     BACKGROUND_JOB,
@@ -36,12 +37,6 @@ if TYPE_CHECKING:
     from jobtui.commands.executor import Context
 
 CmdletFunction = Callable[["Context", BoundCommand, "list[object] | None"], None]
-
-_INPUT_NOT_BOUND = (
-    "The input object cannot be bound to any parameters for the command either because the "
-    "command does not take pipeline input or the input and its properties do not match any of "
-    "the parameters that take pipeline input."
-)
 
 
 def run(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
@@ -99,7 +94,7 @@ def select_jobs(
         if isinstance(item, Job) and not _named_selection(bound):
             found.append(item)
         else:
-            context.error(source, _INPUT_NOT_BOUND)
+            context.error(source, INPUT_NOT_BOUND)
     unique: list[Job] = []
     for job in found:
         if job not in unique:
@@ -122,7 +117,7 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     """Start-Job / Start-ThreadJob: start the command and output the job (already Running)."""
     source = bound.cmdlet.name
     thread_job = source == "Start-ThreadJob"
-    command = _command_text(source, bound)
+    command = _command_text(context, source, bound)
     init = bound.get("InitializationScript")
     stdin_objects: list[object] = []
     if bound.has("InputObject"):
@@ -131,7 +126,7 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     data = "".join(to_text(v) + "\n" for o in stdin_objects for v in _items(o))
     working_directory = bound.get("WorkingDirectory")
     if working_directory is not None:
-        working_directory = os.path.expanduser(working_directory)
+        working_directory = context.session.resolve_path(working_directory)
     if thread_job and bound.has("ThrottleLimit"):
         # PowerShell's ThrottleLimit is sticky: it stays for every later job of the session.
         context.engine.throttle_limit = bound.get("ThrottleLimit")
@@ -155,12 +150,12 @@ def _items(value: object) -> list[object]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _command_text(source: str, bound: BoundCommand) -> str:
+def _command_text(context: Context, source: str, bound: BoundCommand) -> str:
     script_block = bound.get("ScriptBlock")
     if isinstance(script_block, ScriptBlock):
         return script_block.text
     path = bound.get("FilePath") or bound.get("LiteralPath")
-    full = os.path.abspath(os.path.expanduser(str(path)))
+    full = context.session.resolve_path(str(path))
     try:
         with open(full, encoding="utf-8", errors="replace") as handle:
             return handle.read()
@@ -182,7 +177,7 @@ def get_job(context: Context, bound: BoundCommand, input: list[object] | None) -
         if isinstance(item, Job) and not _named_selection(bound):
             ids = [*(ids or []), item.id]
         else:
-            context.error("Get-Job", _INPUT_NOT_BOUND)
+            context.error("Get-Job", INPUT_NOT_BOUND)
     if input is not None and ids is None and not _named_selection(bound):
         return  # everything piped in was refused
     errors: list[JobError] = []
@@ -465,7 +460,7 @@ def _canonical_property_names() -> list[str]:
 
 def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Out-File: write what comes down the pipeline to a file, as it would print."""
-    path = os.path.abspath(os.path.expanduser(bound.get("FilePath")))
+    path = context.session.resolve_path(bound.get("FilePath"))
     if bound.switch("NoClobber") and not bound.switch("Append") and os.path.exists(path):
         raise CommandError("Out-File", f"The file '{path}' already exists.")
     formatter = OutputFormatter(context.session.width)
@@ -500,4 +495,6 @@ CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
     "Format-Table": format_table_cmdlet,
     "Out-File": out_file,
     "Out-Null": out_null,
+    "Set-Location": set_location,
+    "Get-Location": get_location,
 }

@@ -130,7 +130,7 @@ def next_token(line: str, pos: int, previous: Token | None = None) -> Token:
         token = _variable(line, pos)
         if token is not None:
             return token
-    if ch == "-" and (nxt.isalpha() or nxt in "_?"):
+    if ch == "-" and nxt and (nxt.isalpha() or nxt in "_?"):
         return _parameter(line, pos)
     return _generic(line, pos)
 

@@ -79,9 +79,25 @@ def constant_value(word: str) -> object:
     return word
 
 
+#: Aliases that are also the shell's own commands. Inside a shell command's text
+#: (``for d in a b; do cd $d; make; done``), in a ``&&``/``||`` chain (``cd src && make``) and
+#: in the background (``pwd -P &``) they are the shell's, and the statement is a job; anywhere
+#: else, the session's cmdlets.
+SHELL_WORDS = frozenset({"cd", "chdir", "pwd"})
+
+
 def starts_statement(word: str) -> bool:
     """Whether ``word`` at the start of a statement makes it PowerShell (a cmdlet or alias)."""
     return find_cmdlet(word) is not None
+
+
+def _names_our_cmdlet(token: Token) -> bool:
+    """Whether ``token`` is a cmdlet's name that is not also the shell's (``cd``, ``pwd``)."""
+    return (
+        token.kind is TokenKind.GENERIC
+        and starts_statement(token.value)
+        and token.value.lower() not in SHELL_WORDS
+    )
 
 
 #: What may follow ``$name`` in a PowerShell statement that a shell's text gives way to.
@@ -103,15 +119,14 @@ def powershell_follows(line: str, pos: int) -> bool:
     try:
         token = next_token(line, pos)
         if token.kind is TokenKind.GENERIC:
-            return starts_statement(token.value)
+            return _names_our_cmdlet(token)
         if token.kind is TokenKind.VARIABLE:
             after = next_token(line, token.end, token)
             if after.kind is TokenKind.EQUALS and line.startswith("==", after.start):
                 return False
             return after.kind in _AFTER_VARIABLE
         if token.kind is TokenKind.LPAREN:
-            inner = next_token(line, token.end, token)
-            return inner.kind is TokenKind.GENERIC and starts_statement(inner.value)
+            return _names_our_cmdlet(next_token(line, token.end, token))
     except CommandError:
         return False  # an open quote or brace: not a statement of ours
     return False
@@ -218,7 +233,7 @@ class _Parser:
             return not self._parens_hold_powershell(token)
         if kind is TokenKind.GENERIC:
             if starts_statement(token.value):
-                return False
+                return token.value.lower() in SHELL_WORDS and self._runs_in_shell(token)
             # "$x = 5" assigns a number; any other word starts a shell command.
             return not after_assignment or isinstance(constant_value_or_none(token.value), str)
         if after_assignment:
@@ -235,11 +250,26 @@ class _Parser:
             "<",
         )
 
+    def _runs_in_shell(self, first: Token) -> bool:
+        """Whether the statement that starts with ``first`` goes on with ``&&`` or ``||``, or
+        ends with ``&``: then it runs in a job's shell (``cd src && make``, ``pwd -P &``)."""
+        previous = first
+        try:
+            while True:
+                token = next_token(self.line, previous.end, previous)
+                if token.kind in _END_OF_STATEMENT:
+                    return token.kind is TokenKind.AMP
+                if token.kind is TokenKind.OPERATOR and token.value in ("&&", "||"):
+                    return True
+                previous = token
+        except CommandError:
+            return False  # an open quote or brace: the statement's parse will say so
+
     def _parens_hold_powershell(self, lparen: Token) -> bool:
         inner = next_token(self.line, lparen.end, lparen)
         if inner.kind in (TokenKind.VARIABLE, TokenKind.LPAREN):
             return True
-        return inner.kind is TokenKind.GENERIC and starts_statement(inner.value)
+        return _names_our_cmdlet(inner)  # (cd /tmp; ls) is the shell's subshell
 
     def _shell_in_parens(self, token: Token) -> CommandError:
         return parser_error(

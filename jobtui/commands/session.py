@@ -25,7 +25,7 @@ from jobtui.commands.syntax import (
     Pipeline,
     SubExpression,
 )
-from jobtui.commands.values import to_text
+from jobtui.commands.values import PathInfo, to_text
 from jobtui.engine import JobEngine
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,23 @@ class CommandSession:
         #: ``$env:NAME = value`` assignments of this session, given to every job it starts (the
         #: process's own environment is left alone).
         self.environment: dict[str, str] = {}
+        #: Locations Set-Location left, newest last (``cd -`` goes back to them), and those
+        #: ``cd -`` left (``cd +`` goes forward to them again).
+        self.back_locations: list[str] = []
+        self.forward_locations: list[str] = []
         self._last_succeeded = True
+
+    # -- the location -----------------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """The directory later jobs start in (Set-Location sets it): the engine's own."""
+        return self.engine.working_directory
+
+    def resolve_path(self, path: str) -> str:
+        """``path`` made absolute: ``~`` expanded, a relative path taken against the location
+        (``..`` resolved as written, symbolic links kept, as PowerShell does)."""
+        return os.path.normpath(os.path.join(self.location, os.path.expanduser(path)))
 
     # -- variables --------------------------------------------------------------------------
 
@@ -62,7 +78,7 @@ class CommandSession:
             "?": lambda: self._last_succeeded,
             "pid": os.getpid,
             "home": lambda: os.path.expanduser("~"),
-            "pwd": os.getcwd,
+            "pwd": lambda: PathInfo(self.location),
         }
         if key in automatic:
             return automatic[key]()

@@ -23,6 +23,16 @@ class ScriptBlock:
 
 
 @dataclass(frozen=True)
+class PathInfo:
+    """A location, as Get-Location and ``$pwd`` give it: prints as a Path table, reads as text."""
+
+    path: str
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
 class FormattedText:
     """Lines already laid out by Format-List or Format-Table; printed as they are."""
 
@@ -45,6 +55,8 @@ def type_name(value: object) -> str:
         return "System.String"
     if isinstance(value, ScriptBlock):
         return "System.Management.Automation.ScriptBlock"
+    if isinstance(value, PathInfo):
+        return "System.Management.Automation.PathInfo"
     if isinstance(value, JobState):
         return "System.Management.Automation.JobState"
     if isinstance(value, uuid.UUID):
@@ -136,6 +148,8 @@ def get_member(value: object, name: str) -> object:
     if isinstance(value, str | ScriptBlock):
         text = str(value)
         return len(text) if key == "length" else None
+    if isinstance(value, PathInfo):
+        return value.path if key in ("path", "providerpath") else None
     if isinstance(value, datetime):
         return _datetime_member(value, key)
     return None

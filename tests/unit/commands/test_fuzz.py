@@ -157,8 +157,10 @@ def test_only_command_error_comes_out_of_the_parser_and_binder(line: str) -> Non
 
 @pytest.fixture
 def fuzz_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CommandSession]:
-    """A session whose shell is /bin/true: random shell text starts jobs that do nothing."""
+    """A session whose shell is /bin/true: random shell text starts jobs that do nothing; home
+    is the test's directory, where a random ``cd`` then ``> out.txt`` may write."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
     engine = JobEngine(shell="/bin/true", grace=0.5)
     try:
         yield CommandSession(engine, width=100)

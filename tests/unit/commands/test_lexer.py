@@ -44,6 +44,10 @@ def test_negative_numbers_are_not_parameters() -> None:
     ]
 
 
+def test_a_lone_dash_is_a_word() -> None:
+    assert kinds_and_values("cd -") == [("GENERIC", "cd"), ("GENERIC", "-")]
+
+
 def test_variables_members_and_indexes() -> None:
     assert kinds_and_values("$job.ChildJobs[0].JobStateInfo.Reason") == [
         ("VARIABLE", "job"),
