@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.main import MainScreen
@@ -206,14 +207,37 @@ async def test_twenty_quick_lines_make_twenty_jobs(run_app: AppRunner, engine: J
         assert command_bar.value == ""
 
 
+async def test_after_an_error_the_text_is_kept_selected_so_typing_replaces_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        command_bar = bar(app)
+        status = main_screen(app).query_one("#bar-status")
+        await submit(pilot, "Wait-Job -Id 1")  # no such job: an error before anything runs
+        await until(pilot, lambda: status.has_class("-error"))
+        assert command_bar.value == "Wait-Job -Id 1"
+        assert command_bar.selection == Selection(0, len("Wait-Job -Id 1"))
+        await pilot.press(*"Get-Job")
+        assert command_bar.value == "Get-Job"
+        # An error from a line that ran: kept and selected too; End edits it instead.
+        await submit(pilot, "Receive-Job -Id 77")
+        await until(pilot, lambda: command_bar.value == "Receive-Job -Id 77")
+        await pilot.pause()
+        assert command_bar.selection == Selection(0, len("Receive-Job -Id 77"))
+        assert status.has_class("-error")
+        await pilot.press("end", "8")
+        assert command_bar.value == "Receive-Job -Id 778"
+
+
 async def test_an_error_never_overwrites_what_was_typed_meanwhile(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
-    engine.start_job("sleep 1", name="slow")
+    engine.start_job("sleep 2", name="slow")
     async with run_app() as (app, pilot):
         screen = main_screen(app)
         await submit(pilot, "Receive-Job -Name slow -Wait; Receive-Job -Id 77")
         await pilot.press(*"Get-Job")
+        assert screen.command_line.running_line is not None  # typed while the line ran
         await until(pilot, lambda: screen.command_line.running_line is None)
         await pilot.pause()
         assert bar(app).value == "Get-Job"

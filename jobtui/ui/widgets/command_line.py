@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
 from textual.worker import Worker, WorkerState
 
 from jobtui.commands import CommandError, CommandResult, CommandSession, OutputLine, WaitRequest
@@ -222,6 +223,8 @@ class CommandLine(Vertical):
             return  # the user has moved on: the line is in the history (Up)
         self._restored = line
         bar.value = line
+        # Selected: typing replaces it, and End or an arrow key edits it instead.
+        bar.selection = Selection(0, len(line))
 
     def _show_running(self, *, hint: bool = True) -> None:
         running = self.running_line
