@@ -169,3 +169,25 @@ async def test_a_million_lines_scroll_without_holding_them_in_widgets(
         assert (first, middle, last) == ("1", "500001", "1000000")
         assert elapsed < 0.5
         assert len(view._strips) <= 2048 and len(view._blocks) <= 64
+
+
+async def test_switching_to_a_running_job_starts_at_its_end_and_follows_it(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    finished = engine.start_job("seq 100")
+    ticking = engine.start_job("for i in $(seq 300); do echo tick $i; sleep 0.05; done")
+    engine.wait_job([finished])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.pause()
+        assert view.is_vertical_scroll_end  # the long finished job, scrolled to its end
+        await pilot.press("escape", "down")
+        await until(pilot, lambda: view.line_count > view.size.height + 10)
+        count = view.line_count
+        await until(pilot, lambda: view.line_count > count + 5)
+        await pilot.pause()
+        assert view.following and view.is_vertical_scroll_end
+        last = row_text(view, view.size.height - 1).strip(" ▍")
+        assert last == f"tick {view.line_count}"
+        assert ticking.state is JobState.Running

@@ -72,13 +72,16 @@ class OutputView(ScrollView, can_focus=True):
         return self._line_count
 
     def attach(self, source: LineSource | None) -> None:
-        """Show ``source`` from its end (or nothing)."""
+        """Show ``source`` from its end (or nothing), following it."""
         self._source = source
         self._reset()
         self._seen = None
         self._line_count = 0
         self.following = True
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        # No scroll to the top first: judged against the previous source's height, it would
+        # look like the user scrolling up and stop the following. sync() sizes the view for the
+        # new source and scrolls to its end.
+        self.scroll_to(x=0, animate=False, immediate=True)
         self.sync()
 
     def _reset(self) -> None:
