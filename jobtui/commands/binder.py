@@ -202,6 +202,8 @@ def _exact(value: object, ptype: ParamType) -> bool:
 
     if ptype in (ParamType.INT, ParamType.INT_ARRAY):
         return all_are(int)
+    if ptype is ParamType.DOUBLE:
+        return all_are((int, float))
     if ptype in (ParamType.STRING, ParamType.STRING_ARRAY):
         return all_are(str)
     if ptype is ParamType.JOB_ARRAY:
@@ -328,7 +330,7 @@ def convert(cmdlet: Cmdlet, parameter: Parameter, value: object) -> object:
                 f"parameter '{parameter.name}'. Specified method is not supported.",
             )
     converted = _scalar(cmdlet, parameter, value)
-    if isinstance(converted, int):
+    if isinstance(converted, int | float) and not isinstance(converted, bool):
         _check_range(cmdlet, parameter, converted)
     return converted
 
@@ -346,6 +348,15 @@ def _scalar(cmdlet: Cmdlet, parameter: Parameter, value: object) -> object:
             return value.id  # Get-Job $job: the job by its Id
         if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
             return int(value)
+        raise _cannot_convert(cmdlet, parameter, value, ptype)
+    if ptype is ParamType.DOUBLE:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                pass
         raise _cannot_convert(cmdlet, parameter, value, ptype)
     if ptype in (ParamType.STRING, ParamType.STRING_ARRAY):
         if isinstance(value, str | int | float | JobState | ScriptBlock | PathInfo | uuid.UUID):
@@ -443,22 +454,29 @@ def _incompatible(
     )
 
 
-def _check_range(cmdlet: Cmdlet, parameter: Parameter, value: int) -> None:
+def _check_range(cmdlet: Cmdlet, parameter: Parameter, value: float) -> None:
+    shown = _number(value)
     if parameter.minimum is not None and value < parameter.minimum:
+        least = _number(parameter.minimum)
         raise CommandError(
             cmdlet.name,
-            f"Cannot validate argument on parameter '{parameter.name}'. The {value} argument is "
-            f"less than the minimum allowed range of {parameter.minimum}. Supply an argument "
-            f"that is greater than or equal to {parameter.minimum} and then try the command "
-            "again.",
+            f"Cannot validate argument on parameter '{parameter.name}'. The {shown} argument is "
+            f"less than the minimum allowed range of {least}. Supply an argument that is greater "
+            f"than or equal to {least} and then try the command again.",
         )
     if parameter.maximum is not None and value > parameter.maximum:
+        most = _number(parameter.maximum)
         raise CommandError(
             cmdlet.name,
-            f"Cannot validate argument on parameter '{parameter.name}'. The {value} argument is "
-            f"greater than the maximum allowed range of {parameter.maximum}. Supply an argument "
-            f"that is less than or equal to {parameter.maximum} and then try the command again.",
+            f"Cannot validate argument on parameter '{parameter.name}'. The {shown} argument is "
+            f"greater than the maximum allowed range of {most}. Supply an argument that is less "
+            f"than or equal to {most} and then try the command again.",
         )
+
+
+def _number(value: float) -> str:
+    """A number as PowerShell prints it: ``5``, not ``5.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 # -- checking a whole line before it runs -----------------------------------------------------

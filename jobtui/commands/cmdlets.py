@@ -18,6 +18,7 @@ class ParamType(enum.Enum):
     """What a parameter takes; the value is PowerShell's type name, used in messages."""
 
     INT = "System.Int32"
+    DOUBLE = "System.Double"
     INT_ARRAY = "System.Int32[]"
     STRING = "System.String"
     STRING_ARRAY = "System.String[]"
@@ -52,8 +53,8 @@ class Parameter:
     #: Takes pipeline input by value.
     from_pipeline: bool = False
     #: ValidateRange: the smallest and largest values allowed.
-    minimum: int | None = None
-    maximum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     #: Accepted, but cannot work on Linux or macOS: using it is an error with this text.
     unsupported: str | None = None
 
@@ -416,6 +417,34 @@ GET_LOCATION = Cmdlet(
     "Shows the directory later jobs start in.",
 )
 
+START_SLEEP = Cmdlet(
+    "Start-Sleep",
+    (),  # no "sleep": on Linux and macOS PowerShell leaves that name to the system's command
+    (
+        Parameter(
+            "Seconds",
+            ParamType.DOUBLE,
+            sets=frozenset({"Seconds"}),
+            position=0,
+            mandatory=frozenset({"Seconds"}),
+            minimum=0,
+            maximum=2**31 // 1000,
+        ),
+        Parameter(
+            "Milliseconds",
+            ParamType.INT,
+            aliases=("ms",),
+            sets=frozenset({"Milliseconds"}),
+            mandatory=frozenset({"Milliseconds"}),
+            minimum=0,
+            maximum=2**31 - 1,
+        ),
+    ),
+    ("Seconds", "Milliseconds"),
+    "Seconds",
+    "Pauses this session (Ctrl+C or Esc ends the pause); with & or in { } it is a job.",
+)
+
 CMDLETS: tuple[Cmdlet, ...] = (
     START_JOB,
     START_THREAD_JOB,
@@ -432,6 +461,7 @@ CMDLETS: tuple[Cmdlet, ...] = (
     OUT_NULL,
     SET_LOCATION,
     GET_LOCATION,
+    START_SLEEP,
 )
 
 _BY_NAME: dict[str, Cmdlet] = {}

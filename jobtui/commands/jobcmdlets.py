@@ -17,7 +17,7 @@ from jobtui.commands.formatting import (
     format_property,
     format_table,
 )
-from jobtui.commands.sessioncmdlets import get_location, set_location
+from jobtui.commands.sessioncmdlets import get_location, set_location, start_sleep
 from jobtui.commands.values import FormattedText, ScriptBlock, get_member, to_text
 from jobtui.engine import (
     BACKGROUND_JOB,
@@ -497,4 +497,5 @@ CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
     "Out-Null": out_null,
     "Set-Location": set_location,
     "Get-Location": get_location,
+    "Start-Sleep": start_sleep,
 }

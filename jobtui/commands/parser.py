@@ -42,6 +42,7 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
+from jobtui.engine import builtins as engine_builtins
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
@@ -233,7 +234,7 @@ class _Parser:
             return not self._parens_hold_powershell(token)
         if kind is TokenKind.GENERIC:
             if starts_statement(token.value):
-                return token.value.lower() in SHELL_WORDS and self._runs_in_shell(token)
+                return self._runs_in_a_job(token)
             # "$x = 5" assigns a number; any other word starts a shell command.
             return not after_assignment or isinstance(constant_value_or_none(token.value), str)
         if after_assignment:
@@ -250,9 +251,13 @@ class _Parser:
             "<",
         )
 
-    def _runs_in_shell(self, first: Token) -> bool:
-        """Whether the statement that starts with ``first`` goes on with ``&&`` or ``||``, or
-        ends with ``&``: then it runs in a job's shell (``cd src && make``, ``pwd -P &``)."""
+    def _runs_in_a_job(self, first: Token) -> bool:
+        """Whether a statement that starts with a cmdlet's name runs in a job instead: a shell
+        word in a ``&&``/``||`` chain or before ``&`` (``cd src && make``, ``pwd -P &``), or a
+        cmdlet the engine also runs in jobs, before ``&`` (``Start-Sleep 10 &``)."""
+        word = first.value.lower()
+        if word not in SHELL_WORDS and word not in engine_builtins.BUILTINS:
+            return False
         previous = first
         try:
             while True:
@@ -260,7 +265,7 @@ class _Parser:
                 if token.kind in _END_OF_STATEMENT:
                     return token.kind is TokenKind.AMP
                 if token.kind is TokenKind.OPERATOR and token.value in ("&&", "||"):
-                    return True
+                    return word in SHELL_WORDS
                 previous = token
         except CommandError:
             return False  # an open quote or brace: the statement's parse will say so

@@ -1,4 +1,4 @@
-"""The session's own cmdlets: Set-Location and Get-Location act on this session, not on a job.
+"""The session's own cmdlets: Set-Location, Get-Location and Start-Sleep act on this session.
 
 The location is the directory later jobs start in (the engine's ``working_directory``); relative
 paths the language writes or reads (``> results.txt``, ``Out-File``, ``-FilePath``,
@@ -8,10 +8,11 @@ paths the language writes or reads (``> results.txt``, ``Out-File``, ``-FilePath
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING
 
 from jobtui.commands.binder import BoundCommand
-from jobtui.commands.errors import INPUT_NOT_BOUND, CommandError
+from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
 from jobtui.commands.values import PathInfo
 
 if TYPE_CHECKING:
@@ -76,3 +77,17 @@ def get_location(context: Context, bound: BoundCommand, input: list[object] | No
     del bound
     refuse_input(context, "Get-Location", input)
     context.emit(PathInfo(context.session.location))
+
+
+def start_sleep(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Start-Sleep: pause the session (``-Seconds``, also fractional, or ``-Milliseconds``);
+    Ctrl+C ends the pause and the rest of the line."""
+    refuse_input(context, "Start-Sleep", input)
+    if bound.has("Milliseconds"):
+        seconds = bound.get("Milliseconds") / 1000
+    else:
+        seconds = bound.get("Seconds")
+    if context.cancel is None:
+        time.sleep(seconds)
+    elif context.cancel.wait(seconds):
+        raise Cancelled("Start-Sleep")

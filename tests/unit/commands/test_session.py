@@ -502,7 +502,7 @@ def test_completion(session: CommandSession) -> None:
     run(session, "$job = Start-Job -Name nightly {true}; Start-Job {true}")
 
     assert session.complete("Get-J") == ["Get-Job"]
-    assert session.complete("Start-") == ["Start-Job", "Start-ThreadJob"]
+    assert session.complete("Start-") == ["Start-Job", "Start-ThreadJob", "Start-Sleep"]
     assert session.complete("gjb | Receive-Job -K") == ["gjb | Receive-Job -Keep"]
     assert session.complete("Receive-Job -Id ") == [
         "Receive-Job -Id 1",

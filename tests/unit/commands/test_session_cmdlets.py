@@ -1,7 +1,9 @@
-"""The session's own cmdlets: Set-Location (cd) and Get-Location (pwd)."""
+"""The session's own cmdlets: Set-Location (cd), Get-Location (pwd) and Start-Sleep."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from jobtui.commands import CommandSession
 from jobtui.commands.parser import parse
 from jobtui.commands.syntax import ShellCommand
 from jobtui.engine import JobEngine
-from tests.unit.commands.support import errors, output, run
+from tests.unit.commands.support import errors, infos, output, run
 
 # -- Set-Location and Get-Location ------------------------------------------------------------
 
@@ -121,3 +123,68 @@ def test_cd_then_a_shell_command(session: CommandSession, tmp_path: Path) -> Non
     assert job.command == "pwd -P"
     run(session, "Wait-Job 1")
     assert output(run(session, "Receive-Job 1")) == [str((tmp_path / "src").resolve())]
+
+
+# -- Start-Sleep ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "seconds"),
+    [
+        ("Start-Sleep -Seconds 0.3", 0.3),
+        ("Start-Sleep 0.2", 0.2),
+        ("Start-Sleep -Milliseconds 250", 0.25),
+        ("Start-Sleep -ms 100", 0.1),
+    ],
+)
+def test_start_sleep_pauses_the_session_and_starts_no_job(
+    session: CommandSession, engine: JobEngine, line: str, seconds: float
+) -> None:
+    began = time.monotonic()
+    result = run(session, line)
+    took = time.monotonic() - began
+
+    assert result.succeeded and result.lines == []
+    assert engine.jobs == []
+    assert seconds <= took < seconds + 2
+
+
+def test_start_sleep_ends_at_cancel_and_the_rest_of_the_line_does_not_run(
+    session: CommandSession,
+) -> None:
+    cancel = threading.Event()
+    timer = threading.Timer(0.2, cancel.set)
+    timer.start()
+    began = time.monotonic()
+    try:
+        result = session.execute("Start-Sleep 30; Get-Job", cancel=cancel)
+    finally:
+        timer.cancel()
+
+    assert time.monotonic() - began < 5
+    assert infos(result) == ["Start-Sleep: cancelled; the jobs go on running."]
+    assert output(result) == []
+
+
+def test_start_sleep_checks_its_values(session: CommandSession, engine: JobEngine) -> None:
+    negative = run(session, "Start-Sleep -1")
+    word = run(session, "Start-Sleep soon")
+
+    assert negative.errors == [
+        "Start-Sleep: Cannot validate argument on parameter 'Seconds'. The -1 argument is less "
+        "than the minimum allowed range of 0. Supply an argument that is greater than or equal "
+        "to 0 and then try the command again."
+    ]
+    assert word.errors == [
+        "Start-Sleep: Cannot bind parameter 'Seconds'. Cannot convert value \"soon\" to type "
+        '"System.Double".'
+    ]
+    assert engine.jobs == []
+
+
+def test_start_sleep_in_the_background_or_in_braces_is_a_job(session: CommandSession) -> None:
+    background = run(session, "Start-Sleep 1 &")
+    braces = run(session, "Start-Job {Start-Sleep 1}")
+
+    assert [job.command for job in background.jobs] == ["Start-Sleep 1"]
+    assert [job.command for job in braces.jobs] == ["Start-Sleep 1"]
