@@ -2,7 +2,8 @@
 
 For scripts, pipes and screen readers: results go to stdout, errors (and jobtui's notices) to
 stderr. At the end of input the jobs still running are stopped, as when a PowerShell session
-ends; the exit status is 1 if the last line failed, else 0.
+ends, after one notice on stderr that names them; the exit status is 1 if the last line failed,
+else 0.
 """
 
 from __future__ import annotations
@@ -32,12 +33,32 @@ def run_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         while True:
             line = _read_statement(stdin, stdout, interactive)
             if line is None:
+                notice = _stopping_notice(engine)
+                if notice:
+                    stderr.write(notice + "\n")
+                    stderr.flush()
                 break
             result = _run_line(session, line, stdout, stderr)
             last_ok = result.succeeded
     finally:
         engine.shutdown()
     return 0 if last_ok else 1
+
+
+#: How many job names the end-of-input notice lists before it only counts.
+NOTICE_NAMES = 10
+
+
+def _stopping_notice(engine: JobEngine) -> str:
+    """The one notice that the end of input stops unfinished jobs ("" if there are none)."""
+    running = [job for job in engine.jobs if not job.state.is_finished]
+    if not running:
+        return ""
+    names = ", ".join(job.name for job in running[:NOTICE_NAMES])
+    if len(running) > NOTICE_NAMES:
+        names += f" and {len(running) - NOTICE_NAMES} more"
+    jobs = "job" if len(running) == 1 else "jobs"
+    return f"jobtui: end of input; stopping {len(running)} running {jobs} ({names})."
 
 
 def _width(stdout: TextIO) -> int:

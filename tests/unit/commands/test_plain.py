@@ -55,6 +55,7 @@ def test_results_on_stdout_errors_on_stderr_exit_zero(tmp_path: Path) -> None:
         "parameter and then try the command again.",
     ]
     assert "jobtui>" not in done.stdout  # no prompt when stdin is not a terminal
+    assert "end of input" not in done.stderr  # no job was left running
 
 
 def test_exit_status_is_one_when_the_last_line_failed(tmp_path: Path) -> None:
@@ -89,9 +90,12 @@ def test_redirection_writes_in_the_current_directory(tmp_path: Path) -> None:
 
 
 def test_jobs_still_running_at_the_end_of_input_are_stopped(tmp_path: Path) -> None:
-    done = _plain("$job = sleep 1000 &\n$job.Pid\n", tmp_path)
+    done = _plain(
+        "$job = sleep 1000 &\n$job.Pid\nStart-Job {true} | Wait-Job | Out-Null\n", tmp_path
+    )
 
     assert done.returncode == 0
+    assert done.stderr == "jobtui: end of input; stopping 1 running job (Job1).\n"
     pid = int(done.stdout.strip())
     survivor = _process(pid)
     assert survivor is None or "1000" not in " ".join(survivor.cmdline())
@@ -105,3 +109,9 @@ def _process(pid: int) -> psutil.Process | None:
         return process
     except psutil.NoSuchProcess:
         return None
+
+
+def test_the_end_of_input_notice_names_every_running_job(tmp_path: Path) -> None:
+    done = _plain("sleep 1000 &\nStart-Job {sleep 1000} -Name web\n", tmp_path)
+
+    assert done.stderr == "jobtui: end of input; stopping 2 running jobs (Job1, web).\n"
