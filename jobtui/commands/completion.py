@@ -93,7 +93,7 @@ def _is_switch(cmdlet: Cmdlet | None, written: str) -> bool:
 
 
 def _values(session: CommandSession, cmdlet: Cmdlet, awaiting: str | None) -> list[str]:
-    jobs = _all_jobs(session)
+    jobs = session.engine.jobs  # top-level jobs: a child job is reached through its parent
     selects_jobs = cmdlet.is_job_cmdlet and not cmdlet.name.startswith("Start-")
     if awaiting is None:
         # A positional argument of a job cmdlet: an Id or a Name.
@@ -120,11 +120,3 @@ def _values(session: CommandSession, cmdlet: Cmdlet, awaiting: str | None) -> li
     if parameter.type is ParamType.BOOL:
         return ["$true", "$false"]
     return []
-
-
-def _all_jobs(session: CommandSession) -> list[Job]:
-    jobs: list[Job] = []
-    for top in session.engine.jobs:
-        jobs.append(top)
-        jobs.extend(top.child_jobs)
-    return jobs

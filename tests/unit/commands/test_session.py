@@ -504,19 +504,14 @@ def test_completion(session: CommandSession) -> None:
     assert session.complete("Get-J") == ["Get-Job"]
     assert session.complete("Start-") == ["Start-Job", "Start-ThreadJob", "Start-Sleep"]
     assert session.complete("gjb | Receive-Job -K") == ["gjb | Receive-Job -Keep"]
-    assert session.complete("Receive-Job -Id ") == [
-        "Receive-Job -Id 1",
-        "Receive-Job -Id 2",
-        "Receive-Job -Id 3",
-        "Receive-Job -Id 4",
-    ]
-    assert session.complete("Stop-Job -Id 1,") == [f"Stop-Job -Id 1,{i}" for i in (1, 2, 3, 4)]
+    # Top-level jobs only: the child jobs (2 and 4) are not offered.
+    assert session.complete("Receive-Job -Id ") == ["Receive-Job -Id 1", "Receive-Job -Id 3"]
+    assert session.complete("Stop-Job -Id 1,") == ["Stop-Job -Id 1,1", "Stop-Job -Id 1,3"]
     assert session.complete("Stop-Job -Name n") == ["Stop-Job -Name nightly"]
     assert session.complete("Wait-Job -Job $") == ["Wait-Job -Job $job"]
-    assert session.complete("Remove-Job Job") == [
-        "Remove-Job Job2",
-        "Remove-Job Job3",
-        "Remove-Job Job4",
+    assert session.complete("Remove-Job Job") == ["Remove-Job Job3"]
+    assert session.complete("Get-Job -InstanceId ") == [
+        f"Get-Job -InstanceId {job.instance_id}" for job in session.engine.jobs
     ]
     assert session.complete("Get-Job -State Comp") == ["Get-Job -State Completed"]
     assert session.complete("make -") == []  # a shell command's words are the shell's
