@@ -193,8 +193,8 @@ class CommandLine(Vertical):
             return
         self.running_line = line
         if request is not None:
-            self._waiting = True
-            self._show_running()
+            self._waiting = True  # the dialog says what runs; the status only what is queued
+            self._show_running(hint=False)
             self.post_message(self.WaitRequested(line, request))
             return
         self._cancel = threading.Event()
