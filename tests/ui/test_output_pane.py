@@ -8,6 +8,7 @@ from rich.style import Style
 from textual.widgets import Switch
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui.formatting import unread_lines
 from jobtui.ui.widgets.output_view import OutputView
 
 from .conftest import AppRunner, cell, main_screen, until
@@ -191,3 +192,93 @@ async def test_switching_to_a_running_job_starts_at_its_end_and_follows_it(
         last = row_text(view, view.size.height - 1).strip(" ▍")
         assert last == f"tick {view.line_count}"
         assert ticking.state is JobState.Running
+
+
+#: Five records of 100 lines (a pause longer than the store's coalescing between them): a receive
+#: through a line takes the records that end at or before it.
+BLOCKS = "for i in 1 2 3 4 5; do seq $((i*100-99)) $((i*100)); sleep 0.4; done"
+
+
+async def test_keep_off_receives_only_what_has_been_shown(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job(BLOCKS)
+    engine.wait_job([job])
+    assert job.transcript is not None and job.transcript.record_count == 5
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 500)
+        await pilot.press("escape")
+        view.scroll_to(y=100, animate=False, immediate=True)  # lines 101 to about 118 shown
+        await pilot.pause()
+        assert not view.following
+        await pilot.press("k")  # keep off: the pane receives what it has shown, no more
+        await until(pilot, lambda: unread_lines(job) == 400)
+        await pilot.pause(0.3)
+        assert view.scroll_y == 100  # toggling keep did not move the pane
+        assert unread_lines(job) == 400 and job.has_more_data
+        title = str(main_screen(app).query_one("#output-title").render())
+        assert "400 unread" in title
+        # Scrolling down receives what comes into view; at the end, everything.
+        view.scroll_to(y=250, animate=False, immediate=True)
+        await until(pilot, lambda: unread_lines(job) == 300)
+        view.scroll_end(animate=False, immediate=True)
+        await until(pilot, lambda: not job.has_more_data)
+
+
+async def test_keep_off_opens_a_job_at_its_first_unread_line(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    first = engine.start_job("echo one")
+    job = engine.start_job(BLOCKS)
+    engine.wait_job([first, job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1)
+        await pilot.press("escape", "k")
+        await until(pilot, lambda: not first.has_more_data)  # all of it was on screen
+        await pilot.press("down")  # 500 unread lines: shown from the first, not the end
+        await until(pilot, lambda: view.line_count == 500)
+        await pilot.pause(0.3)
+        assert view.scroll_y == 0 and not view.following
+        assert unread_lines(job) == 500  # the first record ends below the screen
+        await pilot.press("up", "down")  # back to it: on from where the receive got to
+        await pilot.pause(0.3)
+        assert view.scroll_y == 0
+        view.scroll_to(y=95, animate=False, immediate=True)
+        await until(pilot, lambda: unread_lines(job) == 400)
+        await pilot.press("up", "down")
+        await until(pilot, lambda: view.scroll_y == 100)  # the first unread line at the top
+
+
+async def test_keep_off_consumes_nothing_while_the_console_is_shown(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        # Keep off, the Console instead of Output, back to the bar.
+        await pilot.press("escape", "k", "c", "colon")
+        job = engine.start_job("echo hidden")
+        engine.wait_job([job])
+        await until(pilot, lambda: main_screen(app).query_one("#jobs").row_count == 1)  # type: ignore[attr-defined]
+        await pilot.pause(0.5)
+        assert unread_lines(job) == 1
+        await pilot.press("escape", "c")  # the Output pane again: now it is shown, and received
+        await until(pilot, lambda: not job.has_more_data)
+
+
+async def test_keep_off_opens_a_job_at_its_first_unread_line_from_the_console_too(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    first = engine.start_job("echo one")
+    job = engine.start_job("seq 25")  # one record, taller than the pane
+    engine.wait_job([first, job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1)
+        await pilot.press("escape", "k", "c")  # keep off, then the Console
+        await pilot.press("down")  # the Output pane comes back with the other job
+        await until(pilot, lambda: view.line_count == 25)
+        await pilot.pause(0.3)
+        assert view.scroll_y == 0 and not view.following
+        assert unread_lines(job) == 25
+        assert "25 unread" in str(main_screen(app).query_one("#output-title").render())

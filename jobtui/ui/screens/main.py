@@ -130,6 +130,7 @@ class MainScreen(Screen[None]):
         self._jobs_table = self.query_one(JobsTable)
         self._output_view = self.query_one("#output", OutputView)
         self._console_view = self.query_one("#console", OutputView)
+        self._panes = self.query_one("#panes", TabbedContent)
         self.query_one("#filter", Input).display = False
         self.refresh_table(force=True)
         self.set_interval(OUTPUT_INTERVAL, self._tick)
@@ -164,13 +165,22 @@ class MainScreen(Screen[None]):
     def _sync_output(self) -> None:
         job = self._shown_job
         view = self._output_view
+        view.sync()
         if job is not None:
             store = job.transcript
             if not self.keep and store is not None and store.unread_count:
-                # Keep off: showing is receiving, as Receive-Job without -Keep.
-                self.engine.receive_job([job])
+                # Keep off: showing is receiving, as Receive-Job without -Keep; what has been on
+                # screen, up to the pane's last line (while following: all there is).
+                last = view.last_visible_line if self._output_shown() else None
+                if last is not None:
+                    self.engine.receive_job([job], through_line=last)
+                    view.sync()
             self._update_output_title(job)
-        view.sync()
+
+    def _output_shown(self) -> bool:
+        """Whether the Output pane can be seen (its tab chosen, no full screen over it)."""
+        screen = self.app.screen
+        return self._panes.active == "output-tab" and (screen is self or screen.is_modal)
 
     def _update_output_title(self, job: Job) -> None:
         store = job.transcript
@@ -228,10 +238,10 @@ class MainScreen(Screen[None]):
     @on(JobsTable.JobHighlighted)
     def _job_highlighted(self, event: JobsTable.JobHighlighted) -> None:
         job = None if event.job_id is None else self.engine.find_by_id(event.job_id)
-        self.show_job(job)
         if self.focused is self._jobs_table:
             # The user moved to a job: show its output (not when a refresh moved the cursor).
-            self.query_one(TabbedContent).active = "output-tab"
+            self._panes.active = "output-tab"
+        self.show_job(job)
 
     def show_job(self, job: Job | None) -> None:
         """Show ``job``'s transcript in the Output pane."""
@@ -241,7 +251,10 @@ class MainScreen(Screen[None]):
         self._title_seen = None
         view = self.query_one("#output", OutputView)
         store = job.transcript if job is not None else None
-        view.attach(TranscriptSource(store) if store is not None else None)
+        source = TranscriptSource(store) if store is not None else None
+        # Keep off: from the first line not yet received, so what it shows is what it receives.
+        top = source.unread_from() if source is not None and not self.keep else None
+        view.attach(source, top=top)
         if job is None:
             self.query_one("#output-title", Label).update("No job selected")
         self._sync_output()

@@ -56,6 +56,7 @@ class OutputView(ScrollView, can_focus=True):
         self._widest = 0
         self._unread_from: int | None = None
         self._styles: dict[str, Style] | None = None
+        self._pending_top: int | None = None
         #: Whether new lines scroll the view: true at the bottom, false once scrolled up.
         self.following = True
         if source is not None:
@@ -71,8 +72,16 @@ class OutputView(ScrollView, can_focus=True):
         """Lines the view knows of (as of the last :meth:`sync`)."""
         return self._line_count
 
-    def attach(self, source: LineSource | None) -> None:
-        """Show ``source`` from its end (or nothing), following it."""
+    @property
+    def last_visible_line(self) -> int | None:
+        """The number of the source's line at the bottom of the view; None if none is shown."""
+        height = self.scrollable_content_region.height
+        if not self._line_count or height <= 0 or self._pending_top is not None:
+            return None
+        return min(self._line_count, self.scroll_offset.y + height) - 1
+
+    def attach(self, source: LineSource | None, *, top: int | None = None) -> None:
+        """Show ``source`` from its end, following it (or from line ``top``, or nothing)."""
         self._source = source
         self._reset()
         self._seen = None
@@ -82,7 +91,19 @@ class OutputView(ScrollView, can_focus=True):
         # look like the user scrolling up and stop the following. sync() sizes the view for the
         # new source and scrolls to its end.
         self.scroll_to(x=0, animate=False, immediate=True)
+        self._pending_top = top
         self.sync()
+        self._scroll_to_top_line()
+
+    def _scroll_to_top_line(self) -> None:
+        # A hidden view (another tab) has no height yet: the line waits for its first resize.
+        top = self._pending_top
+        if top is None or not self.size.height:
+            return
+        self._pending_top = None
+        if top < self.max_scroll_y:
+            # Short of the end: watch_scroll_y turns the following off.
+            self.scroll_to(y=top, animate=False, immediate=True, force=True)
 
     def _reset(self) -> None:
         self._blocks.clear()
@@ -133,7 +154,9 @@ class OutputView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Keep the end in view when the view changes size while following."""
-        if self.following:
+        if self._pending_top is not None:
+            self._scroll_to_top_line()
+        elif self.following:
             self.call_after_refresh(self._to_end)
 
     def _gutter_width(self) -> int:
