@@ -51,9 +51,11 @@ def run_app(engine: JobEngine, history_path: Path) -> AppRunner:
     """Start the app over the engine; yields (app, pilot) with the main screen ready."""
 
     @asynccontextmanager
-    async def runner(**kwargs: object) -> AsyncIterator[tuple[JobApp, Pilot[int]]]:
+    async def runner(
+        size: tuple[int, int] = SIZE, **kwargs: object
+    ) -> AsyncIterator[tuple[JobApp, Pilot[int]]]:
         app = JobApp(engine, history_path=history_path, **kwargs)  # type: ignore[arg-type]
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             await pilot.pause()
             yield app, pilot
 

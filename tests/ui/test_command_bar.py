@@ -260,3 +260,20 @@ async def test_a_line_queued_behind_a_wait_job_runs_when_the_dialog_closes(
         await until(pilot, lambda: f"PS> Receive-Job -Id {job.id}" in screen.console.texts())
         await until(pilot, lambda: screen.command_line.running_line is None)
         assert not screen.command_line.queued
+
+
+async def test_console_tables_fit_the_terminal_from_the_start_and_after_a_resize(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 30", name="a-rather-long-job-name")
+    async with run_app(size=(72, 30)) as (app, pilot):
+        screen = main_screen(app)
+        assert screen.session.width <= 72
+        await submit(pilot, "Get-Job")
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        texts = screen.console.texts()
+        table = texts[texts.index("PS> Get-Job") + 1 :]
+        assert table and all(len(line) < 72 for line in table)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert 90 < screen.session.width < 100

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.events import DescendantFocus
+from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Switch, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -43,6 +43,8 @@ OUTPUT_INTERVAL = 0.1
 TABLE_INTERVAL = 0.25
 #: Seconds between refreshes for running jobs' elapsed time when nothing else changed.
 ELAPSED_INTERVAL = 1.0
+#: The narrowest width command results are formatted for, however narrow the terminal.
+MIN_FORMAT_WIDTH = 20
 #: More finished jobs than this at once make one summary notification.
 NOTIFY_LIMIT = 3
 
@@ -138,11 +140,12 @@ class MainScreen(Screen[None]):
         if self.history.error:
             self.notify(self.history.error, severity="warning", markup=False)
 
-    def on_resize(self) -> None:
-        """Format command results for the console's width."""
-        width = self.query_one("#console", OutputView).scrollable_content_region.width
-        if width > 20:
-            self.session.width = width
+    def on_resize(self, event: Resize) -> None:
+        """Format command results for the console's width: the screen's, less its scrollbar.
+
+        The screen's, not the console's own: the console is hidden (no width) until shown.
+        """
+        self.session.width = max(MIN_FORMAT_WIDTH, event.size.width - 1)
 
     # -- pulling changes -----------------------------------------------------------------------
 
