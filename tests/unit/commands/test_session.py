@@ -392,6 +392,29 @@ def test_wait_job_timeout_prints_nothing_but_a_notice(session: CommandSession) -
     assert infos(result) == ["Wait-Job: timed out after 1 s; 1 of 2 jobs finished."]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Wait-Job 1 -Timeout 0",
+        "$done = Wait-Job 1 -Timeout 0",
+        "Wait-Job 1 -Timeout 0 2>&1",
+        "Wait-Job 1 -Timeout 0 2> errors.txt",
+        "Get-Job | Wait-Job -Timeout 0 | Receive-Job",
+        "(Wait-Job 1 -Timeout 0)",
+    ],
+)
+def test_a_wait_job_timeout_is_a_notice_never_an_error(session: CommandSession, line: str) -> None:
+    run(session, "Start-Job {sleep 30}")
+
+    result = run(session, line)
+
+    assert result.lines == [
+        OutputLine("Wait-Job: timed out after 0 s; 0 of 1 job finished.", "info")
+    ]
+    assert result.errors == [] and result.succeeded
+    assert output(run(session, "$?")) == ["True"]
+
+
 def test_wait_job_with_no_matching_job_returns_at_once(session: CommandSession) -> None:
     result = run(session, "Wait-Job -State Running")
 
