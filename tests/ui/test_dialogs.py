@@ -265,3 +265,13 @@ async def test_quitting_during_a_blocking_line_ends_its_thread(
         assert _blocked_in("receive_job_wait")
         app.exit()
     assert await _ends_soon("receive_job_wait")
+
+
+async def test_a_typed_wait_job_is_echoed_once(run_app: AppRunner, engine: JobEngine) -> None:
+    job = engine.start_job("sleep 1")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"wjb -Id {job.id}")
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        echoes = [line for line in main_screen(app).console.texts() if line.startswith("PS>")]
+        assert echoes == [f"PS> wjb -Id {job.id}"]  # as typed, not normalised a second time

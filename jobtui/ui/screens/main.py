@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -434,10 +435,17 @@ class MainScreen(Screen[None]):
         """Open the Wait dialog for the targeted jobs."""
         jobs = self.target_jobs()
         if jobs:
-            self._open_wait(jobs, any=False, timeout=None, force=False, start=False)
+            self._open_wait(jobs, any=False, timeout=None, force=False, start=False, typed=False)
 
     def _open_wait(
-        self, jobs: Sequence[Job], *, any: bool, timeout: float | None, force: bool, start: bool
+        self,
+        jobs: Sequence[Job],
+        *,
+        any: bool,
+        timeout: float | None,
+        force: bool,
+        start: bool,
+        typed: bool,
     ) -> None:
         from jobtui.ui.screens.wait_dialog import WaitDialog
 
@@ -445,13 +453,15 @@ class MainScreen(Screen[None]):
         dialog = WaitDialog(
             self.engine, jobs, any=any, timeout=timeout, force=force, start=start, clock=clock
         )
-        self.app.push_screen(dialog, self._waited)
+        # A typed line is in the console already; a key's wait echoes the line it stands for.
+        self.app.push_screen(dialog, partial(self._waited, echo=not typed))
 
-    def _waited(self, outcome: WaitOutcome | None) -> None:
+    def _waited(self, outcome: WaitOutcome | None, *, echo: bool) -> None:
         self.command_line.wait_ended()  # a typed Wait-Job has ended: queued lines may run
         if outcome is None:
             return
-        self.console.append([("echo", f"PS> {outcome.command()}")])
+        if echo:
+            self.console.append([("echo", f"PS> {outcome.command()}")])
         if outcome.finished:
             table = format_job_table(outcome.finished, self.session.width)
             self.console.append(("output", line) for line in table)
@@ -498,6 +508,7 @@ class MainScreen(Screen[None]):
                 timeout=request.timeout,
                 force=request.force,
                 start=True,
+                typed=True,
             )
         else:
             self.command_line.wait_ended()
