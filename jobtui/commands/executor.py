@@ -20,7 +20,7 @@ from jobtui.commands.binder import bind
 from jobtui.commands.cmdlets import find_cmdlet
 from jobtui.commands.errors import Cancelled, CommandError
 from jobtui.commands.formatting import OutputFormatter
-from jobtui.commands.results import CommandResult, LineKind, OutputLine
+from jobtui.commands.results import MAX_RESULT_LINES, CommandResult, LineKind, OutputLine
 from jobtui.commands.syntax import (
     ArrayLiteral,
     CommandCall,
@@ -55,9 +55,14 @@ log = logging.getLogger(__name__)
 
 Sink = Callable[[object], None]
 
+#: How many printed lines go to ``on_output`` at once while a command streams (a million
+#: received lines arrive in batches, not all at the end nor one call per line).
+OUTPUT_BATCH = 5_000
+
 
 class Host:
-    """The screen of one line: it collects the printed lines and hands them out in batches."""
+    """The screen of one line: it hands the printed lines to ``on_output`` in batches as they
+    come, and keeps the last of them in the result (a bounded tail: see CommandResult)."""
 
     def __init__(
         self, width: int, on_output: Callable[[list[OutputLine]], None] | None = None
@@ -65,17 +70,17 @@ class Host:
         self.result = CommandResult()
         self.formatter = OutputFormatter(width)
         self._on_output = on_output
-        self._flushed = 0
+        self._pending: list[OutputLine] = []
 
     def print_object(self, value: object) -> None:
         """Print an object as PowerShell's Out-Default does (jobs as table rows...)."""
         for text in self.formatter.format(value):
-            self.result.lines.append(OutputLine(text, "output"))
+            self._add(OutputLine(text, "output"))
 
     def print_line(self, text: str, kind: LineKind) -> None:
         """Print a line as it is."""
         self.formatter.interrupt()
-        self.result.lines.append(OutputLine(text, kind))
+        self._add(OutputLine(text, kind))
 
     def error(self, message: str) -> None:
         """Print an error of the command (it makes the line fail)."""
@@ -87,13 +92,35 @@ class Host:
         if job not in self.result.jobs:
             self.result.jobs.append(job)
 
+    def _add(self, line: OutputLine) -> None:
+        lines = self.result.lines
+        lines.append(line)
+        if len(lines) >= 2 * MAX_RESULT_LINES:  # trimmed in steps, not on every line
+            self._trim()
+        if self._on_output is not None:
+            self._pending.append(line)
+            if len(self._pending) >= OUTPUT_BATCH:
+                self.flush()
+
+    def _trim(self) -> None:
+        lines = self.result.lines
+        extra = len(lines) - MAX_RESULT_LINES
+        if extra > 0:
+            del lines[:extra]
+            self.result.truncated += extra
+
     def flush(self) -> None:
         """Hand the lines printed since the last flush to ``on_output``."""
-        if self._on_output is None or self._flushed == len(self.result.lines):
+        if self._on_output is None or not self._pending:
             return
-        batch = self.result.lines[self._flushed :]
-        self._flushed = len(self.result.lines)
+        batch, self._pending = self._pending, []
         self._on_output(batch)
+
+    def finish(self) -> CommandResult:
+        """The line is over: the last lines out, the result's lines cut to their bound."""
+        self.flush()
+        self._trim()
+        return self.result
 
 
 @dataclass

@@ -464,16 +464,15 @@ def out_file(context: Context, bound: BoundCommand, input: list[object] | None) 
     if bound.switch("NoClobber") and not bound.switch("Append") and os.path.exists(path):
         raise CommandError("Out-File", f"The file '{path}' already exists.")
     formatter = OutputFormatter(context.session.width)
-    lines: list[str] = []
-    for value in _format_input(bound, input):
-        lines.extend(formatter.format(value))
     try:
-        with open(path, "a" if bound.switch("Append") else "w", encoding="utf-8") as handle:
-            handle.writelines(line + "\n" for line in lines)
+        handle = open(path, "a" if bound.switch("Append") else "w", encoding="utf-8")  # noqa: SIM115
     except FileNotFoundError:
         raise CommandError("Out-File", f"Could not find a part of the path '{path}'.") from None
     except OSError:
         raise CommandError("Out-File", f"Access to the path '{path}' is denied.") from None
+    with handle:  # written as formatted: a large input is never held twice
+        for value in _format_input(bound, input):
+            handle.writelines(line + "\n" for line in formatter.format(value))
 
 
 def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

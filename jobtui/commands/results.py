@@ -22,16 +22,29 @@ class OutputLine:
     kind: LineKind
 
 
+#: The most lines a result keeps: a huge output (Receive-Job of a million lines) keeps only its
+#: last lines here; every line still goes through ``on_output`` as it is printed.
+MAX_RESULT_LINES = 10_000
+
+
 @dataclass
 class CommandResult:
-    """Everything one line printed, formatted as PowerShell prints it, and what it produced."""
+    """Everything one line printed, formatted as PowerShell prints it, and what it produced.
+
+    ``lines`` may be truncated for huge outputs: it keeps the last :data:`MAX_RESULT_LINES`
+    lines, and ``truncated`` counts those left out before them (they were handed to
+    ``on_output`` while the line ran). Assigning (``$r = Receive-Job 1``) or redirecting
+    (``> results.txt``) keeps everything in the variable or the file.
+    """
 
     lines: list[OutputLine] = field(default_factory=list)
-    #: The one-line error messages (each also in ``lines``). A job's own stderr lines are
-    #: printed as errors but are not errors of the command.
+    #: The one-line error messages (each also in ``lines``, unless truncated away). A job's
+    #: own stderr lines are printed as errors but are not errors of the command.
     errors: list[str] = field(default_factory=list)
     #: The jobs the line started or returned, in order, each once.
     jobs: list[Job] = field(default_factory=list)
+    #: How many lines were left out of the front of ``lines`` (0: it holds every line).
+    truncated: int = 0
 
     @property
     def succeeded(self) -> bool:

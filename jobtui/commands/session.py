@@ -125,7 +125,9 @@ class CommandSession:
         early, as Ctrl+C does). Bad input never raises: it comes back as an error line.
 
         ``on_output`` receives batches of lines as they arrive (streamed while a blocking
-        command runs); every line of the result goes through it once before this returns.
+        command runs, and in batches of at most 5,000 lines while a large output is printed);
+        every printed line goes through it once before this returns. The result keeps only the
+        last lines of a huge output (``CommandResult.truncated`` counts the others).
         """
         host = Host(self.width, on_output)
         try:
@@ -140,11 +142,10 @@ class CommandSession:
                 self._last_succeeded = False
             else:
                 Executor(self, host, cancel).run(script)
-            host.flush()
         except Exception as error:  # a bug must not take the user's screen down with it
             log.exception("command line failed: %r", line)
             host.error(f"jobtui: internal error: {type(error).__name__}: {error}")
-        return host.result
+        return host.finish()
 
     def wait_request(self, line: str) -> WaitRequest | None:
         """If ``line`` is a Wait-Job command (alone, or at the end of a pipeline that only

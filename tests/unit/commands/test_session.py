@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from jobtui.commands import CommandError, CommandSession, OutputLine, WaitRequest
+from jobtui.commands.executor import OUTPUT_BATCH
+from jobtui.commands.results import MAX_RESULT_LINES
 from jobtui.engine import Job, JobEngine, JobState
 from tests.unit.commands.support import HEADER, UNDERLINE, errors, infos, output, row, run
 
@@ -304,6 +306,52 @@ def test_receive_wait_streams_batches_while_it_waits(session: CommandSession) ->
     assert [line.text for batch in batches for line in batch] == ["early", "late"]
     assert len(batches) >= 2  # "early" was handed out before "late" existed
     assert [line.text for line in result.lines] == ["early", "late"]
+
+
+LARGE = 300_000
+
+
+def _large_job(session: CommandSession) -> None:
+    run(session, f"$big = Start-Job {{seq {LARGE}}}; $null = Wait-Job $big")
+
+
+def test_a_large_receive_streams_in_batches_and_keeps_a_bounded_tail(
+    session: CommandSession,
+) -> None:
+    _large_job(session)
+    sizes: list[int] = []
+    last: list[str] = []
+
+    def on_output(batch: list[OutputLine]) -> None:
+        sizes.append(len(batch))
+        last[:] = [batch[0].text, batch[-1].text]
+
+    result = session.execute("Receive-Job $big", on_output=on_output)
+
+    assert sum(sizes) == LARGE and max(sizes) <= OUTPUT_BATCH and len(sizes) >= 2
+    assert last[-1] == str(LARGE)
+    assert len(result.lines) == MAX_RESULT_LINES
+    assert result.truncated == LARGE - MAX_RESULT_LINES
+    assert result.lines[0].text == str(LARGE - MAX_RESULT_LINES + 1)
+    assert result.lines[-1].text == str(LARGE)
+    assert result.succeeded
+
+
+def test_a_large_receive_into_a_file_or_a_variable_keeps_everything(
+    session: CommandSession, tmp_path: Path
+) -> None:
+    _large_job(session)
+
+    to_file = run(session, "Receive-Job $big -Keep > big.txt")
+    through_out_file = run(session, "Receive-Job $big -Keep | Out-File piped.txt")
+    to_variable = run(session, "$all = Receive-Job $big")
+
+    expected = "".join(f"{i}\n" for i in range(1, LARGE + 1))
+    assert (tmp_path / "big.txt").read_text() == expected
+    assert (tmp_path / "piped.txt").read_text() == expected
+    for result in (to_file, through_out_file, to_variable):
+        assert result.lines == [] and result.truncated == 0 and result.succeeded
+    assert output(run(session, "$all.Count; $all[0]; $all[-1]")) == [str(LARGE), "1", str(LARGE)]
 
 
 def test_receive_wait_auto_remove(session: CommandSession) -> None:
