@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -25,6 +26,11 @@ from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.signals import exit_on_signals
 from jobtui.ui.watcher import EngineWatcher
 
+#: Characters a notification keeps (a toast shows one line of them, cut with an ellipsis).
+NOTIFY_WIDTH = 200
+#: The longest a notification stays, in seconds, whatever its caller asks.
+NOTIFY_MAX_TIMEOUT = 6.0
+
 
 class JobApp(App[int]):
     """jobtui's full-screen app over one engine (created by the caller, who shuts it down).
@@ -35,6 +41,7 @@ class JobApp(App[int]):
 
     CSS_PATH = css_paths()
     TITLE = "jobtui"
+    NOTIFICATION_TIMEOUT = 3.0
     COMMANDS = App.COMMANDS | {JobCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
@@ -84,12 +91,23 @@ class JobApp(App[int]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Show a notification with no escape in it (they quote job names, commands, Reasons)."""
+        """Show a notification: one short line, briefly, with no escape in it.
+
+        The title leads the line (a toast would give it a line of its own); the text is cut to
+        :data:`NOTIFY_WIDTH` characters, as it quotes job names, commands and Reasons of any
+        length. The toasts stand over the table's right end (tcss/app.tcss), not over the
+        newest lines of the pane below, and go after at most :data:`NOTIFY_MAX_TIMEOUT` seconds.
+        """
+        text = " ".join(plain_lines(message).split())
+        head = " ".join(plain_lines(title).split())
+        if head:
+            text = f"{escape(head) if markup else head}: {text}" if text else head
+        if len(text) > NOTIFY_WIDTH:
+            text = text[: NOTIFY_WIDTH - 1] + "…"
         super().notify(
-            plain_lines(message),
-            title=plain(title),
+            text,
             severity=severity,
-            timeout=timeout,
+            timeout=min(timeout or self.NOTIFICATION_TIMEOUT, NOTIFY_MAX_TIMEOUT),
             markup=markup,
         )
 

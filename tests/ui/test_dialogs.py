@@ -6,6 +6,8 @@ import asyncio
 import sys
 import time
 
+from textual.widgets._toast import Toast
+
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.help import HelpScreen
@@ -195,9 +197,30 @@ async def test_notifications_when_jobs_complete_or_fail(
         await submit(pilot, "Start-Job -Name ok {true}")
         await submit(pilot, "Start-Job -Name bad {echo broken >&2; exit 9}")
         await until(pilot, lambda: len(app._notifications) >= 2)
-        messages = {(n.title, n.message, n.severity) for n in app._notifications}
-        assert ("ok completed", "true", "information") in messages
-        assert ("bad failed", "Exit code 9: broken", "error") in messages
+        messages = {(n.message, n.severity) for n in app._notifications}
+        assert ("ok completed: true", "information") in messages
+        assert ("bad failed: Exit code 9: broken", "error") in messages
+
+
+async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    long_command = "true " + "x" * 5000  # completes: the toast quotes the command
+    async with run_app() as (app, pilot):
+        engine.start_job(long_command, name="long")
+        await until(pilot, lambda: app.screen.query(Toast))
+        await pilot.pause()
+        (toast,) = app.screen.query(Toast)
+        assert toast.region.height == 1
+        assert toast.region.width <= app.size.width // 2
+        assert len(app._notifications) == 1
+        (notification,) = app._notifications
+        assert "\n" not in notification.message and len(notification.message) < 300
+        assert notification.message.endswith("…")
+        # Over the table's right end, not over the newest lines of the Output or Console pane.
+        panes = main_screen(app).query_one("#panes")
+        assert toast.region.bottom <= panes.region.y
+        assert notification.timeout <= 6
 
 
 async def test_brackets_in_names_commands_and_filters_are_text_not_markup(
