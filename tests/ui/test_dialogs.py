@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 
+from textual.widgets import Button
 from textual.widgets._toast import Toast
 
 from jobtui.engine import JobEngine, JobState
@@ -146,6 +147,11 @@ async def test_quitting_with_running_jobs_asks_to_stop_them(
     async with run_app() as (app, pilot):
         await pilot.press("escape", "q")
         assert isinstance(app.screen, ConfirmDialog)
+        # The dialog says which keys answer it.
+        keys = str(app.screen.query_one("#confirm-keys").render())
+        assert "y" in keys and "n" in keys and "Esc" in keys and "Enter" in keys
+        buttons = [str(button.label) for button in app.screen.query(Button)]
+        assert buttons == ["Stop jobs and quit (y)", "Cancel (n, Esc)"]
         await pilot.press("escape")
         assert app.is_running and job.state is JobState.Running
         await pilot.press("ctrl+q")  # works from anywhere, the bar included

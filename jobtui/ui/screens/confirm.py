@@ -36,15 +36,20 @@ class ConfirmDialog(ModalScreen[bool]):
         self.cancel_label = cancel
 
     def compose(self) -> ComposeResult:
-        """The question, an optional detail line, and the two buttons."""
+        """The question, an optional detail line, the two buttons and the keys that answer."""
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.message, id="confirm-message", markup=False)
             if self.detail:
                 yield Static(self.detail, id="confirm-detail", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, id="confirm", variant="error")
-                yield Button(self.cancel_label, id="cancel")
+                yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error")
+                yield Button(f"{self.cancel_label} (n, Esc)", id="cancel")
+            yield Static(
+                "y confirms · n or Esc cancels · Enter presses the focused button",
+                id="confirm-keys",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         """Cancel has the focus: Enter alone never destroys anything."""
