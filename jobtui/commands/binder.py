@@ -283,6 +283,12 @@ def _validate(bound: BoundCommand) -> None:
             ):
                 if bound.switch(switch):
                     raise CommandError(name, message)
+    if name == "Send-JobInput" and not bound.has("InputObject") and not bound.switch("Close"):
+        raise CommandError(
+            name,
+            "Cannot process command because of one or more missing mandatory parameters: "
+            "InputObject. Give the lines to send, -Close to end the job's input, or both.",
+        )
     directory = bound.get("WorkingDirectory")
     if directory is not None and not str(directory).strip():
         raise CommandError(

@@ -93,7 +93,7 @@ class Cmdlet:
     @property
     def is_job_cmdlet(self) -> bool:
         """Whether the cmdlet acts on this session's jobs (it cannot run inside a job)."""
-        return self.name.endswith("-Job") or self.name == "Start-ThreadJob"
+        return self.name.endswith("-Job") or self.name in ("Start-ThreadJob", "Send-JobInput")
 
 
 # -- the job selection parameters shared by the job cmdlets (PowerShell's JobCmdletBase) ------
@@ -387,6 +387,19 @@ OUT_NULL = Cmdlet(
     "Discards what it receives.",
 )
 
+SEND_JOB_INPUT = Cmdlet(
+    "Send-JobInput",
+    (),
+    (
+        *_selection(ID, NAME, JOB),
+        Parameter("InputObject", ParamType.STRING_ARRAY, position=1),
+        _switch("Close"),
+    ),
+    (ID, NAME, JOB),
+    ID,
+    "jobtui's own, not PowerShell's: writes lines to a job's stdin; -Close ends its input.",
+)
+
 # -- the session's own cmdlets: they act on this session, never inside a job -------------------
 
 SET_LOCATION = Cmdlet(
@@ -462,6 +475,7 @@ CMDLETS: tuple[Cmdlet, ...] = (
     SET_LOCATION,
     GET_LOCATION,
     START_SLEEP,
+    SEND_JOB_INPUT,
 )
 
 _BY_NAME: dict[str, Cmdlet] = {}

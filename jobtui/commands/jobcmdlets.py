@@ -23,12 +23,15 @@ from jobtui.engine import (
     BACKGROUND_JOB,
     LIST_PROPERTIES,
     THREAD_JOB,
+    BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
     Job,
     JobError,
     JobFailure,
+    JobInputError,
     JobNotFinishedError,
     JobNotFoundError,
+    JobState,
     Received,
 )
 from jobtui.engine.job import PS_PROPERTIES
@@ -289,6 +292,10 @@ def wait_job(context: Context, bound: BoundCommand, input: list[object] | None) 
             force=bound.switch("Force"),
             cancel=context.cancel,
         )
+    except BlockedJobsDeadlockError as error:
+        context.error("Wait-Job", str(error))
+        context.info(input_hint([j for j in jobs if j.state is JobState.Blocked]))
+        return
     except JobError as error:
         raise _engine_error("Wait-Job", error) from None
     if context.cancelled():
@@ -310,6 +317,16 @@ def wait_job(context: Context, bound: BoundCommand, input: list[object] | None) 
         context.emit(job)
 
 
+def input_hint(blocked: list[Job]) -> str:
+    """jobtui's notice after Wait-Job's deadlock error: how to give Blocked jobs their input."""
+    ids = ",".join(str(job.id) for job in blocked) or "<Id>"
+    waiting = f"Job {ids} is" if len(blocked) <= 1 else f"Jobs {ids} are"
+    return (
+        f"jobtui: {waiting} waiting for input: send a line with Send-JobInput {ids} 'text', or "
+        f"end the input with Send-JobInput {ids} -Close (jobtui's own cmdlet)."
+    )
+
+
 def wait_timeout(bound: BoundCommand) -> float | None:
     """Wait-Job's -Timeout in seconds; None (forever) for -1 or no -Timeout."""
     value = bound.get("Timeout", -1)
@@ -320,6 +337,30 @@ def _seconds(timeout: float | None) -> str:
     if timeout is None:
         return "forever"
     return f"{timeout:g} s"
+
+
+# -- Send-JobInput (jobtui's own) -------------------------------------------------------------
+
+
+def send_job_input(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Send-JobInput, jobtui's own cmdlet (PowerShell has none): write each string and a new
+    line to the jobs' stdin (a Blocked job runs on once it reads); ``-Close`` then closes it."""
+    data = "".join(f"{text}\n" for text in bound.get("InputObject", [])).encode()
+    for job in select_jobs(context, bound, input):
+        try:
+            if data:
+                written = context.engine.send_input(job, data)
+                if written < len(data):
+                    context.error(
+                        "Send-JobInput",
+                        f"Only {written} of {len(data)} bytes were written: the job with the job "
+                        f"ID {job.id} is not reading its input.",
+                    )
+                    continue
+            if bound.switch("Close"):
+                context.engine.close_input(job)
+        except JobInputError as error:
+            context.error("Send-JobInput", str(error))
 
 
 # -- Stop-Job, Remove-Job, Suspend-Job, Resume-Job --------------------------------------------
@@ -497,4 +538,5 @@ CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
     "Set-Location": set_location,
     "Get-Location": get_location,
     "Start-Sleep": start_sleep,
+    "Send-JobInput": send_job_input,
 }

@@ -1,4 +1,5 @@
-"""The session's own cmdlets: Set-Location (cd), Get-Location (pwd) and Start-Sleep."""
+"""jobtui's session cmdlets: Set-Location (cd), Get-Location (pwd), Start-Sleep, and
+Send-JobInput (jobtui's own, not PowerShell's)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 from jobtui.commands import CommandSession
 from jobtui.commands.parser import parse
 from jobtui.commands.syntax import ShellCommand
-from jobtui.engine import JobEngine
-from tests.unit.commands.support import errors, infos, output, run
+from jobtui.engine import JobEngine, JobState
+from tests.unit.commands.support import errors, infos, output, run, wait_until
 
 # -- Set-Location and Get-Location ------------------------------------------------------------
 
@@ -188,3 +189,82 @@ def test_start_sleep_in_the_background_or_in_braces_is_a_job(session: CommandSes
 
     assert [job.command for job in background.jobs] == ["Start-Sleep 1"]
     assert [job.command for job in braces.jobs] == ["Start-Sleep 1"]
+
+
+# -- Send-JobInput ----------------------------------------------------------------------------
+
+
+def test_send_job_input_writes_lines_to_a_job(session: CommandSession) -> None:
+    run(session, '$job = Start-Job {read a; read b; echo "got $a and $b"}')
+
+    sent = run(session, "Send-JobInput $job.Id first, 'second line'")
+    run(session, "Wait-Job $job -Timeout 10")
+
+    assert sent.succeeded and sent.lines == []
+    assert output(run(session, "Receive-Job $job")) == ["got first and second line"]
+
+
+def test_send_job_input_close_ends_the_input(session: CommandSession) -> None:
+    run(session, "Start-Job {cat; echo end} -Name reader; Start-Job {cat}")
+
+    both = run(session, "Get-Job reader | Send-JobInput -InputObject a, b -Close")
+    alone = run(session, "Send-JobInput 3 -Close")
+    run(session, "Wait-Job 1, 3 -Timeout 10")
+
+    assert both.succeeded and alone.succeeded
+    assert output(run(session, "Receive-Job reader")) == ["a", "b", "end"]
+    assert [job.state for job in session.engine.jobs] == [JobState.Completed] * 2
+
+
+def test_send_job_input_errors(session: CommandSession) -> None:
+    run(session, "Start-Job {cat} | Out-Null")
+    run(session, "Send-JobInput 1 -Close; Wait-Job 1 -Timeout 10")
+
+    missing = run(session, "Send-JobInput 42 x")
+    by_name = run(session, "Send-JobInput -Name nosuch x")
+    closed = run(session, "Send-JobInput 1 more")
+    nothing = run(session, "Send-JobInput 1")
+
+    assert missing.errors == [
+        "Send-JobInput: The command cannot find a job with the job ID 42. Verify the value of "
+        "the Id parameter and then try the command again."
+    ]
+    assert by_name.errors[0].startswith(
+        "Send-JobInput: The command cannot find the job because the job name nosuch was not found."
+    )
+    assert closed.errors == ["Send-JobInput: The job with the job ID 1 does not accept input."]
+    assert nothing.errors[0].startswith(
+        "Send-JobInput: Cannot process command because of one or more missing mandatory "
+        "parameters: InputObject."
+    )
+
+
+def test_wait_job_on_a_blocked_job_points_to_send_job_input(
+    session: CommandSession, engine: JobEngine
+) -> None:
+    run(session, 'Start-Job {read line; echo "got $line"}')
+    job = engine.jobs[0]
+    wait_until(lambda: job.state is JobState.Blocked)
+
+    result = run(session, "Wait-Job 1")
+
+    assert result.errors == [
+        "Wait-Job: The Wait-Job cmdlet cannot finish working, because one or more jobs are "
+        "blocked waiting for user interaction.  Process interactive job output by using the "
+        "Receive-Job cmdlet, and then try again."
+    ]
+    assert infos(result) == [
+        "jobtui: Job 1 is waiting for input: send a line with Send-JobInput 1 'text', or end "
+        "the input with Send-JobInput 1 -Close (jobtui's own cmdlet)."
+    ]
+    run(session, "Send-JobInput 1 hello; Wait-Job 1 -Timeout 10")
+    assert output(run(session, "Receive-Job 1")) == ["got hello"]
+
+
+def test_send_job_input_completes_like_the_job_cmdlets(session: CommandSession) -> None:
+    run(session, "Start-Job {cat} -Name reader")
+
+    assert session.complete("Send-J") == ["Send-JobInput"]
+    assert session.complete("Send-JobInput -C") == ["Send-JobInput -Close"]
+    assert session.complete("Send-JobInput r") == ["Send-JobInput reader"]
+    assert session.complete("Send-JobInput -Id ") == ["Send-JobInput -Id 1"]
