@@ -1,40 +1,87 @@
-"""The command palette's job actions: "Stop Job3", "Receive Job1"... for every job."""
+"""The command palette's job actions: "Stop Job3", "Receive Job1"... for every job.
+
+Each job is offered only the actions its state allows: no Stop for a finished job, Suspend for
+a running one and Resume for a suspended one, no Wait for one that Wait-Job would not wait for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from jobtui.engine import Job
+from jobtui.engine import Job, JobState
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.sanitize import plain
+from jobtui.ui.widgets.jobs_table import JobsTable
 
-#: action name -> (verb shown, help)
-ACTIONS = {
-    "detail": ("Show details of", "every property, the Reason and the whole transcript"),
-    "receive": ("Receive output of", "Receive-Job: consume the new output into the console"),
-    "stop": ("Stop", "Stop-Job: SIGTERM the job's processes, SIGKILL after the grace period"),
-    "remove": ("Remove", "Remove-Job (asks before forcing a running job)"),
-    "wait": ("Wait for", "Wait-Job: a dialog with Any/All and a timeout"),
-    "suspend_resume": ("Suspend or resume", "Suspend-Job / Resume-Job"),
-}
+#: (action name, verb shown, help, whether it applies to a job)
+ACTIONS: tuple[tuple[str, str, str, Callable[[Job], bool]], ...] = (
+    (
+        "detail",
+        "Show details of",
+        "every property, the Reason and the whole transcript",
+        lambda job: True,
+    ),
+    (
+        "receive",
+        "Receive output of",
+        "Receive-Job: consume the new output into the console",
+        lambda job: job.has_more_data,
+    ),
+    (
+        "stop",
+        "Stop",
+        "Stop-Job: SIGTERM the job's processes, SIGKILL after the grace period",
+        lambda job: not job.state.is_finished and job.state is not JobState.Stopping,
+    ),
+    (
+        "remove",
+        "Remove",
+        "Remove-Job (asks before forcing a running job)",
+        lambda job: True,
+    ),
+    (
+        "wait",
+        "Wait for",
+        "Wait-Job: a dialog with Any/All and a timeout",
+        lambda job: not job.state.is_persistent,
+    ),
+    (
+        "suspend_resume",
+        "Suspend",
+        "Suspend-Job: SIGSTOP the job's processes",
+        lambda job: job.state is JobState.Running,
+    ),
+    (
+        "suspend_resume",
+        "Resume",
+        "Resume-Job: SIGCONT the job's processes",
+        lambda job: job.state is JobState.Suspended,
+    ),
+)
 
 
 class JobCommands(Provider):
     """Every job action for every job, by name."""
 
     def _jobs(self) -> list[Job]:
+        """Every job, the one highlighted in the table first."""
         engine = getattr(self.app, "engine", None)
-        return list(engine.jobs) if engine is not None else []
+        jobs = list(engine.jobs) if engine is not None else []
+        tables = self.screen.query(JobsTable)
+        highlighted = tables.first().highlighted_job_id if tables else None
+        jobs.sort(key=lambda job: job.id != highlighted)
+        return jobs
 
     def _commands(self) -> Iterator[tuple[str, str, JobActionRequested]]:
         for job in self._jobs():
-            for action, (verb, help_text) in ACTIONS.items():
-                title = f"{verb} {plain(job.name)} (Id {job.id}, {job.state.name})"
-                yield title, help_text, JobActionRequested(action, [job.id])
+            for action, verb, help_text, applies in ACTIONS:
+                if applies(job):
+                    title = f"{verb} {plain(job.name)} (Id {job.id}, {job.state.name})"
+                    yield title, help_text, JobActionRequested(action, [job.id])
         yield (
             "Toggle keep",
             "Whether the output pane consumes what it shows",

@@ -10,6 +10,7 @@ from textual.widgets import Button
 from textual.widgets._toast import Toast
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui.palette import JobCommands
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.help import HelpScreen
 from jobtui.ui.screens.wait_dialog import WaitDialog
@@ -194,6 +195,28 @@ async def test_the_command_palette_carries_the_job_actions(
         await pilot.pause(0.5)  # the palette searches in the background
         await pilot.press("enter")
         await until(pilot, lambda: job.state is JobState.Stopped)
+
+
+async def test_the_palette_offers_only_the_actions_that_fit_each_jobs_state(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    done = engine.start_job("echo hi", name="done")
+    running = engine.start_job("sleep 30", name="busy")
+    paused = engine.start_job("sleep 30", name="paused")
+    engine.wait_job([done])
+    engine.suspend_job([paused])
+    async with run_app() as (app, _pilot):
+        titles = [title for title, _, _ in JobCommands(app.screen)._commands()]
+
+        def offered(name: str) -> set[str]:
+            return {title.split(f" {name} ")[0] for title in titles if f" {name} (" in title}
+
+        assert offered("done") == {"Show details of", "Receive output of", "Remove"}
+        common = {"Show details of", "Receive output of", "Remove", "Stop"}
+        assert offered("busy") == common | {"Wait for", "Suspend"}
+        assert offered("paused") == common | {"Resume"}  # Wait-Job would return at once
+        assert running.state is JobState.Running
+        assert " done (" in titles[0]  # the highlighted job's actions come first
 
 
 async def test_notifications_when_jobs_complete_or_fail(
