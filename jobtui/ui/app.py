@@ -18,8 +18,9 @@ from jobtui.engine import JobEngine
 from jobtui.ui.actions import tree_preview
 from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
+from jobtui.ui.logs import ErrorNotices, start_logging
 from jobtui.ui.palette import JobCommands
-from jobtui.ui.paths import css_paths, default_history_path
+from jobtui.ui.paths import css_paths, default_history_path, default_log_path
 from jobtui.ui.sanitize import plain, plain_lines
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
@@ -30,6 +31,8 @@ from jobtui.ui.watcher import EngineWatcher
 NOTIFY_WIDTH = 200
 #: The longest a notification stays, in seconds, whatever its caller asks.
 NOTIFY_MAX_TIMEOUT = 6.0
+#: Seconds between looks for errors that threads have logged.
+ERRORS_INTERVAL = 0.5
 
 
 class JobApp(App[int]):
@@ -56,6 +59,7 @@ class JobApp(App[int]):
         formatter: JobFormatter | None = None,
         session: CommandSession | None = None,
         handle_signals: bool = False,
+        error_notices: ErrorNotices | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -65,10 +69,13 @@ class JobApp(App[int]):
         self.watcher = EngineWatcher(engine)
         self._handle_signals = handle_signals
         self._undo_signals: Callable[[], None] | None = None
+        self.error_notices = error_notices
 
     def on_mount(self) -> None:
         """Listen to the engine and show the main screen."""
         self.watcher.start()
+        if self.error_notices is not None:
+            self.set_interval(ERRORS_INTERVAL, self._announce_errors)
         if self._handle_signals:
             self._undo_signals = exit_on_signals(self)
         self.push_screen(
@@ -81,6 +88,13 @@ class JobApp(App[int]):
         if self._undo_signals is not None:
             self._undo_signals()
             self._undo_signals = None
+
+    def _announce_errors(self) -> None:
+        """Say, in one line, that errors were logged (by any thread) since the last look."""
+        assert self.error_notices is not None
+        records = self.error_notices.drain()
+        if records:
+            self.notify(self.error_notices.notice(records), severity="error", markup=False)
 
     def notify(
         self,
@@ -144,12 +158,18 @@ class JobApp(App[int]):
         )
 
 
-def run_app() -> int:
-    """Run the app on a new engine; every job is stopped when it ends (SIGTERM and SIGHUP too)."""
+def run_app(*, log_path: Path | None = None) -> int:
+    """Run the app on a new engine; every job is stopped when it ends (SIGTERM and SIGHUP too).
+
+    Log records go to ``log_path`` (``$XDG_STATE_HOME/jobtui/jobtui.log`` by default), never to
+    the terminal the app draws on.
+    """
+    logs = start_logging(log_path or default_log_path())
     engine = JobEngine()
     try:
-        app = JobApp(engine, handle_signals=True)
+        app = JobApp(engine, handle_signals=True, error_notices=logs.notices)
         result = app.run()
     finally:
         engine.shutdown()
+        logs.close()
     return result if isinstance(result, int) else (app.return_code or 0)

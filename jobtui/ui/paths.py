@@ -1,4 +1,4 @@
-"""Where the app finds its stylesheets and keeps its history file."""
+"""Where the app finds its stylesheets and keeps its history and log files."""
 
 from __future__ import annotations
 
@@ -34,10 +34,20 @@ def css_paths() -> list[str | PurePath]:
     return [folder / name for name in TCSS_FILES]
 
 
-def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_STATE_HOME/jobtui/history``, or ``~/.local/state/jobtui/history``."""
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/jobtui``, or ``~/.local/state/jobtui``."""
     env = os.environ if environ is None else environ
     state_home = env.get("XDG_STATE_HOME", "")
     # The XDG spec says a relative path there is invalid and must be ignored.
     base = Path(state_home) if os.path.isabs(state_home) else Path.home() / ".local" / "state"
-    return base / "jobtui" / "history"
+    return base / "jobtui"
+
+
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/jobtui/history``, or ``~/.local/state/jobtui/history``."""
+    return state_dir(environ) / "history"
+
+
+def default_log_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME/jobtui/jobtui.log``, beside the history."""
+    return state_dir(environ) / "jobtui.log"

@@ -241,7 +241,7 @@ async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
         await pilot.pause()
         (toast,) = app.screen.query(Toast)
         assert toast.region.height == 1
-        assert toast.region.width <= app.size.width // 2
+        assert toast.region.width <= app.size.width * 3 // 4
         assert len(app._notifications) == 1
         (notification,) = app._notifications
         assert "\n" not in notification.message and len(notification.message) < 300
