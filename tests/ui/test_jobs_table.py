@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui.screens.detail import JobDetailScreen
 from jobtui.ui.widgets.jobs_table import COLUMN_KEYS, JobsTable
 
 from .conftest import AppRunner, cell, main_screen, table, until
@@ -145,3 +146,28 @@ async def test_marked_jobs_are_what_keys_act_on(run_app: AppRunner, engine: JobE
         await pilot.press("s")
         await until(pilot, lambda: one.state is JobState.Stopped)
         assert three.state is JobState.Running
+
+
+async def test_keys_and_clicks_move_the_cursor_and_a_click_on_it_opens_the_detail(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    jobs = [engine.start_job("true", name=f"j{i}") for i in range(40)]
+    engine.wait_job(jobs)
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 40)
+        await pilot.press("escape", "end")
+        assert jobs_table.highlighted_job_id == jobs[-1].id
+        assert jobs_table.scroll_offset.y > 0  # the last row was scrolled into view
+        await pilot.press("home")
+        assert jobs_table.highlighted_job_id == jobs[0].id
+        assert jobs_table.scroll_offset.y == 0
+        await pilot.press("pagedown")
+        assert jobs_table.cursor_row > 1
+        await pilot.press("home")
+        # Row 3 of the table (inside the border, under the header) is the third job.
+        await pilot.click(JobsTable, offset=(4, 4))
+        assert jobs_table.highlighted_job_id == jobs[2].id
+        assert isinstance(app.screen, type(main_screen(app)))
+        await pilot.click(JobsTable, offset=(4, 4))
+        await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))

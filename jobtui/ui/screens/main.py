@@ -108,6 +108,7 @@ class MainScreen(Screen[None]):
         self._seen_engine = -1
         self._table_at = 0.0
         self._title_seen: tuple[int, ...] | None = None
+        self._title_text = ""
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -201,7 +202,12 @@ class MainScreen(Screen[None]):
             if store.lost_bytes:
                 parts.append(f"{store.lost_bytes:,} bytes lost")
         parts.append(" ".join(plain(job.command).split()))
-        self.query_one("#output-title", Label).update(" · ".join(parts))
+        title = " · ".join(parts)
+        if title != self._title_text:
+            # Only a new text: an update lays the screen out again (the monitor touches a
+            # running job every few seconds without changing what the title says).
+            self._title_text = title
+            self.query_one("#output-title", Label).update(title)
 
     def _notify_finished(self) -> None:
         finished = self.watcher.drain_finished()
@@ -260,7 +266,8 @@ class MainScreen(Screen[None]):
         top = source.unread_from() if source is not None and not self.keep else None
         view.attach(source, top=top)
         if job is None:
-            self.query_one("#output-title", Label).update("No job selected")
+            self._title_text = "No job selected"
+            self.query_one("#output-title", Label).update(self._title_text)
         self._sync_output()
 
     @on(JobsTable.JobSelected)
