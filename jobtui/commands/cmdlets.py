@@ -134,37 +134,49 @@ def _switch(name: str, *aliases: str, sets: Iterable[str] = ()) -> Parameter:
 _SELECT = (ID, JOB, NAME, INSTANCE_ID, STATE)
 _SELECT_NO_COMMAND = (ID, NAME, INSTANCE_ID, STATE)
 
+# -- Start-Job and Start-ThreadJob: the parameters both declare ---------------------------------
+
+_SCRIPT_BLOCK = Parameter(
+    "ScriptBlock",
+    ParamType.SCRIPT_BLOCK,
+    aliases=("Command",),
+    sets=frozenset({"ScriptBlock"}),
+    position=0,
+    mandatory=frozenset({"ScriptBlock"}),
+)
+_FILE_PATH = Parameter(
+    "FilePath",
+    ParamType.STRING,
+    sets=frozenset({"FilePath"}),
+    position=0,
+    mandatory=frozenset({"FilePath"}),
+)
+#: A path taken as written, wildcards and all (Start-Job's script file, Set-Location's path).
+_LITERAL_PATH = Parameter(
+    "LiteralPath",
+    ParamType.STRING,
+    aliases=("PSPath", "LP"),
+    sets=frozenset({"LiteralPath"}),
+    mandatory=frozenset({"LiteralPath"}),
+)
+_JOB_NAME = Parameter("Name", ParamType.STRING)
+_INITIALIZATION_SCRIPT = Parameter("InitializationScript", ParamType.SCRIPT_BLOCK, position=1)
+#: The objects a cmdlet takes from the pipeline (Start-Job's become the job's stdin).
+_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
+_ARGUMENT_LIST = Parameter("ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",))
+
 START_JOB = Cmdlet(
     "Start-Job",
     ("sajb",),
     (
-        Parameter(
-            "ScriptBlock",
-            ParamType.SCRIPT_BLOCK,
-            aliases=("Command",),
-            sets=frozenset({"ScriptBlock"}),
-            position=0,
-            mandatory=frozenset({"ScriptBlock"}),
-        ),
-        Parameter(
-            "FilePath",
-            ParamType.STRING,
-            sets=frozenset({"FilePath"}),
-            position=0,
-            mandatory=frozenset({"FilePath"}),
-        ),
-        Parameter(
-            "LiteralPath",
-            ParamType.STRING,
-            aliases=("PSPath", "LP"),
-            sets=frozenset({"LiteralPath"}),
-            mandatory=frozenset({"LiteralPath"}),
-        ),
-        Parameter("Name", ParamType.STRING),
-        Parameter("InitializationScript", ParamType.SCRIPT_BLOCK, position=1),
+        _SCRIPT_BLOCK,
+        _FILE_PATH,
+        _LITERAL_PATH,
+        _JOB_NAME,
+        _INITIALIZATION_SCRIPT,
         Parameter("WorkingDirectory", ParamType.STRING),
-        Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),
-        Parameter("ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",)),
+        _INPUT_OBJECT,
+        _ARGUMENT_LIST,
         Parameter(
             "Credential",
             ParamType.OBJECT,
@@ -195,25 +207,12 @@ START_THREAD_JOB = Cmdlet(
     "Start-ThreadJob",
     (),
     (
-        Parameter(
-            "ScriptBlock",
-            ParamType.SCRIPT_BLOCK,
-            aliases=("Command",),
-            sets=frozenset({"ScriptBlock"}),
-            position=0,
-            mandatory=frozenset({"ScriptBlock"}),
-        ),
-        Parameter(
-            "FilePath",
-            ParamType.STRING,
-            sets=frozenset({"FilePath"}),
-            position=0,
-            mandatory=frozenset({"FilePath"}),
-        ),
-        Parameter("Name", ParamType.STRING),
-        Parameter("InitializationScript", ParamType.SCRIPT_BLOCK, position=1),
-        Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),
-        Parameter("ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",)),
+        _SCRIPT_BLOCK,
+        _FILE_PATH,
+        _JOB_NAME,
+        _INITIALIZATION_SCRIPT,
+        _INPUT_OBJECT,
+        _ARGUMENT_LIST,
         Parameter("ThrottleLimit", ParamType.INT, minimum=1, maximum=1_000_000),
         Parameter(
             "StreamingHost",
@@ -334,13 +333,12 @@ RESUME_JOB = Cmdlet(
     "Resumes suspended jobs (SIGCONT).",
 )
 
+_FORMAT_PARAMETERS = (Parameter("Property", ParamType.STRING_ARRAY, position=0), _INPUT_OBJECT)
+
 FORMAT_LIST = Cmdlet(
     "Format-List",
     ("fl",),
-    (
-        Parameter("Property", ParamType.STRING_ARRAY, position=0),
-        Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),
-    ),
+    _FORMAT_PARAMETERS,
     ("Default",),
     "Default",
     "Shows every property of each job, one per line.",
@@ -349,10 +347,7 @@ FORMAT_LIST = Cmdlet(
 FORMAT_TABLE = Cmdlet(
     "Format-Table",
     ("ft",),
-    (
-        Parameter("Property", ParamType.STRING_ARRAY, position=0),
-        Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),
-    ),
+    _FORMAT_PARAMETERS,
     ("Default",),
     "Default",
     "Shows jobs as a table (of the given properties).",
@@ -371,7 +366,7 @@ OUT_FILE = Cmdlet(
         ),
         _switch("Append"),
         _switch("NoClobber", "NoOverwrite"),
-        Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),
+        _INPUT_OBJECT,
     ),
     ("Default",),
     "Default",
@@ -381,7 +376,7 @@ OUT_FILE = Cmdlet(
 OUT_NULL = Cmdlet(
     "Out-Null",
     (),
-    (Parameter("InputObject", ParamType.OBJECT, from_pipeline=True),),
+    (_INPUT_OBJECT,),
     ("Default",),
     "Default",
     "Discards what it receives.",
@@ -407,13 +402,7 @@ SET_LOCATION = Cmdlet(
     ("sl", "cd", "chdir"),
     (
         Parameter("Path", ParamType.STRING, sets=frozenset({"Path"}), position=0),
-        Parameter(
-            "LiteralPath",
-            ParamType.STRING,
-            aliases=("PSPath", "LP"),
-            sets=frozenset({"LiteralPath"}),
-            mandatory=frozenset({"LiteralPath"}),
-        ),
+        _LITERAL_PATH,
         _switch("PassThru"),
     ),
     ("Path", "LiteralPath"),

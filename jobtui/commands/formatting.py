@@ -8,12 +8,10 @@ the rest of the width instead of stopping at 25 characters.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from jobtui.commands.values import FormattedText, PathInfo, to_text
-from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo
+from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobStateInfo
 
 #: (label, width) of the Job view's columns, in order.
 JOB_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -103,22 +101,11 @@ def format_job_table(jobs: Sequence[Job], width: int) -> list[str]:
 
 
 def format_property(value: object) -> str:
-    """A property's value in one line, as a list view or a table cell shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, Job):
-        return value.name
+    """A property's value in one line, as a list view or a table cell shows it: a value's text
+    (:func:`to_text`), a list as ``{a, b}``."""
     if isinstance(value, list | tuple):
         return "{" + ", ".join(format_property(v) for v in value) + "}"
-    if isinstance(value, JobStateInfo | JobState):
-        return to_text(value)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return _one_line(str(value))
+    return _one_line(to_text(value))
 
 
 def format_list(job: Job, properties: Sequence[str] | None = None) -> list[str]:

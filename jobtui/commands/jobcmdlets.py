@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jobtui.commands.binder import BoundCommand
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
@@ -63,12 +63,9 @@ def select_jobs(
     found: list[Job] = []
     set_name = bound.set_name
     if set_name == ID and bound.has(ID):
-        for job_id in bound.get(ID):
-            job = engine.find_by_id(job_id)
-            if job is None:
-                context.error(source, str(JobNotFoundError.for_id(job_id)))
-            else:
-                found.append(job)
+        found.extend(
+            _find_each(context, source, bound.get(ID), engine.find_by_id, JobNotFoundError.for_id)
+        )
     elif set_name == NAME and bound.has(NAME):
         for pattern in bound.get(NAME):
             errors: list[JobError] = []
@@ -81,12 +78,15 @@ def select_jobs(
                 context.error(source, str(error))
             found.extend(matches)
     elif set_name == INSTANCE_ID and bound.has(INSTANCE_ID):
-        for instance_id in bound.get(INSTANCE_ID):
-            job = engine.find_by_instance_id(instance_id)
-            if job is None:
-                context.error(source, str(JobNotFoundError.for_instance_id(instance_id)))
-            else:
-                found.append(job)
+        found.extend(
+            _find_each(
+                context,
+                source,
+                bound.get(INSTANCE_ID),
+                engine.find_by_instance_id,
+                JobNotFoundError.for_instance_id,
+            )
+        )
     elif set_name == STATE and bound.has(STATE):
         found.extend(engine.get_job(state=bound.get(STATE)))
     elif set_name == COMMAND and bound.has(COMMAND):
@@ -103,6 +103,24 @@ def select_jobs(
         if job not in unique:
             unique.append(job)
     return unique
+
+
+def _find_each(
+    context: Context,
+    source: str,
+    keys: list[Any],
+    find: Callable[[Any], Job | None],
+    not_found: Callable[[Any], JobError],
+) -> list[Job]:
+    """The job for each key (an Id, an InstanceId); a not-found error for each missing one."""
+    jobs: list[Job] = []
+    for key in keys:
+        job = find(key)
+        if job is None:
+            context.error(source, str(not_found(key)))
+        else:
+            jobs.append(job)
+    return jobs
 
 
 def _named_selection(bound: BoundCommand) -> bool:

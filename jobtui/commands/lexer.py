@@ -386,22 +386,15 @@ def _scan_shell(
             i += 2
             word_start = False
             continue
-        if ch == "'":
-            close = line.find("'", i + 1)
+        if ch in "'`":  # 'verbatim' and `command`: to the same character, no escapes
+            close = line.find(ch, i + 1)
             if close < 0:
-                raise parser_error("The string is missing the terminator: '.", incomplete=True)
+                raise parser_error(f"The string is missing the terminator: {ch}.", incomplete=True)
             i = close + 1
             word_start = False
             continue
         if ch == '"':
             i = _shell_double_quoted_end(line, i)
-            word_start = False
-            continue
-        if ch == "`":
-            close = line.find("`", i + 1)
-            if close < 0:
-                raise parser_error("The string is missing the terminator: `.", incomplete=True)
-            i = close + 1
             word_start = False
             continue
         if ch == "#" and word_start:
