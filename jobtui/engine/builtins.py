@@ -76,17 +76,22 @@ def _sort_key(proc: psutil.Process) -> tuple[str, int]:
 
 
 def start_sleep(writer: OutputWriter, arguments: list[str], cancel: threading.Event) -> None:
-    """Start-Sleep [-Seconds] N: waits in process (and stops at once when the job is stopped)."""
-    seconds = 0.0
+    """Start-Sleep [-Seconds] N | -Milliseconds N: waits in process, and stops when stopped."""
+    scale, seconds = 1.0, 0.0
     for arg in arguments:
-        if not arg.startswith("-"):
-            try:
-                seconds = float(arg)
-            except ValueError:
-                raise JobFailure(
-                    f"Cannot bind parameter 'Seconds'. Cannot convert value \"{arg}\" to type "
-                    '"System.Double".'
-                ) from None
+        name = arg.lower()
+        if name.startswith("-"):
+            # Any prefix of -Milliseconds (or its alias -ms) means milliseconds; else seconds.
+            scale = 0.001 if name == "-ms" or "-milliseconds".startswith(name) else 1.0
+            continue
+        try:
+            seconds = float(arg) * scale
+        except ValueError:
+            unit = "Milliseconds" if scale < 1 else "Seconds"
+            raise JobFailure(
+                f"Cannot bind parameter '{unit}'. Cannot convert value \"{arg}\" to type "
+                '"System.Double".'
+            ) from None
     deadline = time.monotonic() + seconds
     while not cancel.wait(min(0.1, max(0.0, deadline - time.monotonic()))):
         if time.monotonic() >= deadline:

@@ -186,6 +186,14 @@ def test_get_process_runs_in_process_as_a_child_of_a_background_job(engine: JobE
     assert any(line.split()[-2] == str(os.getpid()) for line in lines[2:])
 
 
+@pytest.mark.parametrize("arguments", ["-Milliseconds 300", "-ms 300", "-Mil 300", "0.3"])
+def test_start_sleep_built_in_reads_its_unit(engine: JobEngine, arguments: str) -> None:
+    job = engine.start_job(f"Start-Sleep {arguments}")
+    assert engine.wait_job([job], timeout=0.1) == []
+    assert engine.wait_job([job], timeout=5) == [job]
+    assert job.state is JobState.Completed
+
+
 def test_thread_job_has_no_children_and_its_own_reason(engine: JobEngine) -> None:
     job = engine.start_job("Get-EventLog -Log System", job_type=THREAD_JOB)
     finish(engine, job)
