@@ -200,9 +200,10 @@ class JobEngine:
         top.touch()
         self._emit(JobOutputAdded(top))
 
-    def _sampled(self, job: Job) -> None:
+    def _sampled(self, job: Job, changed: bool) -> None:
         top = job.parent or job
-        top.touch()
+        if changed:
+            top.touch()
         self._emit(JobStatsUpdated(top))
 
     # -- Start-Job ----------------------------------------------------------------------------
