@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from textual.screen import Screen
 from jobtui.commands import CommandSession
 from jobtui.engine import JobEngine
 from jobtui.ui.actions import tree_preview
+from jobtui.ui.driver import terminal_driver
 from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
 from jobtui.ui.logs import ErrorNotices, start_logging
@@ -61,7 +63,7 @@ class JobApp(App[int]):
         handle_signals: bool = False,
         error_notices: ErrorNotices | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         self.engine = engine
         self.formatter = formatter or JobFormatter(clock)
         self.history = CommandHistory(history_path or default_history_path())
@@ -168,8 +170,21 @@ def run_app(*, log_path: Path | None = None) -> int:
     engine = JobEngine()
     try:
         app = JobApp(engine, handle_signals=True, error_notices=logs.notices)
-        result = app.run()
+        app.run()
     finally:
         engine.shutdown()
         logs.close()
-    return result if isinstance(result, int) else (app.return_code or 0)
+    if app.return_code is None:
+        # A panic: Textual has restored the terminal and printed the error above.
+        print("jobtui: stopped by an internal error (above)", file=sys.stderr)
+    return exit_status(app)
+
+
+def exit_status(app: JobApp) -> int:
+    """The process's exit status once ``app`` has ended: 1 if it crashed.
+
+    ``App.exit`` sets a return code (quitting 0, a signal 128 + its number) and an unhandled
+    exception sets 1, but a panic (how Textual ends when its input thread dies) sets none.
+    """
+    code = app.return_code
+    return 1 if code is None else code

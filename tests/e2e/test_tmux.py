@@ -37,6 +37,10 @@ class Tmux:
     def type(self, text: str) -> None:
         self.run("send-keys", "-t", self.name, "-l", text)
 
+    def send_bytes(self, data: bytes) -> None:
+        """Raw bytes, as a terminal would read them (tmux send-keys -H)."""
+        self.run("send-keys", "-t", self.name, "-H", *(f"{byte:02x}" for byte in data))
+
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", self.name)
 
@@ -68,7 +72,10 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
     )
     # "; sleep" keeps the pane readable for a moment if jobtui dies. COLUMNS and LINES go: the
     # test process may carry stale ones (readline sets them), and they would beat the pane's size.
-    command = f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {exports} {program}; sleep 5"
+    command = (
+        f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {exports} {program};"
+        ' echo "jobtui exited with $?"; sleep 5'
+    )
     subprocess.run(
         [
             *TMUX,
@@ -113,7 +120,8 @@ def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
     tmux.wait_for("tab Complete")
     tmux.type("Receive-Job -Id 42")
     tmux.send("Enter")
-    screen = tmux.wait_for("42")
+    # The line leaves the bar at once, and comes back (selected) when it has failed.
+    screen = tmux.wait_for(" Receive-Job: The command cannot find a job with the job ID 42.")
     lines = screen.splitlines()
     assert lines[0].startswith("PS> Receive-Job -Id 42")
     assert "Receive-Job" in lines[1] and "42" in lines[1]
@@ -125,3 +133,21 @@ def test_a_typed_command_runs_and_its_job_and_output_show(tmux: Tmux) -> None:
     while time.monotonic() < deadline and "Jobs 1" in tmux.screen():
         time.sleep(0.1)
     assert "Jobs 1" not in tmux.screen()
+
+
+def test_input_that_is_not_utf8_does_no_harm(tmux: Tmux) -> None:
+    tmux.wait_for("Jobs 0")
+    tmux.type("echo ")
+    tmux.send_bytes(b"\xc3\x28")  # a lead byte with no continuation: invalid UTF-8
+    tmux.type(" odd")
+    screen = tmux.wait_for("odd")
+    assert screen.splitlines()[0].startswith("PS> echo \ufffd( odd")
+    # Still alive and answering keys; quitting gives a zero exit status.
+    tmux.send("C-u")
+    tmux.type("Get-Job")
+    tmux.send("Enter")
+    tmux.wait_for("PS> Get-Job")
+    tmux.send("Escape")
+    tmux.wait_for("q Quit")
+    tmux.send("q")
+    tmux.wait_for("jobtui exited with 0")
