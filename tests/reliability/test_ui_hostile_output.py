@@ -146,7 +146,7 @@ async def test_hostile_job_names_and_commands_never_reach_the_terminal(
 
         # The table, the output pane's title, the console (Start-Job's own table).
         await pilot.press("escape")
-        await until(pilot, lambda: screen.query_one("#jobs").row_count == 2)  # type: ignore[attr-defined]
+        await until(pilot, lambda: str(screen.query_one("#jobs").border_title).startswith("Jobs 2"))
         for key in ("down", "up", "c", "c"):
             await pilot.press(key)
             await pilot.pause()

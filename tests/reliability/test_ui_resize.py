@@ -1,4 +1,5 @@
-"""The terminal shrinks to 20x5 and grows back: nothing raises, the layout returns, the bar works."""
+"""The terminal shrinks to 20x5 and grows back: nothing raises, the layout returns, the bar
+works."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ async def test_a_20x5_terminal_and_back_keeps_the_app_whole(
     engine.wait_job([engine.start_job("echo ok", name="done")])
     async with run_app() as (app, pilot):
         main = app.screen
-        await until(pilot, lambda: main.query_one("#jobs").row_count == 2)  # type: ignore[attr-defined]
+        await until(pilot, lambda: str(main.query_one("#jobs").border_title).startswith("Jobs 2"))
         await pilot.press("escape")
         await pilot.pause(0.2)
         before = layout(app)
