@@ -10,12 +10,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobtui.engine import Job, JobEngine, JobError, JobFailure, Stream
+from jobtui.engine.runners import ProcessRunner
 from jobtui.ui.sources import ConsoleBuffer
 
 
 def id_list(jobs: Sequence[Job]) -> str:
     """``-Id`` arguments for ``jobs``: ``3`` or ``3,5,7``."""
     return ",".join(str(job.id) for job in jobs)
+
+
+def accepts_input(job: Job) -> bool:
+    """Whether ``job`` runs a process whose standard input is still open."""
+    runner = job.executing_job.runner
+    return not job.state.is_finished and isinstance(runner, ProcessRunner) and runner.stdin_open
 
 
 def tree_preview(jobs: Sequence[Job], grace: float) -> str:

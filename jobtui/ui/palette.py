@@ -13,6 +13,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from jobtui.engine import Job, JobState
+from jobtui.ui.actions import accepts_input
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.jobs_table import JobsTable
@@ -48,6 +49,12 @@ ACTIONS: tuple[tuple[str, str, str, Callable[[Job], bool]], ...] = (
         "Wait for",
         "Wait-Job: a dialog with Any/All and a timeout",
         lambda job: not job.state.is_persistent,
+    ),
+    (
+        "input",
+        "Send input to",
+        "type lines into the job's standard input, or close it (a Blocked job waits for it)",
+        accepts_input,
     ),
     (
         "suspend_resume",

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from jobtui.commands import CommandSession, format_job_table
 from jobtui.engine import Job, JobEngine, JobState
-from jobtui.ui.actions import ActionResult, JobActions, tree_preview
+from jobtui.ui.actions import ActionResult, JobActions, accepts_input, tree_preview
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
 from jobtui.ui.history import CommandHistory
 from jobtui.ui.messages import JobActionRequested
@@ -63,8 +63,9 @@ _TABLE_KEY_ACTIONS = {
     "filter",
     "focus_bar",
     "detail",
+    "input",
 }
-_JOB_ACTIONS = {"receive", "stop", "remove", "wait", "suspend_resume", "detail"}
+_JOB_ACTIONS = {"receive", "stop", "remove", "wait", "suspend_resume", "detail", "input"}
 
 
 class MainScreen(Screen[None]):
@@ -80,6 +81,7 @@ class MainScreen(Screen[None]):
         Binding("x,delete", "remove", "Remove"),
         Binding("w", "wait", "Wait"),
         Binding("p", "suspend_resume", "Pause"),
+        Binding("i", "input", "Input"),
         Binding("c", "switch_pane", "Console"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "show_help", "Help", show=False),
@@ -126,7 +128,7 @@ class MainScreen(Screen[None]):
                 yield OutputView(id="output")
             with TabPane("Console", id="console-tab"):
                 yield OutputView(self.console, id="console")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         """Show the jobs at once, then keep pulling changes."""
@@ -437,6 +439,23 @@ class MainScreen(Screen[None]):
     def _remove_forced(self, jobs: Sequence[Job]) -> ActionResult:
         # Stopping first may take the grace period: never on the UI thread.
         return self.actions.remove(jobs, force=True)
+
+    def action_input(self) -> None:
+        """Open the Input dialog for the highlighted job: lines to its stdin, or end of file."""
+        from jobtui.ui.screens.input_dialog import InputDialog
+
+        job_id = self.query_one(JobsTable).highlighted_job_id
+        job = None if job_id is None else self.engine.find_by_id(job_id)
+        if job is None:
+            return
+        if not accepts_input(job):
+            self.notify(
+                f"{job.name} does not read input (it has finished, or its input is closed).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.push_screen(InputDialog(self.engine, job))
 
     def action_wait(self) -> None:
         """Open the Wait dialog for the targeted jobs."""
