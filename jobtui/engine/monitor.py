@@ -179,12 +179,24 @@ class ProcessMonitor:
         self._on_sampled(job, changed)
 
 
+def _read(path: str) -> bytes | None:
+    """A small /proc file in one read (a raw descriptor: half the cost of ``open``)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _read_stat(pid: int) -> tuple[int, int, int, int] | None:
     """(start time, CPU ticks, resident bytes, threads) of a live process, from /proc/PID/stat."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            data = fh.read()
-    except OSError:
+    data = _read(f"/proc/{pid}/stat")
+    if data is None:
         return None
     fields = data.rsplit(b")", 1)[1].split()
     if len(fields) < 22 or fields[0] == b"Z":
@@ -208,11 +220,9 @@ def _children(pid: int, threads: int) -> list[int]:
             return []
     found: list[int] = []
     for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found.extend(int(child) for child in fh.read().split())
-        except OSError:
-            continue
+        data = _read(f"/proc/{pid}/task/{tid}/children")
+        if data:
+            found.extend(int(child) for child in data.split())
     return found
 
 

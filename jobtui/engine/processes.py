@@ -150,8 +150,12 @@ def is_reading_stdin(pid: int, stdin_inode: int) -> bool:
     try:
         if os.readlink(f"/proc/{pid}/fd/0") != f"pipe:[{stdin_inode}]":
             return False
-        with open(f"/proc/{pid}/syscall") as fh:
-            fields = fh.read().split()
+        # A raw descriptor, not open(): the monitor asks this of every job's processes.
+        fd = os.open(f"/proc/{pid}/syscall", os.O_RDONLY)
+        try:
+            fields = os.read(fd, 512).split()
+        finally:
+            os.close(fd)
     except OSError:
         return False
     if len(fields) < 2 or not fields[0].isdigit():
