@@ -113,6 +113,20 @@ def _sort_key(column: str, job: Job, formatter: JobFormatter) -> Any:
     return job.command.lower()
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """What every line of one frame is drawn with: the styles, the width, the scroll offset."""
+
+    look: tuple[Style, Style, Style, Style]
+    width: int
+    scroll_x: int
+    scroll_y: int
+
+    def crop(self, strip: Strip) -> Strip:
+        """The visible part of a full-width row."""
+        return strip.crop_extend(self.scroll_x, self.scroll_x + self.width, self.look[0])
+
+
 def _is_running(job: Job) -> bool:
     """Whether the job's elapsed time still moves."""
     return job.ps_begin_time is not None and not job.state.is_finished
@@ -225,7 +239,7 @@ class JobsTable(ScrollView, can_focus=True):
         self._hover_row: int | None = None
         self._role_style_cache: dict[str, Style] | None = None
         self._look: tuple[Style, Style, Style, Style] | None = None
-        self._look_read = False
+        self._frame: _Frame | None = None
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
@@ -344,11 +358,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._restore_cursor(keep_id)
             self.refresh()
         elif changed:
-            first, last = self._rows_on_screen()
-            for job_id in changed:
-                index = self._positions[job_id]
-                if first <= index < last:
-                    self._refresh_row(index)
+            self._refresh_rows(self._positions[job_id] for job_id in changed)
         self._refresh_clock()
         self.last_updates = updates
         self._update_titles(jobs, visible)
@@ -364,12 +374,16 @@ class JobsTable(ScrollView, can_focus=True):
     def _refresh_clock(self) -> None:
         """Redraw the rows on screen whose elapsed time moved on."""
         first, last = self._rows_on_screen()
+        moved = []
         for index in range(first, last):
             job_id = self._order[index]
             job = self._jobs[job_id]
-            shown = self._cells[job_id]["elapsed"][0]
-            if _is_running(job) and self.formatter.elapsed(job) != shown:
-                self._refresh_row(index)
+            if (
+                _is_running(job)
+                and self.formatter.elapsed(job) != self._cells[job_id]["elapsed"][0]
+            ):
+                moved.append(index)
+        self._refresh_rows(moved)
 
     def _version_of(self, job: Job) -> tuple[int, ...]:
         children = job.child_jobs
@@ -516,10 +530,10 @@ class JobsTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Draw the lines in ``crop`` that changed; the styles are read again for each frame."""
-        self._look_read = False
+        self._frame = None
         return super().render_lines(crop)
 
-    def _read_look(self) -> tuple[Style, Style, Style, Style]:
+    def _read_frame(self) -> _Frame:
         # Once per frame, and only if a line is drawn: each style costs a walk up the DOM.
         look = (
             self.rich_style,
@@ -531,51 +545,44 @@ class JobsTable(ScrollView, can_focus=True):
             self._cell_cache.clear()
             self._row_cache.clear()
             self._look = look
-        self._look_read = True
-        return look
+        x, y = self.scroll_offset
+        self._frame = _Frame(look, self.scrollable_content_region.width, int(x), int(y))
+        return self._frame
 
     def render_line(self, y: int) -> Strip:
         """The header on the first line, then the rows from the scroll position."""
-        look = self._look if self._look_read and self._look is not None else self._read_look()
-        base = look[0]
-        width = self.scrollable_content_region.width
-        scroll_x = int(self.scroll_offset.x)
+        frame = self._frame or self._read_frame()
         if y == 0:
-            strip = self._header_strip()
-        else:
-            index = int(self.scroll_offset.y) + y - 1
-            if index >= len(self._order):
-                return Strip.blank(width, base)
-            strip = self._row_strip(index)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+            return self._header_strip(frame)
+        index = frame.scroll_y + y - 1
+        if index >= len(self._order):
+            return Strip.blank(frame.width, frame.look[0])
+        return self._row_strip(frame, index)
 
-    def _header_strip(self) -> Strip:
-        look = self._look
-        assert look is not None
-        key = ("header", *(self.columns[spec.key].label.plain for spec in COLUMNS))
+    def _header_strip(self, frame: _Frame) -> Strip:
+        labels = tuple(self.columns[spec.key].label.plain for spec in COLUMNS)
+        key = ("header", labels, frame.width, frame.scroll_x)
         strip = self._row_cache.get(key)
         if strip is None:
             segments: list[Segment] = []
             for column, spec in enumerate(COLUMNS):
-                style = look[1] + Style.from_meta({"row": -1, "column": column})
+                style = frame.look[1] + Style.from_meta({"row": -1, "column": column})
                 segments.extend(
                     self._render_cell(spec, self.columns[spec.key].label, style, Style(), Style())
                 )
-            strip = Strip(segments, TABLE_WIDTH)
+            strip = frame.crop(Strip(segments, TABLE_WIDTH))
             self._row_cache[key] = strip
         return strip
 
-    def _row_strip(self, index: int) -> Strip:
-        look = self._look
-        assert look is not None
+    def _row_strip(self, frame: _Frame, index: int) -> Strip:
         job_id = self._order[index]
         cells = self._current_cells(job_id)
         cursor = index == self.cursor_row
         hover = index == self._hover_row
-        key = (job_id, self._row_versions[job_id], cursor, hover)
+        key = (job_id, self._row_versions[job_id], cursor, hover, frame.width, frame.scroll_x)
         strip = self._row_cache.get(key)
         if strip is None:
-            base, _, cursor_style, hover_style = look
+            base, _, cursor_style, hover_style = frame.look
             component = Style()
             if hover:
                 component += hover_style
@@ -596,7 +603,7 @@ class JobsTable(ScrollView, can_focus=True):
                     rendered = self._render_cell(spec, text, style, component, post)
                     self._cell_cache[cell_key] = rendered
                 segments.extend(rendered)
-            strip = Strip(segments, TABLE_WIDTH)
+            strip = frame.crop(Strip(segments, TABLE_WIDTH))
             self._row_cache[key] = strip
         return strip
 
@@ -621,9 +628,16 @@ class JobsTable(ScrollView, can_focus=True):
         return first, min(len(self._order), first + height)
 
     def _refresh_row(self, index: int) -> None:
-        y = index - int(self.scroll_offset.y) + 1
-        if 1 <= y < self.scrollable_content_region.height:
-            self.refresh(Region(0, y, self.scrollable_content_region.width, 1))
+        self._refresh_rows([index])
+
+    def _refresh_rows(self, indices: Iterable[int]) -> None:
+        """Repaint the given rows, those of them that are on screen."""
+        region = self.scrollable_content_region
+        top = int(self.scroll_offset.y) - 1  # the header takes the first line
+        for index in indices:
+            y = index - top
+            if 1 <= y < region.height:
+                self.refresh(Region(0, y, region.width, 1))
 
     # -- the cursor ----------------------------------------------------------------------------
 
