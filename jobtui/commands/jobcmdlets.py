@@ -400,6 +400,10 @@ def remove_job(context: Context, bound: BoundCommand, input: list[object] | None
     """
     jobs = select_jobs(context, bound, input, top_level_names=True)
     force = bound.switch("Force") or bound.set_name in (STATE, COMMAND)
+    if force:
+        # Stopped together, in one sweep of the process table: one job at a time, 500 running
+        # jobs took over half a minute to remove.
+        context.engine.stop_job([job for job in jobs if job.parent is None], wait=True)
     for job in jobs:
         try:
             context.engine.remove_job(job, force=force)

@@ -89,6 +89,11 @@ class JobActions:
         """``Remove-Job`` (``-Force`` stops running jobs first, so it may block: use a thread)."""
         self._echo(f"Remove-Job -Id {id_list(jobs)}{' -Force' if force else ''}")
         removed = []
+        if force:
+            try:
+                self.engine.stop_job(jobs, wait=True)  # together: one sweep, not one per job
+            except JobError as exc:
+                return self._error(f"Remove-Job: {exc}")
         for job in jobs:
             try:
                 self.engine.remove_job(job, force=force)
