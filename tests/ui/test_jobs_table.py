@@ -171,3 +171,36 @@ async def test_keys_and_clicks_move_the_cursor_and_a_click_on_it_opens_the_detai
         assert isinstance(app.screen, type(main_screen(app)))
         await pilot.click(JobsTable, offset=(4, 4))
         await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
+
+
+def row_text(jobs_table: JobsTable, y: int) -> str:
+    return "".join(segment.text for segment in jobs_table.render_line(y))
+
+
+async def test_a_narrow_table_hides_the_least_useful_columns_and_keeps_the_command(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30 # the-command", name="narrow")
+    async with run_app(size=(80, 30)) as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 1)
+        await pilot.pause()
+        header, row = row_text(jobs_table, 0), row_text(jobs_table, 1)
+        for kept in ("Id", "Name", "State", "HasMoreData", "Command"):
+            assert kept in header
+        for hidden in ("PSJobTypeName", "Location"):
+            assert hidden not in header
+        assert "the-command" in row and "narrow" in row and "Running" in row
+        # Wide again: every column is back.
+        await pilot.resize_terminal(160, 30)
+        await pilot.pause()
+        header = row_text(jobs_table, 0)
+        assert "PSJobTypeName" in header and "Location" in header and "Command" in header
+        assert job.state is JobState.Running
+
+
+async def test_at_120_columns_every_column_is_shown(run_app: AppRunner) -> None:
+    async with run_app() as (app, pilot):
+        await pilot.pause()
+        header = row_text(table(app), 0)
+        assert all(label in header for label in ("PSJobTypeName", "Location", "Exit", "Command"))

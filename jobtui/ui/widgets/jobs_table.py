@@ -69,6 +69,11 @@ COLUMNS: tuple[ColumnSpec, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in COLUMNS)
 TABLE_WIDTH = sum(c.width for c in COLUMNS)
+#: Columns hidden, in this order, while the table is too narrow for the Command column to keep
+#: MIN_COMMAND_WIDTH cells: the constant ones first. Id, Name, State, HasMoreData and Command
+#: always stay.
+HIDE_ORDER = ("location", "type", "cpu", "mem", "pid", "exit", "elapsed")
+MIN_COMMAND_WIDTH = 16
 _SPECS = {c.key: c for c in COLUMNS}
 _ROLE_VARIABLES = {
     "success": "text-success",
@@ -84,6 +89,18 @@ _ROW_CACHE = 512
 
 #: A cell's text and colour role: what is compared to decide whether a row must be redrawn.
 Cell = tuple[str, str]
+
+
+def shown_columns(width: int) -> tuple[ColumnSpec, ...]:
+    """The columns a table ``width`` cells wide shows: as many as leave Command its room."""
+    hidden: set[str] = set()
+    fixed = TABLE_WIDTH - _SPECS["command"].width
+    for key in HIDE_ORDER:
+        if width - fixed >= MIN_COMMAND_WIDTH:
+            break
+        hidden.add(key)
+        fixed -= _SPECS[key].width
+    return tuple(spec for spec in COLUMNS if spec.key not in hidden)
 
 
 def _sort_key(column: str, job: Job, formatter: JobFormatter) -> Any:
@@ -241,6 +258,9 @@ class JobsTable(ScrollView, can_focus=True):
         self._look: tuple[Style, Style, Style, Style] | None = None
         self._frame: _Frame | None = None
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
+        #: The columns drawn (fewer when the table is narrow) and their total width.
+        self._shown: tuple[ColumnSpec, ...] = COLUMNS
+        self._shown_width = TABLE_WIDTH
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
         self.last_updates = 0
@@ -248,6 +268,16 @@ class JobsTable(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         """Follow the theme (colours of states and marks come from it)."""
         self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def on_resize(self) -> None:
+        """Hide the least useful columns when the table is narrow, show them again when wide."""
+        shown = shown_columns(self.scrollable_content_region.width)
+        if shown != self._shown:
+            self._shown = shown
+            self._shown_width = sum(spec.width for spec in shown)
+            self._forget_rendering()
+            self._sort_rows()
+            self.refresh()
 
     # -- what is shown -------------------------------------------------------------------------
 
@@ -474,8 +504,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._order = sorted(self._cells, key=values.__getitem__, reverse=self.sort_reverse)
         self._positions = {job_id: index for index, job_id in enumerate(self._order)}
         height = len(self._order) + 1  # the header row
-        if self.virtual_size != Size(TABLE_WIDTH, height):
-            self.virtual_size = Size(TABLE_WIDTH, height)
+        if self.virtual_size != Size(self._shown_width, height):
+            self.virtual_size = Size(self._shown_width, height)
 
     def _restore_cursor(self, job_id: int | None) -> None:
         if job_id is not None and job_id in self._positions:
@@ -560,17 +590,17 @@ class JobsTable(ScrollView, can_focus=True):
         return self._row_strip(frame, index)
 
     def _header_strip(self, frame: _Frame) -> Strip:
-        labels = tuple(self.columns[spec.key].label.plain for spec in COLUMNS)
+        labels = tuple(self.columns[spec.key].label.plain for spec in self._shown)
         key = ("header", labels, frame.width, frame.scroll_x)
         strip = self._row_cache.get(key)
         if strip is None:
             segments: list[Segment] = []
-            for column, spec in enumerate(COLUMNS):
+            for column, spec in enumerate(self._shown):
                 style = frame.look[1] + Style.from_meta({"row": -1, "column": column})
                 segments.extend(
                     self._render_cell(spec, self.columns[spec.key].label, style, Style(), Style())
                 )
-            strip = frame.crop(Strip(segments, TABLE_WIDTH))
+            strip = frame.crop(Strip(segments, self._shown_width))
             self._row_cache[key] = strip
         return strip
 
@@ -591,7 +621,7 @@ class JobsTable(ScrollView, can_focus=True):
             # The cursor's colour wins over a cell's own (as in Textual's DataTable).
             post = Style.from_color(color=component.color)
             segments: list[Segment] = []
-            for column, spec in enumerate(COLUMNS):
+            for column, spec in enumerate(self._shown):
                 value = cells[spec.key]
                 cell_key = (job_id, column, value, cursor, hover)
                 rendered = self._cell_cache.get(cell_key)
@@ -603,7 +633,7 @@ class JobsTable(ScrollView, can_focus=True):
                     rendered = self._render_cell(spec, text, style, component, post)
                     self._cell_cache[cell_key] = rendered
                 segments.extend(rendered)
-            strip = frame.crop(Strip(segments, TABLE_WIDTH))
+            strip = frame.crop(Strip(segments, self._shown_width))
             self._row_cache[key] = strip
         return strip
 
@@ -734,7 +764,7 @@ class JobsTable(ScrollView, can_focus=True):
             offset = event.get_content_offset(self)
             assert offset is not None
             x = offset.x + int(self.scroll_offset.x)
-            for spec in COLUMNS:
+            for spec in self._shown:
                 if x < spec.width:
                     self.sort_by(spec.key)
                     return
