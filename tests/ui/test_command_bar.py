@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 from textual.widgets.input import Selection
 
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.main import MainScreen
+from jobtui.ui.widgets import command_bar as command_bar_module
 from jobtui.ui.widgets.output_view import OutputView
 
 from .conftest import AppRunner, bar, main_screen, submit, table, until
@@ -277,3 +279,19 @@ async def test_console_tables_fit_the_terminal_from_the_start_and_after_a_resize
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert 90 < screen.session.width < 100
+
+
+async def test_the_cursor_stops_blinking_without_keys_and_blinks_again_at_a_key(
+    run_app: AppRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(command_bar_module, "BLINK_TIMEOUT", 0.5)
+    async with run_app() as (app, pilot):
+        command_bar = bar(app)
+        assert app.focused is command_bar
+        timer = command_bar._blink_timer
+        assert timer is not None
+        await pilot.pause(1.3)  # past the timeout and the next tick of the blink
+        assert not timer._active.is_set()  # no more redraws twice a second
+        assert command_bar._cursor_visible  # the cursor stays on
+        await pilot.press("a")
+        assert timer._active.is_set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -13,6 +14,10 @@ from textual.widgets import Input
 from jobtui.ui.history import CommandHistory
 
 Completer = Callable[[str], list[str]]
+
+#: Seconds without a key after which the cursor stops blinking and stays on (GTK's default):
+#: a blinking cursor redraws the screen twice a second, a third of what an idle jobtui costs.
+BLINK_TIMEOUT = 10.0
 
 
 class CommandBar(Input):
@@ -53,6 +58,18 @@ class CommandBar(Input):
         self._cycle: list[str] = []
         self._cycle_index = -1
         self._cycle_tail = ""
+        self._active_at = time.monotonic()
+
+    def _restart_blink(self) -> None:
+        # A key, a click or the focus: blink again (resetting the timer restarts it).
+        self._active_at = time.monotonic()
+        super()._restart_blink()
+
+    def _toggle_cursor(self) -> None:
+        if time.monotonic() - self._active_at >= BLINK_TIMEOUT:
+            self._pause_blink(visible=True)
+            return
+        super()._toggle_cursor()
 
     def _put(self, value: str, cursor: int | None = None) -> None:
         self._set_by_me = value
