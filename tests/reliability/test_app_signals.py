@@ -31,6 +31,8 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
+#: A private tmux server without a configuration: the tests never touch a user's sessions.
+TMUX = ("tmux", "-L", "jobtui-reliability", "-f", "/dev/null")
 STATUS = "jobtui-exit-status="
 
 
@@ -42,7 +44,7 @@ class Pane:
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(
-            ["tmux", *args], check=True, capture_output=True, text=True, timeout=10
+            [*TMUX, *args], check=True, capture_output=True, text=True, timeout=10
         ).stdout
 
     def type_line(self, text: str) -> None:
@@ -79,18 +81,24 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
     }
     exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (
-        f"cd {shlex.quote(str(REPO))} && env {exports} {shlex.quote(sys.executable)} -m jobtui;"
+        f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {exports}"
+        f" {shlex.quote(sys.executable)} -m jobtui;"
         f" echo {STATUS}$?; sleep 60"
     )
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", pane.name, "-x", "120", "-y", "36", command],
+        [*TMUX, "new-session", "-d", "-s", pane.name, "-x", "120", "-y", "36", command],
         check=True,
         timeout=10,
     )
     try:
         yield pane
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", pane.name], check=False, timeout=10)
+        subprocess.run(
+            [*TMUX, "kill-session", "-t", pane.name],
+            check=False,
+            capture_output=True,
+            timeout=10,
+        )
 
 
 def jobtui_process(pane: Pane) -> psutil.Process:
