@@ -59,7 +59,8 @@ def exit_on_signals(app: JobApp) -> Callable[[], None]:
 
     def undo() -> None:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # None: the handler was not set from Python; the default is the best guess.
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
     return undo
 
