@@ -25,7 +25,7 @@ from jobtui.engine.states import JobState
 #: Seconds between samples.
 DEFAULT_INTERVAL = 2.0
 #: A tick may take at most this share of the time between ticks (the wait grows past that).
-MAX_DUTY = 0.005
+MAX_DUTY = 0.002
 
 _PROC_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
 _TICKS = os.sysconf("SC_CLK_TCK") if _PROC_CHILDREN else 100
