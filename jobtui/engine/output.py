@@ -23,7 +23,10 @@ DEFAULT_MEMORY_LIMIT = 256 * 1024
 DEFAULT_HARD_LIMIT = 64 * 1024 * 1024
 #: Consecutive chunks of one stream arriving within this many seconds form one record.
 COALESCE_SECONDS = 0.25
-_COALESCE_MAX_BYTES = 1024 * 1024
+#: A record stops growing at this size. A view that reads a few lines splits a whole record into
+#: lines (and the growing last one again after every append), under the store's lock: 64 KiB
+#: keeps that under half a millisecond; 1 MiB took 5-30 ms, which a flood turned into stalls.
+_COALESCE_MAX_BYTES = 64 * 1024
 _LINE_CACHE_CHUNKS = 64
 
 
@@ -105,7 +108,11 @@ class OutputStore:
     # -- writing (the engine's reader thread) ------------------------------------------------
 
     def append(self, stream: Stream, data: bytes, now: float) -> None:
-        """Store ``data`` from ``stream`` as a new record, or extend the last one."""
+        """Store ``data`` from ``stream``: extend the last record, or add records.
+
+        A large chunk becomes several records, cut at newlines, of at most about
+        ``_COALESCE_MAX_BYTES`` each (a single longer line stays whole).
+        """
         if not data:
             return
         with self._lock:
@@ -113,32 +120,48 @@ class OutputStore:
             if not self._store(data):
                 return
             self._stream_bytes[stream] += len(data)
-            n = len(self._offsets)
-            newlines = data.count(b"\n")
-            ends_nl = data.endswith(b"\n")
-            if (
-                n
-                and self._streams[-1] == stream
-                and n - 1 >= self._cursor
-                and now - self._times[-1] < COALESCE_SECONDS
-                and offset - self._offsets[-1] + len(data) <= _COALESCE_MAX_BYTES
-            ):
-                self._last_newlines += newlines
-                self._last_ends_nl = ends_nl
-                before = self._lines_cum[-2] if n > 1 else 0
-                self._lines_cum[-1] = before + self._last_newlines + (0 if ends_nl else 1)
-                self._cache.pop(n - 1, None)
-            else:
-                self._offsets.append(offset)
-                self._streams.append(stream)
-                self._times.append(now)
-                before = self._lines_cum[-1] if n else 0
-                self._lines_cum.append(before + newlines + (0 if ends_nl else 1))
-                self._last_newlines = newlines
-                self._last_ends_nl = ends_nl
+            start, size = 0, len(data)
+            while start < size:
+                end = size
+                if size - start > _COALESCE_MAX_BYTES:
+                    cut = data.rfind(b"\n", start, start + _COALESCE_MAX_BYTES)
+                    if cut < 0:
+                        cut = data.find(b"\n", start + _COALESCE_MAX_BYTES)
+                    if 0 <= cut < size - 1:
+                        end = cut + 1
+                self._add_piece(stream, data, start, end, offset + start, now)
+                start = end
             if stream is Stream.Error:
                 self._note_error_line(data)
             self.version += 1
+
+    def _add_piece(
+        self, stream: Stream, data: bytes, start: int, end: int, offset: int, now: float
+    ) -> None:
+        """Record ``data[start:end]``, stored at ``offset``: as more of the last record, or new."""
+        n = len(self._offsets)
+        newlines = data.count(b"\n", start, end)
+        ends_nl = data[end - 1] == 0x0A
+        if (
+            n
+            and self._streams[-1] == stream
+            and n - 1 >= self._cursor
+            and now - self._times[-1] < COALESCE_SECONDS
+            and offset - self._offsets[-1] + (end - start) <= _COALESCE_MAX_BYTES
+        ):
+            self._last_newlines += newlines
+            self._last_ends_nl = ends_nl
+            before = self._lines_cum[-2] if n > 1 else 0
+            self._lines_cum[-1] = before + self._last_newlines + (0 if ends_nl else 1)
+            self._cache.pop(n - 1, None)
+        else:
+            self._offsets.append(offset)
+            self._streams.append(stream)
+            self._times.append(now)
+            before = self._lines_cum[-1] if n else 0
+            self._lines_cum.append(before + newlines + (0 if ends_nl else 1))
+            self._last_newlines = newlines
+            self._last_ends_nl = ends_nl
 
     def close(self) -> None:
         """No more output will come: the stream is closed (HasMoreData may now turn False)."""

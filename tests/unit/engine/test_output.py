@@ -37,6 +37,27 @@ def test_chunks_of_one_stream_arriving_close_together_form_one_record() -> None:
     assert store.line_count == 3
 
 
+def test_a_large_chunk_becomes_records_of_whole_lines_small_enough_to_split_cheaply() -> None:
+    store = OutputStore(spill_dir=None)
+    lines = [f"line {i}" for i in range(200_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    store.append(Stream.Output, data, 1.0)
+    store.append(Stream.Output, b"x" * 100_000 + b"\npartial", 1.1)  # one line longer than a record
+    records = [r.data for r in store.records()]
+    assert b"".join(records) == data + b"x" * 100_000 + b"\npartial"
+    assert all(len(r) <= 64 * 1024 for r in records[:-2])
+    assert all(r.endswith(b"\n") for r in records[:-1])
+    assert store.line_count == 200_002
+    assert store.lines(123_456, 123_458) == [
+        (Stream.Output, "line 123456"),
+        (Stream.Output, "line 123457"),
+    ]
+    assert store.lines(200_000, 200_002) == [
+        (Stream.Output, "x" * 100_000),
+        (Stream.Output, "partial"),
+    ]
+
+
 def test_take_consumes_unless_keep_and_never_deletes() -> None:
     store = OutputStore()
     store.append(Stream.Output, b"x\n", 1.0)
