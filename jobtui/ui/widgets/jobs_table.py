@@ -271,6 +271,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Hide the least useful columns when the table is narrow, show them again when wide."""
+        self._frame = None
         shown = shown_columns(self.scrollable_content_region.width)
         if shown != self._shown:
             self._shown = shown
@@ -496,8 +497,19 @@ class JobsTable(ScrollView, can_focus=True):
 
     def _forget_rendering(self) -> None:
         self._look = None
+        self._frame = None
         self._cell_cache.clear()
         self._row_cache.clear()
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Draw from the new offset."""
+        self._frame = None
+        super().watch_scroll_x(old_value, new_value)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Draw from the new offset."""
+        self._frame = None
+        super().watch_scroll_y(old_value, new_value)
 
     def _sort_rows(self) -> None:
         values = self._sort_values

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -56,6 +56,7 @@ class OutputView(ScrollView, can_focus=True):
         self._widest = 0
         self._unread_from: int | None = None
         self._styles: dict[str, Style] | None = None
+        self._frame: tuple[Style, int, int, int] | None = None
         self._pending_top: int | None = None
         #: Whether new lines scroll the view: true at the bottom, false once scrolled up.
         self.following = True
@@ -146,14 +147,21 @@ class OutputView(ScrollView, can_focus=True):
         # (the view showed a shorter source), and an unforced scroll would then be ignored.
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Draw from the new offset."""
+        self._frame = None
+        super().watch_scroll_x(old_value, new_value)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scrolling to the bottom starts following; scrolling up stops it."""
+        self._frame = None
         super().watch_scroll_y(old_value, new_value)
         if self.size.height:
             self.following = round(new_value) >= self.max_scroll_y
 
     def on_resize(self) -> None:
         """Keep the end in view when the view changes size while following."""
+        self._frame = None
         if self._pending_top is not None:
             self._scroll_to_top_line()
         elif self.following:
@@ -176,6 +184,7 @@ class OutputView(ScrollView, can_focus=True):
         """The theme or CSS changed: styled strips must be made again."""
         super().notify_style_update()
         self._styles = None
+        self._frame = None
         self._strips.clear()
 
     def _kind_styles(self) -> dict[str, Style]:
@@ -200,7 +209,7 @@ class OutputView(ScrollView, can_focus=True):
         offset = index - start
         return block[offset] if offset < len(block) else ("output", "")
 
-    def _content(self, index: int) -> Strip:
+    def _content(self, index: int, base: Style) -> Strip:
         strip = self._strips.get(index)
         if strip is None:
             kind, text = self._line(index)
@@ -208,23 +217,32 @@ class OutputView(ScrollView, can_focus=True):
             rich_text = to_text(text, style)
             strip = Strip(rich_text.render(self.app.console), rich_text.cell_len)
             # The widget's colours under the line's own, so unstyled text gets the background.
-            strip = strip.apply_style(self.rich_style)
+            strip = strip.apply_style(base)
             self._strips[index] = strip
             if strip.cell_length > self._widest:
                 self._widest = strip.cell_length
                 self.call_after_refresh(self.widen)
         return strip
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in ``crop``; what every line needs is read once for the frame."""
+        self._frame = None
+        return super().render_lines(crop)
+
+    def _read_frame(self) -> tuple[Style, int, int, int]:
+        # Each of these walks the DOM or computes a region: once a frame, not once a line.
+        scroll_x, scroll_y = self.scroll_offset
+        self._frame = (self.rich_style, self.scrollable_content_region.width, scroll_x, scroll_y)
+        return self._frame
+
     def render_line(self, y: int) -> Strip:
         """One row of the view: the gutter mark, then the visible part of the line."""
-        scroll_x, scroll_y = self.scroll_offset
+        base, width, scroll_x, scroll_y = self._frame or self._read_frame()
         index = scroll_y + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
         if index >= self._line_count or self._source is None:
             return Strip.blank(width, base)
         gutter = self._gutter_width()
-        body = self._content(index).crop_extend(scroll_x, scroll_x + width - gutter, base)
+        body = self._content(index, base).crop_extend(scroll_x, scroll_x + width - gutter, base)
         if gutter:
             unread = self._unread_from is not None and index >= self._unread_from
             mark = (
