@@ -10,11 +10,13 @@ import fnmatch
 import shlex
 import threading
 import time
-
-import psutil
+from typing import TYPE_CHECKING
 
 from jobtui.engine.runners import BuiltinFunction, OutputWriter
 from jobtui.engine.states import JobFailure
+
+if TYPE_CHECKING:
+    import psutil
 
 #: about_Jobs' columns; NPM(K) (non-paged pool) has no Unix meaning and shows 0.
 GET_PROCESS_HEADER = [
@@ -25,6 +27,8 @@ GET_PROCESS_HEADER = [
 
 def get_process(writer: OutputWriter, arguments: list[str], cancel: threading.Event) -> None:
     """PowerShell's Get-Process table, from psutil; ``-Name`` (or a bare name) filters."""
+    import psutil  # here, not at the top: the app starts faster without it
+
     names = _names(arguments)
     rows: list[str] = []
     for proc in sorted(psutil.process_iter(["name", "pid"]), key=_sort_key):

@@ -14,8 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-
-import psutil
+from typing import Any
 
 from jobtui.engine import processes
 from jobtui.engine.job import Job
@@ -50,7 +49,7 @@ class ProcessMonitor:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._procs: dict[int, psutil.Process] = {}
+        self._procs: dict[int, Any] = {}  # pid -> psutil.Process (off Linux)
         # (pid, start time) -> (CPU ticks, when read): the previous reading of each process.
         self._readings: dict[tuple[int, int], tuple[int, float]] = {}
 
@@ -133,6 +132,8 @@ class ProcessMonitor:
     # -- elsewhere: one psutil scan ----------------------------------------------------------------
 
     def _sample_psutil(self, jobs: list[Job]) -> None:
+        import psutil  # off Linux only: here, not at the top, so the app starts faster
+
         children: dict[int, list[int]] = {}
         for proc in psutil.process_iter(["ppid"]):
             children.setdefault(proc.info["ppid"] or 0, []).append(proc.pid)

@@ -16,8 +16,6 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-import psutil
-
 #: The variable that tags every process of a job with the job's InstanceId.
 JOB_TAG = "JOBTUI_JOB"
 #: The variable that tags every process of every job of one jobtui session.
@@ -107,6 +105,8 @@ def _scan(with_environ: bool) -> Iterator[tuple[int, int, int, list[bytes]]]:
                 continue
             yield int(entry), int(fields[1]), int(fields[2]), environ
         return
+    import psutil  # off Linux only: here, not at the top, so the app starts faster
+
     for proc in psutil.process_iter():
         try:
             if proc.status() == psutil.STATUS_ZOMBIE:
@@ -173,6 +173,14 @@ def signal_name(number: int) -> str:
 
 def _alive(pid: int) -> bool:
     """True for a live process; a zombie counts as gone (it no longer runs)."""
+    if _LINUX:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+        except (OSError, IndexError):
+            return False
+    import psutil
+
     try:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
