@@ -21,6 +21,22 @@ class Row:
     unit: str
     target: str = ""
     lower_is_better: bool = True
+    #: Whether the target is met (None: this row has no target).
+    met: bool | None = None
+    #: When the target is missed: by how much, in words.
+    shortfall: str = ""
+    #: When the target is missed: why, as far as the profile says.
+    why: str = ""
+
+
+def against(value: float, limit: float, unit: str) -> tuple[bool, str]:
+    """Whether ``value`` is at most ``limit``, and if not, by how much (for Row.met/shortfall)."""
+    if value <= limit:
+        return True, ""
+    gap = "" if unit.startswith("x") else " "  # 1.46x the floor, 120 ms
+    return False, (
+        f"{value:.3g}{gap}{unit} against {limit:.3g}{gap}{unit}, {value / limit:.2f}x the target"
+    )
 
 
 def median_of(runs: int, measure: Callable[[], float]) -> float:

@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 
-from benchmarks.common import Row, probe
+from benchmarks.common import Row, against, probe
 
 NAME = "2. peak RSS (MiB)"
 _LINE = "jobtui memory benchmark: a line of output about eighty characters long.....\n"
@@ -33,8 +33,13 @@ def run(runs: int) -> list[Row]:
         ("hundred-by-ten-mib", "jobtui engine, 100 jobs x 10 MiB"),
     ):
         result = probe("memory", case)
-        target = "< 150 MiB" if case != "idle" else ""
-        rows.append(Row(NAME, subject, result["peak_rss_mib"], "MiB", target=target))
+        peak = result["peak_rss_mib"]
+        if case == "idle":
+            rows.append(Row(NAME, subject, peak, "MiB"))
+        else:
+            met, shortfall = against(peak, 150, "MiB")
+            rows.append(Row(NAME, subject, peak, "MiB", target="< 150 MiB", met=met,
+                            shortfall=shortfall))  # fmt: skip
         if case == "one-gib":
             rows.append(
                 Row(
@@ -63,9 +68,24 @@ def _measure(case: str) -> dict[str, float]:
             page = store.lines(middle, middle + 50)
             result["page_ms"] = (time.perf_counter() - started) * 1000
             assert len(page) == 50
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        result["peak_rss_mib"] = peak_kib / 1024
+        result["peak_rss_mib"] = _peak_rss_kib() / 1024
     return result
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory, in KiB.
+
+    VmHWM where there is one: Linux keeps ru_maxrss across exec, so a probe started by a larger
+    parent would report the parent's size.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":

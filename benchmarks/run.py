@@ -18,7 +18,17 @@ from pathlib import Path
 from benchmarks.common import Row
 
 #: Benchmark modules in the order they print; each has ``run(runs) -> list[Row]``.
-MODULES = ["capture", "memory", "many_jobs", "stop"]
+MODULES = [
+    "capture",
+    "memory",
+    "many_jobs",
+    "idle",
+    "table_refresh",
+    "output_pane",
+    "frames",
+    "startup",
+    "stop",
+]
 RESULTS = Path(__file__).with_name("results.md")
 
 
@@ -42,16 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def render(rows: list[Row], runs: int) -> str:
-    """A Markdown table: each subject's figure and its ratio to the best of its benchmark."""
+    """A Markdown table: each subject's figure, its ratio to the best of its benchmark and whether
+    it meets its target; then where targets are missed, by how much and why."""
     lines = [
         "# jobtui benchmarks",
         "",
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
-        f"{os.cpu_count()} cores; each time is the median of {runs} runs; made by "
-        "`python -m benchmarks.run`.",
+        f"{os.cpu_count()} cores; each figure is the median of {runs} runs (or more: see each "
+        "module); made by `python -m benchmarks.run`.",
         "",
-        "| benchmark | subject | value | ratio to best | target |",
-        "|---|---|---:|---:|---|",
+        "| benchmark | subject | value | ratio to best | target | met |",
+        "|---|---|---:|---:|---|---|",
     ]
     for benchmark in dict.fromkeys(r.benchmark for r in rows):
         group = [r for r in rows if r.benchmark == benchmark]
@@ -59,10 +70,18 @@ def render(rows: list[Row], runs: int) -> str:
             r.value for r in group)  # fmt: skip
         for row in group:
             ratio = f"{row.value / best:.2f}x" if best else "-"
+            verdict = {None: "", True: "yes", False: "**no**"}[row.met]
             lines.append(
                 f"| {benchmark} | {_cell(row.subject)} | {row.value:.3f} {row.unit} | {ratio} | "
-                f"{row.target} |"
+                f"{row.target} | {verdict} |"
             )
+    missed = [r for r in rows if r.met is False]
+    lines += ["", "## Where targets are missed", ""]
+    if not missed:
+        lines.append("Nowhere: every target is met.")
+    for row in missed:
+        why = f" Why: {row.why}." if row.why else ""
+        lines.append(f"- **{row.benchmark}**, {row.subject}: {row.shortfall}.{why}")
     return "\n".join(lines)
 
 

@@ -21,7 +21,8 @@ def run(runs: int) -> list[Row]:
     return [
         Row(NAME, "jobtui engine", seconds, "s"),
         Row("6b. processes left after stop", "jobtui engine", float(max(survivors)), "count",
-            target="0"),
+            target="0", met=max(survivors) == 0,
+            shortfall=f"{max(survivors)} processes left" if max(survivors) else ""),
     ]  # fmt: skip
 
 

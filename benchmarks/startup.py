@@ -1,0 +1,187 @@
+"""Start-up: from starting a fresh Python process to the app's first frame, against a bare Textual
+app that shows one label (the floor: Python, Textual, a screen and one widget).
+
+Each run is a new process, started here. For jobtui it runs what the ``jobtui`` command runs
+(``jobtui.__main__.main``: the engine, logging, the app, its stylesheets, the main screen's
+widgets); for the floor, a ten-line app. A hook set on the import of Textual makes either run
+headless at 120x40 and exit at its first frame (jobtui's: the first of its main screen). The
+clock is the machine's monotonic clock, read here before the start and there at the frame.
+
+Run as a probe: ``python -m benchmarks.startup CASE`` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from benchmarks.common import Row, against
+
+NAME = "5. start-up: a new process to its first frame (s)"
+TARGET = 1.3
+
+
+def run(runs: int) -> list[Row]:
+    """Alternate the two (the machine's load drifts); take each one's median.
+
+    Both run from compiled bytecode, as an installed jobtui does (pip compiles it): the children
+    write and read it under a private cache prefix, so the tree gets no __pycache__ folders, and
+    a first run of each warms that cache and the file cache.
+    """
+    cases = ("floor", "widgets", "jobtui")
+    times: dict[str, list[float]] = {case: [] for case in cases}
+    with tempfile.TemporaryDirectory(prefix="jobtui-bench-pyc-") as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        for _ in range(2):
+            for case in cases:
+                _first_frame(case, env)
+        for _ in range(max(runs, 5)):
+            for case in cases:
+                times[case].append(_first_frame(case, env))
+    floor, widgets, jobtui = (statistics.median(times[case]) for case in cases)
+    met, shortfall = against(jobtui / floor, TARGET, "x the floor")
+    why = (
+        f"Textual alone, with the same widgets, takes {widgets / floor:.2f}x the floor (the "
+        f"reference row); jobtui's own modules, styles and screen add "
+        f"{(jobtui - widgets) * 1000:.0f} ms"
+    )
+    return [
+        Row(NAME, "floor: bare Textual app, one label", floor, "s"),
+        Row(NAME, "reference: Textual app with the main screen's widgets, no jobtui code", widgets,
+            "s"),
+        Row(NAME, "jobtui", jobtui, "s", target=f"<= {TARGET:g}x the floor", met=met,
+            shortfall=shortfall and f"{shortfall} (+{(jobtui - TARGET * floor) * 1000:.0f} ms)",
+            why=why),
+    ]  # fmt: skip
+
+
+def _first_frame(case: str, env: dict[str, str]) -> float:
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.startup", case],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["first_frame"]) - started
+
+
+def _hook_textual(first_frame: list[float], main_screen: str | None) -> None:
+    """Once Textual is imported, make every app run headless at 120x40 and exit at its first
+    frame (of the screen named ``main_screen``, if given), noting when that frame was drawn.
+
+    A hook on the import, so that the probe imports nothing the measured start-up would not.
+    """
+
+    def patch(app_class: Any) -> None:
+        run, display = app_class.run, app_class._display
+
+        def headless_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return run(self, headless=True, size=(120, 40))
+
+        def noted_display(self: Any, screen: Any, renderable: Any) -> None:
+            display(self, screen, renderable)
+            shown = main_screen is None or type(screen).__name__ == main_screen
+            if renderable is not None and shown and not first_frame:
+                first_frame.append(time.monotonic())
+                self.exit()
+
+        app_class.run, app_class._display = headless_run, noted_display
+
+    class Hook(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+            if name != "textual.app":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            assert spec is not None and spec.loader is not None
+            exec_module = spec.loader.exec_module
+
+            def exec_and_patch(module: Any) -> None:
+                exec_module(module)
+                patch(module.App)
+
+            spec.loader.exec_module = exec_and_patch  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, Hook())
+
+
+FLOOR = """
+from textual.app import App, ComposeResult
+from textual.widgets import Label
+
+
+class Floor(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Label("jobtui")
+
+
+Floor().run()
+"""
+
+
+#: The widgets of jobtui's main screen, with none of jobtui's code, styles or data: what the same
+#: screen costs in Textual alone (a reference, to tell Textual's share from jobtui's).
+WIDGETS = """
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.scroll_view import ScrollView
+from textual.widgets import Footer, Input, Label, Switch, TabbedContent, TabPane
+
+
+class Widgets(App[None]):
+    BINDINGS = [Binding(key, "bell", key) for key in "abcdefghijkl"]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label("PS>")
+            yield Input()
+        yield Label("")
+        yield Input()
+        yield ScrollView()
+        with TabbedContent(initial="output"):
+            with TabPane("Output", id="output"):
+                with Horizontal():
+                    yield Label("No job selected")
+                    yield Label("keep on")
+                    yield Switch(value=True)
+                yield ScrollView()
+            with TabPane("Console", id="console"):
+                yield ScrollView()
+        yield Footer(compact=True)
+
+
+Widgets().run()
+"""
+
+
+def _main(case: str) -> None:
+    first_frame: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="jobtui-bench-state-") as state:
+        # jobtui's history and log go to a private directory.
+        os.environ["XDG_STATE_HOME"] = state
+        if case in ("floor", "widgets"):
+            _hook_textual(first_frame, None)
+            exec(FLOOR if case == "floor" else WIDGETS, {"__name__": case})
+        else:
+            _hook_textual(first_frame, "MainScreen")
+            from jobtui.__main__ import main
+
+            main([])  # what the `jobtui` command runs
+    print(json.dumps({"first_frame": first_frame[0]}))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])
