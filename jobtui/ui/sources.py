@@ -7,7 +7,7 @@ range at a time so a view only ever asks for the lines it shows.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from jobtui.engine import OutputStore, Stream
@@ -87,6 +87,8 @@ class ConsoleBuffer:
         self._lines: list[tuple[str, str]] = []
         self.version = 0
         self.generation = 0
+        #: Called (on the appending thread) after lines are added.
+        self.on_append: Callable[[], None] | None = None
 
     @property
     def line_count(self) -> int:
@@ -104,6 +106,8 @@ class ConsoleBuffer:
                 del self._lines[: len(self._lines) - self.limit // 2]
                 self.generation += 1
             self.version += 1
+        if self.on_append is not None:
+            self.on_append()
 
     def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
         """Lines ``start`` to ``stop``."""

@@ -42,6 +42,9 @@ class EngineWatcher:
         self._finished: deque[tuple[Job, JobState]] = deque()
         self._stats: dict[int, deque[StatsSample]] = {}
         self._unsubscribe: Callable[[], None] | None = None
+        #: Called (on the engine's thread) when something the UI shows may have changed: a job
+        #: came, went, changed state, printed or was received. Not for each statistics sample.
+        self.on_change: Callable[[], None] | None = None
 
     def start(self) -> None:
         """Begin listening (idempotent)."""
@@ -69,6 +72,8 @@ class EngineWatcher:
                 samples.append(StatsSample(info.cpu_percent, info.memory_rss))
         elif isinstance(event, JobRemoved):
             self._stats.pop(job.id, None)
+        if self.on_change is not None and not isinstance(event, JobStatsUpdated):
+            self.on_change()
 
     def drain_finished(self) -> list[tuple[Job, JobState]]:
         """Top-level jobs that reached Completed, Failed or Stopped since the last call."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from rich.style import Style
 from textual.widgets import Switch
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui import pacing
 from jobtui.ui.formatting import unread_lines
 from jobtui.ui.widgets.output_view import OutputView
 
@@ -282,3 +284,19 @@ async def test_keep_off_opens_a_job_at_its_first_unread_line_from_the_console_to
         assert view.scroll_y == 0 and not view.following
         assert unread_lines(job) == 25
         assert "25 unread" in str(main_screen(app).query_one("#output-title").render())
+
+
+async def test_a_quiet_screen_pulls_slowly_and_wakes_at_once_for_new_output(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pacing, "QUIET_PULLS", 3)
+    monkeypatch.setattr(pacing, "SLOW", 60.0)  # only a wake-up can show what comes next
+    async with run_app() as (app, pilot):
+        pacer = main_screen(app)._pacer
+        await until(pilot, lambda: pacer.sleeping)
+        job = engine.start_job("echo woken")
+        await until(pilot, lambda: output_view(app).line_count == 1)
+        assert cell(app, job, "state") == "✓ Completed"
+        await until(pilot, lambda: pacer.sleeping)  # and quiet again
+        main_screen(app).console.append([("output", "from a command")])
+        await until(pilot, lambda: not pacer.sleeping)

@@ -27,6 +27,7 @@ from jobtui.ui.actions import ActionResult, JobActions, accepts_input, tree_prev
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
 from jobtui.ui.history import CommandHistory
 from jobtui.ui.messages import JobActionRequested
+from jobtui.ui.pacing import Pacer
 from jobtui.ui.sanitize import plain
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.sources import ConsoleBuffer, TranscriptSource
@@ -38,12 +39,11 @@ from jobtui.ui.widgets.output_view import OutputView
 if TYPE_CHECKING:
     from jobtui.ui.screens.wait_dialog import WaitOutcome
 
-#: Seconds between pulls of the output pane and the console.
-OUTPUT_INTERVAL = 0.1
 #: Least seconds between two refreshes of the table (a burst of events becomes one refresh).
 TABLE_INTERVAL = 0.25
-#: Seconds between refreshes for running jobs' elapsed time when nothing else changed.
-ELAPSED_INTERVAL = 1.0
+#: Seconds between refreshes for running jobs' elapsed time when nothing else changed (less a
+#: little: the quiet screen pulls once a second, and its timer may fire a hair early).
+ELAPSED_INTERVAL = 0.95
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
 #: More finished jobs than this at once make one summary notification.
@@ -111,6 +111,8 @@ class MainScreen(Screen[None]):
         self._table_at = 0.0
         self._title_seen: tuple[int, ...] | None = None
         self._title_text = ""
+        # Pulls changes ten times a second, once a second when all is quiet (see pacing).
+        self._pacer = Pacer(self._pull)
 
     # -- composition ---------------------------------------------------------------------------
 
@@ -139,7 +141,9 @@ class MainScreen(Screen[None]):
         self._panes = self.query_one("#panes", TabbedContent)
         self.query_one("#filter", Input).display = False
         self.refresh_table(force=True)
-        self.set_interval(OUTPUT_INTERVAL, self._tick)
+        self._pacer.start(self)
+        self.watcher.on_change = self._pacer.wake
+        self.console.on_append = self._pacer.wake
         self.command_line.bar.focus()
         if self.history.error:
             self.notify(self.history.error, severity="warning", markup=False)
@@ -153,26 +157,34 @@ class MainScreen(Screen[None]):
 
     # -- pulling changes -----------------------------------------------------------------------
 
-    def _tick(self) -> None:
+    def on_unmount(self) -> None:
+        """No more wake-ups for this screen."""
+        self.watcher.on_change = None
+        self.console.on_append = None
+
+    def _pull(self) -> bool:
+        """Take what changed from the engine and the console; True if anything new was shown."""
         now = time.monotonic()
+        shown = False
         if now - self._table_at >= TABLE_INTERVAL:
             changed = self.engine.version != self._seen_engine
             if changed or now - self._table_at >= ELAPSED_INTERVAL:
-                self.refresh_table()
-        self._sync_output()
-        self._console_view.sync()
-        self._notify_finished()
+                shown = self.refresh_table()
+        shown = self._sync_output() or shown
+        shown = self._console_view.sync() or shown
+        return self._notify_finished() or shown
 
-    def refresh_table(self, *, force: bool = False) -> None:
-        """Bring the table up to date with the engine (only changed cells are touched)."""
+    def refresh_table(self, *, force: bool = False) -> bool:
+        """Bring the table up to date with the engine (only changed cells are touched); True if
+        any row changed, came or went."""
         self._table_at = time.monotonic()
         self._seen_engine = self.engine.version
-        self._jobs_table.sync(self.engine.jobs, force=force)
+        return self._jobs_table.sync(self.engine.jobs, force=force)
 
-    def _sync_output(self) -> None:
+    def _sync_output(self) -> bool:
         job = self._shown_job
         view = self._output_view
-        view.sync()
+        shown = view.sync()
         if job is not None:
             store = job.transcript
             if not self.keep and store is not None and store.unread_count:
@@ -183,6 +195,7 @@ class MainScreen(Screen[None]):
                     self.engine.receive_job([job], through_line=last)
                     view.sync()
             self._update_output_title(job)
+        return shown
 
     def _output_shown(self) -> bool:
         """Whether the Output pane can be seen (its tab chosen, no full screen over it)."""
@@ -211,10 +224,10 @@ class MainScreen(Screen[None]):
             self._title_text = title
             self.query_one("#output-title", Label).update(title)
 
-    def _notify_finished(self) -> None:
+    def _notify_finished(self) -> bool:
         finished = self.watcher.drain_finished()
         if not finished:
-            return
+            return False
         if len(finished) > NOTIFY_LIMIT:
             counts: dict[str, int] = {}
             for _, state in finished:
@@ -227,7 +240,7 @@ class MainScreen(Screen[None]):
                 severity="error" if failed else "information",
                 markup=False,
             )
-            return
+            return True
         for job, state in finished:
             if state is JobState.Failed:
                 reason = job.reason
@@ -244,6 +257,7 @@ class MainScreen(Screen[None]):
                 self.notify(
                     f"{job.command}", title=f"{job.name} stopped", severity="warning", markup=False
                 )
+        return True
 
     # -- the selected job ------------------------------------------------------------------------
 

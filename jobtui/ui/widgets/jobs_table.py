@@ -337,8 +337,9 @@ class JobsTable(ScrollView, can_focus=True):
 
     # -- refresh -------------------------------------------------------------------------------
 
-    def sync(self, jobs: Sequence[Job], *, force: bool = False) -> None:
-        """Make the rows show ``jobs`` (those that pass the filter), redrawing only what changed."""
+    def sync(self, jobs: Sequence[Job], *, force: bool = False) -> bool:
+        """Make the rows show ``jobs`` (those that pass the filter), redrawing only what changed;
+        True if any row changed, came or went."""
         self._all_jobs = list(jobs)
         needle = self.filter_text.strip().lower()
         visible = [job for job in self._all_jobs if self._matches(job, needle)]
@@ -394,6 +395,7 @@ class JobsTable(ScrollView, can_focus=True):
         self.last_updates = updates
         self._update_titles(jobs, visible)
         self._announce()
+        return bool(updates or reorder)
 
     def _update_sort_value(self, job: Job) -> bool:
         sort_value = (_sort_key(self.sort_column, job, self.formatter), job.id)
