@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from pathlib import Path
 
 from textual.widgets import Button
 from textual.widgets._toast import Toast
@@ -19,15 +20,20 @@ from .conftest import AppRunner, main_screen, submit, table, until
 
 
 async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
-    run_app: AppRunner, engine: JobEngine
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
 ) -> None:
-    job = engine.start_job("sleep 1.5")
+    # The job ends only when the test says so: on a loaded machine a timed job could end
+    # before the dialog opens.
+    gate = tmp_path / "go"
+    job = engine.start_job(f"while [ ! -e {gate} ]; do sleep 0.05; done")
     async with run_app() as (app, pilot):
         await pilot.press("escape", "w")
         assert isinstance(app.screen, WaitDialog)
         assert not app.screen.started  # opened from a key: Any/All and timeout first
         await pilot.press("enter")  # the Wait button has the focus
         assert app.screen.started
+        assert job.state is JobState.Running
+        gate.touch()
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
         assert job.state is JobState.Completed
         texts = main_screen(app).console.texts()
