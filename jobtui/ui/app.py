@@ -14,12 +14,12 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from jobtui.commands import CommandSession
 from jobtui.engine import JobEngine
 from jobtui.ui.actions import tree_preview
 from jobtui.ui.driver import terminal_driver
 from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
+from jobtui.ui.language import LazySession
 from jobtui.ui.logs import ErrorNotices, start_logging
 from jobtui.ui.palette import JobCommands
 from jobtui.ui.paths import css_paths, default_history_path, default_log_path
@@ -59,7 +59,6 @@ class JobApp(App[int]):
         clock: Clock = datetime.now,
         history_path: Path | None = None,
         formatter: JobFormatter | None = None,
-        session: CommandSession | None = None,
         handle_signals: bool = False,
         error_notices: ErrorNotices | None = None,
     ) -> None:
@@ -67,22 +66,24 @@ class JobApp(App[int]):
         self.engine = engine
         self.formatter = formatter or JobFormatter(clock)
         self.history = CommandHistory(history_path or default_history_path())
-        self.session = session or CommandSession(engine)
+        self.session = LazySession(engine)
         self.watcher = EngineWatcher(engine)
         self._handle_signals = handle_signals
         self._undo_signals: Callable[[], None] | None = None
         self.error_notices = error_notices
 
+    def get_default_screen(self) -> MainScreen:
+        """The main screen is the first on the stack (not pushed over a blank one: a second
+        screen to style and show would slow the first frame)."""
+        return MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
+
     def on_mount(self) -> None:
-        """Listen to the engine and show the main screen."""
+        """Listen to the engine."""
         self.watcher.start()
         if self.error_notices is not None:
             self.set_interval(ERRORS_INTERVAL, self._announce_errors)
         if self._handle_signals:
             self._undo_signals = exit_on_signals(self)
-        self.push_screen(
-            MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
-        )
 
     def on_unmount(self) -> None:
         """Stop listening (the engine itself is shut down by whoever made it)."""

@@ -8,15 +8,14 @@ from pathlib import Path, PurePath
 
 import jobtui
 
-#: The stylesheets, in load order (later files win on equal specificity).
+#: The stylesheets the app loads at start, in load order (later files win on equal specificity).
+#: The other screens' own (dialogs, detail, help) load when each is first shown: the first
+#: frame does not wait for their parsing.
 TCSS_FILES = (
     "app.tcss",
     "main.tcss",
     "jobs_table.tcss",
     "output.tcss",
-    "dialogs.tcss",
-    "detail.tcss",
-    "help.tcss",
 )
 
 
@@ -29,9 +28,14 @@ def tcss_dir() -> Path:
 
 
 def css_paths() -> list[str | PurePath]:
-    """Every stylesheet the app loads."""
+    """The stylesheets the app loads at start."""
     folder = tcss_dir()
     return [folder / name for name in TCSS_FILES]
+
+
+def screen_css_path(name: str) -> str | PurePath:
+    """A screen's own stylesheet, ``name`` in the folder of .tcss files (for its CSS_PATH)."""
+    return tcss_dir() / name
 
 
 def state_dir(environ: Mapping[str, str] | None = None) -> Path:

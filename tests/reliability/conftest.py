@@ -16,6 +16,7 @@ from textual.widgets import Input
 
 from jobtui.engine import JobEngine
 from jobtui.ui.app import JobApp
+from jobtui.ui.screens.main import MainScreen
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -88,6 +89,13 @@ def run_app(engine: JobEngine, tmp_path: Path, calm: None) -> AppRunner:
             yield app, pilot
 
     return runner
+
+
+def main_screen(app: JobApp) -> MainScreen:
+    """The app's main screen: the first on its stack (a dialog may be over it)."""
+    screen = app.screen_stack[0]
+    assert isinstance(screen, MainScreen)
+    return screen
 
 
 async def until(pilot: Pilot[int], condition: Callable[[], object], timeout: float = 10.0) -> None:

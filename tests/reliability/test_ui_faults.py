@@ -14,6 +14,7 @@ from textual.widgets import Label
 from jobtui.engine import JobEngine, JobState, Stream
 from jobtui.ui.app import JobApp
 from jobtui.ui.screens.detail import JobDetailScreen
+from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.property_list import PropertyList
 
 from .conftest import SIZE, control_characters, until
@@ -73,6 +74,7 @@ async def test_an_unwritable_spill_directory_is_reported_and_nothing_is_lost(
     async with app_over(not_a_dir, 1024, tmp_path / "history") as (engine, app, pilot):
         job = engine.start_job("seq 10000")
         await until(pilot, lambda: job.state.is_finished, timeout=30)
+        await until(pilot, lambda: app.screen.query_one(JobsTable).row_count == 1)  # on screen
         await pilot.press("escape", "enter")
         await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
         properties = detail_properties(app)

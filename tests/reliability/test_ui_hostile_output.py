@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent
 
 from jobtui.engine import JobEngine, JobState, Stream
-from jobtui.ui.app import JobApp
 from jobtui.ui.screens.detail import JobDetailScreen
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.widgets.output_view import OutputView
+from jobtui.ui.widgets.panes import Panes
 
-from .conftest import AppRunner, control_characters, screen_text, until
+from .conftest import AppRunner, control_characters, main_screen, screen_text, until
 from .test_hostile_output import HOSTILE
 
 #: Seconds a key may take to have its effect while hostile output is on screen (generous: a
@@ -39,12 +38,6 @@ SHOWN = {
     "10mib-urandom": "",
     "terminal-escapes": "red",
 }
-
-
-def main_screen(app: JobApp) -> MainScreen:
-    screen = app.screen_stack[1]
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 def assert_lines_are_clean(view: OutputView, windows: int) -> None:
@@ -99,7 +92,7 @@ async def test_hostile_output_is_shown_safely_in_the_pane_and_the_detail(
         assert SHOWN[name] in screen_text(app)
         assert "failed" in screen_text(app)  # the notification, with the hostile Reason
         assert_lines_are_clean(view, windows=60)
-        panes = screen.query_one(TabbedContent)
+        panes = screen.query_one(Panes)
         await assert_responds(pilot, "c", lambda: panes.active == "console-tab")
         await assert_responds(pilot, "c", lambda: panes.active == "output-tab")
 
@@ -162,9 +155,9 @@ async def test_hostile_job_names_and_commands_never_reach_the_terminal(
         # The Wait dialog, the quit question, the command palette: they all name jobs.
         for opened, closed in (("w", "escape"), ("q", "escape"), ("ctrl+p", "escape")):
             await pilot.press(opened)
-            await until(pilot, lambda: len(app.screen_stack) > 2)
+            await until(pilot, lambda: len(app.screen_stack) > 1)
             await pilot.pause(0.3)
             assert control_characters(app) == [], f"after {opened!r}"
             await pilot.press(closed)
-            await until(pilot, lambda: len(app.screen_stack) == 2)
+            await until(pilot, lambda: len(app.screen_stack) == 1)
         assert running.state is JobState.Running

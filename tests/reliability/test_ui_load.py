@@ -24,9 +24,8 @@ from textual.pilot import Pilot
 
 from jobtui.engine import Job, JobEngine, JobState
 from jobtui.ui.app import JobApp
-from jobtui.ui.screens.main import MainScreen
 
-from .conftest import AppRunner, until
+from .conftest import AppRunner, main_screen, until
 
 RUNNING = 500
 FINISHED = 5000
@@ -49,12 +48,6 @@ def alive(pid: int) -> bool:
 
 def open_fds() -> int:
     return len(os.listdir(f"/proc/{os.getpid()}/fd"))
-
-
-def main_screen(app: JobApp) -> MainScreen:
-    screen = app.screen_stack[1]
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 def console_texts(app: JobApp) -> list[str]:

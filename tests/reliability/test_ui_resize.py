@@ -15,7 +15,7 @@ from jobtui.ui.screens.main import MainScreen
 from .conftest import SIZE, AppRunner, control_characters, until
 
 #: The main screen's areas, by selector.
-AREAS = ("#command-line", "#jobs", "#panes", "Footer")
+AREAS = ("#command-line", "#jobs", "#panes", "KeyBar")
 
 
 def layout(app: JobApp) -> dict[str, Region]:

@@ -46,7 +46,7 @@ async def test_typing_letters_in_the_bar_never_fires_job_keys(
         await pilot.pause(0.2)
         assert bar(app).value == "sxqwrkpc?:/"
         assert job.state is JobState.Running
-        assert len(app.screen_stack) == 2  # no dialog or help screen was opened
+        assert len(app.screen_stack) == 1  # no dialog or help screen was opened
         assert main_screen(app).keep is True
 
 
@@ -156,7 +156,7 @@ async def test_a_blocking_line_streams_and_escape_cancels_it(
         await pilot.press("escape")
         await until(pilot, lambda: screen.command_line.running_line is None)
         assert job.state is JobState.Running  # cancelling the wait leaves the job alone
-        console = screen.query_one("#console", OutputView)
+        console = screen.query_one("#console-tab", OutputView)
         assert console.line_count >= 2
 
 

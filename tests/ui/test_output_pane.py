@@ -6,11 +6,11 @@ import time
 
 import pytest
 from rich.style import Style
-from textual.widgets import Switch
 
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui import pacing
 from jobtui.ui.formatting import unread_lines
+from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.output_view import OutputView
 
 from .conftest import AppRunner, cell, main_screen, until
@@ -113,7 +113,7 @@ async def test_keep_on_leaves_output_unread_and_keep_off_receives_it(
         assert cell(app, job, "more") == "True +2"  # shown, yet unread
         assert job.has_more_data
         await pilot.press("escape", "k")  # keep off: the pane receives what it shows
-        assert not screen.query_one("#keep", Switch).value
+        assert not screen.query_one("#keep", KeepToggle).value
         await until(pilot, lambda: cell(app, job, "more") == "False")
         assert not job.has_more_data
         assert output_view(app).line_count == 2  # nothing disappears from the view

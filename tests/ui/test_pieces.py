@@ -79,8 +79,18 @@ def test_history_location_follows_xdg(tmp_path: Path) -> None:
 
 
 def test_stylesheets_are_found() -> None:
-    assert (tcss_dir() / "app.tcss").is_file()
-    assert all(Path(path).is_file() for path in css_paths())
+    from jobtui.ui.screens.confirm import ConfirmDialog
+    from jobtui.ui.screens.detail import JobDetailScreen
+    from jobtui.ui.screens.help import HelpScreen
+    from jobtui.ui.screens.input_dialog import InputDialog
+    from jobtui.ui.screens.wait_dialog import WaitDialog
+
+    screens = (ConfirmDialog, JobDetailScreen, HelpScreen, InputDialog, WaitDialog)
+    loaded = [Path(path) for path in css_paths()]
+    loaded += [Path(str(screen.CSS_PATH)) for screen in screens]
+    assert all(path.is_file() for path in loaded)
+    # Every stylesheet in the folder is loaded by the app or by a screen.
+    assert {path.name for path in loaded} == {path.name for path in tcss_dir().glob("*.tcss")}
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from jobtui.ui.paths import screen_css_path
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Asks a question; dismisses with True (confirm) or False (cancel, Esc)."""
+
+    CSS_PATH = screen_css_path("dialogs.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel"),

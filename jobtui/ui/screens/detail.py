@@ -12,13 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from jobtui.engine import Job, JobState
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
+from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 from jobtui.ui.sources import TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
+from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.property_list import PropertyList, job_properties
 from jobtui.ui.widgets.stats_graph import StatsGraph
@@ -43,6 +45,8 @@ def failure_report(job: Job, formatter: JobFormatter) -> str:
 
 class JobDetailScreen(Screen[None]):
     """Everything about one job; it never consumes output (the transcript is read, not received)."""
+
+    CSS_PATH = screen_css_path("detail.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -79,7 +83,7 @@ class JobDetailScreen(Screen[None]):
                 yield StatsGraph(id="stats")
                 yield Label("Transcript (all output, received or not)", classes="section-title")
                 yield OutputView(id="transcript")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Fill in and keep up to date while the job changes."""

@@ -11,11 +11,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Markdown
 
+from jobtui.ui.paths import screen_css_path
+
 HELP_TEXT = (Path(__file__).parent / "help.md").read_text(encoding="utf-8")
 
 
 class HelpScreen(ModalScreen[None]):
     """Shows help.md over the app; Esc, q or ? closes it."""
+
+    CSS_PATH = screen_css_path("help.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close"),

@@ -18,11 +18,14 @@ from textual.widgets import Button, Input, Label, Static
 
 from jobtui.engine import Job, JobEngine, JobError
 from jobtui.ui.formatting import STATE_LOOKS
+from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 
 
 class InputDialog(ModalScreen[None]):
     """Sends lines to one job's stdin; closes it on request; Esc leaves."""
+
+    CSS_PATH = screen_css_path("dialogs.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Done"),

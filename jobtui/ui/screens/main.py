@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Switch, TabbedContent, TabPane
+from textual.widgets import Input, Label
 from textual.worker import Worker, WorkerState
 
-from jobtui.commands import CommandSession, format_job_table
 from jobtui.engine import Job, JobEngine, JobState
 from jobtui.ui.actions import ActionResult, JobActions, accepts_input, tree_preview
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
 from jobtui.ui.history import CommandHistory
+from jobtui.ui.language import LazySession
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.pacing import Pacer
 from jobtui.ui.sanitize import plain
@@ -34,7 +34,10 @@ from jobtui.ui.sources import ConsoleBuffer, TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
 from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
+from jobtui.ui.widgets.keep_toggle import KeepToggle
+from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
+from jobtui.ui.widgets.panes import Panes
 
 if TYPE_CHECKING:
     from jobtui.ui.screens.wait_dialog import WaitOutcome
@@ -46,6 +49,8 @@ TABLE_INTERVAL = 0.25
 ELAPSED_INTERVAL = 0.95
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
+#: Seconds from the screen's mount to loading the command language (see jobtui.ui.language).
+LANGUAGE_DELAY = 0.2
 #: More finished jobs than this at once make one summary notification.
 NOTIFY_LIMIT = 3
 
@@ -92,7 +97,7 @@ class MainScreen(Screen[None]):
     def __init__(
         self,
         engine: JobEngine,
-        session: CommandSession,
+        session: LazySession,
         history: CommandHistory,
         formatter: JobFormatter,
         watcher: EngineWatcher,
@@ -117,34 +122,33 @@ class MainScreen(Screen[None]):
     # -- composition ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Bar, status line, filter, table, panes, footer."""
+        """Bar, status line, table, panes, footer (the filter box comes with its key: / )."""
         yield CommandLine(self.engine, self.session, self.history, self.console, id="command-line")
-        yield Input(placeholder="Filter jobs by name, state, command or id", id="filter")
         yield JobsTable(self.formatter, id="jobs")
-        with TabbedContent(id="panes", initial="output-tab"):
-            with TabPane("Output", id="output-tab"):
+        with Panes({"output-tab": "Output", "console-tab": "Console"}, id="panes"):
+            with Vertical(id="output-tab"):
                 with Horizontal(id="output-header"):
                     yield Label("No job selected", id="output-title", markup=False)
-                    yield Label("keep on", id="keep-label")
-                    yield Switch(value=self.keep, id="keep")
+                    yield KeepToggle(self.keep, id="keep")
                 yield OutputView(id="output")
-            with TabPane("Console", id="console-tab"):
-                yield OutputView(self.console, id="console")
-        yield Footer(compact=True)
+            yield OutputView(self.console, id="console-tab")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         """Show the jobs at once, then keep pulling changes."""
         # The widgets the timer touches ten times a second, looked up once.
         self._jobs_table = self.query_one(JobsTable)
         self._output_view = self.query_one("#output", OutputView)
-        self._console_view = self.query_one("#console", OutputView)
-        self._panes = self.query_one("#panes", TabbedContent)
-        self.query_one("#filter", Input).display = False
+        self._console_view = self.query_one("#console-tab", OutputView)
+        self._panes = self.query_one("#panes", Panes)
         self.refresh_table(force=True)
         self._pacer.start(self)
         self.watcher.on_change = self._pacer.wake
         self.console.on_append = self._pacer.wake
         self.command_line.bar.focus()
+        # The first frames (the footer's keys come in the second) do not wait for the command
+        # language: it loads a moment later, unless a line typed sooner loads it first.
+        self.set_timer(LANGUAGE_DELAY, self.session.load)
         if self.history.error:
             self.notify(self.history.error, severity="warning", markup=False)
 
@@ -327,21 +331,32 @@ class MainScreen(Screen[None]):
 
     def action_escape(self) -> None:
         """Cancel a running command, or leave the bar / the filter for the table."""
-        filter_input = self.query_one("#filter", Input)
+        filter_input = self._filter_input()
         table = self.query_one(JobsTable)
         if self.focused is self.command_line.bar and self.command_line.cancel():
             return
-        if self.focused is filter_input or (self.focused is table and table.filter_text):
+        if filter_input is not None and (
+            self.focused is filter_input or (self.focused is table and table.filter_text)
+        ):
             filter_input.value = ""
             table.filter_text = ""
             filter_input.display = False
         table.focus()
 
-    def action_filter(self) -> None:
-        """Show the filter box and put the cursor in it."""
-        box = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        """Show the filter box and put the cursor in it (made the first time: the first frame
+        need not wait for it)."""
+        box = self._filter_input()
+        if box is None:
+            box = Input(placeholder="Filter jobs by name, state, command or id", id="filter")
+            await self.mount(box, before=self._jobs_table)
         box.display = True
         box.focus()
+
+    def _filter_input(self) -> Input | None:
+        """The filter box, if it has been opened."""
+        found = self.query("#filter").results(Input)
+        return next(found, None)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -351,7 +366,7 @@ class MainScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not event.value.strip():
-            self.query_one("#filter", Input).display = False
+            event.input.display = False
         self.query_one(JobsTable).focus()
 
     def action_detail(self) -> None:
@@ -362,14 +377,12 @@ class MainScreen(Screen[None]):
 
     def action_toggle_keep(self) -> None:
         """Switch keep on or off."""
-        switch = self.query_one("#keep", Switch)
-        switch.value = not switch.value
+        self.query_one("#keep", KeepToggle).toggle()
 
-    @on(Switch.Changed, "#keep")
-    def _keep_changed(self, event: Switch.Changed) -> None:
+    @on(KeepToggle.Changed, "#keep")
+    def _keep_changed(self, event: KeepToggle.Changed) -> None:
         self.keep = event.value
         self._title_seen = None
-        self.query_one("#keep-label", Label).update("keep on" if self.keep else "keep off")
         self.notify(
             "Keep on: showing output leaves it unread (Receive-Job -Keep)."
             if self.keep
@@ -382,8 +395,7 @@ class MainScreen(Screen[None]):
 
     def action_switch_pane(self) -> None:
         """Switch the lower pane between the job's output and the console."""
-        panes = self.query_one(TabbedContent)
-        panes.active = "console-tab" if panes.active == "output-tab" else "output-tab"
+        self._panes.show_next()
 
     def action_help(self) -> None:
         """Show every key and the command language."""
@@ -503,6 +515,8 @@ class MainScreen(Screen[None]):
         if echo:
             self.console.append([("echo", f"PS> {outcome.command()}")])
         if outcome.finished:
+            from jobtui.commands import format_job_table
+
             table = format_job_table(outcome.finished, self.session.width)
             self.console.append(("output", line) for line in table)
             self.notify(outcome.summary(), title="Wait-Job", markup=False)
@@ -555,7 +569,7 @@ class MainScreen(Screen[None]):
 
     @on(CommandLine.LineFinished)
     def _line_finished(self, event: CommandLine.LineFinished) -> None:
-        self.query_one(TabbedContent).active = "console-tab"
+        self._panes.active = "console-tab"
         self.refresh_table()
         if event.result.jobs:
             self._highlight(event.result.jobs[0])

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from jobtui.engine import Job, JobEngine, JobError
 from jobtui.ui.formatting import STATE_LOOKS, Clock
+from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 
 
@@ -63,6 +64,8 @@ class WaitOutcome:
 
 class WaitDialog(ModalScreen[WaitOutcome]):
     """Waits for jobs; Esc cancels. Opened from a key it first lets the user choose Any/All."""
+
+    CSS_PATH = screen_css_path("dialogs.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 

@@ -15,6 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,11 +25,16 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 from textual.worker import Worker, WorkerState
 
-from jobtui.commands import CommandError, CommandResult, CommandSession, OutputLine, WaitRequest
+from jobtui.commands.errors import CommandError
+from jobtui.commands.results import CommandResult
 from jobtui.engine import JobEngine
 from jobtui.ui.history import CommandHistory
+from jobtui.ui.language import LazySession
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_bar import CommandBar
+
+if TYPE_CHECKING:
+    from jobtui.commands import OutputLine, WaitRequest
 
 #: Seconds a line runs before the status says it is running (quick ones would flicker).
 RUNNING_HINT_DELAY = 0.4
@@ -66,7 +72,7 @@ class CommandLine(Vertical):
     def __init__(
         self,
         engine: JobEngine,
-        session: CommandSession,
+        session: LazySession,
         history: CommandHistory,
         console: ConsoleBuffer,
         *,
