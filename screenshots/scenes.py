@@ -124,7 +124,15 @@ def _tests_only(engine: JobEngine) -> None:
     engine.wait_job([_start(engine, "echo compiling; echo build ok", name="build")])
 
 
+async def _ready(pilot: Pilot[Any]) -> None:
+    """Wait for the main screen's widgets: the app counts as started (and a scene's keys go
+    out) once its first screen is, which can be before that screen's widgets have all mounted."""
+    while not pilot.app.screen.query("#command-bar"):
+        await pilot.pause(0.01)
+
+
 async def _keep_on_again(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     await pilot.press("escape", "k")  # keep off: the tests job is received
     await pilot.pause(0.4)
     await pilot.press("k", "down")  # keep on again: the build job stays unread
@@ -132,11 +140,13 @@ async def _keep_on_again(pilot: Pilot[Any]) -> None:
 
 
 async def _keep_off(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     await pilot.press("escape", "k")
     await pilot.pause(0.4)
 
 
 async def _wait_dialog(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     app = pilot.app
     assert isinstance(app, JobApp)
     bar = app.screen.query_one("#command-bar", Input)
@@ -146,16 +156,19 @@ async def _wait_dialog(pilot: Pilot[Any]) -> None:
 
 
 async def _detail(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     await pilot.press("escape", "enter")
     await pilot.pause(0.3)
 
 
 async def _help(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     await pilot.press("f1")
     await pilot.pause(0.3)
 
 
 async def _console(pilot: Pilot[Any]) -> None:
+    await _ready(pilot)
     app = pilot.app
     assert isinstance(app, JobApp)
     bar = app.screen.query_one("#command-bar", Input)
