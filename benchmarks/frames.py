@@ -1,7 +1,7 @@
 """Frames while a job floods: the longest gap between two frames while `seq 1 100000000` (889 MB,
 100 million lines) runs and is followed in the output pane, from its start to 0.5 s after its end.
 
-A ticker asks for a frame 30 times a second (it repaints the footer), so the app always has
+A ticker asks for a frame 30 times a second (it repaints the key bar), so the app always has
 something to draw: a gap longer than the ticker's period is time the app could not draw. The
 baselines are a bare Textual app that shows one label, with the same ticker and no load, and
 jobtui with the ticker and no job.
@@ -69,16 +69,15 @@ async def _measure_bare(runs: int) -> list[float]:
 
 
 async def _measure_jobtui(runs: int, flood: bool) -> list[float]:
-    from textual.widgets import Footer
-
     from benchmarks.apphost import FrameRecorder, running_app
     from jobtui.engine import JobEngine
+    from jobtui.ui.widgets.key_bar import KeyBar
 
     gaps = []
     with JobEngine() as engine:
         async with running_app(engine) as (app, _pilot, screen):
             recorder = FrameRecorder(app)
-            _ticker(app, screen.query_one(Footer))
+            _ticker(app, screen.query_one(KeyBar))
             for _ in range(runs):
                 await asyncio.sleep(0.5)
                 started = time.perf_counter()

@@ -127,8 +127,11 @@ def _tests_only(engine: JobEngine) -> None:
 async def _ready(pilot: Pilot[Any]) -> None:
     """Wait for the main screen's widgets: the app counts as started (and a scene's keys go
     out) once its first screen is, which can be before that screen's widgets have all mounted."""
-    while not pilot.app.screen.query("#command-bar"):
+    for _ in range(500):  # 5 s
+        if pilot.app.screen.query("#command-bar"):
+            return
         await pilot.pause(0.01)
+    raise AssertionError("the main screen's widgets never mounted")
 
 
 async def _keep_on_again(pilot: Pilot[Any]) -> None:

@@ -74,7 +74,10 @@ class JobApp(App[int]):
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the first on the stack (not pushed over a blank one: a second
-        screen to style and show would slow the first frame)."""
+        screen to style and show would slow the first frame).
+
+        Textual does not load a default screen's own CSS_PATH: main.tcss stays in the app's.
+        """
         return MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
 
     def on_mount(self) -> None:

@@ -1,8 +1,8 @@
 """The command language as the app uses it: loaded just after the first frame, not before.
 
 Importing ``jobtui.commands`` (lexer, parser, binder, every cmdlet's parameter sets) takes about
-13 ms, a twentieth of jobtui's start-up, and nothing on the first frame needs it. The app draws
-first and loads it at once after (:meth:`LazySession.load`); a line typed sooner loads it itself.
+13 ms, a fifteenth of jobtui's start-up, and nothing on the first frame needs it. The main screen
+loads it a moment after it is shown (:meth:`LazySession.load`); a line typed sooner loads it.
 """
 
 from __future__ import annotations
@@ -52,9 +52,10 @@ class LazySession:
 
     @width.setter
     def width(self, width: int) -> None:
-        self._width = width
-        if self._session is not None:
-            self._session.width = width
+        with self._lock:  # a session being made right now takes the new width
+            self._width = width
+            if self._session is not None:
+                self._session.width = width
 
     def execute(
         self,

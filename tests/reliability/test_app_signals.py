@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,81 +20,24 @@ import psutil
 import pytest
 
 from jobtui.engine.processes import SESSION_TAG, tagged_pids
+from tests.tmux import Pane, jobtui_command, running
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: no terminal"),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
-#: A private tmux server without a configuration: the tests never touch a user's sessions.
-TMUX = ("tmux", "-L", "jobtui-reliability", "-f", "/dev/null")
+#: The signal tests' own tmux server.
+SERVER = "jobtui-reliability"
 STATUS = "jobtui-exit-status="
-
-
-class Pane:
-    """A detached tmux session running one command: keys in, screen text and modes out."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(
-            [*TMUX, *args], check=True, capture_output=True, text=True, timeout=10
-        ).stdout
-
-    def type_line(self, text: str) -> None:
-        self.tmux("send-keys", "-t", self.name, "-l", text)
-        self.tmux("send-keys", "-t", self.name, "Enter")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.name)
-
-    def flag(self, name: str) -> str:
-        """A pane format variable: alternate_on, cursor_flag, mouse_any_flag..."""
-        return self.tmux("display-message", "-p", "-t", self.name, f"#{{{name}}}").strip()
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared on the screen:\n{screen}")
 
 
 @pytest.fixture
 def pane(tmp_path: Path) -> Iterator[Pane]:
-    """jobtui in a 120x36 tmux pane; its exit status is printed when it ends."""
-    pane = Pane(f"jobtui-signals-{uuid.uuid4().hex[:8]}")
-    env = {
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-        "TEXTUAL_ANIMATIONS": "none",
-        "SHELL": "/bin/sh",
-    }
-    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    command = (
-        f"cd {shlex.quote(str(REPO))} && env -u COLUMNS -u LINES {exports}"
-        f" {shlex.quote(sys.executable)} -m jobtui;"
-        f" echo {STATUS}$?; sleep 60"
-    )
-    subprocess.run(
-        [*TMUX, "new-session", "-d", "-s", pane.name, "-x", "120", "-y", "36", command],
-        check=True,
-        timeout=10,
-    )
-    try:
+    """``python -m jobtui`` in a tmux pane; its exit status is printed when it ends."""
+    command = jobtui_command(tmp_path / "state") + f"; echo {STATUS}$?; sleep 60"
+    with running(SERVER, "jobtui-signals", command) as pane:
         yield pane
-    finally:
-        subprocess.run(
-            [*TMUX, "kill-session", "-t", pane.name],
-            check=False,
-            capture_output=True,
-            timeout=10,
-        )
 
 
 def jobtui_process(pane: Pane) -> psutil.Process:

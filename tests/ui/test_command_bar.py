@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 from textual.widgets.input import Selection
 
@@ -295,3 +296,18 @@ async def test_the_cursor_stops_blinking_without_keys_and_blinks_again_at_a_key(
         assert command_bar._cursor_visible  # the cursor stays on
         await pilot.press("a")
         assert timer._active.is_set()
+
+
+async def test_a_burst_of_keys_edits_the_bar_in_the_order_typed(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Keys that arrive together (a macro, a paste through tmux) are applied in order: the bar's
+    own bindings (Backspace, Ctrl+U, Enter) do not wait behind the characters typed after them."""
+    async with run_app() as (app, pilot):
+        keys = [*"echo x", "ctrl+u", *"Get-Jo", "backspace", *"ob", "enter"]
+        for key in keys:  # posted at once, not waited on one by one as pilot.press does
+            character = key if len(key) == 1 else {"backspace": "\x7f", "enter": "\r"}.get(key)
+            app.post_message(events.Key(key, character))
+        await until(pilot, lambda: "PS> Get-Job" in main_screen(app).console.texts())
+        assert bar(app).value == ""
+        assert main_screen(app).console.texts().count("PS> Get-Job") == 1

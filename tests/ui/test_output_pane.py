@@ -128,7 +128,7 @@ async def test_keep_on_leaves_output_unread_and_keep_off_receives_it(
         assert cell(app, other, "more") == "True +1"
 
 
-async def test_the_keep_switch_can_be_clicked(run_app: AppRunner, engine: JobEngine) -> None:
+async def test_the_keep_toggle_can_be_clicked(run_app: AppRunner, engine: JobEngine) -> None:
     job = engine.start_job("echo a")
     engine.wait_job([job])
     async with run_app() as (app, pilot):

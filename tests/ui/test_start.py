@@ -37,7 +37,7 @@ async def test_a_click_on_a_key_in_the_key_bar_presses_it(run_app: AppRunner) ->
         await pilot.press("escape")
         bar = main_screen(app).query_one(KeyBar)
         await until(pilot, lambda: "Console" in key_bar_text(app))
-        keys, _palette, _parts = bar.labels()
+        keys, _palette = bar.labels()
         console_key = next(label for label in keys if label.key == "c")
         await pilot.click(KeyBar, offset=(console_key.start + 1 + bar.styles.padding.left, 0))
         panes = main_screen(app).query_one(Panes)

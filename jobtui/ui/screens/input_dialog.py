@@ -20,6 +20,7 @@ from jobtui.engine import Job, JobEngine, JobError
 from jobtui.ui.formatting import STATE_LOOKS
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
+from jobtui.ui.widgets.ordered_input import OrderedInput
 
 
 class InputDialog(ModalScreen[None]):
@@ -42,7 +43,7 @@ class InputDialog(ModalScreen[None]):
         """Title, the line, a status line, the keys and the buttons."""
         with Vertical(id="input-dialog", classes="dialog"):
             yield Label("", id="input-title", classes="dialog-title", markup=False)
-            yield Input(placeholder="a line for the job's standard input", id="input-line")
+            yield OrderedInput(placeholder="a line for the job's standard input", id="input-line")
             yield Static("", id="input-status", markup=False)
             yield Static(
                 "Enter sends · Ctrl+D on an empty line closes the input · Esc leaves",

@@ -36,6 +36,7 @@ from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.key_bar import KeyBar
+from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
 
@@ -122,7 +123,7 @@ class MainScreen(Screen[None]):
     # -- composition ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Bar, status line, table, panes, footer (the filter box comes with its key: / )."""
+        """Bar, status line, table, panes, key bar (the filter box comes with its key: / )."""
         yield CommandLine(self.engine, self.session, self.history, self.console, id="command-line")
         yield JobsTable(self.formatter, id="jobs")
         with Panes({"output-tab": "Output", "console-tab": "Console"}, id="panes"):
@@ -146,8 +147,8 @@ class MainScreen(Screen[None]):
         self.watcher.on_change = self._pacer.wake
         self.console.on_append = self._pacer.wake
         self.command_line.bar.focus()
-        # The first frames (the footer's keys come in the second) do not wait for the command
-        # language: it loads a moment later, unless a line typed sooner loads it first.
+        # The first frame does not wait for the command language: it loads a moment later,
+        # unless a line typed sooner loads it first.
         self.set_timer(LANGUAGE_DELAY, self.session.load)
         if self.history.error:
             self.notify(self.history.error, severity="warning", markup=False)
@@ -322,7 +323,7 @@ class MainScreen(Screen[None]):
         return True
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """The footer shows the keys that work where the focus now is."""
+        """The key bar shows the keys that work where the focus now is."""
         self.refresh_bindings()
 
     def action_focus_bar(self) -> None:
@@ -348,7 +349,7 @@ class MainScreen(Screen[None]):
         need not wait for it)."""
         box = self._filter_input()
         if box is None:
-            box = Input(placeholder="Filter jobs by name, state, command or id", id="filter")
+            box = OrderedInput(placeholder="Filter jobs by name, state, command or id", id="filter")
             await self.mount(box, before=self._jobs_table)
         box.display = True
         box.focus()

@@ -25,6 +25,7 @@ from jobtui.engine import Job, JobEngine, JobError
 from jobtui.ui.formatting import STATE_LOOKS, Clock
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
+from jobtui.ui.widgets.ordered_input import OrderedInput
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class WaitDialog(ModalScreen[WaitOutcome]):
                     yield RadioButton("All", value=not self.any, id="wait-all")
                     yield RadioButton("Any", value=self.any, id="wait-any")
                 yield Label("Timeout (s)", id="wait-timeout-label")
-                yield Input(
+                yield OrderedInput(
                     "" if self.timeout is None else f"{self.timeout:g}",
                     placeholder="none",
                     type="number",

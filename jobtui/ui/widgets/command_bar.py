@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input
 
 from jobtui.ui.history import CommandHistory
+from jobtui.ui.widgets.ordered_input import OrderedInput
 
 Completer = Callable[[str], list[str]]
 
@@ -20,8 +21,9 @@ Completer = Callable[[str], list[str]]
 BLINK_TIMEOUT = 10.0
 
 
-class CommandBar(Input):
-    """An Input that remembers what was typed (Up/Down) and completes it (Tab).
+class CommandBar(OrderedInput):
+    """An Input that remembers what was typed (Up/Down) and completes it (Tab); a burst of keys
+    is applied in the order typed (see ordered_input).
 
     The completer gets the text up to the cursor and returns full replacements for it. A first
     Tab completes as far as all candidates agree and offers the list; further Tabs cycle.

@@ -25,9 +25,12 @@ PALETTE_SEPARATOR = "▏"
 
 
 class KeyLabel(NamedTuple):
-    """One key as the bar shows it, and where: columns ``start`` to ``end`` (excluded)."""
+    """One key as the bar shows it (``shown`` then ``description``), at columns ``start`` to
+    ``end`` (excluded) of the bar's content."""
 
     key: str
+    shown: str
+    description: str
     enabled: bool
     start: int
     end: int
@@ -54,13 +57,12 @@ class KeyBar(Widget):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         self.refresh()
 
-    def labels(self) -> tuple[list[KeyLabel], KeyLabel | None, list[tuple[str, str, bool]]]:
-        """The keys on the left (one per action, as the Footer does), the palette's key, and
-        the text of each: (key shown, description, enabled)."""
+    def labels(self) -> tuple[list[KeyLabel], KeyLabel | None]:
+        """The keys on the left (one per action, as Textual's Footer shows them) and the command
+        palette's key at the right end, if the app has a palette."""
         app = self.app
         active = self.screen.active_bindings
         seen: set[str] = set()
-        parts: list[tuple[str, str, bool]] = []
         keys: list[KeyLabel] = []
         column = 0
         for _node, binding, enabled, _tooltip in active.values():
@@ -69,8 +71,9 @@ class KeyBar(Widget):
             seen.add(binding.action)
             shown = app.get_key_display(binding)
             width = cell_len(f"{shown} {binding.description}")
-            keys.append(KeyLabel(binding.key, enabled, column, column + width))
-            parts.append((shown, binding.description, enabled))
+            keys.append(
+                KeyLabel(binding.key, shown, binding.description, enabled, column, column + width)
+            )
             column += width + len(KEY_SEPARATOR)
         palette: KeyLabel | None = None
         palette_binding = active.get(app.COMMAND_PALETTE_BINDING)
@@ -79,26 +82,32 @@ class KeyBar(Widget):
             shown = app.get_key_display(binding)
             width = cell_len(f"{PALETTE_SEPARATOR}{shown} {binding.description}")
             start = max(column, self.size.width - width)
-            palette = KeyLabel(binding.key, enabled, start, start + width)
-            parts.append((shown, binding.description, enabled))
-        return keys, palette, parts
+            palette = KeyLabel(
+                binding.key, shown, binding.description, enabled, start, start + width
+            )
+        return keys, palette
 
     def render(self) -> Text:
-        """The keys, each as its key in the key style and its description after it."""
-        keys, palette, parts = self.labels()
+        """Each key in the key style and its description after it; the palette's at the right,
+        after a separator. Too narrow a bar ends in an ellipsis."""
+        keys, palette = self.labels()
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         disabled_style = self.get_component_rich_style("key-bar--disabled")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        for index, (shown, description, enabled) in enumerate(parts):
-            if palette is not None and index == len(keys):
-                text.append(" " * (palette.start - text.cell_len))
-                text.append(PALETTE_SEPARATOR, description_style)
-            key, words = (key_style, description_style) if enabled else (disabled_style,) * 2
-            text.append(shown, key)
-            text.append(f" {description}", words)
-            if index < len(keys):
-                text.append(KEY_SEPARATOR)
+
+        def append(label: KeyLabel) -> None:
+            key, words = (key_style, description_style) if label.enabled else (disabled_style,) * 2
+            text.append(label.shown, key)
+            text.append(f" {label.description}", words)
+
+        for index, label in enumerate(keys):
+            text.append(KEY_SEPARATOR if index else "")
+            append(label)
+        if palette is not None:
+            text.append(" " * (palette.start - text.cell_len))
+            text.append(PALETTE_SEPARATOR, description_style)
+            append(palette)
         return text
 
     def on_click(self, event: Click) -> None:
@@ -106,7 +115,7 @@ class KeyBar(Widget):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        keys, palette, _parts = self.labels()
+        keys, palette = self.labels()
         for label in [*keys, *([palette] if palette else [])]:
             if label.start <= offset.x < label.end:
                 if label.enabled:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -64,10 +65,10 @@ class PaneNames(Widget):
             return
         start = 0
         for pane_id, tab in self._tabs():
-            if start <= offset.x < start + len(tab):
+            if start <= offset.x < start + cell_len(tab):
                 self.post_message(self.Chosen(pane_id))
                 return
-            start += len(tab)
+            start += cell_len(tab)
 
 
 class Panes(Vertical):
