@@ -311,3 +311,20 @@ async def test_a_burst_of_keys_edits_the_bar_in_the_order_typed(
         await until(pilot, lambda: "PS> Get-Job" in main_screen(app).console.texts())
         assert bar(app).value == ""
         assert main_screen(app).console.texts().count("PS> Get-Job") == 1
+
+
+async def test_two_lines_in_one_burst_run_as_two_lines(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Enter takes the line out of the bar at once: keys typed right after it start the next
+    line, they are not added to the one just entered (which would then run twice)."""
+    async with run_app() as (app, pilot):
+        keys = [*"Get-Job -Id 9", "enter", *"Get-Job", "enter"]
+        for key in keys:
+            character = "\r" if key == "enter" else key
+            app.post_message(events.Key(key, character))
+        texts = lambda: main_screen(app).console.texts()  # noqa: E731
+        await until(pilot, lambda: "PS> Get-Job" in texts())
+        await until(pilot, lambda: bar(app).value == "")
+        echoes = [text for text in texts() if text.startswith("PS> ")]
+        assert echoes == ["PS> Get-Job -Id 9", "PS> Get-Job"]

@@ -73,6 +73,14 @@ class CommandBar(OrderedInput):
             return
         super()._toggle_cursor()
 
+    async def action_submit(self) -> None:
+        """Enter: the line leaves the bar now, so that keys typed right after it (in the same
+        burst) start the next line instead of landing on this one."""
+        line = self.value
+        if line.strip():
+            self._put("")
+        self.post_message(self.Submitted(self, line))
+
     def _put(self, value: str, cursor: int | None = None) -> None:
         self._set_by_me = value
         self.value = value

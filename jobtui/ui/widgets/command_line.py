@@ -170,9 +170,9 @@ class CommandLine(Vertical):
         event.stop()
         if not event.value.strip():
             return
-        # Out of the bar at once (the console echoes it): the next line can be typed meanwhile.
+        # The bar emptied itself on Enter (the console echoes the line): the next line can be
+        # typed meanwhile, and what was typed since is not touched here.
         self._restored = None
-        self.bar.value = ""
         self.run_line(event.value)
 
     def run_line(self, line: str) -> None:
