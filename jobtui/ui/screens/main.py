@@ -216,7 +216,9 @@ class MainScreen(Screen[None]):
         look = STATE_LOOKS[job.state]
         parts = [f"{plain(job.name)} (Id {job.id})", look.label(job.state)]
         if store is not None:
-            parts.append(f"{human_count(store.line_count)} lines")
+            parts.append(
+                f"{human_count(store.line_count)} line{'' if store.line_count == 1 else 's'}"
+            )
             unread = unread_lines(job)
             parts.append(f"{human_count(unread)} unread" if unread else "all received")
             if store.lost_bytes:
@@ -520,12 +522,11 @@ class MainScreen(Screen[None]):
 
             table = format_job_table(outcome.finished, self.session.width)
             self.console.append(("output", line) for line in table)
-            self.notify(outcome.summary(), title="Wait-Job", markup=False)
+            self.notify(outcome.summary(), markup=False)  # it says "Wait-Job:" itself
         else:
             self.console.append([("info" if outcome.cancelled else "error", outcome.summary())])
             self.notify(
                 outcome.summary(),
-                title="Wait-Job",
                 severity="information" if outcome.cancelled else "warning",
                 markup=False,
             )
