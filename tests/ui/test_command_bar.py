@@ -10,6 +10,7 @@ from textual.widgets import Input
 from textual.widgets.input import Selection
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui.app import JobApp
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.widgets import command_bar as command_bar_module
 from jobtui.ui.widgets.output_view import OutputView
@@ -298,16 +299,21 @@ async def test_the_cursor_stops_blinking_without_keys_and_blinks_again_at_a_key(
         assert timer._active.is_set()
 
 
+def post_burst(app: JobApp, keys: list[str]) -> None:
+    """Post ``keys`` to the app at once, as a burst from the terminal arrives (pilot.press waits
+    for each key to be handled before it sends the next)."""
+    characters = {"backspace": "\x7f", "enter": "\r", "ctrl+u": "\x15"}
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else characters.get(key)))
+
+
 async def test_a_burst_of_keys_edits_the_bar_in_the_order_typed(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
     """Keys that arrive together (a macro, a paste through tmux) are applied in order: the bar's
     own bindings (Backspace, Ctrl+U, Enter) do not wait behind the characters typed after them."""
     async with run_app() as (app, pilot):
-        keys = [*"echo x", "ctrl+u", *"Get-Jo", "backspace", *"ob", "enter"]
-        for key in keys:  # posted at once, not waited on one by one as pilot.press does
-            character = key if len(key) == 1 else {"backspace": "\x7f", "enter": "\r"}.get(key)
-            app.post_message(events.Key(key, character))
+        post_burst(app, [*"echo x", "ctrl+u", *"Get-Jo", "backspace", *"ob", "enter"])
         await until(pilot, lambda: "PS> Get-Job" in main_screen(app).console.texts())
         assert bar(app).value == ""
         assert main_screen(app).console.texts().count("PS> Get-Job") == 1
@@ -319,10 +325,7 @@ async def test_two_lines_in_one_burst_run_as_two_lines(
     """Enter takes the line out of the bar at once: keys typed right after it start the next
     line, they are not added to the one just entered (which would then run twice)."""
     async with run_app() as (app, pilot):
-        keys = [*"Get-Job -Id 9", "enter", *"Get-Job", "enter"]
-        for key in keys:
-            character = "\r" if key == "enter" else key
-            app.post_message(events.Key(key, character))
+        post_burst(app, [*"Get-Job -Id 9", "enter", *"Get-Job", "enter"])
         texts = lambda: main_screen(app).console.texts()  # noqa: E731
         await until(pilot, lambda: "PS> Get-Job" in texts())
         await until(pilot, lambda: bar(app).value == "")
