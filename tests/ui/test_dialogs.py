@@ -30,7 +30,7 @@ async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
         await pilot.press("escape", "w")
         assert isinstance(app.screen, WaitDialog)
         assert not app.screen.started  # opened from a key: Any/All and timeout first
-        await pilot.press("enter")  # the Wait button has the focus
+        await pilot.press("enter")  # Enter in the timeout box starts
         assert app.screen.started
         assert job.state is JobState.Running
         gate.touch()
@@ -39,6 +39,21 @@ async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
         texts = main_screen(app).console.texts()
         assert f"PS> Wait-Job -Id {job.id}" in texts
         assert any(line.startswith(str(job.id)) and "Completed" in line for line in texts)
+
+
+async def test_digits_typed_in_the_wait_dialog_set_its_timeout(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w")
+        assert isinstance(app.screen, WaitDialog)
+        dialog = app.screen
+        await pilot.press("1", "enter")
+        assert dialog.started and dialog.timeout == 1
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        assert any("timeout of 1 s passed" in line for line in main_screen(app).console.texts())
+        assert job.state is JobState.Running
 
 
 async def test_wait_from_the_bar_times_out_with_a_countdown(

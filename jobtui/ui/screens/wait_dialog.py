@@ -122,7 +122,8 @@ class WaitDialog(ModalScreen[WaitOutcome]):
         if self._start_now:
             self.begin()
         else:
-            self.query_one("#wait-start", Button).focus()
+            # The timeout box has the focus: digits typed at once set it, Enter starts.
+            self.query_one("#wait-timeout", Input).focus()
 
     def begin(self) -> None:
         """Start waiting with the options shown."""
