@@ -21,6 +21,7 @@ from jobtui.engine.errors import (
 from jobtui.engine.events import (
     JobAdded,
     JobEvent,
+    JobInputClosed,
     JobListener,
     JobOutputAdded,
     JobReceived,
@@ -30,6 +31,15 @@ from jobtui.engine.events import (
 )
 from jobtui.engine.job import BACKGROUND_JOB, LIST_PROPERTIES, THREAD_JOB, Job, ProcessInfo
 from jobtui.engine.output import OutputStore, Record, Stream
+from jobtui.engine.snapshot import (
+    FailureInfo,
+    JobChanges,
+    JobSnapshot,
+    OutputFacts,
+    ProcessFacts,
+    StateInfo,
+    StatsSample,
+)
 from jobtui.engine.states import FINISHED, PERSISTENT, JobFailure, JobState, JobStateInfo
 
 __all__ = [
@@ -40,12 +50,15 @@ __all__ = [
     "THREAD_JOB",
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",
+    "FailureInfo",
     "Job",
     "JobAdded",
+    "JobChanges",
     "JobEngine",
     "JobError",
     "JobEvent",
     "JobFailure",
+    "JobInputClosed",
     "JobInputError",
     "JobListener",
     "JobNotFinishedError",
@@ -53,15 +66,20 @@ __all__ = [
     "JobOutputAdded",
     "JobReceived",
     "JobRemoved",
+    "JobSnapshot",
     "JobState",
     "JobStateChanged",
     "JobStateInfo",
     "JobStatsUpdated",
+    "OutputFacts",
     "OutputStore",
+    "ProcessFacts",
     "ProcessInfo",
     "Received",
     "ReceivedPart",
     "Record",
+    "StateInfo",
+    "StatsSample",
     "Stream",
     "WorkingDirectoryNotFoundError",
     "default_shell",

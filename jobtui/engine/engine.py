@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,7 @@ from jobtui.engine.errors import (
 from jobtui.engine.events import (
     JobAdded,
     JobEvent,
+    JobInputClosed,
     JobListener,
     JobOutputAdded,
     JobReceived,
@@ -52,6 +54,13 @@ from jobtui.engine.runners import (
     ProcessSpec,
     Runner,
     ThreadRunner,
+)
+from jobtui.engine.snapshot import (
+    STATS_SAMPLES,
+    JobChanges,
+    JobSnapshot,
+    StatsSample,
+    snapshot_of,
 )
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
@@ -124,6 +133,11 @@ class JobEngine:
         self._changed = threading.Condition(self._lock)
         self._ids = itertools.count(1)
         self._jobs: dict[int, Job] = {}
+        # The engine version at which each top-level job last changed, and at which each removed
+        # one went: changes() compares integers, and snapshots only the jobs that moved.
+        self._stamps: dict[int, int] = {}
+        self._removed: dict[int, int] = {}
+        self._samples: dict[int, deque[StatsSample]] = {}
         # PowerShell throttles thread jobs only; a limit for background jobs is jobtui's own.
         self._throttles = {THREAD_JOB: Throttle(throttle_limit), BACKGROUND_JOB: Throttle()}
         self._listeners: list[JobListener] = []
@@ -183,6 +197,13 @@ class JobEngine:
     def _emit(self, event: JobEvent) -> None:
         with self._changed:
             self.version += 1
+            top = event.job.parent or event.job
+            if isinstance(event, JobRemoved):
+                self._stamps.pop(top.id, None)
+                self._samples.pop(top.id, None)
+                self._removed[top.id] = self.version
+            elif not top.removed:
+                self._stamps[top.id] = self.version
             self._changed.notify_all()
             listeners = list(self._listeners)
         for listener in listeners:
@@ -202,9 +223,46 @@ class JobEngine:
 
     def _sampled(self, job: Job, changed: bool) -> None:
         top = job.parent or job
-        if changed:
-            top.touch()
+        info = job.process
+        with self._lock:
+            if changed:
+                top.touch()
+            if info.cpu_percent is not None and info.memory_rss is not None and not top.removed:
+                samples = self._samples.get(top.id)
+                if samples is None:
+                    samples = self._samples[top.id] = deque(maxlen=STATS_SAMPLES)
+                samples.append(StatsSample(info.cpu_percent, info.memory_rss))
         self._emit(JobStatsUpdated(top))
+
+    # -- what changed, for a front end ----------------------------------------------------------
+
+    def changes(self, since: int) -> JobChanges:
+        """The snapshots of the top-level jobs that changed after version ``since`` (all of
+        them for a negative ``since``), by Id, and the Ids of those removed since.
+
+        Only the jobs that moved are copied: a pull over 1,000 quiet jobs compares 1,000
+        integers.
+        """
+        with self._lock:
+            version = self.version
+            changed = sorted(job_id for job_id, stamp in self._stamps.items() if stamp > since)
+            snapshots = tuple(
+                self._snapshot(self._jobs[job_id]) for job_id in changed if job_id in self._jobs
+            )
+            removed = tuple(
+                sorted(job_id for job_id, stamp in self._removed.items() if stamp > since)
+            )
+        return JobChanges(version, snapshots, removed if since >= 0 else ())
+
+    def snapshot(self, job_id: int) -> JobSnapshot | None:
+        """A snapshot of the job with that Id (a child too), or None."""
+        with self._lock:
+            job = self.find_by_id(job_id)
+            return None if job is None else self._snapshot(job)
+
+    def _snapshot(self, job: Job) -> JobSnapshot:
+        samples = self._samples.get(job.id) if job.parent is None else None
+        return snapshot_of(job, tuple(samples) if samples else ())
 
     # -- Start-Job ----------------------------------------------------------------------------
 
@@ -654,6 +712,8 @@ class JobEngine:
         if isinstance(runner, ProcessRunner):
             runner.close_input()
             job.executing_job.transition(JobState.Blocked, JobState.Running)
+            job.executing_job.touch()
+            self._emit(JobInputClosed(job.parent or job))
 
     # -- Remove-Job ---------------------------------------------------------------------------
 

@@ -46,6 +46,11 @@ class JobStatsUpdated(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobInputClosed(JobEvent):
+    """The standard input of a top-level job (or of its child) was closed."""
+
+
+@dataclass(frozen=True)
 class JobRemoved(JobEvent):
     """A top-level job was removed from the session."""
 
