@@ -91,7 +91,7 @@ async def _measure_jobtui(runs: int, flood: bool) -> list[float]:
                     store = job.transcript
                     assert store is not None, job
                     assert store.line_count == 100_000_000, (store.line_count, job.state)
-                    assert screen._shown_job is job, "the pane does not show the flood"
+                    assert screen.shown_job_id == job.id, "the pane does not show the flood"
                 gaps.append(recorder.longest_gap(started, time.perf_counter()) * 1000)
                 if flood:
                     engine.remove_job(job)

@@ -51,7 +51,7 @@ async def _measure(count: int, runs: int) -> list[float]:
             recorder = FrameRecorder(app, keep_text=True)
             for _ in range(runs):
                 table.move_cursor(row=0)
-                await until(pilot, lambda: screen._shown_job is first)
+                await until(pilot, lambda: screen.shown_job_id == first.id)
                 await pilot.pause(0.3)
                 started = time.perf_counter()
                 await pilot.press("down")

@@ -134,10 +134,14 @@ async def _ready(pilot: Pilot[Any]) -> None:
     raise AssertionError("the main screen's widgets never mounted")
 
 
+#: Longer than a job must stay shown before keep off receives it (jobtui.ui.screens.output_pane).
+_READ = 1.2
+
+
 async def _keep_on_again(pilot: Pilot[Any]) -> None:
     await _ready(pilot)
-    await pilot.press("escape", "k")  # keep off: the tests job is received
-    await pilot.pause(0.4)
+    await pilot.press("escape", "k")  # keep off: the tests job, shown a moment, is received
+    await pilot.pause(_READ)
     await pilot.press("k", "down")  # keep on again: the build job stays unread
     await pilot.pause(0.4)
 
@@ -145,7 +149,7 @@ async def _keep_on_again(pilot: Pilot[Any]) -> None:
 async def _keep_off(pilot: Pilot[Any]) -> None:
     await _ready(pilot)
     await pilot.press("escape", "k")
-    await pilot.pause(0.4)
+    await pilot.pause(_READ)
 
 
 async def _wait_dialog(pilot: Pilot[Any]) -> None:

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from jobtui.commands.errors import CommandError
     from jobtui.commands.formatting import format_job_table
-    from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
+    from jobtui.commands.results import (
+        CommandResult,
+        OutputLine,
+        WaitEnd,
+        WaitOutcome,
+        WaitStarted,
+    )
     from jobtui.commands.session import CommandSession
 
 #: Each public name and the module it comes from.
@@ -29,7 +35,9 @@ _MODULES = {
     "CommandResult": "jobtui.commands.results",
     "CommandSession": "jobtui.commands.session",
     "OutputLine": "jobtui.commands.results",
-    "WaitRequest": "jobtui.commands.results",
+    "WaitEnd": "jobtui.commands.results",
+    "WaitOutcome": "jobtui.commands.results",
+    "WaitStarted": "jobtui.commands.results",
     "format_job_table": "jobtui.commands.formatting",
 }
 
@@ -38,7 +46,9 @@ __all__ = [
     "CommandResult",
     "CommandSession",
     "OutputLine",
-    "WaitRequest",
+    "WaitEnd",
+    "WaitOutcome",
+    "WaitStarted",
     "format_job_table",
 ]
 

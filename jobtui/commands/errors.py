@@ -40,3 +40,8 @@ class Cancelled(Exception):
     def __init__(self, source: str) -> None:
         super().__init__(source)
         self.source = source
+
+    @property
+    def notice(self) -> str:
+        """What the line prints about it."""
+        return f"{self.source}: cancelled; the jobs go on running."

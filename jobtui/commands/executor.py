@@ -20,7 +20,14 @@ from jobtui.commands.binder import bind
 from jobtui.commands.cmdlets import find_cmdlet
 from jobtui.commands.errors import Cancelled, CommandError
 from jobtui.commands.formatting import OutputFormatter
-from jobtui.commands.results import MAX_RESULT_LINES, CommandResult, LineKind, OutputLine
+from jobtui.commands.results import (
+    MAX_RESULT_LINES,
+    CommandResult,
+    LineKind,
+    OutputLine,
+    WaitOutcome,
+    WaitStarted,
+)
 from jobtui.commands.syntax import (
     ArrayLiteral,
     CommandCall,
@@ -65,12 +72,27 @@ class Host:
     come, and keeps the last of them in the result (a bounded tail: see CommandResult)."""
 
     def __init__(
-        self, width: int, on_output: Callable[[list[OutputLine]], None] | None = None
+        self,
+        width: int,
+        on_output: Callable[[list[OutputLine]], None] | None = None,
+        on_wait: Callable[[WaitStarted], None] | None = None,
     ) -> None:
         self.result = CommandResult()
         self.formatter = OutputFormatter(width)
         self._on_output = on_output
+        self._on_wait = on_wait
         self._pending: list[OutputLine] = []
+
+    def wait_started(self, started: WaitStarted) -> None:
+        """A Wait-Job begins to block: what has printed goes out first, then the front end hears
+        of the wait (it may show it as a view of its own)."""
+        self.flush()
+        if self._on_wait is not None:
+            self._on_wait(started)
+
+    def wait_ended(self, outcome: WaitOutcome) -> None:
+        """A Wait-Job ended: the result says how."""
+        self.result.wait = outcome
 
     def print_object(self, value: object) -> None:
         """Print an object as PowerShell's Out-Default does (jobs as table rows...)."""
@@ -171,9 +193,7 @@ class Executor:
             try:
                 ok = self.run_statement(statement)
             except Cancelled as cancelled:
-                self.host.print_line(
-                    f"{cancelled.source}: cancelled; the jobs go on running.", "info"
-                )
+                self.host.print_line(cancelled.notice, "info")
                 self.session.set_variable("?", False)
                 self.host.flush()
                 return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from jobtui.commands.binder import BoundCommand
@@ -17,6 +17,7 @@ from jobtui.commands.formatting import (
     format_property,
     format_table,
 )
+from jobtui.commands.results import WaitEnd, WaitOutcome, WaitStarted
 from jobtui.commands.sessioncmdlets import get_location, set_location, start_sleep
 from jobtui.commands.values import FormattedText, ScriptBlock, get_member, to_text
 from jobtui.engine import (
@@ -297,42 +298,68 @@ def _failure_text(failure: JobFailure) -> str:
 
 
 def wait_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Wait-Job: block until all (or -Any) jobs are done, then output them in input order."""
+    """Wait-Job: block until all (or -Any) jobs are done, then output them in input order.
+
+    The host hears when the wait begins and how it ended (a front end shows it as a view of the
+    running line), with the very notices printed here.
+    """
     jobs = select_jobs(context, bound, input)
     if not jobs:
         return
     timeout = wait_timeout(bound)
+    started = WaitStarted(
+        tuple(job.id for job in jobs), bound.switch("Any"), timeout, bound.switch("Force")
+    )
+    host = context.host
+    host.wait_started(started)
+
+    def ended(end: WaitEnd, *notices: str, finished: Sequence[Job] = ()) -> None:
+        host.wait_ended(WaitOutcome(started, end, tuple(j.id for j in finished), notices))
+
     try:
         done = context.engine.wait_job(
             jobs,
-            any=bound.switch("Any"),
+            any=started.any,
             timeout=timeout,
-            force=bound.switch("Force"),
+            force=started.force,
             cancel=context.cancel,
         )
     except BlockedJobsDeadlockError as error:
+        hint = input_hint([j for j in jobs if j.state is JobState.Blocked])
         context.error("Wait-Job", str(error))
-        context.info(input_hint([j for j in jobs if j.state is JobState.Blocked]))
+        context.info(hint)
+        ended(WaitEnd.BLOCKED, f"Wait-Job: {error}", hint)
         return
     except JobError as error:
         raise _engine_error("Wait-Job", error) from None
     if context.cancelled():
-        raise Cancelled("Wait-Job")
+        cancelled = Cancelled("Wait-Job")
+        ended(WaitEnd.CANCELLED, cancelled.notice)
+        raise cancelled
     if not done:
         finished = sum(1 for j in jobs if j.state.is_persistent)
-        context.info(
+        notice = (
             f"Wait-Job: timed out after {_seconds(timeout)}; {finished} of {len(jobs)} "
             f"job{'s' if len(jobs) != 1 else ''} finished."
         )
+        context.info(notice)
+        ended(WaitEnd.TIMED_OUT, notice)
         return
-    if not bound.switch("Force") and any(not j.state.is_finished for j in done):
-        context.info(
-            "WARNING: One or more jobs are in a suspended or disconnected state, and cannot "
-            "continue without additional user input. Specify the -Force parameter to continue to "
-            "a completed, failed, or stopped state."
-        )
+    notices = []
+    if not started.force and any(not j.state.is_finished for j in done):
+        notices.append(SUSPENDED_WARNING)
+        context.info(SUSPENDED_WARNING)
+    ended(WaitEnd.FINISHED, *notices, finished=done)
     for job in done:
         context.emit(job)
+
+
+#: Wait-Job's warning when it returns for a Suspended or Disconnected job (PowerShell's words).
+SUSPENDED_WARNING = (
+    "WARNING: One or more jobs are in a suspended or disconnected state, and cannot continue "
+    "without additional user input. Specify the -Force parameter to continue to a completed, "
+    "failed, or stopped state."
+)
 
 
 def input_hint(blocked: list[Job]) -> str:

@@ -1,7 +1,8 @@
-"""What running a line gives back: its printed lines, its errors, its jobs; and a wait request."""
+"""What running a line gives back: its printed lines, its errors, its jobs, and how a wait went."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -45,6 +46,8 @@ class CommandResult:
     jobs: list[Job] = field(default_factory=list)
     #: How many lines were left out of the front of ``lines`` (0: it holds every line).
     truncated: int = 0
+    #: How the line's last Wait-Job ended, for a front end that shows the wait (None: no wait).
+    wait: WaitOutcome | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -53,10 +56,48 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
-class WaitRequest:
-    """A Wait-Job line, resolved but not run, for a UI that waits in its own dialog."""
+class WaitStarted:
+    """A Wait-Job has begun to block: which jobs, and how (what a front end's view shows)."""
 
-    jobs: list[Job]
+    job_ids: tuple[int, ...]
     any: bool
     timeout: float | None  # seconds; None is forever
     force: bool
+
+    def line(self) -> str:
+        """The Wait-Job line that waits the same way."""
+        text = f"Wait-Job -Id {','.join(str(i) for i in self.job_ids)}"
+        if self.any:
+            text += " -Any"
+        if self.timeout is not None:
+            text += f" -Timeout {self.timeout:g}"
+        if self.force:
+            text += " -Force"
+        return text
+
+
+class WaitEnd(enum.Enum):
+    """How a Wait-Job ended."""
+
+    #: Every job (or, with -Any, one) reached a persistent state.
+    FINISHED = "finished"
+    #: -Timeout passed first; the jobs go on.
+    TIMED_OUT = "timed out"
+    #: Ctrl+C (Esc in the app) ended it; the jobs go on.
+    CANCELLED = "cancelled"
+    #: A Blocked job would never finish without input (the deadlock error and its hint).
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class WaitOutcome:
+    """How a Wait-Job ended, with the very lines it printed about it (its notices), so a view
+    of the wait says what plain mode says."""
+
+    started: WaitStarted
+    end: WaitEnd
+    #: The jobs it output (the finished ones), in input order.
+    finished_ids: tuple[int, ...] = ()
+    #: Its errors, warnings and notices, as printed (timeout text, Blocked hint, Suspended
+    #: warning, cancel notice).
+    notices: tuple[str, ...] = ()

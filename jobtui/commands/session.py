@@ -8,23 +8,11 @@ import threading
 from collections.abc import Callable
 
 from jobtui.commands import completion
-from jobtui.commands.binder import bind, check_line
-from jobtui.commands.cmdlets import GET_JOB, WAIT_JOB, find_cmdlet
+from jobtui.commands.binder import check_line
 from jobtui.commands.errors import CommandError
-from jobtui.commands.executor import Context, Executor, Host
-from jobtui.commands.jobcmdlets import select_jobs, wait_timeout
+from jobtui.commands.executor import Executor, Host
 from jobtui.commands.parser import parse
-from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
-from jobtui.commands.syntax import (
-    ArrayLiteral,
-    CommandCall,
-    CommandParameter,
-    ExpandableString,
-    IndexExpression,
-    MemberExpression,
-    Pipeline,
-    SubExpression,
-)
+from jobtui.commands.results import CommandResult, OutputLine, WaitStarted
 from jobtui.commands.values import PathInfo, to_text
 from jobtui.engine import JobEngine
 
@@ -119,6 +107,7 @@ class CommandSession:
         line: str,
         *,
         on_output: Callable[[list[OutputLine]], None] | None = None,
+        on_wait: Callable[[WaitStarted], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> CommandResult:
         """Run one line (blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them
@@ -128,8 +117,12 @@ class CommandSession:
         command runs, and in batches of at most 5,000 lines while a large output is printed);
         every printed line goes through it once before this returns. The result keeps only the
         last lines of a huge output (``CommandResult.truncated`` counts the others).
+
+        ``on_wait`` hears when a Wait-Job begins to block (on this thread, after what was
+        printed before it went to ``on_output``); ``CommandResult.wait`` says how it ended. A
+        front end learns of a wait from the line as it runs: the line is parsed once.
         """
-        host = Host(self.width, on_output)
+        host = Host(self.width, on_output, on_wait)
         try:
             try:
                 script = parse(line)
@@ -147,69 +140,11 @@ class CommandSession:
             host.error(f"jobtui: internal error: {type(error).__name__}: {error}")
         return host.finish()
 
-    def wait_request(self, line: str) -> WaitRequest | None:
-        """If ``line`` is a Wait-Job command (alone, or at the end of a pipeline that only
-        selects jobs, such as ``Get-Job -State Running | Wait-Job -Any -Timeout 10``), resolve
-        its jobs and parameters without waiting; else None. Raises CommandError for bad input.
-
-        A line that would start jobs first (``Start-Job {...} | Wait-Job``), assign or redirect
-        is not a wait request: run it with :meth:`execute`.
-        """
-        script = parse(line)
-        check_line(script)
-        if len(script.statements) != 1:
-            return None
-        statement = script.statements[0]
-        body = statement.body
-        if statement.assign_to is not None or statement.redirections:
-            return None
-        if not isinstance(body, Pipeline):
-            return None
-        last = body.elements[-1]
-        if not isinstance(last, CommandCall) or find_cmdlet(last.name) is not WAIT_JOB:
-            return None
-        for element in body.elements:
-            if isinstance(element, CommandCall):
-                allowed = WAIT_JOB if element is last else GET_JOB
-                if find_cmdlet(element.name) is not allowed:
-                    return None
-                if any(_has_subexpression(e) for e in element.elements):
-                    return None
-            elif _has_subexpression(element):
-                return None
-        host = Host(self.width)
-        executor = Executor(self, host, None)
-        upstream = Pipeline(body.elements[:-1])
-        objects: list[object] | None = None
-        if upstream.elements:
-            objects = []
-            executor.run_body(upstream, objects.append, _collect_errors(host), [False])
-        bound = bind(last, executor.evaluate, has_input=objects is not None)
-        context = Context(self, host, lambda _: None, _collect_errors(host), None)
-        jobs = select_jobs(context, bound, objects)
-        if host.result.errors:
-            source, _, message = host.result.errors[0].partition(": ")
-            raise CommandError(source, message)
-        return WaitRequest(
-            jobs=jobs,
-            any=bound.switch("Any"),
-            timeout=wait_timeout(bound),
-            force=bound.switch("Force"),
-        )
-
     def complete(self, text: str) -> list[str]:
         """Completions for ``text`` (the bar's content up to the cursor): cmdlet names and
         aliases, parameter names of the cmdlet being typed, job ids and names after
         -Id/-Name/-Job, variables after ``$``. Each candidate is the full replacement."""
         return completion.complete(self, text)
-
-
-def _collect_errors(host: Host) -> Callable[[str, bool], None]:
-    def collect(text: str, counts: bool) -> None:
-        if counts:
-            host.error(text)
-
-    return collect
 
 
 def _check_assignable(name: str) -> None:
@@ -218,19 +153,3 @@ def _check_assignable(name: str) -> None:
             "SessionStateUnauthorizedAccessException",
             f"Cannot overwrite variable {name} because it is read-only or constant.",
         )
-
-
-def _has_subexpression(item: object) -> bool:
-    if isinstance(item, SubExpression):
-        return True
-    if isinstance(item, CommandParameter):
-        return item.argument is not None and _has_subexpression(item.argument)
-    if isinstance(item, ArrayLiteral):
-        return any(_has_subexpression(i) for i in item.items)
-    if isinstance(item, MemberExpression):
-        return _has_subexpression(item.target)
-    if isinstance(item, IndexExpression):
-        return _has_subexpression(item.target) or _has_subexpression(item.index)
-    if isinstance(item, ExpandableString):
-        return any(_has_subexpression(p) for p in item.parts)
-    return False

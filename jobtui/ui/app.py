@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -14,12 +14,11 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from jobtui.engine import JobEngine
+from jobtui.service import JobService, LocalService
 from jobtui.ui.actions import tree_preview
 from jobtui.ui.driver import terminal_driver
 from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
-from jobtui.ui.language import LazySession
 from jobtui.ui.logs import ErrorNotices, start_logging
 from jobtui.ui.palette import JobCommands
 from jobtui.ui.paths import css_paths, default_history_path, default_log_path
@@ -27,7 +26,9 @@ from jobtui.ui.sanitize import plain, plain_lines
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.signals import exit_on_signals
-from jobtui.ui.watcher import EngineWatcher
+
+if TYPE_CHECKING:
+    from jobtui.engine import JobEngine
 
 #: Characters a notification keeps (a toast shows one line of them, cut with an ellipsis).
 NOTIFY_WIDTH = 200
@@ -38,7 +39,8 @@ ERRORS_INTERVAL = 0.5
 
 
 class JobApp(App[int]):
-    """jobtui's full-screen app over one engine (created by the caller, who shuts it down).
+    """jobtui's full-screen app over one session's jobs: a :class:`JobService`, or an engine
+    served in this process (either made by the caller, who shuts it down).
 
     With ``handle_signals``, SIGTERM and SIGHUP make it exit (the command line wants that; a
     test that runs it inside its own process does not).
@@ -54,8 +56,9 @@ class JobApp(App[int]):
 
     def __init__(
         self,
-        engine: JobEngine,
+        engine: JobEngine | None = None,
         *,
+        service: JobService | None = None,
         clock: Clock = datetime.now,
         history_path: Path | None = None,
         formatter: JobFormatter | None = None,
@@ -63,11 +66,14 @@ class JobApp(App[int]):
         error_notices: ErrorNotices | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
-        self.engine = engine
+        if service is None:
+            if engine is None:
+                raise TypeError("JobApp needs an engine or a service")
+            service = LocalService(engine)
+        #: The app's only door to the jobs.
+        self.service = service
         self.formatter = formatter or JobFormatter(clock)
         self.history = CommandHistory(history_path or default_history_path())
-        self.session = LazySession(engine)
-        self.watcher = EngineWatcher(engine)
         self._handle_signals = handle_signals
         self._undo_signals: Callable[[], None] | None = None
         self.error_notices = error_notices
@@ -78,19 +84,17 @@ class JobApp(App[int]):
 
         Textual does not load a default screen's own CSS_PATH: main.tcss stays in the app's.
         """
-        return MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
+        return MainScreen(self.service, self.history, self.formatter)
 
     def on_mount(self) -> None:
-        """Listen to the engine."""
-        self.watcher.start()
+        """Announce logged errors; exit on signals if asked."""
         if self.error_notices is not None:
             self.set_interval(ERRORS_INTERVAL, self._announce_errors)
         if self._handle_signals:
             self._undo_signals = exit_on_signals(self)
 
     def on_unmount(self) -> None:
-        """Stop listening (the engine itself is shut down by whoever made it)."""
-        self.watcher.stop()
+        """Restore the signals (the jobs are shut down by whoever made the service)."""
         if self._undo_signals is not None:
             self._undo_signals()
             self._undo_signals = None
@@ -141,7 +145,9 @@ class JobApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; with jobs still running, ask whether to stop them first."""
-        running = [job for job in self.engine.jobs if not job.state.is_finished]
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        jobs = self.service.changes(-1).changed if main is None else main.pull.jobs.values()
+        running = [job for job in jobs if not job.state.is_finished]
         if not running:
             self.exit(0)
             return
@@ -150,14 +156,15 @@ class JobApp(App[int]):
 
         def answered(stop: bool | None) -> None:
             if stop:
-                self.engine.stop_job(running, wait=False)
+                if main is not None:
+                    main.stop_in_background([job.id for job in running])
                 self.exit(0)
 
         await self.push_screen(
             ConfirmDialog(
                 "Quit jobtui?",
                 f"{len(running)} job(s) still running: {names}. Stop them and quit?",
-                detail=tree_preview(running, self.engine.grace),
+                detail=tree_preview(running, self.service.grace),
                 confirm="Stop jobs and quit",
             ),
             answered,
@@ -171,12 +178,12 @@ def run_app(*, log_path: Path | None = None) -> int:
     the terminal the app draws on.
     """
     logs = start_logging(log_path or default_log_path())
-    engine = JobEngine()
+    service = LocalService.new()
     try:
-        app = JobApp(engine, handle_signals=True, error_notices=logs.notices)
+        app = JobApp(service=service, handle_signals=True, error_notices=logs.notices)
         app.run()
     finally:
-        engine.shutdown()
+        service.shutdown()
         logs.close()
     if app.return_code is None:
         # A panic: Textual has restored the terminal and printed the error above.

@@ -1,4 +1,4 @@
-"""How the UI turns a job's values into text: state looks, numbers, times, property values.
+"""How the UI turns a job's snapshot into text: state looks, numbers, times, property values.
 
 Volatile values (pid, CPU, memory, elapsed time, instance id, begin and end times) all pass
 through :class:`JobFormatter`, so tests and the screenshot script can swap in fixed ones.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobtui.engine import Job, JobFailure, JobState, JobStateInfo
+from jobtui.engine import FailureInfo, JobSnapshot, JobState, StateInfo
 
 Clock = Callable[[], datetime]
 
@@ -74,14 +74,9 @@ def human_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-def unread_lines(job: Job) -> int:
+def unread_lines(job: JobSnapshot) -> int:
     """Lines of output a receive without -Keep would still return."""
-    store = job.transcript
-    if store is None:
-        return 0
-    cursor = store.cursor
-    received = store.line_span(cursor - 1)[1] if cursor else 0
-    return max(0, store.line_count - received)
+    return job.unread_lines
 
 
 class JobFormatter:
@@ -90,25 +85,25 @@ class JobFormatter:
     def __init__(self, clock: Clock = datetime.now) -> None:
         self.clock = clock
 
-    def pid(self, job: Job) -> str:
+    def pid(self, job: JobSnapshot) -> str:
         """The process id of the job's command, or blank."""
         pid = job.executing_job.process.pid
         return "" if pid is None else str(pid)
 
-    def cpu(self, job: Job) -> str:
+    def cpu(self, job: JobSnapshot) -> str:
         """CPU % of the job's whole process tree while it runs."""
         value = job.executing_job.process.cpu_percent
         if value is None or job.state.is_finished:
             return ""
         return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
-    def memory(self, job: Job) -> str:
+    def memory(self, job: JobSnapshot) -> str:
         """Resident memory of the job's process tree while it runs."""
         if job.state.is_finished:
             return ""
         return human_bytes(job.executing_job.process.memory_rss)
 
-    def elapsed_seconds(self, job: Job) -> float | None:
+    def elapsed_seconds(self, job: JobSnapshot) -> float | None:
         """Seconds from PSBeginTime to PSEndTime (or to now while it runs)."""
         begin = job.ps_begin_time
         if begin is None:
@@ -116,12 +111,12 @@ class JobFormatter:
         end = job.ps_end_time or self.clock()
         return (end - begin).total_seconds()
 
-    def elapsed(self, job: Job) -> str:
+    def elapsed(self, job: JobSnapshot) -> str:
         """The elapsed time as text."""
         seconds = self.elapsed_seconds(job)
         return "" if seconds is None else human_duration(seconds)
 
-    def exit_code(self, job: Job) -> str:
+    def exit_code(self, job: JobSnapshot) -> str:
         """The exit code, or the signal's name when a signal ended the process."""
         info = job.executing_job.process
         if info.signal:
@@ -132,11 +127,11 @@ class JobFormatter:
         """A timestamp as PowerShell's list view prints it (ISO, to the second)."""
         return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
 
-    def instance_id(self, job: Job) -> str:
+    def instance_id(self, job: JobSnapshot) -> str:
         """``$job.InstanceId``."""
         return str(job.instance_id)
 
-    def property_value(self, job: Job, name: str) -> str:
+    def property_value(self, job: JobSnapshot, name: str) -> str:
         """One property of ``Format-List *`` as text (the detail screen's rows)."""
         lowered = name.lower()
         if lowered == "instanceid":
@@ -155,12 +150,12 @@ def format_value(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "True" if value else "False"
-    if isinstance(value, JobState | JobStateInfo):
+    if isinstance(value, JobState | StateInfo):
         return str(value)
-    if isinstance(value, JobFailure):
+    if isinstance(value, FailureInfo):
         return value.message
     if isinstance(value, list):
         return "{" + ", ".join(format_value(v) for v in value) + "}"
-    if isinstance(value, Job):
+    if isinstance(value, JobSnapshot):
         return value.name
     return str(value)

@@ -12,58 +12,58 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from jobtui.engine import Job, JobState
-from jobtui.ui.actions import accepts_input
+from jobtui.engine import JobSnapshot, JobState
+from jobtui.ui.actions import JobAction
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.jobs_table import JobsTable
 
-#: (action name, verb shown, help, whether it applies to a job)
-ACTIONS: tuple[tuple[str, str, str, Callable[[Job], bool]], ...] = (
+#: (action, verb shown, help, whether it applies to a job)
+ACTIONS: tuple[tuple[JobAction, str, str, Callable[[JobSnapshot], bool]], ...] = (
     (
-        "detail",
+        JobAction.DETAIL,
         "Show details of",
         "every property, the Reason and the whole transcript",
         lambda job: True,
     ),
     (
-        "receive",
+        JobAction.RECEIVE,
         "Receive output of",
         "Receive-Job: consume the new output into the console",
         lambda job: job.has_more_data,
     ),
     (
-        "stop",
+        JobAction.STOP,
         "Stop",
         "Stop-Job: SIGTERM the job's processes, SIGKILL after the grace period",
         lambda job: not job.state.is_finished and job.state is not JobState.Stopping,
     ),
     (
-        "remove",
+        JobAction.REMOVE,
         "Remove",
-        "Remove-Job (asks before forcing a running job)",
+        "Remove-Job (asks first for a running job or unread output)",
         lambda job: True,
     ),
     (
-        "wait",
+        JobAction.WAIT,
         "Wait for",
         "Wait-Job: a dialog with Any/All and a timeout",
         lambda job: not job.state.is_persistent,
     ),
     (
-        "input",
+        JobAction.INPUT,
         "Send input to",
         "type lines into the job's standard input, or close it (a Blocked job waits for it)",
-        accepts_input,
+        lambda job: job.accepts_input,
     ),
     (
-        "suspend_resume",
+        JobAction.SUSPEND_RESUME,
         "Suspend",
         "Suspend-Job: SIGSTOP the job's processes",
         lambda job: job.state is JobState.Running,
     ),
     (
-        "suspend_resume",
+        JobAction.SUSPEND_RESUME,
         "Resume",
         "Resume-Job: SIGCONT the job's processes",
         lambda job: job.state is JobState.Suspended,
@@ -74,10 +74,10 @@ ACTIONS: tuple[tuple[str, str, str, Callable[[Job], bool]], ...] = (
 class JobCommands(Provider):
     """Every job action for every job, by name."""
 
-    def _jobs(self) -> list[Job]:
-        """Every job, the one highlighted in the table first."""
-        engine = getattr(self.app, "engine", None)
-        jobs = list(engine.jobs) if engine is not None else []
+    def _jobs(self) -> list[JobSnapshot]:
+        """Every job the screen knows, the one highlighted in the table first."""
+        pull = getattr(self.screen, "pull", None)
+        jobs = list(pull.jobs.values()) if pull is not None else []
         tables = self.screen.query(JobsTable)
         highlighted = tables.first().highlighted_job_id if tables else None
         jobs.sort(key=lambda job: job.id != highlighted)
@@ -92,9 +92,13 @@ class JobCommands(Provider):
         yield (
             "Toggle keep",
             "Whether the output pane consumes what it shows",
-            (JobActionRequested("toggle_keep", [])),
+            JobActionRequested(JobAction.TOGGLE_KEEP, []),
         )
-        yield "Filter jobs", "By name, state, command or id", JobActionRequested("filter", [])
+        yield (
+            "Filter jobs",
+            "By name, state, command or id",
+            JobActionRequested(JobAction.FILTER, []),
+        )
 
     def _post(self, message: JobActionRequested) -> None:
         self.screen.post_message(message)

@@ -67,6 +67,6 @@ def exit_on_signals(app: JobApp) -> Callable[[], None]:
 
 def _stop_then_end(app: JobApp, status: int) -> None:
     """Stop every job now; end the process if the app has not ended :data:`DEADLINE` s later."""
-    app.engine.stop_job(app.engine.jobs, wait=True)
+    app.service.execute("Get-Job | Stop-Job")  # every job, as the user would stop them
     time.sleep(DEADLINE)  # a daemon thread: a process that ends in time does not wait for it
     os._exit(status)

@@ -1,78 +1,18 @@
 """What the output view draws: a job's transcript, or the session's console of command results.
 
-Both are a :class:`LineSource`: numbered lines, each with a kind that picks its style, read a
-range at a time so a view only ever asks for the lines it shows.
+Both are a :class:`~jobtui.service.LineSource` (the protocol lives beside the service, which
+serves transcripts): numbered lines, each with a kind that picks its style, read a range at a
+time so a view only ever asks for the lines it shows. The console is the UI's own.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Protocol
 
-from jobtui.engine import OutputStore, Stream
+from jobtui.service import KINDS, LineSource
 
-#: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
-#: (notices), echo (a command line as typed).
-KINDS = ("output", "error", "info", "echo")
-
-
-class LineSource(Protocol):
-    """Numbered lines with a kind, and counters that change whenever the lines do."""
-
-    @property
-    def line_count(self) -> int:
-        """How many lines there are."""
-        ...
-
-    @property
-    def version(self) -> int:
-        """Changes whenever lines are added or their read state changes."""
-        ...
-
-    @property
-    def generation(self) -> int:
-        """Changes when lines were dropped from the start (every index moved)."""
-        ...
-
-    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
-        """Lines ``start`` to ``stop`` as ``(kind, text)``."""
-        ...
-
-    def unread_from(self) -> int | None:
-        """The first line a receive has not consumed, or None when that means nothing here."""
-        ...
-
-
-class TranscriptSource:
-    """A job's transcript (the engine's :class:`OutputStore`) as a line source."""
-
-    generation = 0
-
-    def __init__(self, store: OutputStore) -> None:
-        self.store = store
-
-    @property
-    def line_count(self) -> int:
-        """Lines in the transcript, both streams."""
-        return self.store.line_count
-
-    @property
-    def version(self) -> int:
-        """The store's version: new output, a receive, the end of the stream."""
-        return self.store.version
-
-    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
-        """Lines read straight from the store (memory or spill file)."""
-        return [
-            ("error" if stream is Stream.Error else "output", text)
-            for stream, text in self.store.lines(start, stop)
-        ]
-
-    def unread_from(self) -> int:
-        """The first line after the receive cursor."""
-        cursor = self.store.cursor
-        return self.store.line_span(cursor - 1)[1] if cursor else 0
+__all__ = ["KINDS", "ConsoleBuffer", "LineSource"]
 
 
 class ConsoleBuffer:

@@ -272,7 +272,7 @@ async def test_console_tables_fit_the_terminal_from_the_start_and_after_a_resize
     engine.start_job("sleep 30", name="a-rather-long-job-name")
     async with run_app(size=(72, 30)) as (app, pilot):
         screen = main_screen(app)
-        assert screen.session.width <= 72
+        assert screen.service.width <= 72
         await submit(pilot, "Get-Job")
         await until(pilot, lambda: screen.command_line.running_line is None)
         texts = screen.console.texts()
@@ -280,7 +280,7 @@ async def test_console_tables_fit_the_terminal_from_the_start_and_after_a_resize
         assert table and all(len(line) < 72 for line in table)
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert 90 < screen.session.width < 100
+        assert 90 < screen.service.width < 100
 
 
 async def test_the_cursor_stops_blinking_without_keys_and_blinks_again_at_a_key(

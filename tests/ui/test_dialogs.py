@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from textual.widgets import Button
+from textual.widgets import Button, RadioButton
 from textual.widgets._toast import Toast
 
 from jobtui.engine import JobEngine, JobState
@@ -52,7 +52,11 @@ async def test_digits_typed_in_the_wait_dialog_set_its_timeout(
         await pilot.press("1", "enter")
         assert dialog.started and dialog.timeout == 1
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
-        assert any("timeout of 1 s passed" in line for line in main_screen(app).console.texts())
+        # The cmdlet's own words, as plain mode prints them.
+        notice = "Wait-Job: timed out after 1 s; 0 of 1 job finished."
+        await until(pilot, lambda: notice in main_screen(app).console.texts())
+        assert f"PS> Wait-Job -Id {job.id} -Timeout 1" in main_screen(app).console.texts()
+        assert any(n.message == notice for n in app._notifications)
         assert job.state is JobState.Running
 
 
@@ -68,8 +72,8 @@ async def test_wait_from_the_bar_times_out_with_a_countdown(
         await pilot.pause(0.3)
         assert "s of 1 s left" in str(dialog.query_one("#wait-countdown").render())
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
-        texts = main_screen(app).console.texts()
-        assert any("timeout of 1 s passed" in line for line in texts)
+        notice = "Wait-Job: timed out after 1 s; 0 of 1 job finished."
+        await until(pilot, lambda: notice in main_screen(app).console.texts())
         assert job.state is JobState.Running
 
 
@@ -96,11 +100,14 @@ async def test_escape_cancels_a_wait_and_the_jobs_go_on(
         await submit(pilot, f"Wait-Job -Id {job.id}")
         assert isinstance(app.screen, WaitDialog)
         await pilot.press("escape")
-        assert not isinstance(app.screen, WaitDialog)
-        assert "Wait-Job: cancelled; the jobs go on." in main_screen(app).console.texts()
+        await pilot.pause()
+        assert not isinstance(app.screen, WaitDialog)  # at once, before the line has ended
+        notice = "Wait-Job: cancelled; the jobs go on running."
+        await until(pilot, lambda: notice in main_screen(app).console.texts())
         assert job.state is JobState.Running
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
         await pilot.pause(0.5)  # the waiting thread ended: no second report
-        assert main_screen(app).console.texts().count("Wait-Job: cancelled; the jobs go on.") == 1
+        assert main_screen(app).console.texts().count(notice) == 1
 
 
 async def test_wait_dialog_with_any_chosen_by_the_user(
@@ -111,12 +118,57 @@ async def test_wait_dialog_with_any_chosen_by_the_user(
     async with run_app() as (app, pilot):
         await pilot.press("escape", "space", "space", "w")
         dialog = app.screen
-        assert isinstance(dialog, WaitDialog) and dialog.jobs == [slow, fast]
+        assert isinstance(dialog, WaitDialog) and dialog.job_ids == [slow.id, fast.id]
         await pilot.click("#wait-any")
         await pilot.click("#wait-start")
         assert dialog.any
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
         assert slow.state is JobState.Running
+
+
+async def test_the_wait_dialog_says_any_once_chosen_and_enter_starts_from_the_mode(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+
+        def labels() -> list[str]:
+            return [str(button.label) for button in dialog.query(RadioButton)]
+
+        def text() -> str:
+            return str(dialog.query_one("#wait-countdown").render())
+
+        assert labels() == ["All ✓", "Any"]  # the choice reads without colour
+        assert "wait for all 1 job" in text()
+        await pilot.press("shift+tab", "down")  # from the timeout box to Any in the mode
+        await pilot.press("enter")  # Enter in the mode chooses Any and starts
+        await until(pilot, lambda: dialog.started)
+        assert dialog.any and dialog.line == f"Wait-Job -Id {job.id} -Any"
+        assert labels() == ["All", "Any ✓"]
+        assert "Waiting for any one of 1 job" in text()
+        assert f"PS> Wait-Job -Id {job.id} -Any" in main_screen(app).console.texts()
+        await pilot.press("escape")
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+
+
+async def test_enter_on_the_wait_button_starts_and_a_choice_changes_the_text_at_once(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        await pilot.click("#wait-any")
+        assert "any one of" in str(dialog.query_one("#wait-countdown").render())
+        dialog.query_one("#wait-start").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: dialog.started)
+        assert dialog.any
+        await pilot.press("escape")
 
 
 async def test_removing_a_running_job_asks_to_force_it(
@@ -286,7 +338,7 @@ async def test_brackets_in_names_commands_and_filters_are_text_not_markup(
         await pilot.press("escape", "enter")  # the detail screen
         await pilot.pause()
         assert "[b]odd[/b]" in str(app.screen.query_one("#detail-title").render())
-        await pilot.press("escape", "x")
+        await pilot.press("escape", "x", "y")  # it has unread output: x asks first
         await until(pilot, lambda: table(app).row_count == 0)
         # A failed job's notification with brackets in its reason, from the bar.
         await submit(pilot, "Start-Job {echo '[/red]' >&2; exit 2}")

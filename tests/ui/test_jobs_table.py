@@ -38,14 +38,14 @@ async def test_a_refresh_touches_only_changed_cells_and_never_rebuilds(
     async with run_app() as (app, pilot):
         jobs_table = table(app)
         await until(pilot, lambda: jobs_table.row_count == 20)
-        jobs_table.sync(engine.jobs)
+        jobs_table.sync(engine.changes(-1).changed)
         assert jobs_table.last_updates == 0  # nothing changed: no update_cell at all
         engine.receive_job([jobs[3]])
-        jobs_table.sync(engine.jobs)
+        jobs_table.sync(engine.changes(-1).changed)
         assert jobs_table.last_updates == 1  # only HasMoreData of that one row
         assert cell(app, jobs[3], "more") == "False"
         engine.start_job("sleep 30")
-        jobs_table.sync(engine.jobs)
+        jobs_table.sync(engine.changes(-1).changed)
         assert jobs_table.row_count == 21
         assert jobs_table.last_updates == len(COLUMN_KEYS)  # the new row's cells
 

@@ -7,13 +7,18 @@ import time
 import pytest
 from rich.style import Style
 
-from jobtui.engine import JobEngine, JobState
+from jobtui.engine import Job, JobEngine, JobState
+from jobtui.engine.snapshot import snapshot_of
 from jobtui.ui import pacing
-from jobtui.ui.formatting import unread_lines
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.output_view import OutputView
 
 from .conftest import AppRunner, cell, main_screen, until
+
+
+def unread_lines(job: Job) -> int:
+    """Lines a receive without -Keep would still return (read from the live job)."""
+    return snapshot_of(job).unread_lines
 
 
 def output_view(app: object) -> OutputView:
@@ -147,10 +152,13 @@ async def test_receive_key_consumes_into_the_console(run_app: AppRunner, engine:
         texts = screen.console.texts()
         assert f"PS> Receive-Job -Id {job.id}" in texts
         assert "one" in texts and "two" in texts
+        panes = screen.query_one("#panes")
+        # A key's line ends as a typed one does: its output is shown in the Console.
+        await until(pilot, lambda: panes.active == "console-tab")  # type: ignore[attr-defined]
         await pilot.press("c")
-        assert screen.query_one("#panes").active == "console-tab"  # type: ignore[attr-defined]
+        assert panes.active == "output-tab"  # type: ignore[attr-defined]
         await pilot.press("c")
-        assert screen.query_one("#panes").active == "output-tab"  # type: ignore[attr-defined]
+        assert panes.active == "console-tab"  # type: ignore[attr-defined]
 
 
 async def test_a_million_lines_scroll_without_holding_them_in_widgets(
@@ -292,7 +300,7 @@ async def test_a_quiet_screen_pulls_slowly_and_wakes_at_once_for_new_output(
     monkeypatch.setattr(pacing, "QUIET_PULLS", 3)
     monkeypatch.setattr(pacing, "SLOW", 60.0)  # only a wake-up can show what comes next
     async with run_app() as (app, pilot):
-        pacer = main_screen(app)._pacer
+        pacer = main_screen(app).pull._pacer
         await until(pilot, lambda: pacer.sleeping)
         job = engine.start_job("echo woken")
         await until(pilot, lambda: output_view(app).line_count == 1)

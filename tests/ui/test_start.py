@@ -8,8 +8,8 @@ import sys
 import threading
 
 from jobtui.engine import JobEngine
+from jobtui.service import LocalService
 from jobtui.ui.app import JobApp
-from jobtui.ui.language import LazySession
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.panes import PaneNames, Panes
@@ -79,21 +79,21 @@ async def test_the_filter_box_is_made_when_first_opened(run_app: AppRunner) -> N
 
 async def test_the_command_language_loads_without_a_line_typed(run_app: AppRunner) -> None:
     async with run_app() as (app, pilot):
-        await until(pilot, lambda: app.session.loaded, timeout=5)
+        await until(pilot, lambda: app.service.language_loaded, timeout=5)
 
 
-def test_a_lazy_session_keeps_its_width_and_is_made_once(engine: JobEngine) -> None:
-    session = LazySession(engine)
+def test_the_local_service_makes_its_session_once_and_keeps_its_width(engine: JobEngine) -> None:
+    session = LocalService(engine)
     session.width = 77
-    assert not session.loaded and session.width == 77
+    assert not session.language_loaded and session.width == 77
     made = []
-    threads = [threading.Thread(target=lambda: made.append(session.load())) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: made.append(session.session())) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len({id(one) for one in made}) == 1
-    assert session.loaded and made[0].width == 77
+    assert session.language_loaded and made[0].width == 77
     session.width = 90
     assert made[0].width == 90
     result = session.execute("Start-Job {echo hi} | Wait-Job | Receive-Job")

@@ -14,19 +14,18 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from jobtui.engine import Job, JobState
+from jobtui.engine import JobSnapshot, JobState
+from jobtui.service import JobService
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
-from jobtui.ui.sources import TranscriptSource
-from jobtui.ui.watcher import EngineWatcher
 from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.property_list import PropertyList, job_properties
 from jobtui.ui.widgets.stats_graph import StatsGraph
 
 
-def failure_report(job: Job, formatter: JobFormatter) -> str:
+def failure_report(job: JobSnapshot, formatter: JobFormatter) -> str:
     """Why the job failed, as text to paste into a bug report."""
     reason = job.reason
     info = job.executing_job.process
@@ -54,11 +53,12 @@ class JobDetailScreen(Screen[None]):
         Binding("tab", "focus_next", "Next pane", show=False),
     ]
 
-    def __init__(self, job: Job, formatter: JobFormatter, watcher: EngineWatcher) -> None:
+    def __init__(self, service: JobService, job: JobSnapshot, formatter: JobFormatter) -> None:
         super().__init__()
+        self.service = service
+        #: The job as last read (a job removed meanwhile stays as it was last seen).
         self.job = job
         self.formatter = formatter
-        self.watcher = watcher
         self._seen: tuple[int, ...] | None = None
 
     def compose(self) -> ComposeResult:
@@ -87,21 +87,22 @@ class JobDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Fill in and keep up to date while the job changes."""
-        store = self.job.transcript
-        if store is not None:
-            self.query_one("#transcript", OutputView).attach(TranscriptSource(store))
+        source = self.service.transcript(self.job.id)
+        if source is not None:
+            self.query_one("#transcript", OutputView).attach(source)
         self.refresh_job()
         self.set_interval(0.25, self.refresh_job)
 
     def refresh_job(self) -> None:
         """Redraw what changed since the last look."""
-        job = self.job
+        job = self.service.snapshot(self.job.id) or self.job
+        self.job = job
         self.query_one("#transcript", OutputView).sync()
         running = not job.state.is_finished and job.state is not JobState.NotStarted
         stats = self.query_one(StatsGraph)
         stats.display = running
         if running:
-            stats.show(self.watcher.stats(job))
+            stats.show(job.stats)
         seen = (job.version, *(child.version for child in job.child_jobs))
         if seen == self._seen:
             return

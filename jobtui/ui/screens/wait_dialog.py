@@ -1,70 +1,60 @@
-"""The Wait dialog: Wait-Job as a modal, with the jobs waited on, Any/All and a countdown.
+"""The Wait dialog: the view of a running Wait-Job line, with its jobs, Any/All and a countdown.
 
-The blocking ``engine.wait_job`` runs in a thread worker with a cancel event; Esc sets it and
-wakes the engine's waiters, so the thread ends within a moment and never outlives the dialog's
-purpose. The countdown reads the injected clock, so a picture of it is always the same.
+The wait itself is a Wait-Job line, run by the command line's worker like any typed one: the
+cmdlet blocks, says when it begins (the dialog starts its countdown then) and how it ended (the
+screen says so in the cmdlet's own words, which are in the Console too). Opened from the ``w``
+key, the dialog first lets the user choose Any/All and a timeout; its Wait runs the line. Esc
+ends the line (as Ctrl+C would) and closes the dialog at once. The countdown reads the injected
+clock, so a picture of it is always the same.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, Static
-from textual.worker import Worker, WorkerState
 
-from jobtui.engine import Job, JobEngine, JobError
+from jobtui.engine import JobSnapshot
+from jobtui.ui.actions import wait_line
 from jobtui.ui.formatting import STATE_LOOKS, Clock
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.ordered_input import OrderedInput
 
+if TYPE_CHECKING:
+    from jobtui.commands import WaitStarted
 
-@dataclass(frozen=True)
-class WaitOutcome:
-    """How a wait ended: the jobs that finished, or a timeout, a cancel or an error."""
-
-    jobs: list[Job]
-    any: bool
-    timeout: float | None
-    finished: list[Job] = field(default_factory=list)
-    timed_out: bool = False
-    cancelled: bool = False
-    error: str | None = None
-
-    def command(self) -> str:
-        """The Wait-Job line that does the same."""
-        ids = ",".join(str(job.id) for job in self.jobs)
-        line = f"Wait-Job -Id {ids}"
-        if self.any:
-            line += " -Any"
-        if self.timeout is not None:
-            line += f" -Timeout {self.timeout:g}"
-        return line
-
-    def summary(self) -> str:
-        """One line saying how it ended."""
-        if self.error:
-            return f"Wait-Job: {self.error}"
-        if self.cancelled:
-            return "Wait-Job: cancelled; the jobs go on."
-        if self.timed_out:
-            waiting = ", ".join(j.name for j in self.jobs if not j.state.is_persistent)
-            return f"Wait-Job: the timeout of {self.timeout:g} s passed; still running: {waiting}."
-        names = ", ".join(job.name for job in self.finished)
-        return f"Wait-Job: finished: {names}."
+#: What marks the chosen mode, so All and Any differ without colour too.
+CHOSEN = " ✓"
 
 
-class WaitDialog(ModalScreen[WaitOutcome]):
-    """Waits for jobs; Esc cancels. Opened from a key it first lets the user choose Any/All."""
+class WaitMode(RadioSet):
+    """All or Any; Enter chooses the highlighted one and starts the wait."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose_and_start", "Wait", show=False),
+    ]
+
+    class Submitted(Message):
+        """Enter in the mode: start with the mode now chosen."""
+
+    def action_choose_and_start(self) -> None:
+        """Press the highlighted button (unless it is pressed already), then ask to start."""
+        highlighted = self._selected
+        if highlighted is not None and highlighted != self.pressed_index:
+            self.action_toggle_button()
+        self.post_message(self.Submitted())
+
+
+class WaitDialog(ModalScreen[None]):
+    """Shows a Wait-Job while its line runs; Esc ends it. From a key it first asks Any/All."""
 
     CSS_PATH = screen_css_path("dialogs.tcss")
 
@@ -72,26 +62,29 @@ class WaitDialog(ModalScreen[WaitOutcome]):
 
     def __init__(
         self,
-        engine: JobEngine,
-        jobs: Sequence[Job],
+        job_ids: list[int],
+        lookup: Callable[[int], JobSnapshot | None],
         *,
-        any: bool = False,
-        timeout: float | None = None,
-        force: bool = False,
-        start: bool = False,
+        run_line: Callable[[str], None],
+        withdraw: Callable[[str], None],
         clock: Clock = datetime.now,
+        line: str | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
-        self.engine = engine
-        self.jobs = list(jobs)
-        self.any = any
-        self.timeout = timeout
-        self.force = force
+        self.job_ids = list(job_ids)
+        self.lookup = lookup
         self.clock = clock
-        self._start_now = start
-        self._cancel = threading.Event()
-        self._deadline: datetime | None = None
+        #: The Wait-Job line this dialog shows (None until its Wait is pressed).
+        self.line = line
+        self.any = False
+        self.timeout: float | None = None
+        #: Whether the line's Wait-Job has begun to block.
         self.started = False
+        self._run_line = run_line
+        self._withdraw = withdraw
+        self._deadline: datetime | None = None
+        self._ended = False
+        self._closed = False
 
     def compose(self) -> ComposeResult:
         """Jobs, mode, timeout, countdown, buttons."""
@@ -99,16 +92,11 @@ class WaitDialog(ModalScreen[WaitOutcome]):
             yield Label("Wait-Job", classes="dialog-title")
             yield Static(id="wait-jobs", markup=False)
             with Horizontal(id="wait-options"):
-                with RadioSet(id="wait-mode"):
-                    yield RadioButton("All", value=not self.any, id="wait-all")
-                    yield RadioButton("Any", value=self.any, id="wait-any")
+                with WaitMode(id="wait-mode"):
+                    yield RadioButton("All" + CHOSEN, value=True, id="wait-all")
+                    yield RadioButton("Any", value=False, id="wait-any")
                 yield Label("Timeout (s)", id="wait-timeout-label")
-                yield OrderedInput(
-                    "" if self.timeout is None else f"{self.timeout:g}",
-                    placeholder="none",
-                    type="number",
-                    id="wait-timeout",
-                )
+                yield OrderedInput(placeholder="none", type="integer", id="wait-timeout")
             yield Static(id="wait-countdown", markup=False)
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="wait-progress")
             with Horizontal(classes="dialog-buttons"):
@@ -116,83 +104,131 @@ class WaitDialog(ModalScreen[WaitOutcome]):
                 yield Button("Cancel", id="wait-cancel")
 
     def on_mount(self) -> None:
-        """Show the jobs; start at once when the line said everything (Wait-Job from the bar)."""
-        self._show_jobs()
+        """Show the jobs; the timeout box has the focus unless the wait runs already."""
+        self._tick()
         self.set_interval(0.1, self._tick)
-        if self._start_now:
-            self.begin()
+        if self.line is not None:
+            self._lock_options()
         else:
             # The timeout box has the focus: digits typed at once set it, Enter starts.
             self.query_one("#wait-timeout", Input).focus()
+        if self._ended:
+            self._close()
+
+    # -- choosing ------------------------------------------------------------------------------
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        """The mode changed: the labels mark the chosen one, the text says which."""
+        event.stop()
+        self.any = event.pressed.id == "wait-any"
+        self._show_mode()
+        self._tick()
+
+    def _show_mode(self) -> None:
+        self.query_one("#wait-all", RadioButton).label = "All" + ("" if self.any else CHOSEN)
+        self.query_one("#wait-any", RadioButton).label = "Any" + (CHOSEN if self.any else "")
 
     def begin(self) -> None:
-        """Start waiting with the options shown."""
-        if self.started:
+        """Run the Wait-Job line of the options shown (once)."""
+        if self.line is not None:
             return
-        self.any = self.query_one("#wait-any", RadioButton).value
         text = self.query_one("#wait-timeout", Input).value.strip()
-        try:
-            self.timeout = float(text) if text else None
-        except ValueError:
-            self.query_one("#wait-countdown", Static).update("The timeout must be a number.")
+        if text and not text.isdigit():
+            self._say("The timeout is a whole number of seconds (Wait-Job -Timeout).")
             return
-        self.started = True
+        self.timeout = float(text) if text else None
+        # The button, not the last Changed message: Enter in the mode presses it just before.
+        self.any = self.query_one("#wait-any", RadioButton).value
+        self._show_mode()
+        self.line = wait_line(self.job_ids, any=self.any, timeout=int(text) if text else None)
+        self._lock_options()
+        self._tick()
+        self._run_line(self.line)
+
+    def _lock_options(self) -> None:
         self.add_class("-waiting")
         for widget in self.query("#wait-mode, #wait-timeout, #wait-start"):
             widget.disabled = True
+        self.query_one("#wait-cancel", Button).focus()
+
+    # -- the running wait ----------------------------------------------------------------------
+
+    def waiting(self, line: str, started: WaitStarted) -> None:
+        """The line's Wait-Job has begun to block: show what it waits for, and count down."""
+        self.line = line
+        self.job_ids = list(started.job_ids)
+        self.any = started.any
+        self.timeout = started.timeout
+        self.started = True
+        self._deadline = None
         if self.timeout is not None:
             self._deadline = self.clock() + timedelta(seconds=self.timeout)
-            self.query_one(ProgressBar).update(total=self.timeout, progress=0)
-        self.query_one("#wait-cancel", Button).focus()
-        self._tick()
-        self._wait()
+        if self.is_mounted:
+            self._lock_options()
+            self.query_one("#wait-mode", RadioSet).query_one(
+                "#wait-any" if self.any else "#wait-all", RadioButton
+            ).value = True
+            self._show_mode()
+            if self.timeout is not None:
+                self.query_one(ProgressBar).update(total=self.timeout, progress=0)
+            self._tick()
 
-    @work(thread=True, exclusive=True, group="wait", exit_on_error=False)
-    def _wait(self) -> list[Job]:
-        return self.engine.wait_job(
-            self.jobs, any=self.any, timeout=self.timeout, force=self.force, cancel=self._cancel
-        )
+    def end(self) -> None:
+        """The line has ended: close (the screen says how it ended)."""
+        self._ended = True
+        if self.is_mounted and self.app.screen is self:
+            # From the dialog's own message queue, as a dialog dismisses itself: dismissed from
+            # another screen's handler, its removal could hang an app that quits just then.
+            self.call_later(self._close)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The wait ended: close with what happened."""
-        if event.worker.group != "wait" or self._cancel.is_set():
-            return
-        outcome = WaitOutcome(self.jobs, self.any, self.timeout)
-        if event.state is WorkerState.SUCCESS:
-            finished = event.worker.result or []
-            if finished:
-                self.dismiss(WaitOutcome(self.jobs, self.any, self.timeout, finished=finished))
-            else:
-                self.dismiss(WaitOutcome(self.jobs, self.any, self.timeout, timed_out=True))
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, JobError) else repr(error)
-            self.dismiss(WaitOutcome(outcome.jobs, outcome.any, outcome.timeout, error=text))
+    def on_screen_resume(self) -> None:
+        """A line that ended while something stood over the dialog closes it now."""
+        if self._ended:
+            self._close()
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.dismiss(None)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.query_one("#wait-countdown", Static).update(text)
 
     def _show_jobs(self) -> None:
         lines = []
-        for job in self.jobs:
+        for job_id in self.job_ids:
+            job = self.lookup(job_id)
+            if job is None:
+                lines.append(f"{job_id:>4}  (removed)")
+                continue
             look = STATE_LOOKS[job.state]
             name, command = plain(job.name), " ".join(plain(job.command).split())
             lines.append(f"{job.id:>4}  {name:<12} {look.label(job.state):<14} {command}")
         self.query_one("#wait-jobs", Static).update("\n".join(lines))
 
     def _tick(self) -> None:
+        if self._closed:
+            return  # the timer may fire once more while the dialog goes
         self._show_jobs()
-        countdown = self.query_one("#wait-countdown", Static)
         mode = "any one of" if self.any else "all"
-        count = len(self.jobs)
-        if not self.started:
-            countdown.update(f"Press Wait to wait for {mode} {count} job(s).")
+        count = len(self.job_ids)
+        jobs = f"{count} job{'' if count == 1 else 's'}"
+        if self.line is None:
+            self._say(f"Press Wait (or Enter) to wait for {mode} {jobs}.")
+        elif not self.started:
+            self._say(f"Starting {self.line}…")
         elif self._deadline is None or self.timeout is None:
-            countdown.update(f"Waiting for {mode} {count} job(s), no timeout. Esc cancels.")
+            self._say(f"Waiting for {mode} {jobs}, no timeout. Esc cancels.")
         else:
             left = max(0.0, (self._deadline - self.clock()).total_seconds())
-            countdown.update(
-                f"Waiting for {mode} {count} job(s): {left:.1f} s of {self.timeout:g} s left."
-                " Esc cancels."
+            self._say(
+                f"Waiting for {mode} {jobs}: {left:.1f} s of {self.timeout:g} s left. Esc cancels."
             )
             self.query_one(ProgressBar).update(progress=self.timeout - left)
+
+    # -- keys and buttons ----------------------------------------------------------------------
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Wait starts; Cancel cancels."""
@@ -207,13 +243,14 @@ class WaitDialog(ModalScreen[WaitOutcome]):
         event.stop()
         self.begin()
 
-    def on_unmount(self) -> None:
-        """However the dialog goes (the app quitting included), the waiting thread ends."""
-        self._cancel.set()
-        self.engine.wake_waiters()
+    def on_wait_mode_submitted(self, event: WaitMode.Submitted) -> None:
+        """Enter in the mode starts the wait."""
+        event.stop()
+        self.begin()
 
     def action_cancel(self) -> None:
-        """Stop waiting (the jobs go on) and close."""
-        self._cancel.set()
-        self.engine.wake_waiters()
-        self.dismiss(WaitOutcome(self.jobs, self.any, self.timeout, cancelled=True))
+        """End the wait (the jobs go on) and close at once; the line says it was cancelled."""
+        if self.line is not None and not self._ended:
+            self._withdraw(self.line)
+        self._ended = True
+        self.call_later(self._close)  # after the key's handling (see end)

@@ -1,8 +1,10 @@
 """The command line: prompt, bar and one-line status; it runs lines of the command language.
 
-A line runs in a thread worker (Wait-Job pipelines and Receive-Job -Wait block); what it prints
-goes to the console buffer from that thread, in the batches the session hands over, and the
-console view picks it up on its timer. Esc (through :meth:`cancel`) ends a blocking line.
+A line runs in a thread worker, through the job service (Wait-Job pipelines and Receive-Job -Wait
+block); what it prints goes to the console buffer from that thread, in the batches the service
+hands over, and the console view picks it up on its timer. Esc (through :meth:`cancel`) ends a
+blocking line. A Wait-Job says when it begins to wait (:class:`CommandLine.WaitStarted`), so the
+screen can show the running wait in its dialog: the line is parsed once, in the worker.
 
 Enter takes the line out of the bar at once, so the next one can be typed while it runs; a line
 entered while another runs waits in a queue, as a shell's typeahead does. The bar is only ever
@@ -25,16 +27,13 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 from textual.worker import Worker, WorkerState
 
-from jobtui.commands.errors import CommandError
-from jobtui.commands.results import CommandResult
-from jobtui.engine import JobEngine
+from jobtui.service import JobService, LineResult
 from jobtui.ui.history import CommandHistory
-from jobtui.ui.language import LazySession
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_bar import CommandBar
 
 if TYPE_CHECKING:
-    from jobtui.commands import OutputLine, WaitRequest
+    from jobtui.commands import OutputLine, WaitStarted
 
 #: Seconds a line runs before the status says it is running (quick ones would flicker).
 RUNNING_HINT_DELAY = 0.4
@@ -52,41 +51,35 @@ class CommandLine(Vertical):
     class LineFinished(Message):
         """A line ran to its end (errors included)."""
 
-        def __init__(self, line: str, result: CommandResult) -> None:
+        def __init__(self, line: str, result: LineResult) -> None:
             super().__init__()
             self.line = line
             self.result = result
 
-    class WaitRequested(Message):
-        """The line is a Wait-Job: the screen shows it as the Wait dialog instead.
+    class WaitStarted(Message):
+        """The running line's Wait-Job began to block (posted from the line's worker, before
+        the line's end): the screen shows the wait in its dialog until the line ends."""
 
-        The line counts as running (queued lines wait) until the screen calls
-        :meth:`CommandLine.wait_ended`.
-        """
-
-        def __init__(self, line: str, request: WaitRequest) -> None:
+        def __init__(self, line: str, started: WaitStarted) -> None:
             super().__init__()
             self.line = line
-            self.request = request
+            self.started = started
 
     def __init__(
         self,
-        engine: JobEngine,
-        session: LazySession,
+        service: JobService,
         history: CommandHistory,
         console: ConsoleBuffer,
         *,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.engine = engine
-        self.session = session
+        self.service = service
         self.history = history
         self.console = console
         self.running_line: str | None = None
         #: Lines entered while another ran, oldest first.
         self.queued: deque[str] = deque()
-        self._waiting = False
         self._restored: str | None = None
         self._cancel = threading.Event()
 
@@ -118,25 +111,30 @@ class CommandLine(Vertical):
 
     def cancel(self) -> bool:
         """End the line that runs, if one does (as Ctrl+C would); True if there was one."""
-        if self.running_line is None or self._waiting:
+        if self.running_line is None:
             return False
         self._cancel.set()
-        self.engine.wake_waiters()
+        self.service.wake_waiters()
         self.show_status("Cancelling…")
         return True
+
+    def withdraw(self, line: str) -> None:
+        """End ``line`` if it runs, or take it out of the queue if it waits there."""
+        if self.running_line == line:
+            self.cancel()
+        elif line in self.queued:
+            self.queued.remove(line)
+            self._show_running()
 
     def on_unmount(self) -> None:
         """A line still running must not outlive the app (its thread would keep it alive)."""
         self._cancel.set()
-        self.engine.wake_waiters()
+        self.service.wake_waiters()
 
     # -- completion ----------------------------------------------------------------------------
 
     def _complete(self, text: str) -> list[str]:
-        try:
-            return self.session.complete(text)
-        except CommandError:
-            return []
+        return self.service.complete(text)
 
     @on(CommandBar.CompletionsOffered)
     def _completions(self, event: CommandBar.CompletionsOffered) -> None:
@@ -188,33 +186,13 @@ class CommandLine(Vertical):
         self._start(line)
 
     def _start(self, line: str) -> None:
-        """Run ``line`` now: a Wait-Job becomes a request, anything else runs in a worker."""
+        """Run ``line`` now, in a worker."""
         self.console.append([("echo", f"PS> {line}")])
-        try:
-            request = self.session.wait_request(line)
-        except CommandError as exc:
-            self.console.append([("error", str(exc))])
-            self._failed(line, str(exc))
-            self._next()
-            return
         self.running_line = line
-        if request is not None:
-            self._waiting = True  # the dialog says what runs; the status only what is queued
-            self._show_running(hint=False)
-            self.post_message(self.WaitRequested(line, request))
-            return
         self._cancel = threading.Event()
         self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
         self._show_running(hint=False)
         self._execute(line, self._cancel)
-
-    def wait_ended(self) -> None:
-        """The Wait dialog of a Wait-Job line closed: the line has ended."""
-        if self._waiting:
-            self._waiting = False
-            self.running_line = None
-            self.show_status("")
-            self._next()
 
     def _next(self) -> None:
         """Run the oldest queued line, if any."""
@@ -251,8 +229,13 @@ class CommandLine(Vertical):
             self._show_running()
 
     @work(thread=True, group="command", exit_on_error=False)
-    def _execute(self, line: str, cancel: threading.Event) -> CommandResult:
+    def _execute(self, line: str, cancel: threading.Event) -> LineResult:
         streamed = 0
+
+        def on_wait(started: WaitStarted) -> None:
+            # Worker thread: a message (thread-safe), never a widget. It reaches the screen
+            # before the line's end, which comes through this widget's queue after it.
+            self.post_message(self.WaitStarted(line, started))
 
         def on_output(lines: Sequence[OutputLine]) -> None:
             # Worker thread: into the thread-safe buffer, never into a widget.
@@ -260,7 +243,7 @@ class CommandLine(Vertical):
             streamed += len(lines)
             self.console.append((item.kind, item.text) for item in lines)
 
-        result = self.session.execute(line, on_output=on_output, cancel=cancel)
+        result = self.service.execute(line, on_output=on_output, on_wait=on_wait, cancel=cancel)
         self.console.append((item.kind, item.text) for item in result.lines[streamed:])
         return result
 
@@ -279,7 +262,7 @@ class CommandLine(Vertical):
             self._next()
             return
         result = worker.result
-        assert isinstance(result, CommandResult)
+        assert isinstance(result, LineResult)
         if result.errors:
             extra = len(result.errors) - 1
             more = f" (+{extra} more in the console)" if extra else ""

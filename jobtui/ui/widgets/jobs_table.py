@@ -29,7 +29,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from jobtui.engine import Job, JobState
+from jobtui.engine import JobSnapshot, JobState
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
 from jobtui.ui.sanitize import plain
 
@@ -103,7 +103,7 @@ def shown_columns(width: int) -> tuple[ColumnSpec, ...]:
     return tuple(spec for spec in COLUMNS if spec.key not in hidden)
 
 
-def _sort_key(column: str, job: Job, formatter: JobFormatter) -> Any:
+def _sort_key(column: str, job: JobSnapshot, formatter: JobFormatter) -> Any:
     process = job.executing_job.process
     if column == "id":
         return job.id
@@ -144,7 +144,7 @@ class _Frame:
         return strip.crop_extend(self.scroll_x, self.scroll_x + self.width, self.look[0])
 
 
-def _is_running(job: Job) -> bool:
+def _is_running(job: JobSnapshot) -> bool:
     """Whether the job's elapsed time still moves."""
     return job.ps_begin_time is not None and not job.state.is_finished
 
@@ -250,8 +250,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._row_versions: dict[int, int] = {}  # bumped whenever a row's cells change
         self._versions: dict[int, tuple[int, ...]] = {}
         self._sort_values: dict[int, Any] = {}
-        self._jobs: dict[int, Job] = {}
-        self._all_jobs: list[Job] = []
+        self._jobs: dict[int, JobSnapshot] = {}
+        self._all_jobs: list[JobSnapshot] = []
         self._announced: int | None = -1
         self._hover_row: int | None = None
         self._role_style_cache: dict[str, Style] | None = None
@@ -317,12 +317,12 @@ class JobsTable(ScrollView, can_focus=True):
         highlighted = self.highlighted_job_id
         return [] if highlighted is None else [highlighted]
 
-    def matches(self, job: Job) -> bool:
+    def matches(self, job: JobSnapshot) -> bool:
         """Whether ``job`` passes the filter."""
         return self._matches(job, self.filter_text.strip().lower())
 
     @staticmethod
-    def _matches(job: Job, needle: str) -> bool:
+    def _matches(job: JobSnapshot, needle: str) -> bool:
         if not needle:
             return True
         return any(
@@ -337,7 +337,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     # -- refresh -------------------------------------------------------------------------------
 
-    def sync(self, jobs: Sequence[Job], *, force: bool = False) -> bool:
+    def sync(self, jobs: Sequence[JobSnapshot], *, force: bool = False) -> bool:
         """Make the rows show ``jobs`` (those that pass the filter), redrawing only what changed;
         True if any row changed, came or went."""
         self._all_jobs = list(jobs)
@@ -397,7 +397,7 @@ class JobsTable(ScrollView, can_focus=True):
         self._announce()
         return bool(updates or reorder)
 
-    def _update_sort_value(self, job: Job) -> bool:
+    def _update_sort_value(self, job: JobSnapshot) -> bool:
         sort_value = (_sort_key(self.sort_column, job, self.formatter), job.id)
         if self._sort_values.get(job.id) == sort_value:
             return False
@@ -418,13 +418,13 @@ class JobsTable(ScrollView, can_focus=True):
                 moved.append(index)
         self._refresh_rows(moved)
 
-    def _version_of(self, job: Job) -> tuple[int, ...]:
+    def _version_of(self, job: JobSnapshot) -> tuple[int, ...]:
         children = job.child_jobs
         if len(children) == 1:  # a BackgroundJob: the commonest by far
             return (job.version, children[0].version, job.id in self.marked)
         return (job.version, *[child.version for child in children], job.id in self.marked)
 
-    def _cells_of(self, job: Job) -> dict[str, Cell]:
+    def _cells_of(self, job: JobSnapshot) -> dict[str, Cell]:
         """Each cell as (text, colour role): what is compared to decide on an update."""
         f = self.formatter
         look = STATE_LOOKS[job.state]
@@ -535,7 +535,7 @@ class JobsTable(ScrollView, can_focus=True):
             self._announced = job_id
             self.post_message(self.JobHighlighted(job_id))
 
-    def _update_titles(self, jobs: Iterable[Job], visible: Sequence[Job]) -> None:
+    def _update_titles(self, jobs: Iterable[JobSnapshot], visible: Sequence[JobSnapshot]) -> None:
         every = list(jobs)
         active = failed = 0
         for job in every:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from jobtui.engine import LIST_PROPERTIES, Job
+from jobtui.engine import LIST_PROPERTIES, JobSnapshot
 from jobtui.ui.formatting import JobFormatter, human_bytes
 from jobtui.ui.sanitize import plain_lines
 
 
-def job_properties(job: Job, formatter: JobFormatter) -> list[tuple[str, str]]:
+def job_properties(job: JobSnapshot, formatter: JobFormatter) -> list[tuple[str, str]]:
     """Every property of ``job``, PowerShell's first, then what jobtui adds for Unix."""
     rows = [(name, formatter.property_value(job, name)) for name in LIST_PROPERTIES]
     reason = job.job_state_info.reason

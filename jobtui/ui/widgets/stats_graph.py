@@ -1,13 +1,15 @@
-"""CPU and memory of a running job as two sparklines, from the samples the app collected."""
+"""CPU and memory of a running job as two sparklines, from the samples its snapshot carries."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, Sparkline
 
+from jobtui.engine import StatsSample
 from jobtui.ui.formatting import human_bytes
-from jobtui.ui.watcher import StatsSample
 
 
 class StatsGraph(Vertical):
@@ -20,7 +22,7 @@ class StatsGraph(Vertical):
         yield Label("Memory", id="mem-label")
         yield Sparkline([], id="mem-spark")
 
-    def show(self, samples: list[StatsSample]) -> None:
+    def show(self, samples: Sequence[StatsSample]) -> None:
         """Draw ``samples`` (oldest first)."""
         if samples:
             last = samples[-1]

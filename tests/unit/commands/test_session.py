@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from jobtui.commands import CommandError, CommandSession, OutputLine, WaitRequest
+from jobtui.commands import CommandSession, OutputLine, WaitEnd, WaitOutcome, WaitStarted
 from jobtui.commands.executor import OUTPUT_BATCH
 from jobtui.commands.results import MAX_RESULT_LINES
-from jobtui.engine import Job, JobEngine, JobState
+from jobtui.engine import JobEngine, JobState
 from tests.unit.commands.support import HEADER, UNDERLINE, errors, infos, output, row, run
 
 
@@ -533,40 +533,62 @@ def test_narrow_width_drops_trailing_columns(session: CommandSession) -> None:
 # -- wait requests and completion -------------------------------------------------------------
 
 
-def test_wait_request_resolves_without_waiting(session: CommandSession) -> None:
+def test_a_wait_reports_its_start_and_its_end_from_the_running_line(
+    session: CommandSession,
+) -> None:
     run(session, "Start-Job {sleep 30}; Start-Job {true} | Wait-Job")
+    heard: list[WaitStarted] = []
 
-    request = session.wait_request("Get-Job -State Running | Wait-Job -Any -Timeout 10")
-    plain = session.wait_request("wjb 1,3 -Force")
+    result = session.execute(
+        "Get-Job -State Running | Wait-Job -Any -Timeout 1", on_wait=heard.append
+    )
 
-    assert request == WaitRequest(jobs=[_job(session, 1)], any=True, timeout=10.0, force=False)
-    assert plain == WaitRequest(
-        jobs=[_job(session, 1), _job(session, 3)], any=False, timeout=None, force=True
+    assert heard == [WaitStarted(job_ids=(1,), any=True, timeout=1.0, force=False)]
+    assert heard[0].line() == "Wait-Job -Id 1 -Any -Timeout 1"
+    assert result.wait == WaitOutcome(
+        heard[0],
+        WaitEnd.TIMED_OUT,
+        notices=("Wait-Job: timed out after 1 s; 0 of 1 job finished.",),
+    )
+    assert infos(result) == list(result.wait.notices)
+
+
+def test_a_finished_wait_names_its_jobs_and_a_suspended_one_warns(
+    session: CommandSession,
+) -> None:
+    run(session, "Start-Job {true} | Wait-Job; Start-Job {sleep 30}; Suspend-Job 3")
+
+    done = session.execute("wjb 1 -Force")
+    suspended = session.execute("Wait-Job 3")
+
+    assert done.wait is not None and done.wait.end is WaitEnd.FINISHED
+    assert done.wait.finished_ids == (1,) and done.wait.started.force
+    assert suspended.wait is not None and suspended.wait.finished_ids == (3,)
+    assert suspended.wait.notices[0].startswith("WARNING: One or more jobs are in a suspended")
+    assert infos(suspended) == list(suspended.wait.notices)
+
+
+def test_a_cancelled_wait_says_so_once(session: CommandSession) -> None:
+    run(session, "Start-Job {sleep 30}")
+    cancel = threading.Event()
+
+    result = session.execute("Wait-Job 1", on_wait=lambda _: cancel.set(), cancel=cancel)
+
+    assert result.wait is not None and result.wait.end is WaitEnd.CANCELLED
+    assert (
+        infos(result)
+        == list(result.wait.notices)
+        == ["Wait-Job: cancelled; the jobs go on running."]
     )
 
 
-def _job(session: CommandSession, job_id: int) -> Job:
-    job = session.engine.find_by_id(job_id)
-    assert job is not None
-    return job
+@pytest.mark.parametrize("line", ["Get-Job", "Wait-Job -Id 9", "Wait-Job {"])
+def test_lines_that_do_not_wait_report_no_wait(session: CommandSession, line: str) -> None:
+    heard: list[WaitStarted] = []
 
+    result = session.execute(line, on_wait=heard.append)
 
-@pytest.mark.parametrize(
-    "line", ["Get-Job", "Start-Job {true} | Wait-Job", "$x = Wait-Job 1", "Wait-Job 1 > f"]
-)
-def test_lines_that_are_not_wait_requests(session: CommandSession, line: str) -> None:
-    run(session, "Start-Job {true}")
-    jobs_before = len(session.engine.jobs)
-
-    assert session.wait_request(line) is None
-    assert len(session.engine.jobs) == jobs_before  # nothing was started to find out
-
-
-def test_wait_request_bad_input_raises(session: CommandSession) -> None:
-    with pytest.raises(CommandError, match=r"^Wait-Job: The command cannot find a job"):
-        session.wait_request("Wait-Job -Id 9")
-    with pytest.raises(CommandError, match=r"^ParserError: Missing closing"):
-        session.wait_request("Wait-Job {")
+    assert heard == [] and result.wait is None
 
 
 def test_completion(session: CommandSession) -> None:

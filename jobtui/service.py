@@ -1,0 +1,324 @@
+"""JobService: the one door through which a front end reaches jobs.
+
+A front end (the app's screens, keys, dialogs and palette) asks for what changed, reads a
+transcript a range at a time and runs cmdlet lines; it never holds a live job. Everything that
+crosses the door is an id, a line of text, a snapshot or a result made of values, so the same
+protocol can be served by another process (a session host the app attaches to) as well as by
+:class:`LocalService`, which serves it in this process over a :class:`JobEngine` and the command
+language.
+
+The language loads lazily: importing it (lexer, parser, binder, every cmdlet's parameter
+sets) takes about 13 ms, a fifteenth of jobtui's start-up, and nothing on the first frame needs
+it. The app loads it a moment after its first frame (:meth:`LocalService.load_language`); a line
+typed sooner loads it first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from jobtui.engine import (
+    JobChanges,
+    JobEngine,
+    JobEvent,
+    JobSnapshot,
+    JobStatsUpdated,
+    OutputStore,
+    Stream,
+)
+
+if TYPE_CHECKING:
+    from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
+
+#: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
+#: (notices), echo (a command line as typed).
+KINDS = ("output", "error", "info", "echo")
+
+OutputCallback = Callable[["list[OutputLine]"], None]
+WaitCallback = Callable[["WaitStarted"], None]
+
+
+class LineSource(Protocol):
+    """Numbered lines with a kind, and counters that change whenever the lines do.
+
+    A view asks only for the lines it shows, so a transcript of millions of lines costs what a
+    screenful does, whether it is read from this process or fetched from another.
+    """
+
+    @property
+    def line_count(self) -> int:
+        """How many lines there are."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """Changes whenever lines are added or their read state changes."""
+        ...
+
+    @property
+    def generation(self) -> int:
+        """Changes when lines were dropped from the start (every index moved)."""
+        ...
+
+    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """Lines ``start`` to ``stop`` as ``(kind, text)``."""
+        ...
+
+    def unread_from(self) -> int | None:
+        """The first line a receive has not consumed, or None when that means nothing here."""
+        ...
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """What a line did, as values: its printed lines, its errors, the ids of the jobs it
+    started or returned, and how its Wait-Job ended."""
+
+    lines: list[OutputLine] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: Top-level ids, in order, each once.
+    job_ids: list[int] = field(default_factory=list)
+    #: Lines left out of the front of ``lines`` (they went through ``on_output``).
+    truncated: int = 0
+    wait: WaitOutcome | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """False if any error happened."""
+        return not self.errors
+
+
+class JobService(Protocol):
+    """The jobs of a session, as a front end may reach them."""
+
+    @property
+    def grace(self) -> float:
+        """Seconds a stopped job has between SIGTERM and SIGKILL (confirmations quote it)."""
+        ...
+
+    @property
+    def width(self) -> int:
+        """The width command results are formatted for."""
+        ...
+
+    @width.setter
+    def width(self, width: int) -> None: ...
+
+    def changes(self, since: int) -> JobChanges:
+        """Snapshots of the jobs that changed after version ``since`` (all for a negative one),
+        and the ids removed since."""
+        ...
+
+    def snapshot(self, job_id: int) -> JobSnapshot | None:
+        """One job (a child too) as it is now, or None if there is no such job."""
+        ...
+
+    def transcript(self, job_id: int) -> LineSource | None:
+        """A job's whole transcript (received or not) as a range source."""
+        ...
+
+    def receive_through(self, job_id: int, line: int) -> None:
+        """Receive a job's output up to transcript line ``line`` (what a view with keep off
+        has shown the user)."""
+        ...
+
+    def execute(
+        self,
+        line: str,
+        *,
+        on_output: OutputCallback | None = None,
+        on_wait: WaitCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LineResult:
+        """Run one cmdlet line to its end (it may block: call it off the UI thread).
+
+        ``on_output`` gets the printed lines in batches as they come; ``on_wait`` hears when a
+        Wait-Job begins to block; setting ``cancel`` (then :meth:`wake_waiters`) ends a wait.
+        """
+        ...
+
+    def complete(self, text: str) -> list[str]:
+        """Completions for ``text`` (the line up to the cursor); never raises."""
+        ...
+
+    @property
+    def language_loaded(self) -> bool:
+        """Whether lines can run without loading anything first."""
+        ...
+
+    def load_language(self) -> None:
+        """Load the command language now (the first line does it otherwise)."""
+        ...
+
+    def wake_waiters(self) -> None:
+        """Wake every blocked wait so it rechecks its cancel event."""
+        ...
+
+    def subscribe(self, on_change: Callable[[], None]) -> Callable[[], None]:
+        """Call ``on_change`` (from any thread; it must only enqueue) whenever something a
+        front end shows may have changed; returns a function that unsubscribes."""
+        ...
+
+    def shutdown(self) -> None:
+        """End the session: every job still running is stopped."""
+        ...
+
+
+class TranscriptSource:
+    """A job's transcript (the engine's :class:`OutputStore`) as a line source."""
+
+    generation = 0
+
+    def __init__(self, store: OutputStore) -> None:
+        self.store = store
+
+    @property
+    def line_count(self) -> int:
+        """Lines in the transcript, both streams."""
+        return self.store.line_count
+
+    @property
+    def version(self) -> int:
+        """The store's version: new output, a receive, the end of the stream."""
+        return self.store.version
+
+    def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """Lines read straight from the store (memory or spill file)."""
+        return [
+            ("error" if stream is Stream.Error else "output", text)
+            for stream, text in self.store.lines(start, stop)
+        ]
+
+    def unread_from(self) -> int:
+        """The first line after the receive cursor."""
+        cursor = self.store.cursor
+        return self.store.line_span(cursor - 1)[1] if cursor else 0
+
+
+class LocalService:
+    """:class:`JobService` in this process, over ``engine`` and a command session made on first
+    use.
+
+    The UI thread (completion) and the workers that run lines may both be first to need the
+    session: a lock makes sure there is one.
+    """
+
+    def __init__(self, engine: JobEngine, *, width: int = 120) -> None:
+        self.engine = engine
+        self._session: CommandSession | None = None
+        self._width = width
+        self._lock = threading.Lock()
+
+    @classmethod
+    def new(cls) -> LocalService:
+        """A service over a new engine of its own (:meth:`shutdown` ends it)."""
+        return cls(JobEngine())
+
+    # -- the command language ------------------------------------------------------------------
+
+    def session(self) -> CommandSession:
+        """The command session, imported and made now if it was not yet."""
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    from jobtui.commands import CommandSession
+
+                    self._session = CommandSession(self.engine, width=self._width)
+        return self._session
+
+    def load_language(self) -> None:
+        """Make the command session now."""
+        self.session()
+
+    @property
+    def language_loaded(self) -> bool:
+        """Whether the command language has been loaded."""
+        return self._session is not None
+
+    @property
+    def width(self) -> int:
+        """The terminal width tables are formatted for."""
+        return self._width if self._session is None else self._session.width
+
+    @width.setter
+    def width(self, width: int) -> None:
+        with self._lock:  # a session being made right now takes the new width
+            self._width = width
+            if self._session is not None:
+                self._session.width = width
+
+    def execute(
+        self,
+        line: str,
+        *,
+        on_output: OutputCallback | None = None,
+        on_wait: WaitCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> LineResult:
+        """Run one line: :meth:`CommandSession.execute`, its jobs given back by id."""
+        result = self.session().execute(line, on_output=on_output, on_wait=on_wait, cancel=cancel)
+        ids = dict.fromkeys((job.parent or job).id for job in result.jobs)
+        return LineResult(
+            lines=result.lines,
+            errors=result.errors,
+            job_ids=list(ids),
+            truncated=result.truncated,
+            wait=result.wait,
+        )
+
+    def complete(self, text: str) -> list[str]:
+        """Completions for ``text``; a line the language cannot read has none."""
+        from jobtui.commands import CommandError
+
+        try:
+            return self.session().complete(text)
+        except CommandError:
+            return []
+
+    # -- the jobs ------------------------------------------------------------------------------
+
+    @property
+    def grace(self) -> float:
+        """The engine's grace period."""
+        return self.engine.grace
+
+    def changes(self, since: int) -> JobChanges:
+        """:meth:`JobEngine.changes`."""
+        return self.engine.changes(since)
+
+    def snapshot(self, job_id: int) -> JobSnapshot | None:
+        """:meth:`JobEngine.snapshot`."""
+        return self.engine.snapshot(job_id)
+
+    def transcript(self, job_id: int) -> TranscriptSource | None:
+        """The job's store, read in place."""
+        job = self.engine.find_by_id(job_id)
+        store = None if job is None or job.removed else job.transcript
+        return None if store is None else TranscriptSource(store)
+
+    def receive_through(self, job_id: int, line: int) -> None:
+        """Receive-Job (no -Keep) up to a transcript line; a job gone since is no error."""
+        job = self.engine.find_by_id(job_id)
+        if job is not None and not job.removed:
+            self.engine.receive_job([job], through_line=line)
+
+    def wake_waiters(self) -> None:
+        """:meth:`JobEngine.wake_waiters`."""
+        self.engine.wake_waiters()
+
+    def subscribe(self, on_change: Callable[[], None]) -> Callable[[], None]:
+        """Hear every event but a statistics sample (those come every few seconds per running
+        job and change nothing the screen must hurry to show)."""
+
+        def listener(event: JobEvent) -> None:
+            if not isinstance(event, JobStatsUpdated):
+                on_change()
+
+        return self.engine.subscribe(listener)
+
+    def shutdown(self) -> None:
+        """:meth:`JobEngine.shutdown`."""
+        self.engine.shutdown()
