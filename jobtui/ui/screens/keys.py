@@ -247,8 +247,10 @@ class JobKeys(Screen[None]):
         from jobtui.commands import WaitEnd
 
         if outcome.notices:
+            # The last says what to do (the Blocked hint after the deadlock error); a toast
+            # holds one line, and every notice is in the Console.
             self.notify(
-                " ".join(outcome.notices),
+                outcome.notices[-1],
                 severity="information" if outcome.end is WaitEnd.CANCELLED else "warning",
                 timeout=6,
                 markup=False,
