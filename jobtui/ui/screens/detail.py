@@ -49,9 +49,9 @@ class JobDetailScreen(Screen[None]):
     CSS_PATH = screen_css_path("detail.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("y", "copy_report", "Copy report"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
+        Binding("y", "copy_report", "Copy report", id="detail.copy_report"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="detail.next_pane"),
     ]
 
     def __init__(self, job: Job, formatter: JobFormatter, watcher: EngineWatcher) -> None:

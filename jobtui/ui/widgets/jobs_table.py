@@ -10,7 +10,7 @@ running job is taken when its row is drawn, so the clock costs nothing for rows 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -91,16 +91,19 @@ _ROW_CACHE = 512
 Cell = tuple[str, str]
 
 
-def shown_columns(width: int) -> tuple[ColumnSpec, ...]:
-    """The columns a table ``width`` cells wide shows: as many as leave Command its room."""
+def shown_columns(width: int, chosen: Collection[str] | None = None) -> tuple[ColumnSpec, ...]:
+    """The columns a table ``width`` cells wide shows, of those ``chosen`` (the setting; None:
+    all): as many as leave Command its room."""
+    specs = COLUMNS if chosen is None else tuple(c for c in COLUMNS if c.key in chosen)
     hidden: set[str] = set()
-    fixed = TABLE_WIDTH - _SPECS["command"].width
+    fixed = sum(spec.width for spec in specs if spec.key != "command")
     for key in HIDE_ORDER:
         if width - fixed >= MIN_COMMAND_WIDTH:
             break
-        hidden.add(key)
-        fixed -= _SPECS[key].width
-    return tuple(spec for spec in COLUMNS if spec.key not in hidden)
+        if chosen is None or key in chosen:
+            hidden.add(key)
+            fixed -= _SPECS[key].width
+    return tuple(spec for spec in specs if spec.key not in hidden)
 
 
 def _sort_key(column: str, job: Job, formatter: JobFormatter) -> Any:
@@ -196,16 +199,16 @@ class JobsTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Detail"),
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("o", "next_sort", "Sort", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("up", "cursor_up", "Cursor up", show=False),
-        Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first", "First job", show=False),
-        Binding("end,ctrl+end", "last", "Last job", show=False),
+        Binding("enter", "select_cursor", "Detail", id="table.select"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
+        Binding("o", "next_sort", "Sort", show=False, id="table.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="table.reverse_sort"),
+        Binding("up", "cursor_up", "Cursor up", show=False, id="table.cursor_up"),
+        Binding("down", "cursor_down", "Cursor down", show=False, id="table.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home,ctrl+home", "first", "First job", show=False, id="table.first"),
+        Binding("end,ctrl+end", "last", "Last job", show=False, id="table.last"),
     ]
 
     class JobHighlighted(Message):
@@ -232,12 +235,15 @@ class JobsTable(ScrollView, can_focus=True):
         self,
         formatter: JobFormatter,
         *,
+        columns: Collection[str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.formatter = formatter
+        #: The columns the settings choose (None: all of them).
+        self.chosen_columns = None if columns is None else frozenset(columns)
         self.marked: set[int] = set()
         #: The row under the cursor (an index into the rows shown).
         self.cursor_row = 0
@@ -259,8 +265,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._frame: _Frame | None = None
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
         #: The columns drawn (fewer when the table is narrow) and their total width.
-        self._shown: tuple[ColumnSpec, ...] = COLUMNS
-        self._shown_width = TABLE_WIDTH
+        self._shown = shown_columns(TABLE_WIDTH, self.chosen_columns)
+        self._shown_width = sum(spec.width for spec in self._shown)
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
         self.last_updates = 0
@@ -272,7 +278,7 @@ class JobsTable(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Hide the least useful columns when the table is narrow, show them again when wide."""
         self._frame = None
-        shown = shown_columns(self.scrollable_content_region.width)
+        shown = shown_columns(self.scrollable_content_region.width, self.chosen_columns)
         if shown != self._shown:
             self._shown = shown
             self._shown_width = sum(spec.width for spec in shown)
