@@ -1,5 +1,7 @@
 """Reading jobtui's settings: the defaults, then config.toml, then ``JOBTUI_*`` variables.
 
+(Textual's ``TEXTUAL_THEME`` counts too, between the defaults and the file.)
+
 The file is ``$XDG_CONFIG_HOME/jobtui/config.toml`` (``~/.config/jobtui/config.toml``), read with
 the standard library's ``tomllib``; no file means the defaults. A bad file never stops jobtui:
 each setting that cannot be used keeps its default (a syntax error: the whole file), and every
@@ -318,7 +320,11 @@ class _Reader:
         return _LOCATION_CLASSES[kind](name=name, **read)
 
     def read_environment(self, environ: Mapping[str, str]) -> None:
-        """``JOBTUI_*`` over the file's values."""
+        """``JOBTUI_*`` over the file's values; Textual's own ``TEXTUAL_THEME`` under them."""
+        textual_theme = environ.get("TEXTUAL_THEME", "").strip()
+        if "theme" not in self.values and textual_theme:
+            self.values["theme"] = textual_theme
+            self.origins["theme"] = Origin(Source.ENVIRONMENT, "TEXTUAL_THEME")
         for variable, name in VARIABLES.items():
             text = environ.get(variable)
             if text is None:
