@@ -831,9 +831,10 @@ class JobsTable(ScrollView, can_focus=True):
             self.sort_column = column
 
     def action_next_sort(self) -> None:
-        """Sort by the next column."""
-        index = COLUMN_KEYS.index(self.sort_column)
-        self.sort_by(COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)])
+        """Sort by the next column shown."""
+        keys = [spec.key for spec in self._shown]
+        index = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_by(keys[(index + 1) % len(keys)])
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
