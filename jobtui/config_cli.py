@@ -135,10 +135,7 @@ def _value(value: object) -> str:
 
 def _location_lines(location: Location) -> list[str]:
     lines = [f"kind = {shown(location.kind.value)}"]
-    for field in fields(location):
-        value = getattr(location, field.name)
-        if field.name != "name" and value is not None:
-            lines.append(
-                f"{field.name} = {shown(str(value) if isinstance(value, Path) else value)}"
-            )
+    for name, value in location._asdict().items():
+        if name != "name" and value is not None:
+            lines.append(f"{name} = {_value(value)}")
     return lines

@@ -16,14 +16,15 @@ import enum
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jobtui.data import values
 from jobtui.data.settings import Location, Settings, SlurmLocation, SshLocation
-from jobtui.data.toml_lines import KeyPath, key_lines, line_of
+
+if TYPE_CHECKING:
+    from jobtui.data.toml_lines import KeyPath
 from jobtui.data.values import InvalidValue, shown
 
 CONFIG_NAME = "config.toml"
@@ -51,9 +52,12 @@ class Source(enum.Enum):
     ENVIRONMENT = "environment"
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where one setting's value came from: the default, a line of the file, or a variable."""
+class Origin(NamedTuple):
+    """Where one setting's value came from: the default, a line of the file, or a variable.
+
+    (Named tuples here, not dataclasses: making a dataclass costs about half a millisecond of
+    every start.)
+    """
 
     source: Source
     where: str = ""
@@ -72,8 +76,7 @@ class Origin:
 DEFAULT = Origin(Source.DEFAULT)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong in the settings: where (the file and line, or a variable), which key,
     and what (with what is used instead)."""
 
@@ -87,8 +90,7 @@ class Problem:
         return f"{place}: {self.key}: {self.message}" if self.key else f"{place}: {self.message}"
 
 
-@dataclass(frozen=True)
-class _Setting:
+class _Setting(NamedTuple):
     """One top-level setting: how the file's value is read, and its variable's text."""
 
     name: str
@@ -140,34 +142,54 @@ _LOCATION_CLASSES: dict[str, type[SshLocation] | type[SlurmLocation]] = {
 }
 #: Names a location may not take: the one this machine's jobs show.
 RESERVED_LOCATIONS = frozenset({"localhost"})
-_SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_SYNTAX_POSITION = r"\s*\(at line (\d+), column (\d+)\)$"
 
 
-@dataclass(frozen=True)
 class LoadedConfig:
-    """The effective settings, where each came from, and what was wrong."""
+    """The effective settings, where each came from, and what was wrong.
 
-    settings: Settings
-    path: Path
-    exists: bool = False
-    #: Setting name -> origin; also ``keymap.ID`` and ``locations.NAME`` for each entry.
-    origins: Mapping[str, Origin] = field(default_factory=dict)
-    problems: tuple[Problem, ...] = ()
-    text: str = ""
+    (A plain class, not a dataclass: making one costs every start half a millisecond.)
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        path: Path,
+        *,
+        exists: bool = False,
+        origins: Mapping[str, Origin] | None = None,
+        problems: tuple[Problem, ...] = (),
+        text: str = "",
+    ) -> None:
+        self.settings = settings
+        self.path = path
+        #: Whether the file exists (no file: the defaults, and no problem).
+        self.exists = exists
+        #: Setting name -> origin; also ``keymap.ID`` and ``locations.NAME`` for each entry.
+        self.origins: Mapping[str, Origin] = origins or {}
+        self.problems = problems
+        #: The file's text, for the lines of keys.
+        self.text = text
 
     @cached_property
     def _lines(self) -> dict[KeyPath, int]:
+        from jobtui.data.toml_lines import key_lines  # only when a line is asked for
+
         return key_lines(self.text)
 
     def line_of(self, *path: str) -> int | None:
         """The line of the file that writes ``path`` (e.g. ``"keymap", "jobs.stop"``)."""
-        return line_of(self._lines, path) if self.text else None
+        if not self.text:
+            return None
+        from jobtui.data.toml_lines import line_of
+
+        return line_of(self._lines, path)
 
     def origin(self, name: str) -> Origin:
         """Where the setting (or ``keymap.ID``, ``locations.NAME``) came from, with its line."""
         origin = self.origins.get(name, DEFAULT)
         if origin.source is Source.FILE and origin.line is None:
-            origin = replace(origin, line=self.line_of(*origin.key))
+            origin = origin._replace(line=self.line_of(*origin.key))
         return origin
 
     def problem_at(self, path: KeyPath, message: str) -> Problem:
@@ -176,7 +198,15 @@ class LoadedConfig:
 
     def with_problems(self, problems: Iterable[Problem]) -> LoadedConfig:
         """The same settings with more problems (found by checks that need the UI)."""
-        return replace(self, problems=(*self.problems, *problems))
+        more = (*self.problems, *problems)
+        return LoadedConfig(
+            self.settings,
+            self.path,
+            exists=self.exists,
+            origins=self.origins,
+            problems=more,
+            text=self.text,
+        )
 
     def summary(self) -> str | None:
         """The one line that says what was wrong (None: nothing)."""
@@ -228,7 +258,7 @@ class _Reader:
             return True
         except tomllib.TOMLDecodeError as exc:
             message, line = str(exc), None
-            position = _SYNTAX_POSITION.search(message)
+            position = re.search(_SYNTAX_POSITION, message)
             if position:
                 message = f"{message[: position.start()]} (column {position.group(2)})"
                 line = int(position.group(1))
@@ -341,17 +371,17 @@ class _Reader:
         """The settings read; the problems get their lines (the file is scanned only if any
         problem needs one)."""
         loaded = LoadedConfig(
-            settings=Settings(**self.values),
-            path=self.path,
+            Settings(**self.values),
+            self.path,
             exists=exists,
             origins=dict(self.origins),
             text=self.text,
         )
-        problems = tuple(
-            replace(problem, line=loaded.line_of(*path)) if path else problem
+        loaded.problems = tuple(
+            problem._replace(line=loaded.line_of(*path)) if path else problem
             for path, problem in self.problems
         )
-        return replace(loaded, problems=problems)
+        return loaded
 
 
 def _flatten(prefix: KeyPath, table: dict[str, Any]) -> Iterable[tuple[KeyPath, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+#: A key's full path in the file: ``("keymap", "jobs", "stop")``.
 KeyPath = tuple[str, ...]
 
 _BARE = r"[A-Za-z0-9_-]+"

@@ -12,7 +12,9 @@ from jobtui.data.settings import COLUMN_NAMES
 
 #: The longest grace period accepted, in seconds: beyond it a stop looks like a hang.
 MAX_GRACE = 3600.0
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
+# Patterns are compiled when first used (``re`` caches them): compiling them all at import
+# cost a millisecond of every start.
+_SIZE = r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*"
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -94,7 +96,7 @@ def size(value: object) -> int:
     """A number of bytes: an integer, or text such as ``"500M"`` or ``"20G"`` (powers of 1024)."""
     if isinstance(value, int) and not isinstance(value, bool):
         number: float = value
-    elif isinstance(value, str) and (match := _SIZE.match(value)):
+    elif isinstance(value, str) and (match := re.fullmatch(_SIZE, value, re.IGNORECASE)):
         number = float(match.group(1)) * _UNITS[match.group(2).upper()]
     else:
         raise InvalidValue(f'expected bytes or a size such as "20G", got {shown(value)}')

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -32,6 +34,8 @@ from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.signals import exit_on_signals
 from jobtui.ui.watcher import EngineWatcher
+
+logger = logging.getLogger(__name__)
 
 #: Characters a notification keeps (a toast shows one line of them, cut with an ellipsis).
 NOTIFY_WIDTH = 200
@@ -97,6 +101,7 @@ class JobApp(App[int]):
         theme = self.settings.theme
         self.theme = theme if theme in self.available_themes else DEFAULT_THEME
         self._theme_saved = self.theme
+        self._save_lock = threading.Lock()
         self.set_keymap(self.settings.keymap)
 
     def get_default_screen(self) -> MainScreen:
@@ -144,26 +149,32 @@ class JobApp(App[int]):
             self.notify(line, severity="warning", timeout=NOTIFY_MAX_TIMEOUT, markup=False)
 
     def _theme_picked(self, theme: str) -> None:
-        """Remember the theme picked (in the palette) in config.toml, off the UI thread."""
+        """Remember the theme picked (in the palette) in config.toml, off the UI thread: the
+        first save loads tomlkit (about 20 ms)."""
         if self.config is None or theme == self._theme_saved:
             return
         self._theme_saved = theme
         self.run_worker(
-            partial(self._save_theme, self.config.path, theme),
+            partial(self._save_theme, self.config.path),
             thread=True,
             group="settings",
             exit_on_error=False,
         )
 
-    def _save_theme(self, path: Path, theme: str) -> None:
+    def _save_theme(self, path: Path) -> None:
+        """Write the theme last picked (two quick picks: the saves take turns, the last wins)."""
         from jobtui.data.config_write import ConfigNotSaved, save_setting
 
-        try:
-            save_setting(path, "theme", theme)
-        except ConfigNotSaved as exc:
-            self.call_from_thread(
-                self.notify, f"Theme not remembered: {exc}", severity="warning", markup=False
-            )
+        with self._save_lock:
+            try:
+                save_setting(path, "theme", self._theme_saved)
+            except ConfigNotSaved as exc:
+                self.call_from_thread(
+                    self.notify, f"Theme not remembered: {exc}", severity="warning", markup=False
+                )
+            except Exception:
+                # A bug, not the file: logged, and the log's notice says so.
+                logger.exception("the theme was not saved to %s", path)
 
     def _announce_errors(self) -> None:
         """Say, in one line, that errors were logged (by any thread) since the last look."""
