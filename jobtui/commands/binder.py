@@ -33,7 +33,7 @@ from jobtui.commands.syntax import (
 )
 from jobtui.commands.values import PathInfo, ScriptBlock, to_text, type_name
 from jobtui.engine import Job, JobState
-from jobtui.engine import builtins as engine_builtins
+from jobtui.engine.local import builtins as engine_builtins
 
 Evaluator = Callable[[Expression], object]
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobtui.engine import builtins, processes
 from jobtui.engine.errors import (
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
@@ -43,19 +42,20 @@ from jobtui.engine.events import (
     JobStatsUpdated,
 )
 from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
-from jobtui.engine.monitor import DEFAULT_INTERVAL, ProcessMonitor
-from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
-from jobtui.engine.reactor import Reactor
-from jobtui.engine.runners import (
+from jobtui.engine.local import builtins, processes
+from jobtui.engine.local.monitor import DEFAULT_INTERVAL, ProcessMonitor
+from jobtui.engine.local.reactor import Reactor
+from jobtui.engine.local.runners import (
     DEFAULT_GRACE,
     ProcessRunner,
     ProcessSpec,
     Runner,
     ThreadRunner,
 )
+from jobtui.engine.local.watchdog import Guardian
+from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
-from jobtui.engine.watchdog import Guardian
 
 log = logging.getLogger(__name__)
 _WILDCARD = set("*?[")

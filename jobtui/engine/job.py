@@ -19,7 +19,7 @@ from jobtui.engine.states import (
 )
 
 if TYPE_CHECKING:
-    from jobtui.engine.runners import Runner
+    from jobtui.engine.local.runners import Runner
 
 BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"

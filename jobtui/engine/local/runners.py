@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from jobtui.engine import processes
 from jobtui.engine.job import Job
+from jobtui.engine.local import processes
+from jobtui.engine.local.reactor import Reactor
 from jobtui.engine.output import LineAssembler, OutputStore, Stream
-from jobtui.engine.reactor import Reactor
 from jobtui.engine.states import JobFailure, JobState
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031 if sys.platform.startswith("linux") else None)

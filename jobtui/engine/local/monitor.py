@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from jobtui.engine import processes
 from jobtui.engine.job import Job
-from jobtui.engine.runners import ProcessRunner
+from jobtui.engine.local import processes
+from jobtui.engine.local.runners import ProcessRunner
 from jobtui.engine.states import JobState
 
 #: Seconds between samples.

@@ -1,0 +1,1 @@
+"""Jobs on this machine: process trees read on one reactor thread, and built-ins on threads."""
