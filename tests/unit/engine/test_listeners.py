@@ -66,24 +66,27 @@ def test_a_slow_listener_holds_up_no_other_thread(engine: JobEngine) -> None:
 
 
 def test_a_listener_that_calls_the_engine_is_not_called_inside_itself(engine: JobEngine) -> None:
-    trace: list[str] = []
-    depth = [0]
+    here = threading.get_ident()
+    trace: list[str] = []  # this thread's deliveries (the reactor delivers its own meanwhile)
+    depth = threading.local()
 
     def listener(event: JobEvent) -> None:
-        depth[0] += 1
-        trace.append(f"{type(event).__name__} at depth {depth[0]}")
+        if threading.get_ident() != here:
+            return
+        depth.now = getattr(depth, "now", 0) + 1
+        trace.append(f"{type(event).__name__} at depth {depth.now}")
         if isinstance(event, JobAdded) and event.job.command == "true":
             inner = engine.start_job("echo inner")  # its events wait for this call to return
             engine.receive_job([inner], keep=True)
             trace.append("started inner")
-        depth[0] -= 1
+        depth.now -= 1
 
     engine.subscribe(listener)
     outer = engine.start_job("true")
     jobs = engine.get_job()
     finish(engine, *jobs)
     assert all(line.endswith("depth 1") for line in trace if "depth" in line), trace
-    assert trace[:2] == ["JobAdded at depth 1", "started inner"]
+    assert trace[:2] == ["JobAdded at depth 1", "started inner"], trace
     assert trace[2] == "JobAdded at depth 1"  # the inner job's, after the outer's listener
     assert outer in jobs and len(jobs) == 2
 
