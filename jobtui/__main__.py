@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_config(args.action, sys.stdout)
     if args.plain:
-        from jobtui.commands.plain import run_plain
+        from jobtui.plain import run_plain
 
         return run_plain(sys.stdin, sys.stdout, sys.stderr, engine=plain_engine(sys.stderr))
     # Importing the app makes a few hundred thousand objects (modules, classes, styles) that live
