@@ -87,7 +87,14 @@ class Problem(NamedTuple):
     line: int | None = None
 
     def __str__(self) -> str:
-        place = f"{self.where}:{self.line}" if self.line else self.where
+        return self._text(self.where)
+
+    def brief(self) -> str:
+        """The problem with the file's name, not its whole path (for a notice one line long)."""
+        return self._text(os.path.basename(self.where))
+
+    def _text(self, where: str) -> str:
+        place = f"{where}:{self.line}" if self.line else where
         return f"{place}: {self.key}: {self.message}" if self.key else f"{place}: {self.message}"
 
 
@@ -202,13 +209,15 @@ class LoadedConfig:
         return problems_summary(self.problems)
 
 
-def problems_summary(problems: Sequence[Problem]) -> str | None:
-    """One line for the user: the first problem, and how many more (None: no problems)."""
+def problems_summary(problems: Sequence[Problem], *, brief: bool = False) -> str | None:
+    """One line for the user: the first problem, and how many more (None: no problems).
+    ``brief`` names the file without its directory (a notice has room for one short line)."""
     if not problems:
         return None
     more = len(problems) - 1
     tail = f" (and {more} more: jobtui config check)" if more else ""
-    return f"Settings: {problems[0]}{tail}"
+    first = problems[0].brief() if brief else str(problems[0])
+    return f"Settings: {first}{tail}"
 
 
 class _Reader:

@@ -144,7 +144,8 @@ class JobApp(App[int]):
         """Check the keymap's binding ids (unknown ones do nothing), then say in one line what
         was wrong with the settings, if anything."""
         assert self.config is not None
-        line = problems_summary([*self._config_problems, *keymap_problems(self.config)])
+        problems = [*self._config_problems, *keymap_problems(self.config)]
+        line = problems_summary(problems, brief=True)
         if line:
             self.notify(line, severity="warning", timeout=NOTIFY_MAX_TIMEOUT, markup=False)
 
