@@ -27,20 +27,28 @@ def theme_problems(config: LoadedConfig, themes: Collection[str]) -> list[Proble
 
 
 def keymap_problems(config: LoadedConfig) -> list[Problem]:
-    """Each keymap entry whose binding id does not exist."""
+    """Each keymap entry whose binding id does not exist, or whose key another binding of the
+    same screen keeps."""
     if not config.settings.keymap:
         return []
-    from jobtui.ui.keymap import binding_ids
+    from jobtui.ui.keymap import binding_ids, clashes
+
+    def at(binding_id: str, message: str) -> Problem:
+        path = config.origin(f"keymap.{binding_id}").key or ("keymap", binding_id)
+        return config.problem_at(path, message)
 
     known = binding_ids()
-    return [
-        config.problem_at(
-            config.origin(f"keymap.{binding_id}").key or ("keymap", binding_id),
-            "no binding has this id; ignored (the ids: the help screen, or README)",
-        )
-        for binding_id in config.settings.keymap
+    keymap = config.settings.keymap
+    unknown = [
+        at(binding_id, "no binding has this id; ignored (the ids: the help screen, or README)")
+        for binding_id in keymap
         if binding_id not in known
     ]
+    taken = [
+        at(moved, f'"{key}" is also the key of {other}, which loses it (move {other} too)')
+        for moved, key, other in clashes(keymap)
+    ]
+    return unknown + taken
 
 
 def builtin_themes() -> set[str]:

@@ -92,6 +92,28 @@ def binding_ids() -> set[str]:
     return {binding.id for _cls, binding in bindings() if binding.id}
 
 
+def clashes(keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Each key that ``keymap`` gives a binding and that another binding of the same screen or
+    widget still has: (moved id, key, other id). Textual gives the key to the moved binding and
+    the other loses it, silently; a swap (both moved) is no clash."""
+    from textual.keys import _normalize_key_list
+
+    found: list[tuple[str, str, str]] = []
+    for cls in binding_classes():
+        own = [b for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding) and b.id]
+        keys_of = {
+            b.id: _normalize_key_list(keymap.get(b.id, b.key)).split(",") for b in own if b.id
+        }
+        for moved in keymap:
+            for key in keys_of.get(moved, []):
+                found.extend(
+                    (moved, key, other)
+                    for other, keys in keys_of.items()
+                    if other != moved and other not in keymap and key in keys
+                )
+    return found
+
+
 def _what(cls: type[DOMNode], binding: Binding) -> str:
     """What the binding does: the first line of its action's docstring; the description for an
     action with arguments (``answer(False)``), whose docstring covers every argument."""

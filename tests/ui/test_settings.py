@@ -109,6 +109,25 @@ async def test_an_unknown_binding_id_is_reported_once_with_its_line(
         ]
 
 
+async def test_a_key_taken_from_another_binding_is_reported(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    config = config_file(tmp_path, '[keymap]\njobs.stop = "r"\n')
+    async with run_app(config=config) as (app, pilot):
+        await until(pilot, lambda: settings_notices(app))
+        assert settings_notices(app) == [
+            'Settings: config.toml:2: keymap.jobs.stop: "r" is also the key of jobs.receive, '
+            "which loses it (move jobs.receive too)"
+        ]
+
+
+def test_a_swap_of_two_keys_is_no_clash() -> None:
+    from jobtui.ui.keymap import clashes
+
+    assert clashes({"jobs.stop": "r", "jobs.receive": "s"}) == []
+    assert clashes({"jobs.stop": "?"}) == [("jobs.stop", "question_mark", "main.help")]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
