@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 from jobtui.engine import Job, JobState
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
 from jobtui.ui.paths import screen_css_path
+from jobtui.ui.records import as_record
 from jobtui.ui.sanitize import plain
 from jobtui.ui.sources import TranscriptSource
 from jobtui.ui.watcher import EngineWatcher
@@ -121,7 +122,7 @@ class JobDetailScreen(Screen[None]):
             where = "ChildJobs[0].JobStateInfo.Reason" if job.child_jobs else "JobStateInfo.Reason"
             self.query_one("#reason", Static).update(plain(reason.message))
             self.query_one("#reason-box").border_title = where
-            facts = [f"ExitCode {self.formatter.exit_code(job) or '—'}"]
+            facts = [f"ExitCode {self.formatter.exit_code(as_record(job)) or '—'}"]
             if reason.signal_name:
                 facts.append(f"Signal {reason.signal_name}")
             if reason.last_error_line:
