@@ -48,6 +48,9 @@ class JobDetailScreen(Screen[None]):
     """Everything about one job; it never consumes output (the transcript is read, not received)."""
 
     CSS_PATH = screen_css_path("detail.tcss")
+    #: Below 110 columns the properties (64 wide) would leave the transcript a sliver: the
+    #: panes are stacked instead (detail.tcss, ``-narrow``).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back"),
@@ -63,7 +66,8 @@ class JobDetailScreen(Screen[None]):
         self._seen: tuple[int, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        """Title, reason, properties on the left; graphs and transcript on the right."""
+        """Title, reason, properties on the left; graphs and transcript on the right (below them
+        on a narrow terminal)."""
         job = self.job
         yield Label(id="detail-title", markup=False)
         with Vertical(id="reason-box"):
@@ -130,6 +134,12 @@ class JobDetailScreen(Screen[None]):
             self.query_one("#reason-facts", Static).update(" · ".join(facts))
 
     def action_copy_report(self) -> None:
-        """Copy a failure report (or the job's facts) to the clipboard."""
+        """Send a failure report (or the job's facts) to the terminal's clipboard."""
         self.app.copy_to_clipboard(failure_report(self.job, self.formatter))
-        self.notify("Failure report copied to the clipboard.", title=self.job.name, markup=False)
+        # The copy is an OSC 52 request, and a terminal may ignore it without a word: say what
+        # was done, not what may not have happened.
+        self.notify(
+            "Failure report sent to the terminal's clipboard (OSC 52; some terminals ignore it).",
+            title=self.job.name,
+            markup=False,
+        )
