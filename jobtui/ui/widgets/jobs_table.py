@@ -197,7 +197,7 @@ class JobsTable(ScrollView, can_focus=True):
         """Hide the least useful columns when the table is narrow, widen Name when wide."""
         self._frame = None
         if self._lay_out():
-            self._sort_rows()
+            self._fit_to_rows()
             self.refresh()
 
     def _lay_out(self) -> bool:
@@ -275,7 +275,7 @@ class JobsTable(ScrollView, can_focus=True):
         if self._lay_out():  # a new widest name
             changes.reordered = True
         if changes.reordered:
-            self._sort_rows()
+            self._fit_to_rows()
             self._restore_cursor(keep_id)
             self.refresh()
         elif changes.changed:
@@ -344,7 +344,7 @@ class JobsTable(ScrollView, can_focus=True):
         self._frame = None
         super().watch_scroll_y(old_value, new_value)
 
-    def _sort_rows(self) -> None:
+    def _fit_to_rows(self) -> None:
         """Size the scrollable area to the rows (their order is the model's)."""
         size = Size(self._shown_width, len(self.rows) + 1)  # the header row
         if self.virtual_size != size:
@@ -613,7 +613,7 @@ class JobsTable(ScrollView, can_focus=True):
             column.label = self._header(column.spec)
         keep_id = self.highlighted_job_id
         self.rows.set_sort(self.sort_column, self.sort_reverse)
-        self._sort_rows()
+        self._fit_to_rows()
         self._restore_cursor(keep_id)
         self.refresh()
         self._update_titles()
