@@ -18,7 +18,7 @@ from jobtui.ui import app as app_module
 from jobtui.ui.app import JobApp, run_app
 from jobtui.ui.keymap import binding_ids, key_rows
 from jobtui.ui.screens.help import HelpScreen
-from jobtui.ui.widgets.jobs_table import COLUMN_KEYS
+from jobtui.ui.table.columns import COLUMN_KEYS, layout
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.output_view import OutputView
 
@@ -42,6 +42,14 @@ def settings_notices(app: JobApp) -> list[str]:
 
 def test_the_settings_name_the_tables_columns() -> None:
     assert COLUMN_NAMES == COLUMN_KEYS
+
+
+def test_the_layout_keeps_the_chosen_columns_in_the_tables_order() -> None:
+    chosen = ["command", "state", "id", "pid"]
+    assert [spec.key for spec in layout(200, chosen=chosen)] == ["id", "state", "pid", "command"]
+    # Narrow, the chosen ones still go in the usual order (PID before State, which stays).
+    assert [spec.key for spec in layout(40, chosen=chosen)] == ["id", "state", "command"]
+    assert [spec.key for spec in layout(200)] == list(COLUMN_KEYS)
 
 
 def test_every_binding_has_a_unique_id_in_a_known_namespace() -> None:
@@ -88,6 +96,28 @@ def _key_bar_labels(app: JobApp) -> list[Any]:
 
     labels, _palette = main_screen(app).query_one(KeyBar).labels()
     return labels
+
+
+def test_every_class_with_bindings_is_in_the_keymaps_list() -> None:
+    """A screen or widget that gains BINDINGS must join ``binding_classes`` (and give each an
+    id), or its keys could be neither moved nor listed in the help."""
+    import importlib
+    import pkgutil
+
+    import jobtui.ui
+    from jobtui.ui.keymap import binding_classes
+
+    found = set()
+    for info in pkgutil.walk_packages(jobtui.ui.__path__, "jobtui.ui."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and value.__module__ == info.name
+                and value.__dict__.get("BINDINGS")
+            ):
+                found.add(value)
+    assert found == set(binding_classes())
 
 
 def test_the_help_lists_every_binding_id() -> None:
