@@ -331,3 +331,44 @@ async def test_two_lines_in_one_burst_run_as_two_lines(
         await until(pilot, lambda: bar(app).value == "")
         echoes = [text for text in texts() if text.startswith("PS> ")]
         assert echoes == ["PS> Get-Job -Id 9", "PS> Get-Job"]
+
+
+async def test_two_ups_in_one_burst_then_down_walk_the_history(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Key repeat sends Up twice before the bar has seen its first change: the bar still knows
+    that both changes were its own, so Down steps back one entry (it used to think the user had
+    typed, drop its place, and the next Up jumped to the newest entry)."""
+    async with run_app() as (app, pilot):
+        for line in ("Get-Job -Id 1", "Get-Job -Id 2", "Get-Job -Id 3"):
+            await submit(pilot, line)
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        command_bar = bar(app)
+        post_burst(app, ["up", "up"])
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id 2")
+        await pilot.pause()
+        await pilot.press("down")
+        assert command_bar.value == "Get-Job -Id 3"
+        post_burst(app, ["up", "up", "up", "down"])
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id 2")
+        await pilot.pause()
+        await pilot.press("up")
+        assert command_bar.value == "Get-Job -Id 1"
+
+
+async def test_a_typed_change_after_browsing_ends_the_browsing(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        await submit(pilot, "Get-Job -Id 1")
+        await submit(pilot, "Get-Job -Id 2")
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        command_bar = bar(app)
+        post_burst(app, ["up", "up", "backspace"])  # an edit in the same burst as the Ups
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id ")
+        await pilot.pause()
+        await pilot.press("up")  # from the newest again: the edited line is a new draft
+        assert command_bar.value == "Get-Job -Id 2"
+        await pilot.press("down")
+        assert command_bar.value == "Get-Job -Id "
+
