@@ -372,3 +372,33 @@ async def test_a_typed_change_after_browsing_ends_the_browsing(
         await pilot.press("down")
         assert command_bar.value == "Get-Job -Id "
 
+
+async def test_the_completion_row_goes_when_the_bar_is_cleared_or_changed(
+    run_app: AppRunner,
+) -> None:
+    async with run_app() as (app, pilot):
+        command_bar = bar(app)
+        line = main_screen(app).command_line
+        await pilot.press(*"Get-Job -", "tab")
+        await pilot.pause()
+        assert "-State" in line.status_text
+        await pilot.press("tab")  # cycling keeps the row (it marks the candidate in the bar)
+        await pilot.pause()
+        assert "-State" in line.status_text and "[" in line.status_text
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert command_bar.value == ""
+        assert line.status_text == ""
+        # Typed over: gone as well, and so is "No completions."
+        await pilot.press(*"Get-Job -", "tab")
+        await pilot.pause()
+        assert "-State" in line.status_text
+        await pilot.press("x")
+        await pilot.pause()
+        assert line.status_text == ""
+        await pilot.press(*"yz", "tab")
+        await pilot.pause()
+        assert line.status_text == "No completions."
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert line.status_text == ""

@@ -24,8 +24,8 @@ BLINK_TIMEOUT = 10.0
 class EditSource(Enum):
     """Who changed the bar's text: what a change ends depends on it."""
 
-    #: Typed, pasted, deleted, or set from outside the bar: ends history browsing and
-    #: completion cycling.
+    #: Typed, pasted, deleted, or set from outside the bar: ends history browsing, completion
+    #: cycling and the completions offered.
     USER = auto()
     #: Up or Down put a line of history in: ends completion.
     HISTORY = auto()
@@ -57,6 +57,9 @@ class CommandBar(OrderedInput):
             self.candidates = candidates
             self.chosen = chosen
 
+    class CompletionsWithdrawn(Message):
+        """The text changed otherwise than by Tab: the candidates offered no longer apply."""
+
     def __init__(
         self,
         history: CommandHistory,
@@ -73,6 +76,7 @@ class CommandBar(OrderedInput):
         #: Who is changing the value now; decided when the change is made, not when its
         #: Changed event arrives (in a burst of keys that is after the next keys have run).
         self._edit_source = EditSource.USER
+        self._offered = False
         self._cycle: list[str] = []
         self._cycle_index = -1
         self._cycle_tail = ""
@@ -118,6 +122,9 @@ class CommandBar(OrderedInput):
             self._position = len(self.history.entries)
         if source is not EditSource.COMPLETION:
             self._cycle = []
+            if self._offered:
+                self._offered = False
+                self.post_message(self.CompletionsWithdrawn())
 
     def forget_position(self) -> None:
         """Start browsing history from the newest entry again (after a line is entered)."""
@@ -171,4 +178,5 @@ class CommandBar(OrderedInput):
         self._offer(candidates, None)
 
     def _offer(self, candidates: list[str], chosen: int | None) -> None:
+        self._offered = True
         self.post_message(self.CompletionsOffered(candidates, chosen))
