@@ -300,3 +300,35 @@ async def test_a_quiet_screen_pulls_slowly_and_wakes_at_once_for_new_output(
         await until(pilot, lambda: pacer.sleeping)  # and quiet again
         main_screen(app).console.append([("output", "from a command")])
         await until(pilot, lambda: not pacer.sleeping)
+
+
+def output_title(app: object) -> str:
+    return str(main_screen(app).query_one("#output-title").render())  # type: ignore[arg-type]
+
+
+async def test_end_jumps_at_once_and_resumes_following_a_job_still_writing(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With animations on (as in a terminal), End used to animate towards where the end was
+    while the end kept moving: the pane froze short of it and never followed again."""
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "full")
+    job = engine.start_job("seq 1 300; while :; do echo tick; sleep 0.05; done")
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count > 300)
+        await until(pilot, lambda: "following" in output_title(app))
+        view.focus()
+        await pilot.press("pageup", "pageup")
+        await until(pilot, lambda: not view.following)
+        await until(pilot, lambda: "scrolled up" in output_title(app))
+        await pilot.press("end")
+        assert view.following and view.scroll_y == view.max_scroll_y  # at once, no animation
+        count = view.line_count
+        await until(pilot, lambda: view.line_count > count + 10)
+        await pilot.pause(0.1)
+        assert view.following and view.is_vertical_scroll_end
+        assert "following" in output_title(app) and "scrolled up" not in output_title(app)
+        await pilot.press("home")
+        assert view.scroll_y == 0 and not view.following  # at once too
+        await until(pilot, lambda: "scrolled up" in output_title(app))
+        assert job.state is JobState.Running

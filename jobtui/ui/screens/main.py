@@ -209,7 +209,8 @@ class MainScreen(Screen[None]):
 
     def _update_output_title(self, job: Job) -> None:
         store = job.transcript
-        seen = (job.id, job.version, store.version if store else -1, int(self.keep))
+        following = self._output_view.following
+        seen = (job.id, job.version, store.version if store else -1, int(self.keep), following)
         if seen == self._title_seen:
             return
         self._title_seen = seen
@@ -223,6 +224,8 @@ class MainScreen(Screen[None]):
             parts.append(f"{human_count(unread)} unread" if unread else "all received")
             if store.lost_bytes:
                 parts.append(f"{store.lost_bytes:,} bytes lost")
+        if not job.state.is_finished:
+            parts.append("following" if self._output_view.following else "scrolled up, End follows")
         parts.append(" ".join(plain(job.command).split()))
         title = " · ".join(parts)
         if title != self._title_text:
@@ -230,6 +233,11 @@ class MainScreen(Screen[None]):
             # running job every few seconds without changing what the title says).
             self._title_text = title
             self.query_one("#output-title", Label).update(title)
+
+    @on(OutputView.FollowingChanged, "#output")
+    def _following_changed(self) -> None:
+        if self._shown_job is not None:
+            self._update_output_title(self._shown_job)
 
     def _notify_finished(self) -> bool:
         finished = self.watcher.drain_finished()

@@ -12,8 +12,10 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -30,7 +32,15 @@ class OutputView(ScrollView, can_focus=True):
 
     With a transcript it draws a one-cell gutter that marks the lines a receive has not yet
     consumed, so keep and receive can be seen working.
+
+    Home and End jump at once: an animated scroll over a transcript that grows while it runs
+    ends where the end *was*, short of the end, and the view would never follow again.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_home", "Top", key_display="Home"),
+        Binding("end", "scroll_end", "Follow", key_display="End"),
+    ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "output-view--error",
@@ -38,6 +48,19 @@ class OutputView(ScrollView, can_focus=True):
         "output-view--echo",
         "output-view--unread",
     }
+
+    class FollowingChanged(Message):
+        """The view started or stopped following the end (``following``)."""
+
+        def __init__(self, view: OutputView, following: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.following = following
+
+        @property
+        def control(self) -> OutputView:
+            """The view (for ``@on(OutputView.FollowingChanged, selector)``)."""
+            return self.view
 
     def __init__(
         self,
@@ -58,8 +81,7 @@ class OutputView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._frame: tuple[Style, int, int, int] | None = None
         self._pending_top: int | None = None
-        #: Whether new lines scroll the view: true at the bottom, false once scrolled up.
-        self.following = True
+        self._following = True
         if source is not None:
             self.attach(source)
 
@@ -67,6 +89,17 @@ class OutputView(ScrollView, can_focus=True):
     def source(self) -> LineSource | None:
         """What the view shows."""
         return self._source
+
+    @property
+    def following(self) -> bool:
+        """Whether new lines scroll the view: true at the bottom, false once scrolled up."""
+        return self._following
+
+    @following.setter
+    def following(self, following: bool) -> None:
+        if following != self._following:
+            self._following = following
+            self.post_message(self.FollowingChanged(self, following))
 
     @property
     def line_count(self) -> int:
@@ -146,6 +179,16 @@ class OutputView(ScrollView, can_focus=True):
         # Forced: until the next layout the scrollbar may still say there was nothing to scroll
         # (the view showed a shorter source), and an unforced scroll would then be ignored.
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+
+    def action_scroll_home(self) -> None:
+        """Home: the first line, at once (and the line's start, if already at the top)."""
+        x = 0 if self.scroll_y == 0 else None
+        self.scroll_to(x=x, y=0, animate=False, immediate=True, force=True)
+
+    def action_scroll_end(self) -> None:
+        """End: the last line, at once, and follow the end from there."""
+        self.following = True
+        self._to_end()
 
     def watch_scroll_x(self, old_value: float, new_value: float) -> None:
         """Draw from the new offset."""
