@@ -332,3 +332,31 @@ async def test_end_jumps_at_once_and_resumes_following_a_job_still_writing(
         assert view.scroll_y == 0 and not view.following  # at once too
         await until(pilot, lambda: "scrolled up" in output_title(app))
         assert job.state is JobState.Running
+
+
+async def test_tab_enters_the_pane_its_keys_show_and_escape_leaves_it_for_the_table(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    from jobtui.ui.screens.help import HELP_TEXT
+    from jobtui.ui.widgets.key_bar import KeyBar
+
+    job = engine.start_job("seq 100")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.press("escape", "tab")
+        assert app.focused is view
+        keys, _palette = screen.query_one(KeyBar).labels()
+        shown = [(label.shown, label.description) for label in keys]
+        # The pane's own keys first, then Esc, where a narrow key bar still shows them.
+        assert shown[:4] == [("Home", "Top"), ("End", "Follow"), ("PgUp/PgDn", "Page"),
+                             ("esc", "Jobs")]  # fmt: skip
+        assert all(label.enabled for label in keys[:4])
+        await pilot.press("home")
+        assert view.scroll_y == 0
+        await pilot.press("escape")
+        assert app.focused is screen.query_one("#jobs")
+    assert "`Tab` from the job table moves into the pane" in HELP_TEXT
+    assert "`Esc` goes back to the job table" in HELP_TEXT

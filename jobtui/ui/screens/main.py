@@ -78,6 +78,8 @@ class MainScreen(Screen[None]):
     """Jobs at a glance, their output, and a command line to drive them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First: the key bar lists it right after the focused widget's own keys.
+        Binding("escape", "escape", "Jobs"),
         Binding("colon", "focus_bar", "Command", key_display=":", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("enter", "detail", "Detail", show=False),
@@ -92,7 +94,6 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "show_help", "Help", show=False),
         Binding("q", "quit", "Quit"),
-        Binding("escape", "escape", "Jobs"),
     ]
 
     def __init__(
@@ -326,8 +327,10 @@ class MainScreen(Screen[None]):
         if action in _TABLE_KEY_ACTIONS and isinstance(self.focused, Input):
             return False
         if action == "escape":
-            # Shown where it does something: in the bar, in the filter, or to clear a filter.
-            return isinstance(self.focused, Input) or bool(self.query_one(JobsTable).filter_text)
+            # Shown where it does something: in the bar, the filter or a pane, or to clear a
+            # filter.
+            focused = self.focused
+            return isinstance(focused, (Input, OutputView)) or bool(self._jobs_table.filter_text)
         if action in _JOB_ACTIONS and not self.query_one(JobsTable).target_job_ids():
             return None
         return True

@@ -40,6 +40,7 @@ class OutputView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_home", "Top", key_display="Home"),
         Binding("end", "scroll_end", "Follow", key_display="End"),
+        Binding("pageup", "page_up", "Page", key_display="PgUp/PgDn"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
