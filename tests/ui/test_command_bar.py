@@ -402,3 +402,30 @@ async def test_the_completion_row_goes_when_the_bar_is_cleared_or_changed(
         await pilot.press("backspace")
         await pilot.pause()
         assert line.status_text == ""
+
+
+async def test_a_pasted_line_ending_in_a_newline_runs_and_an_unfinished_one_stays(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Textual's Input keeps only the first line of a paste: the rest vanished without a word.
+    Each line a paste ends runs as if Enter followed it; the text after the last stays."""
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        command_bar = bar(app)
+        await pilot.press(*"Start-Job -Name ")  # the first pasted line goes on what is typed
+        text = (
+            "one {echo A}\r\nStart-Job -Name two {echo B}\n\nStart-Job -Name three {echo C}\rGet-J"
+        )
+        app.post_message(events.Paste(text))
+        await until(pilot, lambda: len(engine.jobs) == 3)
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        assert [job.name for job in engine.jobs] == ["one", "two", "three"]
+        echoes = [text for text in screen.console.texts() if text.startswith("PS> ")]
+        assert echoes == [
+            "PS> Start-Job -Name one {echo A}",
+            "PS> Start-Job -Name two {echo B}",
+            "PS> Start-Job -Name three {echo C}",
+        ]
+        assert command_bar.value == "Get-J"  # unfinished: left in the bar, cursor at its end
+        assert command_bar.cursor_position == len("Get-J")
+        assert app.history.entries[-3:] == [line[4:] for line in echoes]

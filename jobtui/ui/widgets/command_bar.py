@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from enum import Enum, auto
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
@@ -19,6 +21,8 @@ Completer = Callable[[str], list[str]]
 #: Seconds without a key after which the cursor stops blinking and stays on (GTK's default):
 #: a blinking cursor redraws the screen twice a second, a third of what an idle jobtui costs.
 BLINK_TIMEOUT = 10.0
+#: What ends a pasted line: terminals paste \r, \n or both.
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class EditSource(Enum):
@@ -100,6 +104,33 @@ class CommandBar(OrderedInput):
         if line.strip():
             self._put("", source=EditSource.SUBMIT)
         self.post_message(self.Submitted(self, line))
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """A paste is typed: each line it ends is entered as Enter enters it, in order; the
+        text after its last line end stays in the bar.
+
+        Textual's Input keeps only a paste's first line, and the others vanished without a
+        word. Going through :meth:`action_submit`, a pasted line runs exactly as a typed one
+        (queued behind a running line, kept in the history), and whatever Enter comes to do
+        with an unfinished line (a continuation prompt) a pasted one gets too.
+        """
+        event.prevent_default()  # not Input's own paste as well
+        event.stop()
+        *lines, rest = LINE_END.split(event.text)
+        for line in lines:
+            self._type(line)
+            await self.action_submit()
+        self._type(rest)
+
+    def _type(self, text: str) -> None:
+        """Insert ``text`` at the cursor as typing does (over the selection, if any)."""
+        if not text:
+            return
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
 
     def _put(self, value: str, cursor: int | None = None, *, source: EditSource) -> None:
         self._edit_source = source
