@@ -98,28 +98,33 @@ class CommandBar(OrderedInput):
         super()._toggle_cursor()
 
     async def action_submit(self) -> None:
-        """Enter: the line leaves the bar now, so that keys typed right after it (in the same
-        burst) start the next line instead of landing on this one."""
+        """Enter (see :meth:`enter`)."""
+        self.enter()
+
+    def enter(self) -> None:
+        """Enter the line: it leaves the bar now, so that keys typed right after it (in the same
+        burst) start the next line instead of landing on this one. A paste enters its lines
+        here too."""
         line = self.value
         if line.strip():
             self._put("", source=EditSource.SUBMIT)
         self.post_message(self.Submitted(self, line))
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def _on_paste(self, event: events.Paste) -> None:
         """A paste is typed: each line it ends is entered as Enter enters it, in order; the
         text after its last line end stays in the bar.
 
         Textual's Input keeps only a paste's first line, and the others vanished without a
-        word. Going through :meth:`action_submit`, a pasted line runs exactly as a typed one
-        (queued behind a running line, kept in the history), and whatever Enter comes to do
-        with an unfinished line (a continuation prompt) a pasted one gets too.
+        word. Entered by :meth:`enter`, as Enter enters a line, a pasted line runs exactly as
+        a typed one (queued behind a running line, kept in the history), and whatever Enter
+        comes to do with an unfinished line (a continuation prompt) a pasted one gets too.
         """
         event.prevent_default()  # not Input's own paste as well
         event.stop()
         *lines, rest = LINE_END.split(event.text)
         for line in lines:
             self._type(line)
-            await self.action_submit()
+            self.enter()
         self._type(rest)
 
     def _type(self, text: str) -> None:
