@@ -61,7 +61,7 @@ async def test_an_error_shows_inline_on_one_line_and_keeps_the_text(
         status = screen.query_one("#bar-status")
         await until(pilot, lambda: status.has_class("-error"))
         assert "77" in str(status.render())
-        assert status.region.height == 1
+        assert 1 <= status.region.height <= 2  # under the bar, wrapped if it is long
         assert bar(app).value == "Receive-Job -Id 77"
         assert engine.jobs == []
         # Editing the line clears the error.
@@ -429,3 +429,22 @@ async def test_a_pasted_line_ending_in_a_newline_runs_and_an_unfinished_one_stay
         assert command_bar.value == "Get-J"  # unfinished: left in the bar, cursor at its end
         assert command_bar.cursor_position == len("Get-J")
         assert app.history.entries[-3:] == [line[4:] for line in echoes]
+
+
+async def test_a_long_error_wraps_under_the_bar_instead_of_being_cut(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """The end of an error (the remoting error's hint about ssh) was cut at the edge."""
+    async with run_app(size=(60, 30)) as (app, pilot):
+        await submit(pilot, "Receive-Job -Id 77")
+        status = main_screen(app).query_one("#bar-status")
+        await until(pilot, lambda: status.has_class("-error"))
+        await pilot.pause()
+        message = str(status.render())
+        assert len(message) > 60
+        assert status.region.height >= 2
+        shown = " ".join(
+            "".join(segment.text for segment in status.render_line(y)).strip()
+            for y in range(status.region.height)
+        )
+        assert " ".join(message.split()) == " ".join(shown.split())  # every word shown

@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from jobtui.ui.sanitize import to_text
 from jobtui.ui.sources import LineSource
+from jobtui.ui.widgets.wrap_layout import Row, fits, layout, rows_for
 
 #: Lines read from the source at a time.
 BLOCK = 256
@@ -35,12 +36,15 @@ class OutputView(ScrollView, can_focus=True):
 
     Home and End jump at once: an animated scroll over a transcript that grows while it runs
     ends where the end *was*, short of the end, and the view would never follow again.
+
+    ``w`` wraps long lines (see wrap_layout: only the lines on screen are measured).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_home", "Top", key_display="Home"),
         Binding("end", "scroll_end", "Follow", key_display="End"),
         Binding("pageup", "page_up", "Page", key_display="PgUp/PgDn"),
+        Binding("w", "toggle_wrap", "Wrap"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -83,6 +87,11 @@ class OutputView(ScrollView, can_focus=True):
         self._frame: tuple[Style, int, int, int] | None = None
         self._pending_top: int | None = None
         self._following = True
+        self._wrap = False
+        #: Wrapping: whether every line fits on screen (then nothing scrolls).
+        self._fits = True
+        #: Wrapping: the rows of this frame.
+        self._rows: list[Row] = []
         if source is not None:
             self.attach(source)
 
@@ -103,6 +112,29 @@ class OutputView(ScrollView, can_focus=True):
             self.post_message(self.FollowingChanged(self, following))
 
     @property
+    def wrap(self) -> bool:
+        """Whether long lines wrap (else they are cut at the edge and scroll sideways)."""
+        return self._wrap
+
+    @wrap.setter
+    def wrap(self, wrap: bool) -> None:
+        if wrap == self._wrap:
+            return
+        following = self.following
+        self._wrap = wrap
+        self._frame = None
+        # The top line stays the top line: the scroll offset is a line in both modes.
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        if following:
+            self.call_after_refresh(self._to_end)
+        self.refresh()
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long lines, or cut them again."""
+        self.wrap = not self.wrap
+
+    @property
     def line_count(self) -> int:
         """Lines the view knows of (as of the last :meth:`sync`)."""
         return self._line_count
@@ -113,7 +145,17 @@ class OutputView(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         if not self._line_count or height <= 0 or self._pending_top is not None:
             return None
-        return min(self._line_count, self.scroll_offset.y + height) - 1
+        if not self._wrap:
+            return min(self._line_count, self.scroll_offset.y + height) - 1
+        base, width = self.rich_style, self._body_width(self.scrollable_content_region.width)
+        rows = self._layout(self.scroll_offset.y, width, height, base)
+        if not rows:
+            return None
+        line, part = rows[-1]
+        # A line cut off at the bottom has not all been shown.
+        whole = part == self._rows_of(line, width, base) - 1
+        last = line if whole else line - 1
+        return last if last >= 0 else None
 
     def attach(self, source: LineSource | None, *, top: int | None = None) -> None:
         """Show ``source`` from its end, following it (or from line ``top``, or nothing)."""
@@ -206,6 +248,8 @@ class OutputView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Keep the end in view when the view changes size while following."""
         self._frame = None
+        if self._wrap:
+            self._update_virtual_size()  # how far it scrolls depends on its height
         if self._pending_top is not None:
             self._scroll_to_top_line()
         elif self.following:
@@ -215,9 +259,40 @@ class OutputView(ScrollView, can_focus=True):
         return 1 if self._unread_from is not None else 0
 
     def _update_virtual_size(self) -> None:
-        width = self._widest + self._gutter_width()
-        if self.virtual_size != Size(width, self._line_count):
-            self.virtual_size = Size(width, self._line_count)
+        if self._wrap:
+            size = self._wrapped_size()
+        else:
+            size = Size(self._widest + self._gutter_width(), self._line_count)
+        if self.virtual_size != size:
+            self.virtual_size = size
+
+    def _wrapped_size(self) -> Size:
+        # Nothing to scroll sideways; downwards, a screen further than the lines (see
+        # wrap_layout), unless they all fit.
+        count, height = self._line_count, self.scrollable_content_region.height
+        width, base = self._body_width(self.content_region.width), self.rich_style
+        self._fits = self._source is None or fits(
+            count, height, lambda line: self._rows_of(line, width, base)
+        )
+        return Size(0, count if self._fits else count - 1 + height)
+
+    def _body_width(self, width: int) -> int:
+        """What is left of ``width`` cells for the text, once the gutter has its cell."""
+        return max(1, width - self._gutter_width())
+
+    def _rows_of(self, line: int, width: int, base: Style) -> int:
+        return rows_for(self._content(line, base).cell_length, width)
+
+    def _layout(self, top: int, width: int, height: int, base: Style) -> list[Row]:
+        """The rows on screen, wrapping at ``width``, the top line being ``top``."""
+        from_end = not self._fits and top >= self.max_scroll_y
+        return layout(
+            top,
+            self._line_count,
+            height,
+            lambda line: self._rows_of(line, width, base),
+            from_end=from_end,
+        )
 
     def widen(self) -> None:
         """Let the horizontal scrollbar cover the widest line drawn so far."""
@@ -276,16 +351,26 @@ class OutputView(ScrollView, can_focus=True):
     def _read_frame(self) -> tuple[Style, int, int, int]:
         # Each of these walks the DOM or computes a region: once a frame, not once a line.
         scroll_x, scroll_y = self.scroll_offset
-        self._frame = (self.rich_style, self.scrollable_content_region.width, scroll_x, scroll_y)
+        region = self.scrollable_content_region
+        self._frame = (self.rich_style, region.width, scroll_x, scroll_y)
+        if self._wrap and self._source is not None:
+            self._rows = self._layout(scroll_y, self._body_width(region.width), region.height,
+                                      self._frame[0])  # fmt: skip
         return self._frame
 
     def render_line(self, y: int) -> Strip:
         """One row of the view: the gutter mark, then the visible part of the line."""
         base, width, scroll_x, scroll_y = self._frame or self._read_frame()
-        index = scroll_y + y
+        gutter = self._gutter_width()
+        if self._wrap:
+            if y >= len(self._rows) or self._source is None:
+                return Strip.blank(width, base)
+            index, part = self._rows[y]
+            scroll_x = part * (width - gutter)  # row ``part`` of the line: the next cut
+        else:
+            index = scroll_y + y
         if index >= self._line_count or self._source is None:
             return Strip.blank(width, base)
-        gutter = self._gutter_width()
         body = self._content(index, base).crop_extend(scroll_x, scroll_x + width - gutter, base)
         if gutter:
             unread = self._unread_from is not None and index >= self._unread_from
