@@ -106,3 +106,23 @@ def test_prefix_cells_agree_with_a_full_measure_through_random_edits() -> None:
             assert content_cells.cells(value, len(value)) == cell_len(value)
     # A value set outright (not an edit) is measured afresh.
     assert cursor_cells.cells("\tz", 2) == oracle("\tz", 2)
+
+
+async def test_a_burst_into_a_restricted_input_judges_each_character() -> None:
+    """Typed together, the characters of a burst are still judged one by one by a number box:
+    the letter is refused, the digits around it kept."""
+    from textual.app import App, ComposeResult
+
+    from jobtui.ui.widgets.ordered_input import OrderedInput
+
+    class Box(App[None]):
+        def compose(self) -> ComposeResult:
+            yield OrderedInput(type="integer")
+
+    app = Box()
+    async with app.run_test() as pilot:
+        box = app.query_one(OrderedInput)
+        box.focus()
+        await pilot.pause()
+        post_burst(app, list("12a3"))  # type: ignore[arg-type]
+        await until(pilot, lambda: box.value == "123")  # type: ignore[arg-type]

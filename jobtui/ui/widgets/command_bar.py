@@ -123,19 +123,11 @@ class CommandBar(OrderedInput):
         event.stop()
         *lines, rest = LINE_END.split(event.text)
         for line in lines:
-            self._type(line)
+            if line:
+                self._type(line)
             self.enter()
-        self._type(rest)
-
-    def _type(self, text: str) -> None:
-        """Insert ``text`` at the cursor as typing does (over the selection, if any)."""
-        if not text:
-            return
-        selection = self.selection
-        if selection.is_empty:
-            self.insert_text_at_cursor(text)
-        else:
-            self.replace(text, *selection)
+        if rest:
+            self._type(rest)
 
     def _put(self, value: str, cursor: int | None = None, *, source: EditSource) -> None:
         self._edit_source = source

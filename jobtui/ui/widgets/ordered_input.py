@@ -61,6 +61,16 @@ class OrderedInput(Input):
         event.prevent_default()
         self._restart_blink()
         text = (event.character or "") + self._take_queued_characters()
+        if self.restrict or self.max_length or self.type != "text":
+            # A restricted input judges each character, as typed: "12a3" into a number box
+            # keeps "123" (and rings for the "a"), where judged whole it would keep nothing.
+            for character in text:
+                self._type(character)
+        else:
+            self._type(text)
+
+    def _type(self, text: str) -> None:
+        """Insert ``text`` at the cursor as Input types a key (over the selection, if any)."""
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(text)
