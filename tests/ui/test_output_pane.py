@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -484,3 +485,51 @@ async def test_keep_off_with_wrap_receives_only_what_has_been_shown(
         await until(pilot, lambda: unread_lines(job) == 80)
         await pilot.pause(0.3)
         assert unread_lines(job) == 80
+
+
+async def test_page_down_to_the_end_follows_again_at_once(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Animated, PgDn aimed at where the end was: it landed short of a moving end."""
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "full")
+    engine.start_job("seq 1 300; while :; do echo tick; sleep 0.02; done")
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count > 300)
+        view.focus()
+        await pilot.press("pageup")
+        await until(pilot, lambda: not view.following)
+        await pilot.press("pagedown", "pagedown", "pagedown")  # past where the end has got to
+        assert view.following and view.scroll_y == view.max_scroll_y
+        count = view.line_count
+        await until(pilot, lambda: view.line_count > count + 10)
+        await pilot.pause(0.1)
+        assert view.following and view.is_vertical_scroll_end
+
+
+async def test_paging_a_wrapped_pane_shows_every_line_once(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    long = "z" * 150  # two rows each
+    job = engine.start_job(f"for i in $(seq 100); do echo L$i {long}; done")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.press("escape", "tab", "w", "home")
+        seen: list[str] = []
+        tops = []
+        while True:
+            rows = shown_rows(view)
+            tops.append(view.scroll_y)
+            starts = [row.split()[0] for row in rows if row.startswith("L")]
+            seen.extend(start for start in starts if start not in seen)
+            if view.following:
+                break
+            await pilot.press("pagedown")
+            assert len(tops) < 30
+        assert seen == [f"L{i}" for i in range(1, 101)]  # none skipped
+        # Each page moves by the lines it showed (about half the rows), the last to the end.
+        assert all(b - a >= view.size.height // 2 - 1 for a, b in itertools.pairwise(tops[:-1]))
+        await pilot.press("home", "pagedown", "pageup")
+        assert view.scroll_y == 0

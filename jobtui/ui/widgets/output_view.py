@@ -233,6 +233,40 @@ class OutputView(ScrollView, can_focus=True):
         self.following = True
         self._to_end()
 
+    def action_page_down(self) -> None:
+        """PgDn: the next screen, at once (reaching the end, the view follows again)."""
+        self._page(down=True)
+
+    def action_page_up(self) -> None:
+        """PgUp: the screen before, at once."""
+        self._page(down=False)
+
+    def _page(self, *, down: bool) -> None:
+        # Not animated: an animation aims at where the end was when it started, and ends
+        # short of it while a job writes.
+        region = self.scrollable_content_region
+        height = region.height
+        if not self._wrap:
+            step = height if down else -height
+            self.scroll_to(y=self.scroll_y + step, animate=False, immediate=True, force=True)
+            return
+        # Wrapped, a screen holds fewer lines than rows: page by the lines on screen.
+        width, base = self._body_width(region.width), self.rich_style
+        shown = self._layout(self.scroll_offset.y, width, height, base)
+        if not shown:
+            return
+        if down:
+            last = shown[-1]
+            whole = last.part == self._rows_of(last.line, width, base) - 1
+            top = last.line + 1 if whole or last.line == shown[0].line else last.line
+        else:
+            first = shown[0].line
+            before = layout(0, first, height, lambda line: self._rows_of(line, width, base),
+                            from_end=True)  # fmt: skip
+            top = (before[0].line if before[0].part == 0 else before[0].line + 1) if before else 0
+            top = min(top, max(first - 1, 0))
+        self.scroll_to(y=top, animate=False, immediate=True, force=True)
+
     def watch_scroll_x(self, old_value: float, new_value: float) -> None:
         """Draw from the new offset."""
         self._frame = None
