@@ -110,7 +110,9 @@ class JobRecord:
     begin_time: float | None = None  # PSBeginTime, seconds since the epoch
     end_time: float | None = None  # PSEndTime
     parent_id: int | None = None  # the job whose ChildJobs this one is
-    receive_cursor: int = 0  # the first transcript record Receive-Job has not returned
+    # How far Receive-Job has returned the transcript, in bytes: record numbers change when a
+    # new host rebuilds the records from the monitor's files; byte offsets do not.
+    receive_cursor: int = 0
     transcript: str | None = None  # the directory that holds the job's transcript
     monitor_pid: int | None = None
     monitor_start: int | None = None  # the monitor's start time, in clock ticks since boot

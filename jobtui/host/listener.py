@@ -47,6 +47,9 @@ from jobtui.host.wire import (
 
 log = logging.getLogger(__name__)
 
+#: Seconds a client has to send its hello after it connects.
+HELLO_TIMEOUT = 10.0
+
 
 class HostRunningError(WireError):
     """Another host already listens for this user; ``pid`` is its process id, when known."""
@@ -99,6 +102,7 @@ class Listener:
         *,
         max_message: int = MAX_MESSAGE,
         hello: Hello | None = None,
+        hello_timeout: float = HELLO_TIMEOUT,
     ) -> None:
         self.runtime = runtime
         self.socket_path = runtime / SOCKET_NAME
@@ -106,6 +110,7 @@ class Listener:
         self.handlers: dict[str, Handler] = {"ping": _ping, **handlers}
         self.max_message = max_message
         self.hello = hello or own_hello()
+        self.hello_timeout = hello_timeout
         #: True when start() found a socket file of a dead host and replaced it.
         self.replaced_stale = False
         self._lock_fd: int | None = None
@@ -204,7 +209,7 @@ class Listener:
         except OSError as exc:  # EMFILE and the like: say it, keep listening
             log.warning("accept failed: %s", exc)
             return
-        sock.setblocking(True)
+        sock.settimeout(self.hello_timeout)  # a client that never says hello is hung up on
         channel = LineChannel(sock, self.max_message)
         uid = peer_uid(sock)
         if uid is not None and uid != os.getuid():
@@ -238,6 +243,7 @@ class Listener:
                 channel.send(error_message(None, "version", mismatch_message(hello, self.hello)))
                 return
             channel.send(self.hello.as_message())
+            channel.sock.settimeout(None)
             connection.peer = Peer(hello, uid)
             while not self._closing.is_set():
                 try:
@@ -279,6 +285,24 @@ class Listener:
         except Exception as exc:  # a handler's bug must not end the connection or the host
             log.exception("handler for %s failed", op)
             return error_message(request_id, "internal", f"{op} failed: {exc!r}")
+
+    def broadcast(self, event: str, **fields: Any) -> int:
+        """Push ``{"event": event, ...}`` to every client past its hello; how many got it.
+
+        A client that cannot take it is hung up on. (A client that stops reading blocks this
+        call once its socket buffer is full: the host should push from one thread of its own.)
+        """
+        message = {"event": event, **fields}
+        with self._guard:
+            connections = [c for c in self._connections if c.peer is not None]
+        sent = 0
+        for connection in connections:
+            try:
+                connection.channel.send(message)
+                sent += 1
+            except WireError:
+                connection.channel.close()
+        return sent
 
     @property
     def client_count(self) -> int:

@@ -198,7 +198,10 @@ class Client:
         hello: Hello | None = None,
         max_message: int = MAX_MESSAGE,
     ) -> Client:
-        """Connect to the host at ``path`` and exchange hellos; raise WireError (or OSError)."""
+        """Connect to the host at ``path`` and exchange hellos; raise WireError (or OSError).
+
+        ``timeout`` bounds the connect and the hello, not the requests after it.
+        """
         info = os.stat(path)
         if info.st_uid != os.getuid():
             raise RefusedError(f"{path} belongs to uid {info.st_uid}, not to you: not connecting")
@@ -218,6 +221,7 @@ class Client:
             if "error" in answer:
                 raise _error_of(answer, VersionMismatchError)
             theirs = Hello.from_message(answer)
+            sock.settimeout(None)  # a request may wait as long as it must (Wait-Job)
         except BaseException:
             sock.close()
             raise

@@ -88,6 +88,7 @@ def test_a_job_runs_to_its_exit_code_with_both_streams_apart(job_dir: Path) -> N
     assert status is not None
     assert (status.exit_code, status.signal, status.error) == (3, None, None)
     assert status.job_pid == info.job_pid and status.boot_id == info.boot_id
+    assert status.job_start == info.job_start is not None
     assert status.begin_time is not None and status.begin_time <= status.end_time
     assert files.stream_bytes(Stream.Output) == b"out 1\nno newline"
     assert files.stream_bytes(Stream.Error) == b"err 1\n"
@@ -119,6 +120,14 @@ def test_a_command_that_cannot_start_is_one_clear_line(job_dir: Path) -> None:
         start_monitor(job_dir, ["no-such-command"], cwd="/")
     status = JobFiles(job_dir).exit_status()
     assert status is not None and status.exit_code is None and status.error
+
+
+def test_a_missing_working_directory_is_named(job_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(MonitorStartError) as caught:
+        start_monitor(job_dir, ["true"], cwd=str(tmp_path / "gone"))
+    assert str(caught.value) == (
+        f"the working directory {tmp_path / 'gone'}: No such file or directory"
+    )
 
 
 def test_a_second_monitor_never_writes_over_a_transcript(job_dir: Path) -> None:

@@ -82,6 +82,7 @@ class ExitStatus:
     finished_time: float
     boot_id: str | None
     job_pid: int | None
+    job_start: int | None  # the job's start time, in clock ticks since boot
     transcript_bytes: int
     stdout_bytes: int
     stderr_bytes: int
@@ -322,7 +323,7 @@ def start_monitor(
     process.wait()
     status = JobFiles(job_dir).exit_status()
     if status is not None and status.error:
-        raise MonitorStartError(f"{command[0]}: {status.error}")
+        raise MonitorStartError(status.error)
     raise MonitorStartError(said.splitlines()[-1] if said else "the job monitor did not start")
 
 

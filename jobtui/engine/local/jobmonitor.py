@@ -132,6 +132,7 @@ class Monitor:
         self.offset = 0
         self.stream_bytes = [0, 0]
         self.job_pid = 0
+        self.job_start: int | None = None
         self.status: int | None = None
         self.begin_time = 0.0
         self.end_time: float | None = None
@@ -154,7 +155,7 @@ class Monitor:
         try:
             pipes = self._spawn()
         except OSError as exc:
-            self._write_json(EXIT, self._exit_record(error=f"{exc.strerror or exc}"))
+            self._write_json(EXIT, self._exit_record(error=exc.strerror or str(exc)))
             _goodbye(sentinel_w, sentinel_pid)
             return 1
         os.write(sentinel_w, f"+{self.job_pid}\n".encode())
@@ -180,6 +181,7 @@ class Monitor:
         self.begin_time = time.time()
         pid = os.fork()
         if pid == 0:  # the child: never return from here
+            step = "the job's process"
             try:
                 os.setsid()
                 _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -194,11 +196,13 @@ class Monitor:
                 os.dup2(null, 0)
                 os.dup2(out_w, 1)
                 os.dup2(err_w, 2)
+                step = f"the working directory {self.cwd}"
                 os.chdir(self.cwd)
+                step = self.command[0]
                 os.execvpe(self.command[0], self.command, env)
             except OSError as exc:
                 with _suppress(OSError):
-                    os.write(check_w, f"{exc.errno}:{exc.strerror or exc}".encode())
+                    os.write(check_w, f"{exc.errno}:{step}: {exc.strerror or exc}".encode())
             os._exit(127)
         for fd in (out_w, err_w, check_w):
             os.close(fd)
@@ -209,10 +213,9 @@ class Monitor:
             for fd in (out_r, err_r):
                 os.close(fd)
             number, _, text = failure.decode(errors="replace").partition(":")
-            error = OSError(int(number) if number.isdigit() else errno.EIO, text)
-            error.filename = self.command[0]
-            raise error
+            raise OSError(int(number) if number.isdigit() else errno.EIO, text)
         self.job_pid = pid
+        self.job_start = process_start(pid)
         pipes: dict[int, int] = {}
         for stream, fd in ((0, out_r), (1, err_r)):
             os.set_blocking(fd, False)
@@ -320,7 +323,7 @@ class Monitor:
             "monitor_start": process_start(os.getpid()),
             "boot_id": boot_id(),
             "job_pid": self.job_pid,
-            "job_start": process_start(self.job_pid),
+            "job_start": self.job_start,
             "pgid": self.job_pid,
             "command": self.command,
             "cwd": self.cwd,
@@ -346,6 +349,7 @@ class Monitor:
             "finished_time": time.time(),
             "boot_id": boot_id(),
             "job_pid": self.job_pid or None,
+            "job_start": self.job_start,
             "transcript_bytes": self.offset,
             "stdout_bytes": self.stream_bytes[0],
             "stderr_bytes": self.stream_bytes[1],
@@ -409,6 +413,12 @@ def _start_sentinel(tag: str | None, keep_closed: tuple[int, ...]) -> tuple[int,
             os.close(write_end)
             for fd in keep_closed:
                 os.close(fd)
+            # Not the host's pipes: whoever reads the monitor's output until its end must not
+            # wait for the sentinel too.
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.close(null)
             os.setsid()  # a signal to the monitor's group must not take the sentinel too
             for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
                 signal.signal(sig, signal.SIG_IGN)

@@ -93,6 +93,37 @@ def test_handler_errors_are_answers_and_the_connection_goes_on(serve: ServeFacto
         assert client.request("ping") == "pong"
 
 
+def test_events_pushed_between_answers_are_kept_for_the_client(serve: ServeFactory) -> None:
+    listener: Listener
+
+    def change(request: Request) -> object:
+        assert listener.broadcast("state", job=1, state="Completed") == 2
+        return "changed"
+
+    listener = serve({"change": change})
+    with (
+        Client.connect(listener.socket_path) as watcher,
+        Client.connect(listener.socket_path) as client,
+    ):
+        assert watcher.request("ping") == "pong"  # both are past their hello
+        assert client.request("change") == "changed"
+        assert list(client.events) == [{"event": "state", "job": 1, "state": "Completed"}]
+        assert watcher.receive() == {"event": "state", "job": 1, "state": "Completed"}
+
+
+def test_a_client_that_never_says_hello_is_hung_up_on(serve: ServeFactory) -> None:
+    listener = serve(hello_timeout=0.2)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.settimeout(20)
+    try:
+        silent.connect(str(listener.socket_path))
+        assert silent.recv(100) == b""  # closed by the host, not by our timeout
+    finally:
+        silent.close()
+    with Client.connect(listener.socket_path) as client:
+        assert client.request("ping") == "pong"
+
+
 def test_another_protocol_is_refused_with_what_to_do(serve: ServeFactory) -> None:
     listener = serve()
     old = Hello(PROTOCOL + 1, "9.9.9", os.getpid())
