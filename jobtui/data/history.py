@@ -1,6 +1,6 @@
 """The job history: every job's record in SQLite, so that Get-Job survives a host restart.
 
-One writer only (the session host; an ``flock`` beside the database keeps a second one out).
+One writer only (the session host; a lock file beside the database keeps a second one out).
 Readers may open it read-only. Each write is one short transaction: WAL with
 ``synchronous=NORMAL`` on a local disk, where a whole record's update measured 0.06-0.08 ms and
 a Receive cursor's 0.02-0.04 ms (``benchmarks/history_writes.py``, 5,000 updates). On a network
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import fcntl
 import os
 import sqlite3
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from jobtui.data.filesystems import filesystem_type, is_network_type
+from jobtui.data.locks import FileLock
 from jobtui.engine import JobState
 
 #: The schema, one forward-only step per version: step ``n`` (1-based) brings a database from
@@ -156,7 +156,7 @@ class HistoryStore:
         self._on_notice = on_notice
         self._migrations = tuple(migrations)
         self._failing: str | None = None
-        self._lock_fd: int | None = None
+        self._lock: FileLock | None = None
         # What failed to reach the disk, written with the next write that can be.
         self._pending: dict[int, JobRecord] = {}
         self._pending_cursors: dict[int, int] = {}
@@ -173,15 +173,12 @@ class HistoryStore:
     # -- opening ------------------------------------------------------------------------------
 
     def _lock_writer(self) -> None:
-        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise HistoryBusyError(
-                f"{self.path} is already written by another jobtui host"
-            ) from None
-        self._lock_fd = fd
+        lock = FileLock(Path(f"{self.path}.lock"))
+        if not lock.acquire():
+            pid = lock.holder_pid()
+            who = f" (pid {pid})" if pid else ""
+            raise HistoryBusyError(f"{self.path} is already written by another jobtui host{who}")
+        self._lock = lock
 
     def _open(self) -> sqlite3.Connection:
         if self.read_only:
@@ -405,9 +402,9 @@ class HistoryStore:
         """Close the database and let another writer in."""
         with contextlib.suppress(sqlite3.Error):
             self._conn.close()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> HistoryStore:
         return self

@@ -1,8 +1,8 @@
 """The host's end of the wire: one listener per user, and a handler per request type.
 
-- Single instance: an ``flock`` on ``host.lock`` (the holder writes its pid there, so a second
-  host can say which one won). A lock dies with its process, so a crashed host never blocks the
-  next one, unlike a pid file.
+- Single instance: a lock on ``host.lock`` (``data.locks``; the holder writes its pid there, so
+  a second host can say which one won). A lock dies with its process, so a crashed host never
+  blocks the next one, unlike a pid file.
 - A socket file left by a host that died is stale: nobody holds the lock, and a connect is
   refused. It is replaced (the usual fix: neovim, LXD, fcgiwrap).
 - Only the host's own user gets in: the directory is 0700 and ours, and each peer's uid is
@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import logging
 import os
 import selectors
 import socket
 import stat
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jobtui.data.locks import FileLock
 from jobtui.data.paths import LOCK_NAME, SOCKET_NAME, ensure_private_dir
 from jobtui.host.wire import (
     MAX_MESSAGE,
@@ -113,7 +112,7 @@ class Listener:
         self.hello_timeout = hello_timeout
         #: True when start() found a socket file of a dead host and replaced it.
         self.replaced_stale = False
-        self._lock_fd: int | None = None
+        self._lock = FileLock(self.lock_path)
         self._sock: socket.socket | None = None
         self._inode: int | None = None
         self._wake_r, self._wake_w = -1, -1
@@ -137,26 +136,15 @@ class Listener:
         self._wake_r, self._wake_w = os.pipe()
 
     def _take_lock(self) -> None:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _holder_pid(fd)
-            os.close(fd)
+        if not self._lock.acquire():
+            pid = self._lock.holder_pid()
             who = f" (pid {pid})" if pid else ""
             raise HostRunningError(
                 f"a jobtui host is already running{who} at {self.socket_path}", pid
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fd = fd
+            )
 
     def _release_lock(self) -> None:
-        if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._lock_fd, 0)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
     def _bind(self) -> None:
         path = os.fspath(self.socket_path)
@@ -358,15 +346,3 @@ def _answers(path: str) -> bool:
     finally:
         probe.close()
     return True
-
-
-def _holder_pid(fd: int) -> int | None:
-    """The pid the lock's holder wrote (it writes just after it locks: wait a moment for it)."""
-    deadline = time.monotonic() + 1.0
-    while True:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        if text.isdigit():
-            return int(text)
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(0.01)
