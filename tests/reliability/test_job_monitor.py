@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jobtui.engine import Stream
+from jobtui.engine import OutputStore, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import (
     Found,
@@ -115,6 +115,59 @@ def test_the_reader_follows_a_byte_cursor(job_dir: Path) -> None:
     assert len(list(files.chunks(0, limit=1))) == 1
 
 
+def test_a_line_cut_by_the_other_stream_stays_one_record(job_dir: Path) -> None:
+    # Three reads: half a line, a whole error line, the rest of the first line (each write
+    # waits until the monitor has drained the pipe). With a long flush time no timer can cut
+    # the half line, however slow the machine is.
+    script = textwrap.dedent(
+        """
+        import fcntl, os, struct, termios
+        def drained(fd):
+            while struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"    "))[0]:
+                pass
+        os.write(1, b"ha"); drained(1)
+        os.write(2, b"err\\n"); drained(2)
+        os.write(1, b"lf\\n")
+        """
+    )
+    argv = monitor_command(job_dir, [sys.executable, "-c", script], cwd="/")
+    argv[argv.index("--") : argv.index("--")] = ["--flush", "60"]
+    subprocess.run(argv, check=True, capture_output=True)
+    records = [(c.stream, c.data) for c in JobFiles(job_dir).chunks()]
+    assert sorted(records) == [(Stream.Output, b"half\n"), (Stream.Error, b"err\n")]
+
+
+def test_a_host_fills_an_output_store_with_the_same_bytes_at_the_same_offsets(
+    job_dir: Path,
+) -> None:
+    script = "for i in $(seq 500); do echo out $i; echo err $i >&2; done; printf 'end'"
+    process, _ = start_monitor(job_dir, ["sh", "-c", script], cwd="/")
+    process.wait(30)
+    files = JobFiles(job_dir)
+    whole, stepwise = OutputStore(), OutputStore()
+    assert files.append_to(whole) == files.indexed_bytes == whole.size
+    cursor = 0
+    while cursor < files.indexed_bytes:  # as a host follows a running job, a piece at a time
+        cursor = files.append_to(stepwise, cursor, limit=100)
+    for store in (whole, stepwise):
+        assert store.stream_bytes(Stream.Output) == files.stream_bytes(Stream.Output)
+        assert store.stream_bytes(Stream.Error) == files.stream_bytes(Stream.Error)
+        assert store.line_count == 1001
+        assert store.lines(1000, 1001) == [(Stream.Output, "end")]
+    assert files.stream_bytes(Stream.Output).endswith(b"out 500\nend")
+
+
+def test_a_partial_line_is_committed_after_the_flush_time(job_dir: Path) -> None:
+    # A prompt with no newline: it must reach the transcript while the job still runs.
+    script = "printf 'Password: '; while [ ! -e go ]; do sleep 0.02; done"
+    process, _ = start_monitor(job_dir, ["sh", "-c", script], cwd=str(job_dir))
+    files = JobFiles(job_dir)
+    wait_for(lambda: files.indexed_bytes == 10)
+    assert files.stream_bytes(Stream.Output) == b"Password: "
+    (job_dir / "go").touch()
+    process.wait(30)
+
+
 def test_a_command_that_cannot_start_is_one_clear_line(job_dir: Path) -> None:
     with pytest.raises(MonitorStartError, match="no-such-command: No such file"):
         start_monitor(job_dir, ["no-such-command"], cwd="/")
@@ -179,7 +232,9 @@ _PARENT = textwrap.dedent(
 
 
 def test_the_job_outlives_its_killed_parent_byte_for_byte(job_dir: Path, tmp_path: Path) -> None:
-    chunks = {name: os.urandom(300_000) + b"\0\r\n\xff\xfe" for name in "ABCD"}
+    # Random bytes (invalid UTF-8, NULs, carriage returns), each piece ending its last line:
+    # a partial line would wait in the monitor for the rest of its line (as in the engine).
+    chunks = {name: os.urandom(300_000) + b"\0\r\xff\xfe\n" for name in "ABCD"}
     for name, data in chunks.items():
         (tmp_path / name).write_bytes(data)
     script = "cat A; cat B >&2; while [ ! -e go ]; do sleep 0.02; done; cat C; cat D >&2; exit 7"

@@ -6,9 +6,9 @@ ended (then the job takes its final state from that), or neither (then the job i
 the Reason says what was lost). A pid alone could be another process by now: the monitor's
 start time and the boot id must match too.
 
-The transcript is read from a byte cursor, in the records the monitor indexed: what a host
-replays into an ``OutputStore`` (through a ``LineAssembler`` per stream, since a read may end
-in the middle of a line).
+The transcript is read from a byte cursor, in the records the monitor indexed (whole lines, as
+the engine's ``LineAssembler`` makes them): a host appends them to an ``OutputStore`` as they
+are (``append_to``), and follows a running job by calling that again from where it stopped.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from jobtui.engine.local import jobmonitor
-from jobtui.engine.output import Stream
+from jobtui.engine.output import OutputStore, Stream
 
 _T = TypeVar("_T")
 
@@ -214,6 +214,18 @@ class JobFiles:
                 taken += len(data)
                 if limit is not None and taken >= limit:
                     return
+
+    def append_to(self, store: OutputStore, cursor: int = 0, limit: int | None = None) -> int:
+        """Append the transcript from byte ``cursor`` on to ``store``; returns the next cursor.
+
+        The records are whole lines already (the monitor assembles them as the engine does),
+        so a store filled from byte 0 holds the same bytes at the same offsets as ``out.log``:
+        a Receive cursor kept as a byte offset means the same in both.
+        """
+        for chunk in self.chunks(cursor, limit):
+            store.append(chunk.stream, chunk.data, chunk.time)
+            cursor = chunk.offset + len(chunk.data)
+        return cursor
 
     def stream_bytes(self, stream: Stream) -> bytes:
         """Every byte one stream wrote, in order (for checks; it can be large)."""

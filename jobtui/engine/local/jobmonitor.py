@@ -6,8 +6,11 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 - starts the job's command in its own session (a process group of its own), with stdin from
   ``/dev/null`` and stdout and stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
-  entry per read to ``records.idx`` (offset, length, stream, time): the record format of
-  ``engine/output.py`` (runs of one stream in one byte log, each with its time) made durable.
+  entry per record to ``records.idx`` (offset, length, stream, time): the record format of
+  ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
+  made durable. Lines are assembled as the engine's ``LineAssembler`` does (a partial line
+  waits up to 0.2 s for its end), so the host can append the records to an ``OutputStore`` as
+  they are, and a byte offset means the same in both.
   The index's room is taken ahead, so its file ends in zeroed entries (length 0: not yet);
 - writes ``monitor.json`` (who it is, who the job is) when the job has started and
   ``exit.json`` (exit code, signal, times) when it has ended, each by write, fsync and rename,
@@ -26,7 +29,7 @@ The host runs it by path with ``python -I -S`` (see ``jobfiles.monitor_command``
 ``python -m jobtui.engine.local.jobmonitor`` works too. Everything is in this one file because
 a program run by path with ``-I`` cannot import its neighbours.
 
-Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] -- COMMAND [ARG...]``
+Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] -- COMMAND...``
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ INDEX_ENTRY = struct.Struct("<qIB3xd")
 JOB_TAG = "JOBTUI_JOB"
 GOODBYE = b"bye\n"
 
+#: As output.LineAssembler: a partial line is committed after this long, or past this size.
+FLUSH_SECONDS = 0.2
+MAX_PENDING = 1024 * 1024
 _READ_SIZE = 1024 * 1024
 _EXIT_RESERVE = 4096
 _INDEX_FIRST = 4096 // 24
@@ -71,36 +77,42 @@ class UsageError(Exception):
 def main(argv: list[str]) -> int:
     """Run the job named by ``argv`` to its end; the exit status is the monitor's own concern."""
     try:
-        job_dir, cwd, tag, command = _parse(argv)
-    except UsageError as exc:
+        options, command = _parse(argv)
+        flush = float(options.get("--flush", FLUSH_SECONDS))
+    except (UsageError, ValueError) as exc:
         sys.stderr.write(f"jobmonitor: {exc}\n")
         return 2
+    job_dir = options["dir"]
     try:
-        monitor = Monitor(job_dir, cwd, tag, command)
+        monitor = Monitor(job_dir, options.get("--cwd", os.getcwd()), options.get("--tag"), command)
     except OSError as exc:
         sys.stderr.write(f"jobmonitor: cannot prepare {job_dir}: {exc.strerror or exc}\n")
         return 1
+    monitor.flush_seconds = flush
     return monitor.run()
 
 
-def _parse(argv: list[str]) -> tuple[str, str, str | None, list[str]]:
+_OPTIONS = ("--cwd", "--tag", "--flush")
+
+
+def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The options (and "dir") before "--", and the command after it."""
     if "--" not in argv:
-        raise UsageError("usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] -- COMMAND [ARG...]")
+        raise UsageError(
+            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] -- COMMAND..."
+        )
     split = argv.index("--")
-    options, command = argv[:split], argv[split + 1 :]
-    if not options or not command:
+    given, command = argv[:split], argv[split + 1 :]
+    if not given or not command:
         raise UsageError("a job directory and a command are needed")
-    job_dir, cwd, tag = options[0], os.getcwd(), None
-    rest = options[1:]
+    options = {"dir": given[0]}
+    rest = given[1:]
     while rest:
-        if len(rest) < 2 or rest[0] not in ("--cwd", "--tag"):
+        if len(rest) < 2 or rest[0] not in _OPTIONS:
             raise UsageError(f"unknown option: {rest[0]}")
-        if rest[0] == "--cwd":
-            cwd = rest[1]
-        else:
-            tag = rest[1]
+        options[rest[0]] = rest[1]
         rest = rest[2:]
-    return job_dir, cwd, tag, command
+    return options, command
 
 
 class Monitor:
@@ -111,6 +123,10 @@ class Monitor:
         self.cwd = cwd
         self.tag = tag
         self.command = command
+        # The partial last line of each stream, held as output.LineAssembler holds it.
+        self.pending = [bytearray(), bytearray()]
+        self.pending_since: list[float | None] = [None, None]
+        self.flush_seconds = FLUSH_SECONDS
         os.makedirs(job_dir, mode=0o700, exist_ok=True)
         # O_EXCL: a second monitor for the same job must never write over a transcript.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -244,7 +260,7 @@ class Monitor:
         poller.register(wake_r, select.POLLIN)
         while pipes or self.status is None:
             try:
-                ready = poller.poll()
+                ready = poller.poll(self._wait_ms())
             except InterruptedError:
                 continue
             for fd, _events in ready:
@@ -254,13 +270,18 @@ class Monitor:
                 elif fd in pipes and not self._read(fd, pipes[fd]):
                     poller.unregister(fd)
                     os.close(fd)
-                    del pipes[fd]
+                    self._flush(pipes.pop(fd), final=True)
+            self._flush_waiting()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.close(wake_r)
 
     def _read(self, fd: int, stream: int) -> bool:
-        """Read what a pipe holds into the transcript; False at end of file."""
+        """Read what a pipe holds; commit its whole lines. False at end of file.
+
+        This is ``output.LineAssembler.feed``: a line is kept whole, so a stderr line that
+        comes between the halves of a stdout line does not cut it in two records.
+        """
         try:
             data = os.read(fd, _READ_SIZE)
         except BlockingIOError:
@@ -270,9 +291,51 @@ class Monitor:
         if not data:
             return False
         self.stream_bytes[stream] += len(data)
-        if self.write_error is not None:
-            return True  # past a write error only counted: the transcript stays a prefix
         now = time.time()
+        buffer = self.pending[stream]
+        buffer += data
+        cut = buffer.rfind(b"\n") + 1
+        if len(buffer) - cut > MAX_PENDING:
+            cut = _utf8_boundary(buffer, len(buffer))
+        if cut:
+            self._commit(stream, bytes(buffer[:cut]), now)
+            del buffer[:cut]
+        if not buffer:
+            self.pending_since[stream] = None
+        elif self.pending_since[stream] is None or cut:
+            self.pending_since[stream] = now
+        return True
+
+    def _wait_ms(self) -> int:
+        """How long the loop may sleep: until the oldest partial line is due (or for ever)."""
+        waiting = [since for since in self.pending_since if since is not None]
+        if not waiting:
+            return -1
+        return max(0, int((min(waiting) + self.flush_seconds - time.time()) * 1000) + 1)
+
+    def _flush_waiting(self) -> None:
+        """Commit partial lines that waited ``flush_seconds`` (a prompt, a progress bar)."""
+        now = time.time()
+        for stream, since in enumerate(self.pending_since):
+            if since is not None and now - since >= self.flush_seconds:
+                self._flush(stream)
+                if self.pending_since[stream] is not None:  # only a cut UTF-8 sequence is left
+                    self.pending_since[stream] = now
+
+    def _flush(self, stream: int, final: bool = False) -> None:
+        """Commit the partial line: all of it when ``final``, else up to a UTF-8 boundary."""
+        buffer = self.pending[stream]
+        cut = len(buffer) if final else _utf8_boundary(buffer, len(buffer))
+        if cut:
+            self._commit(stream, bytes(buffer[:cut]), time.time())
+            del buffer[:cut]
+        if not buffer:
+            self.pending_since[stream] = None
+
+    def _commit(self, stream: int, data: bytes, now: float) -> None:
+        """Append ``data`` to the transcript and index it as one record."""
+        if self.write_error is not None:
+            return  # past a write error only counted: the transcript stays a prefix
         view, written, error = memoryview(data), 0, None
         try:
             while written < len(data):
@@ -292,7 +355,6 @@ class Monitor:
         if error is not None:
             self.write_error = f"transcript not kept past {self.offset} bytes: {error.strerror}"
             _log(self.dir, self.write_error)
-        return True
 
     def _reap(self) -> None:
         """Reap every ended child (a subreaper inherits orphans); keep the main one's status."""
@@ -621,6 +683,18 @@ def _read_all(fd: int, nonblocking: bool = False) -> bytes:
         if nonblocking and len(part) < 65536:
             break
     return b"".join(parts)
+
+
+def _utf8_boundary(buffer: bytearray, end: int) -> int:
+    """The largest cut <= end that does not split a UTF-8 sequence (output._utf8_boundary)."""
+    for i in range(end - 1, max(0, end - 4) - 1, -1):
+        byte = buffer[i]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if end - i >= need else i
+    return end
 
 
 def _log(job_dir: str, text: str) -> None:
