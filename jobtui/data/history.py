@@ -2,10 +2,10 @@
 
 One writer only (the session host; a lock file beside the database keeps a second one out).
 Readers may open it read-only. Each write is one short transaction: WAL with
-``synchronous=NORMAL`` on a local disk, where a whole record's update measured 0.06-0.08 ms and
-a Receive cursor's 0.02-0.04 ms (``benchmarks/history_writes.py``, 5,000 updates). On a network
+``synchronous=NORMAL`` on a local disk, where a whole record's update measured 0.04-0.08 ms and
+a Receive cursor's 0.01-0.04 ms (``benchmarks/history_writes.py``, 5,000 updates). On a network
 filesystem (NFS, CIFS, Lustre, GPFS...) WAL corrupts databases, so there the journal is DELETE
-with ``synchronous=FULL`` and no mmap: 1.6-4.5 ms a write on a local disk (an fsync each), still
+with ``synchronous=FULL`` and no mmap: 1.3-4.5 ms a write on a local disk (an fsync each), still
 far below how often a job changes state, but too slow for a cursor per line: batch those.
 
 Nothing here wipes state:
