@@ -22,6 +22,7 @@ from jobtui.engine.local.jobfiles import (
     Found,
     JobFiles,
     MonitorStartError,
+    adopt_all,
     monitor_command,
     start_monitor,
 )
@@ -260,6 +261,52 @@ def test_the_job_outlives_its_killed_parent_byte_for_byte(job_dir: Path, tmp_pat
     assert status.transcript_bytes == 4 * 300_005
     wait_for(lambda: not alive(pids["monitor"]))  # it exits once the status is written
     assert files.adopt().found is Found.ENDED
+
+
+_HOST = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from jobtui.engine.local.jobfiles import start_monitor
+    jobs = Path(sys.argv[1])
+    for n in range(5):
+        script = f"i=0; while [ ! -e ../go ]; do i=$((i+1)); echo {n} $i; done; exit {n}"
+        start_monitor(jobs / f"job-{n}", ["sh", "-c", script], cwd=str(jobs))
+    print("started", flush=True)
+    time.sleep(300)
+    """
+)
+
+
+def test_a_killed_host_leaves_every_job_running_and_readable(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs"
+    host = subprocess.Popen(
+        [sys.executable, "-c", _HOST, str(jobs)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert host.stdout is not None and host.stdout.readline() == b"started\n"
+    try:
+        wait_for(lambda: all(JobFiles(jobs / f"job-{n}").indexed_bytes for n in range(5)))
+        host.send_signal(signal.SIGKILL)  # while every job writes as fast as it can
+        host.wait()
+        found = adopt_all(jobs)
+        assert sorted(found) == [f"job-{n}" for n in range(5)]
+        assert {a.found for a in found.values()} == {Found.RUNNING}
+        (tmp_path / "go").touch()
+        wait_for(lambda: all(a.found is Found.ENDED for a in adopt_all(jobs).values()))
+        for n in range(5):
+            files = JobFiles(jobs / f"job-{n}")
+            status = files.exit_status()
+            assert status is not None and status.exit_code == n
+            lines = files.stream_bytes(Stream.Output).decode().splitlines()
+            assert lines == [f"{n} {i}" for i in range(1, len(lines) + 1)]  # none lost
+            assert status.stdout_bytes == status.transcript_bytes == files.indexed_bytes
+    finally:
+        (tmp_path / "go").touch()
+        if host.poll() is None:
+            host.kill()
+            host.wait()
 
 
 def test_a_killed_monitor_leaves_no_process_of_its_job(job_dir: Path) -> None:

@@ -298,6 +298,18 @@ class _Index:
         return low
 
 
+def adopt_all(jobs_dir: Path) -> dict[str, Adoption]:
+    """What became of every job under ``jobs_dir`` (a host's first look after it starts).
+
+    Keys are the directories' names: each job's InstanceId.
+    """
+    try:
+        names = sorted(entry.name for entry in os.scandir(jobs_dir) if entry.is_dir())
+    except FileNotFoundError:
+        return {}
+    return {name: JobFiles(jobs_dir / name).adopt() for name in names}
+
+
 def start_monitor(
     job_dir: Path,
     command: Sequence[str],

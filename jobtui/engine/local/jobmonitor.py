@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import select
 import signal
@@ -153,6 +154,7 @@ class Monitor:
         self.begin_time = 0.0
         self.end_time: float | None = None
         self.write_error: str | None = None
+        self.stop_requested = False
 
     def run(self) -> int:
         """Start the job, copy its output until it ends, record how it ended."""
@@ -175,6 +177,8 @@ class Monitor:
             _goodbye(sentinel_w, sentinel_pid)
             return 1
         os.write(sentinel_w, f"+{self.job_pid}\n".encode())
+        if self.stop_requested:  # asked while the job was being started
+            self._forward(signal.SIGTERM, None)
         info = self._monitor_record()
         self._write_json(MONITOR, info)
         self._announce(info)
@@ -237,14 +241,13 @@ class Monitor:
             os.set_blocking(fd, False)
             if _LINUX:
                 with _suppress(OSError):  # a larger pipe: fewer reads and wake-ups
-                    import fcntl
-
                     fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
             pipes[fd] = stream
         return pipes
 
     def _forward(self, signum: int, frame: object) -> None:
         """SIGTERM to the monitor is a request to stop the job: pass it to the job's group."""
+        self.stop_requested = True
         if self.job_pid and self.status is None:
             with _suppress(OSError):
                 os.killpg(self.job_pid, signal.SIGTERM)
