@@ -341,25 +341,28 @@ def test_a_runtime_directory_of_another_user_is_refused(runtime: Path) -> None:
         Listener(runtime, {}).start()
 
 
-def test_a_client_of_another_uid_is_refused(serve: ServeFactory) -> None:
-    """The child keeps root's file access (fsuid 0) but connects as uid 65534 (its euid).
+def as_another_uid(listener: Listener, keep_file_access: bool) -> dict[str, object]:
+    """Fork a child that becomes uid 65534 and says hello; what happened, as a dict.
 
-    That is what SO_PEERCRED reports, so the check is what refuses it, not the directory.
+    With ``keep_file_access`` it keeps root's file access (its fsuid stays 0, through the saved
+    uid) but connects as uid 65534 (its euid, which SO_PEERCRED reports): then the host's check
+    is what refuses it. Without, plain ``os.setuid``: the 0700 directory stops it first.
     """
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
-        pytest.skip("connecting as another uid needs root on Linux")
-    listener = serve()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report what happened as one JSON line, then leave at once
         result: dict[str, object]
         try:
             os.close(read_end)
-            libc = ctypes.CDLL(None, use_errno=True)
-            os.setresgid(65534, 65534, 0)
-            os.setresuid(65534, 65534, 0)
-            libc.setfsuid(0)
-            libc.setfsgid(0)
+            if keep_file_access:
+                libc = ctypes.CDLL(None, use_errno=True)
+                os.setresgid(65534, 65534, 0)
+                os.setresuid(65534, 65534, 0)
+                libc.setfsuid(0)
+                libc.setfsgid(0)
+            else:
+                os.setgid(65534)
+                os.setuid(65534)
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.settimeout(10)
             sock.connect(str(listener.socket_path))
@@ -367,17 +370,30 @@ def test_a_client_of_another_uid_is_refused(serve: ServeFactory) -> None:
                 sock.sendall(b'{"hello": {"protocol": 1, "version": "x", "pid": 1}}\n')
             result = {"euid": os.geteuid(), "answer": sock.makefile("rb").readline().decode()}
         except BaseException as exc:
-            result = {"error": repr(exc)}
+            result = {"euid": os.geteuid(), "error": type(exc).__name__}
         os.write(write_end, json.dumps(result).encode() + b"\n")
         os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as reader:
         result = json.loads(reader.readline())
     os.waitpid(pid, 0)
+    assert isinstance(result, dict)
+    return result
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not sys.platform.startswith("linux"),
+    reason="connecting as another uid needs root on Linux",
+)
+def test_a_client_of_another_uid_is_refused(serve: ServeFactory) -> None:
+    listener = serve()
+    result = as_another_uid(listener, keep_file_access=True)
     assert result.get("euid") == 65534, result
     answer = json.loads(str(result["answer"]))
     assert answer["error"]["kind"] == "refused"
     assert "uid 65534 may not use it" in answer["error"]["message"]
+    plain = as_another_uid(listener, keep_file_access=False)
+    assert plain == {"euid": 65534, "error": "PermissionError"}  # the directory's 0700
     with Client.connect(listener.socket_path) as client:  # and the host goes on
         assert client.request("ping") == "pong"
 
