@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jobtui.commands import cmdlets
+from jobtui.commands import cmdlets, job_values
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
@@ -131,6 +131,11 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     thread_job = source == "Start-ThreadJob"
     command = _command_text(context, source, bound)
     init = bound.get("InitializationScript")
+    init_text = (
+        job_values.expand(init.text, context.session.lookup_variable, source)
+        if isinstance(init, ScriptBlock)
+        else None
+    )
     stdin_objects: list[object] = []
     if bound.has("InputObject"):
         stdin_objects.append(bound.get("InputObject"))
@@ -153,7 +158,7 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
             environment=dict(context.session.environment) or None,
             argument_list=[to_string(a) for a in bound.get("ArgumentList", [])],
             input=data.encode() if stdin_objects else None,
-            initialization_script=init.text if isinstance(init, ScriptBlock) else None,
+            initialization_script=init_text,
             job_type=THREAD_JOB if thread_job else BACKGROUND_JOB,
         )
     except JobError as error:
@@ -168,7 +173,7 @@ def _items(value: object) -> list[object]:
 def _command_text(context: Context, source: str, bound: BoundCommand) -> str:
     script_block = bound.get("ScriptBlock")
     if isinstance(script_block, ScriptBlock):
-        return script_block.text
+        return job_values.expand(script_block.text, context.session.lookup_variable, source)
     path = bound.get("FilePath") or bound.get("LiteralPath")
     full = context.session.resolve_path(str(path))
     try:

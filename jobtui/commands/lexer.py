@@ -25,7 +25,7 @@ class TokenKind(enum.Enum):
     MEMBER = "member"  # .Name right after a value
     INDEX = "index"  # [0] right after a value (raw inner text)
     SCRIPT_BLOCK = "scriptblock"  # { ... } (raw inner text)
-    LPAREN = "("  # ( or $(
+    LPAREN = "("  # ( or $( or @(
     RPAREN = ")"
     PIPE = "|"
     SEMI = ";"
@@ -130,6 +130,13 @@ def next_token(line: str, pos: int, previous: Token | None = None) -> Token:
         token = _variable(line, pos)
         if token is not None:
             return token
+    if ch == "@" and nxt == "(":
+        return Token(TokenKind.LPAREN, "@(", pos, pos + 2)
+    if ch == "@" and nxt == "{":
+        # A hash table: not part of the language, but scanned whole (an open one asks for
+        # more lines), so that the parser can name it in its error.
+        _, end = scan_script_block(line, pos + 1)
+        return Token(TokenKind.OPERATOR, "@{", pos, end)
     if ch == "-" and nxt and (nxt.isalpha() or nxt in "_?"):
         return _parameter(line, pos)
     return _generic(line, pos)
@@ -157,12 +164,28 @@ def _skip_blanks(line: str, pos: int) -> int:
             pos += 1
         elif ch == "`" and pos + 1 < n and line[pos + 1] == "\n":
             pos += 2  # a backtick at the end of a line continues it
+        elif ch == "`" and line[pos + 1 :].strip(" \t\r") == "":
+            raise parser_error(LINE_CONTINUES, incomplete=True)
+        elif ch == "<" and line.startswith("<#", pos):
+            pos = block_comment_end(line, pos)
         elif ch == "#":
             while pos < n and line[pos] != "\n":
                 pos += 1
         else:
             break
     return pos
+
+
+#: The error of a line that ends with the continuation backtick (more input completes it).
+LINE_CONTINUES = "The line ends with '`', which continues it on the next line."
+
+
+def block_comment_end(line: str, pos: int) -> int:
+    """The index after the ``#>`` that closes the ``<#`` block comment at ``pos``."""
+    close = line.find("#>", pos + 2)
+    if close < 0:
+        raise parser_error("Missing closing '#>' of the block comment '<#'.", incomplete=True)
+    return close + 2
 
 
 def _redirection(line: str, pos: int) -> str | None:
@@ -341,6 +364,33 @@ class ShellScan:
     end: int
     terminator: str  # "&", ";", "\n" or "" (end of line)
     command_end: int
+    #: PowerShell's syntax inside the text, rewritten for the shell: ``(start, end, text)``
+    #: (a continuation backtick becomes ``\``, a ``<# #>`` block comment a space).
+    edits: tuple[tuple[int, int, str], ...] = ()
+
+    def command(self, line: str, start: int) -> str:
+        """The shell's text of the command that starts at ``start``, edits applied."""
+        parts: list[str] = []
+        pos = start
+        for edit_start, edit_end, text in self.edits:
+            if edit_start >= self.command_end:
+                break
+            parts.append(line[pos:edit_start])
+            parts.append(text)
+            pos = edit_end
+        parts.append(line[pos : self.command_end])
+        return "".join(parts).strip()
+
+
+#: The error of a shell command that ends with the shell's continuation backslash.
+SHELL_LINE_CONTINUES = "The shell command ends with '\\', which continues it on the next line."
+#: PowerShell's errors for a pipe or a chain operator with nothing after it.
+EMPTY_PIPE = "An empty pipe element is not allowed."
+
+
+def missing_after_chain(operator: str) -> str:
+    """PowerShell's error for ``a &&`` with nothing after the operator."""
+    return f"Missing expression after '{operator}' in pipeline chain."
 
 
 def scan_shell_command(
@@ -353,9 +403,14 @@ def scan_shell_command(
     PowerShell statement starts after it, at ``i``: ``make; Get-Job`` and ``sleep 5 & Get-Job``
     are two statements, while ``a & b`` and ``for i in 1 2; do sleep 5 & done`` are one shell
     command each. A lone ``&`` that ends the text is the background operator: ``sleep 30 &``
-    runs ``sleep 30``. Quotes, ``$( )``, ``( )``, ``{ }`` and backslashes are the shell's.
+    runs ``sleep 30``. Quotes, ``$( )``, ``( )``, ``{ }`` and backslashes are the shell's. A
+    line that ends with ``|``, ``&&``, ``||`` or PowerShell's continuation backtick goes on
+    on the next line.
     """
-    end = _scan_shell(line, pos, stop_at_brace=False, powershell_follows=powershell_follows)
+    edits: list[tuple[int, int, str]] = []
+    end = _scan_shell(
+        line, pos, stop_at_brace=False, powershell_follows=powershell_follows, edits=edits
+    )
     terminator = line[end] if end < len(line) else ""
     command_end = len(line[:end].rstrip(" \t\r"))
     amp = command_end - 1
@@ -366,7 +421,7 @@ def scan_shell_command(
         and not _escaped(line, amp)
     ):
         command_end = amp
-    return ShellScan(end, terminator, command_end)
+    return ShellScan(end, terminator, command_end, tuple(edits))
 
 
 def _scan_shell(
@@ -375,16 +430,27 @@ def _scan_shell(
     *,
     stop_at_brace: bool,
     powershell_follows: Callable[[str, int], bool] | None = None,
+    edits: list[tuple[int, int, str]] | None = None,
 ) -> int:
     n = len(line)
     i = pos
     depth = 0  # ( and { nesting inside the command
     word_start = True
+    last = -1  # the last character of the text that is not a blank or a comment
     while i < n:
         ch = line[i]
         if ch == "\\":
+            if i + 1 >= n and not stop_at_brace:
+                raise parser_error(SHELL_LINE_CONTINUES, incomplete=True)
             i += 2
             word_start = False
+            last = min(i, n) - 1
+            continue
+        if ch == "`" and edits is not None and _continues(line, i):
+            if not line.startswith("\n", i + 1):
+                raise parser_error(LINE_CONTINUES, incomplete=True)
+            edits.append((i, i + 1, "\\"))  # PowerShell's continuation, written the shell's way
+            i += 2
             continue
         if ch in "'`":  # 'verbatim' and `command`: to the same character, no escapes
             close = line.find(ch, i + 1)
@@ -392,10 +458,17 @@ def _scan_shell(
                 raise parser_error(f"The string is missing the terminator: {ch}.", incomplete=True)
             i = close + 1
             word_start = False
+            last = i - 1
             continue
         if ch == '"':
             i = _shell_double_quoted_end(line, i)
             word_start = False
+            last = i - 1
+            continue
+        if ch == "<" and word_start and edits is not None and line.startswith("<#", i):
+            end = block_comment_end(line, i)
+            edits.append((i, end, " "))
+            i = end
             continue
         if ch == "#" and word_start:
             while i < n and line[i] != "\n":
@@ -411,15 +484,42 @@ def _scan_shell(
             depth = max(0, depth - 1)
         elif depth == 0 and not stop_at_brace:
             if ch == "\n":
-                return i
-            ends_here = ch == ";" or (ch == "&" and _is_background_amp(line, i))
-            if ends_here and powershell_follows is not None and powershell_follows(line, i + 1):
-                return i
+                if _open_operator(line, last) is None:
+                    return i
+            else:
+                ends_here = ch == ";" or (ch == "&" and _is_background_amp(line, i))
+                if ends_here and powershell_follows is not None and powershell_follows(line, i + 1):
+                    return i
+        if ch not in " \t\r\n":
+            last = i
         word_start = ch in " \t\n;|&()"
         i += 1
     if depth > 0 and not stop_at_brace:
         raise parser_error("Missing closing ')' or '}' in the shell command.", incomplete=True)
+    if not stop_at_brace:
+        operator = _open_operator(line, last)
+        if operator is not None:
+            message = EMPTY_PIPE if operator == "|" else missing_after_chain(operator)
+            raise parser_error(message, incomplete=True)
     return i
+
+
+def _continues(line: str, i: int) -> bool:
+    """Whether the backtick at ``i`` ends its line (PowerShell's line continuation): right
+    before the new line, or at the end of the text."""
+    return line.startswith("\n", i + 1) or line[i + 1 :].strip(" \t\r") == ""
+
+
+def _open_operator(line: str, last: int) -> str | None:
+    """``|``, ``&&`` or ``||`` if the text's last character ends one (the command goes on
+    on the next line), else None."""
+    if last < 0:
+        return None
+    if line[last] == "|":
+        return "||" if last > 0 and line[last - 1] == "|" else "|"
+    if line[last] == "&" and last > 0 and line[last - 1] == "&":
+        return "&&"
+    return None
 
 
 def _shell_double_quoted_end(line: str, pos: int) -> int:

@@ -11,23 +11,30 @@ of the command.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.lexer import (
+    EMPTY_PIPE,
     Token,
     TokenKind,
     is_name_char,
+    missing_after_chain,
     next_token,
     scan_shell_command,
     unescape,
 )
+from jobtui.commands.powershell_only import HASH_TABLE, powershell_only, refuse
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.syntax import (
     ArrayLiteral,
+    ChainLink,
+    ChainOperator,
     CommandCall,
     CommandElement,
     CommandParameter,
     Constant,
+    Exit,
     ExpandableString,
     Expression,
     IndexExpression,
@@ -58,6 +65,18 @@ _END_OF_COMMAND = _END_OF_STATEMENT | {
     TokenKind.REDIRECT,
     TokenKind.OPERATOR,
 }
+
+
+#: The errors of constructs the parser refuses.
+CHAIN_IN_PARENS = "A pipeline chain (&&, ||) cannot be used inside ( ) in jobtui."
+CHAIN_ASSIGNMENT = (
+    "A pipeline chain (&&, ||) cannot be assigned in jobtui: assign each pipeline on its own."
+)
+EXIT_AS_VALUE = "The exit statement ends the session: it cannot be assigned or used inside ( )."
+
+
+def _is_exit(token: Token) -> bool:
+    return token.kind is TokenKind.GENERIC and token.value.lower() == "exit"
 
 
 def parse(line: str) -> Script:
@@ -121,7 +140,9 @@ def powershell_follows(line: str, pos: int) -> bool:
     try:
         token = next_token(line, pos)
         if token.kind is TokenKind.GENERIC:
-            return _names_our_cmdlet(token)
+            return _names_our_cmdlet(token) or (
+                powershell_only(line, token.start, starts_statement) is not None
+            )
         if token.kind is TokenKind.VARIABLE:
             after = next_token(line, token.end, token)
             if after.kind is TokenKind.EQUALS and line.startswith("==", after.start):
@@ -165,6 +186,8 @@ class _Parser:
             return parser_error("Unexpected token '}' in expression or statement.")
         if text == "<":
             return parser_error("The '<' operator is reserved for future use.")
+        if token.kind is TokenKind.OPERATOR and token.value == "@{":
+            return parser_error(HASH_TABLE)
         return parser_error(f"Unexpected token '{text}' in expression or statement.")
 
     # -- statements -------------------------------------------------------------------------
@@ -181,28 +204,39 @@ class _Parser:
             statements.append(self.statement())
 
     def statement(self, *, inside_parens: bool = False) -> Statement:
+        """A statement and the rest of its pipeline chain (``a && b || c``), its terminator
+        taken (except inside parentheses, whose ``)`` the caller takes)."""
         start = self.peek().start
-        first = self.peek()
-        assign_to: VariableExpression | None = None
-        if first.kind is TokenKind.VARIABLE and self._assignment_follows(first):
-            self.take()
-            self.take()  # "="
-            assign_to = VariableExpression(first.value)
-            if self.peek().kind in _END_OF_COMMAND:
-                raise parser_error(
-                    "You must provide a value expression following the '=' operator."
-                )
-            body_start = self.peek()
-            if self._is_shell_start(body_start, after_assignment=True):
-                if inside_parens:
-                    raise self._shell_in_parens(body_start)
-                return self._shell_statement(start, body_start.start, assign_to)
-        elif self._is_shell_start(first, after_assignment=False):
+        first = self._statement_part(inside_parens=inside_parens)
+        if isinstance(first.body, ShellCommand):
+            return first  # the shell's text ran to its terminator and took it
+        links: list[ChainLink] = []
+        last = first
+        while True:
+            operator = self.peek()
+            if operator.kind is not TokenKind.OPERATOR or operator.value not in ("&&", "||"):
+                break
             if inside_parens:
-                raise self._shell_in_parens(first)
-            return self._shell_statement(start, first.start, None)
-        pipeline, redirections = self.pipeline()
+                raise parser_error(CHAIN_IN_PARENS)
+            self.take()
+            self._skip_newlines()
+            if self.peek().kind is TokenKind.EOF:
+                raise parser_error(missing_after_chain(operator.value), incomplete=True)
+            last = self._statement_part(inside_parens=False)
+            if last.assign_to is not None or first.assign_to is not None:
+                raise parser_error(CHAIN_ASSIGNMENT)
+            links.append(ChainLink(ChainOperator(operator.value), last))
+            if isinstance(last.body, ShellCommand):
+                break
         end = self.pos
+        if not isinstance(last.body, ShellCommand):
+            self._end_statement(inside_parens=inside_parens)
+        if not links:
+            return first
+        text = self.line[start:end].strip().rstrip(";&").rstrip()
+        return replace(first, text=text, chain=tuple(links))
+
+    def _end_statement(self, *, inside_parens: bool) -> None:
         terminator = self.peek()
         if terminator.kind is TokenKind.AMP:
             raise parser_error(
@@ -215,12 +249,58 @@ class _Parser:
             raise self.unexpected(terminator)
         if terminator.kind is not TokenKind.EOF and not inside_parens:
             self.take()
+
+    def _skip_newlines(self) -> None:
+        while self.peek().kind is TokenKind.NEWLINE:
+            self.take()
+
+    def _statement_part(self, *, inside_parens: bool) -> Statement:
+        """``[$var =] pipeline [redirections]``, ``exit [N]``, or a shell command (which takes
+        its terminator); the terminator of the others is left to the caller."""
+        start = self.peek().start
+        first = self.peek()
+        assign_to: VariableExpression | None = None
+        body_start = first
+        if first.kind is TokenKind.VARIABLE and self._assignment_follows(first):
+            self.take()
+            self.take()  # "="
+            assign_to = VariableExpression(first.value)
+            if self.peek().kind in _END_OF_COMMAND:
+                raise parser_error(
+                    "You must provide a value expression following the '=' operator."
+                )
+            body_start = self.peek()
+        if _is_exit(body_start):
+            if assign_to is not None or inside_parens:
+                raise parser_error(EXIT_AS_VALUE)
+            return self._exit(start)
+        self._refuse_what_is_not_ours(body_start)
+        if self._is_shell_start(body_start, after_assignment=assign_to is not None):
+            if inside_parens:
+                raise self._shell_in_parens(body_start)
+            return self._shell_statement(start, body_start.start, assign_to)
+        pipeline, redirections = self.pipeline()
         return Statement(
             pipeline,
-            self.line[start:end].strip(),
+            self.line[start : self.pos].strip(),
             assign_to=assign_to,
             redirections=tuple(redirections),
         )
+
+    def _exit(self, start: int) -> Statement:
+        self.take()  # exit
+        code: Expression | None = None
+        if self.peek().kind not in _END_OF_COMMAND:
+            code = self.argument()
+        return Statement(Exit(code), self.line[start : self.pos].strip())
+
+    def _refuse_what_is_not_ours(self, token: Token) -> None:
+        """A ParserError for PowerShell that jobtui does not run (``foreach (...)``,
+        ``[void](...)``, ``@{ }``) where a shell command would otherwise start."""
+        if token.kind is TokenKind.OPERATOR and token.value == "@{":
+            raise parser_error(HASH_TABLE)
+        if token.kind is TokenKind.GENERIC and not starts_statement(token.value):
+            refuse(self.line, token.start, starts_statement)
 
     def _assignment_follows(self, variable: Token) -> bool:
         after = next_token(self.line, variable.end, variable)
@@ -232,7 +312,7 @@ class _Parser:
         if kind in (TokenKind.VARIABLE, TokenKind.PARAMETER):
             return False
         if kind is TokenKind.LPAREN:
-            return not self._parens_hold_powershell(token)
+            return token.value == "(" and not self._parens_hold_powershell(token)
         if kind is TokenKind.GENERIC:
             if starts_statement(token.value):
                 return self._runs_in_a_job(token)
@@ -287,14 +367,14 @@ class _Parser:
         self, start: int, body_start: int, assign_to: VariableExpression | None
     ) -> Statement:
         scan = scan_shell_command(self.line, body_start, powershell_follows)
-        text = self.line[body_start : scan.command_end].strip()
+        text = scan.command(self.line, body_start)
         self.pos = scan.end
         self.previous = None
         self._peeked = None
         if scan.terminator:
             self.take()
         if not text:
-            raise parser_error("An empty pipe element is not allowed.")
+            raise parser_error(EMPTY_PIPE)
         return Statement(
             ShellCommand(text),
             self.line[start : scan.end].strip(),
@@ -312,7 +392,7 @@ class _Parser:
                 if token.kind is TokenKind.OPERATOR and token.value not in ("&&", "||", "<"):
                     raise self.unexpected(token)
                 if token.kind in (TokenKind.PIPE, TokenKind.EOF) or elements:
-                    raise parser_error("An empty pipe element is not allowed.")
+                    raise parser_error(EMPTY_PIPE)
                 raise self.unexpected(token)
             if redirections:
                 raise parser_error(
@@ -339,9 +419,12 @@ class _Parser:
                     raise self.unexpected(after)
             if self.peek().kind is TokenKind.PIPE:
                 self.take()
+                self._skip_newlines()  # a line that ends with '|' goes on on the next
+                if self.peek().kind is TokenKind.EOF:
+                    raise parser_error(EMPTY_PIPE, incomplete=True)
                 continue
             operator = self.peek()
-            if operator.kind is TokenKind.OPERATOR:
+            if operator.kind is TokenKind.OPERATOR and operator.value not in ("&&", "||"):
                 raise self.unexpected(operator)
             return Pipeline(tuple(elements)), redirections
 
@@ -423,12 +506,17 @@ class _Parser:
         if kind is TokenKind.VARIABLE:
             expression = VariableExpression(token.value)
         elif kind is TokenKind.LPAREN:
+            self._skip_newlines()
             statement = self.statement(inside_parens=True)
+            self._skip_newlines()
             close = self.peek()
             if close.kind is not TokenKind.RPAREN:
-                raise parser_error("Missing closing ')' in expression.", incomplete=True)
+                raise parser_error(
+                    "Missing closing ')' in expression.",
+                    incomplete=close.kind is TokenKind.EOF,
+                )
             self.take()
-            expression = SubExpression(statement)
+            expression = SubExpression(statement, array=token.value == "@(")
         else:
             raise self.unexpected(token)
         return self.postfix(expression)

@@ -8,12 +8,13 @@ that exists nowhere (``Get-Jbo``) is a typo, not a program to start.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import shutil
 
 from jobtui.commands.binding import bind, sets_for, split_arguments
-from jobtui.commands.conversion import convert
+from jobtui.commands.conversion import convert, exit_code
 from jobtui.commands.errors import CommandError, not_recognized
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.syntax import (
@@ -21,6 +22,7 @@ from jobtui.commands.syntax import (
     CommandCall,
     CommandParameter,
     Constant,
+    Exit,
     Expression,
     Pipeline,
     Script,
@@ -54,13 +56,20 @@ def check_line(script: Script) -> None:
     names, sets and the constant values go.
     """
     for statement in script.statements:
-        check_body(statement.body)
+        for part in statement.parts():
+            check_body(part.body)
 
 
-def check_body(body: Pipeline | ShellCommand) -> None:
+def check_body(body: Pipeline | ShellCommand | Exit) -> None:
     """The checks of :func:`check_line` for one statement's body."""
     if isinstance(body, ShellCommand):
         check_shell_command(body.text)
+        return
+    if isinstance(body, Exit):
+        if body.code is not None:
+            _check_nested(body.code)
+            with contextlib.suppress(NotConstant):
+                exit_code(constant(body.code))
         return
     for index, element in enumerate(body.elements):
         if isinstance(element, CommandCall):

@@ -90,6 +90,15 @@ class CommandSession:
                 return value
         return None
 
+    def lookup_variable(self, name: str) -> tuple[bool, object]:
+        """``(True, value)`` if the variable is set (an automatic one, or assigned, even to
+        $null), else ``(False, None)``: ``$using:`` needs the difference."""
+        key = name.lower()
+        if any(existing.lower() == key for existing in self.variables):
+            return True, self.get_variable(name)
+        value = self.get_variable(name)
+        return value is not None, value
+
     def set_variable(self, name: str, value: object) -> None:
         """Assign a variable (``$null = ...`` discards, as in PowerShell)."""
         key = name.lower()
@@ -138,8 +147,9 @@ class CommandSession:
                 script = parse(line)
                 check_line(script)
                 for statement in script.statements:
-                    if statement.assign_to is not None:
-                        _check_assignable(statement.assign_to.name)
+                    for part in statement.parts():
+                        if part.assign_to is not None:
+                            _check_assignable(part.assign_to.name)
             except CommandError as error:
                 host.error(str(error))
                 self._last_succeeded = False
@@ -174,7 +184,7 @@ class CommandSession:
             return None
         statement = script.statements[0]
         body = statement.body
-        if statement.assign_to is not None or statement.redirections:
+        if statement.assign_to is not None or statement.redirections or statement.chain:
             return None
         if not isinstance(body, Pipeline):
             return None

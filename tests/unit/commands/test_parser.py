@@ -174,7 +174,7 @@ def test_constant_values() -> None:
         ("$x =", "You must provide a value expression following the '=' operator."),
         ("$x[]", "Array index expression is missing or not valid."),
         ("Get-Job < in.txt", "The '<' operator is reserved for future use."),
-        ("Get-Job && Get-Job", "Unexpected token '&&' in expression or statement."),
+        ("Get-Job &&", "Missing expression after '&&' in pipeline chain."),
         ("(Get-Job", "Missing closing ')' in expression."),
         ("Get-Job (make)", "'make' is not a cmdlet"),
         ("1..100000 | Stop-Job", ""),
