@@ -84,6 +84,17 @@ def parse(line: str) -> Script:
     return _Parser(line).script()
 
 
+def is_complete(text: str) -> bool:
+    """Whether ``text`` is whole, or needs more lines (an open brace, quote, parenthesis or
+    block comment; a trailing backtick, ``|``, ``&&`` or ``||``), as PowerShell's ``>>``
+    prompt asks for them. A text with an error is complete: running it reports the error."""
+    try:
+        parse(text)
+    except CommandError as error:
+        return not error.incomplete
+    return True
+
+
 def constant_value(word: str) -> object:
     """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
     if _INT.match(word):

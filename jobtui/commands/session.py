@@ -14,7 +14,7 @@ from jobtui.commands.context import Context, ErrorWriter, Host, StatementStatus
 from jobtui.commands.errors import CommandError
 from jobtui.commands.executor import Executor
 from jobtui.commands.jobcmdlets import select_jobs, wait_timeout
-from jobtui.commands.parser import parse
+from jobtui.commands.parser import is_complete, parse
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
@@ -163,12 +163,9 @@ class CommandSession:
     def is_complete(self, text: str) -> bool:
         """Whether ``text`` is a whole statement, or needs more lines (an open brace, quote or
         parenthesis, a trailing backtick or ``|``), as PowerShell's ``>>`` prompt asks for them.
-        A line with an error is complete: running it reports the error."""
-        try:
-            parse(text)
-        except CommandError as error:
-            return not error.incomplete
-        return True
+        A line with an error is complete: running it reports the error. A front end keeps an
+        incomplete text as a continuation and runs it with :meth:`execute` once complete."""
+        return is_complete(text)
 
     def wait_request(self, line: str) -> WaitRequest | None:
         """If ``line`` is a Wait-Job command (alone, or at the end of a pipeline that only

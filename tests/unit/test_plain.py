@@ -162,3 +162,39 @@ def test_after_ctrl_c_the_line_is_over_before_the_next_starts() -> None:
     assert result.succeeded
     assert err.getvalue() == "the cancelled line's last words\n"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_exit_ends_the_session_with_its_status(tmp_path: Path) -> None:
+    done = _plain("Start-Job {sleep 1000} -Name web\nexit 3\nGet-Job\n", tmp_path)
+
+    assert done.returncode == 3
+    assert done.stdout.count("web") == 1  # the line after exit did not run
+    assert done.stderr == "jobtui: exit; stopping 1 running job (web).\n"
+    assert _plain("Get-Job -Id 9\nexit\n", tmp_path).returncode == 1
+    assert _plain("Get-Job -Id 9\nGet-Job\nexit\n", tmp_path).returncode == 0
+    assert _plain("Get-Job -Id 9 || exit 5\nGet-Job\n", tmp_path).returncode == 5
+
+
+def test_a_statement_continues_on_the_next_lines(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "<# a block comment",
+            "   over two lines #>",
+            "Start-Job {echo one} -Name a `",
+            "  | Wait-Job |",
+            "  Receive-Job",
+            "Get-Job -Name a &&",
+            "  'chained'",
+            "foreach ($j in Get-Job) {",
+            "  Remove-Job $j",
+            "}",
+            "Get-Job | Format-List Name",
+        ]
+    )
+    done = _plain(script + "\n", tmp_path)
+
+    lines = done.stdout.splitlines()
+    assert lines[0] == "one"
+    assert lines[-2:] == ["chained", "Name : a"]  # the foreach ran nothing, Remove-Job included
+    assert done.stderr.startswith("ParserError: The foreach loop is PowerShell's")
+    assert done.returncode == 0
