@@ -9,6 +9,7 @@ that exists nowhere (``Get-Jbo``) is a typo, not a program to start.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import shlex
 import shutil
@@ -129,13 +130,15 @@ _CMDLET_SHAPE = re.compile(r"^([A-Za-z]+)-[A-Za-z]+$")
 
 def check_shell_command(text: str) -> None:
     """Refuse a shell command whose first word is a PowerShell-style cmdlet name that exists
-    nowhere (``Get-Jbo``, ``Select-Object``): a typo, not a program to start as a job."""
+    nowhere (``Get-Jbo``, ``Select-Objekt``): a typo, not a program to start as a job; and one
+    that pipes into a cmdlet (``ls | Where-Object ...``), which the shell cannot run."""
     try:
         words = shlex.split(text, comments=False)
     except ValueError:
         return  # the shell reports its own syntax errors, as the job's Reason
     if not words:
         return
+    _check_piped_into_cmdlet(text)
     head = words[0]
     match = _CMDLET_SHAPE.match(head)
     if match is None or match.group(1).lower() not in _VERBS:
@@ -147,3 +150,39 @@ def check_shell_command(text: str) -> None:
     if shutil.which(head) is not None:
         return
     raise CommandError(head, not_recognized(head))
+
+
+def _check_piped_into_cmdlet(text: str) -> None:
+    """``ls | Where-Object ...`` and ``make && Receive-Job 1``: in PowerShell a native
+    command's lines flow into the cmdlet, or its status decides whether the cmdlet runs. Here
+    the shell command is a job, and its shell cannot run the cmdlet. Only a Verb-Noun name
+    counts (``ls | sort`` is the shell's sort)."""
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lexer.commenters = ""
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return
+    for before, word in itertools.pairwise(tokens):
+        if before not in ("|", "&&", "||") or "-" not in word:
+            continue
+        cmdlet = find_cmdlet(word)
+        if cmdlet is None or shutil.which(word) is not None:
+            continue
+        raise CommandError(
+            cmdlet.name, _cmdlet_in_shell_text(before, cmdlet.name, cmdlet.acts_on_jobs)
+        )
+
+
+def _cmdlet_in_shell_text(operator: str, name: str, acts_on_jobs: bool) -> str:
+    problem = f"the whole line would be one shell job, and the shell cannot run {name}."
+    if operator != "|":
+        return (
+            f"A shell command cannot be chained to {name} with {operator}: {problem} Write them "
+            f"as two statements: ...; {name} ..."
+        )
+    if acts_on_jobs:
+        instead = f"Start the command as a job and pipe the job: Start-Job {{ ... }} | {name}"
+    else:
+        instead = f"Pipe the job's output: Start-Job {{ ... }} | Receive-Job -Wait | {name}"
+    return f"A shell command cannot be piped into {name}: {problem} {instead}"

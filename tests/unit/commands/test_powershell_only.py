@@ -91,3 +91,31 @@ def test_an_open_refused_statement_reads_on_to_its_end(session: CommandSession) 
     result = run(session, text + "}")
     assert result.errors[0].startswith("ParserError: The foreach loop is PowerShell's")
     assert result.jobs == []
+
+
+@pytest.mark.parametrize(
+    ("line", "start"),
+    [
+        ("ls | Format-List", "Format-List: A shell command cannot be piped into Format-List"),
+        ("ls -l | Receive-Job", "Receive-Job: A shell command cannot be piped into Receive-Job"),
+        ("make && Get-Job", "Get-Job: A shell command cannot be chained to Get-Job with &&"),
+        ("make || Stop-Job 1", "Stop-Job: A shell command cannot be chained to Stop-Job with ||"),
+    ],
+)
+def test_a_shell_command_cannot_flow_into_a_cmdlet(
+    session: CommandSession, line: str, start: str
+) -> None:
+    result = run(session, line)
+
+    assert result.jobs == []
+    (error,) = result.errors
+    assert error.startswith(start)
+
+
+@pytest.mark.parametrize(
+    "line", ["ls | sort", "cd src && make", "echo 'a | Format-List'", "make | tee build-log"]
+)
+def test_the_shells_own_pipes_and_chains_stay_jobs(session: CommandSession, line: str) -> None:
+    result = run(session, line)
+
+    assert result.succeeded and len(result.jobs) == 1
