@@ -50,7 +50,7 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
-from jobtui.engine import builtins as engine_builtins
+from jobtui.engine.local import builtins as engine_builtins
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
