@@ -1,11 +1,18 @@
-"""The parser: a command line to its syntax tree (:mod:`jobtui.commands.syntax`).
+"""The parser: a command text to its syntax tree (:mod:`jobtui.commands.syntax`).
 
 A statement that starts with a cmdlet, an alias, a variable, a quoted string or ``(`` followed by
 one of those is PowerShell; any other statement is a shell command, started as a job (exactly as
 ``COMMAND &``). The shell's text is taken verbatim to the end of the line, unless a ``;`` or
 ``&`` in it is followed by a PowerShell statement (:func:`powershell_follows`): ``a & b`` is one
 job, ``make; Get-Job`` a job and a cmdlet. A trailing ``&`` is the background operator, not part
-of the command.
+of the command. PowerShell that jobtui does not run (``foreach (...)``) is refused
+(:mod:`jobtui.commands.powershell_only`) rather than started as a shell command.
+
+PowerShell statements are chained with ``&&`` and ``||`` (PowerShell 7's pipeline chains), and
+``exit [N]`` ends the session. A statement continues on the next line after a trailing backtick,
+``|``, ``&&`` or ``||``, and while a brace, parenthesis, quote or ``<# #>`` comment is open: such
+a text raises an *incomplete* error (:func:`is_complete` is False), which more lines can
+complete.
 """
 
 from __future__ import annotations
@@ -310,7 +317,9 @@ class _Parser:
         ``[void](...)``, ``@{ }``) where a shell command would otherwise start."""
         if token.kind is TokenKind.OPERATOR and token.value == "@{":
             raise parser_error(HASH_TABLE)
-        if token.kind is TokenKind.GENERIC and not starts_statement(token.value):
+        if token.kind is TokenKind.GENERIC:
+            # Before the cmdlets: at the start of a statement, foreach is PowerShell's keyword
+            # even where ForEach-Object has it as an alias.
             refuse(self.line, token.start, starts_statement)
 
     def _assignment_follows(self, variable: Token) -> bool:

@@ -133,8 +133,10 @@ class CommandSession:
         on_output: Callable[[list[OutputLine]], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> CommandResult:
-        """Run one line (blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them
-        early, as Ctrl+C does). Bad input never raises: it comes back as an error line.
+        """Run one line, or a text of several (a statement continued over lines, several
+        statements), blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them early,
+        as Ctrl+C does. Bad input never raises: it comes back as an error line, and nothing of
+        the text runs. After ``exit`` nothing more runs and ``exit_requested`` is set.
 
         ``on_output`` receives batches of lines as they arrive (streamed while a blocking
         command runs, and in batches of at most 5,000 lines while a large output is printed);

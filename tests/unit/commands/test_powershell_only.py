@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
+
 import pytest
 
-from jobtui.commands import CommandSession
+from jobtui.commands import CommandError, CommandSession, registry
+from jobtui.commands.declaration import Cmdlet
 from jobtui.commands.parser import parse
 from jobtui.commands.syntax import ShellCommand
 
@@ -119,3 +123,24 @@ def test_the_shells_own_pipes_and_chains_stay_jobs(session: CommandSession, line
     result = run(session, line)
 
     assert result.succeeded and len(result.jobs) == 1
+
+
+def test_foreach_starts_a_loop_even_where_it_is_an_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in PowerShell: ForEach-Object's alias foreach works after a pipe, but a statement
+    that starts with foreach ( is the loop."""
+    if registry.find_cmdlet("foreach") is None:
+        module = ModuleType("jobtui_test_foreach_alias")
+        alias = Cmdlet("Test-ForEach", ("foreach",), (), ("Default",), "Default")
+        module.CMDLETS = {alias: lambda context, bound, input: None}  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+        monkeypatch.setattr(registry, "MODULES", (*registry.MODULES, module.__name__))
+        registry.registered.cache_clear()
+        registry._by_name.cache_clear()
+    try:
+        assert registry.find_cmdlet("foreach") is not None
+        with pytest.raises(CommandError, match="The foreach loop is PowerShell's"):
+            parse("foreach ($j in Get-Job) { $j }")
+    finally:
+        monkeypatch.undo()
+        registry.registered.cache_clear()
+        registry._by_name.cache_clear()
