@@ -21,18 +21,10 @@ import re
 from dataclasses import replace
 
 from jobtui.commands.errors import CommandError, parser_error
-from jobtui.commands.lexer import (
-    EMPTY_PIPE,
-    Token,
-    TokenKind,
-    is_name_char,
-    missing_after_chain,
-    next_token,
-    scan_shell_command,
-    unescape,
-)
+from jobtui.commands.lexer import Token, TokenKind, is_name_char, next_token, unescape
 from jobtui.commands.powershell_only import HASH_TABLE, powershell_only, refuse
 from jobtui.commands.registry import find_cmdlet
+from jobtui.commands.shell_text import EMPTY_PIPE, missing_after_chain, scan_shell_command
 from jobtui.commands.syntax import (
     ArrayLiteral,
     ChainLink,

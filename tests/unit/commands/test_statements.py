@@ -184,3 +184,17 @@ def test_hash_tables_are_refused(session: CommandSession) -> None:
         "ParserError: Hash tables (@{ }) are PowerShell's, which jobtui does not run."
     ]
     assert result.jobs == []
+
+
+def test_a_backtick_right_after_a_word_continues_the_line(session: CommandSession) -> None:
+    run(session, "Start-Job {true} -Name one")
+
+    assert output(run(session, "Get-Job`\n-Name one | Format-List Name")) == ["Name : one"]
+
+
+def test_an_error_that_quotes_several_lines_is_still_one_line(session: CommandSession) -> None:
+    (error,) = run(session, 'Get-Job -State "Run`nning"').errors
+
+    assert error.startswith(
+        "Get-Job: Cannot bind parameter 'State'. Cannot convert value \"Run\\nning\""
+    )
