@@ -198,3 +198,10 @@ def test_an_error_that_quotes_several_lines_is_still_one_line(session: CommandSe
     assert error.startswith(
         "Get-Job: Cannot bind parameter 'State'. Cannot convert value \"Run\\nning\""
     )
+
+
+def test_completion_after_a_chain_operator(session: CommandSession) -> None:
+    assert session.complete("Get-Job -Id 1 && Rec") == ["Get-Job -Id 1 && Receive-Job"]
+    assert session.complete("Get-Job -Id 1 || Stop-Job -Pa") == [
+        "Get-Job -Id 1 || Stop-Job -PassThru"
+    ]
