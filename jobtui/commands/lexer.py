@@ -56,6 +56,8 @@ class Token:
         return line[self.start : self.end]
 
 
+#: The tokens that end a statement.
+END_OF_STATEMENT = frozenset({TokenKind.SEMI, TokenKind.AMP, TokenKind.NEWLINE, TokenKind.EOF})
 #: Characters that end a bare word in argument mode.
 _WORD_END = set(" \t\r\n|;&,(){}<>")
 #: Tokens after which ``.Name`` and ``[i]`` (with no space between) access a member.

@@ -1,9 +1,8 @@
 """The parser: a command text to its syntax tree (:mod:`jobtui.commands.syntax`).
 
-A statement that starts with a cmdlet, an alias, a variable, a quoted string or ``(`` followed by
-one of those is PowerShell; any other statement is a shell command, started as a job (exactly as
-``COMMAND &``). The shell's text is taken verbatim to the end of the line, unless a ``;`` or
-``&`` in it is followed by a PowerShell statement (:func:`powershell_follows`): ``a & b`` is one
+Each statement is PowerShell or a shell command started as a job, as
+:mod:`jobtui.commands.statement_kind` decides. The shell's text is taken verbatim to the end of
+the line, unless a ``;`` or ``&`` in it is followed by a PowerShell statement: ``a & b`` is one
 job, ``make; Get-Job`` a job and a cmdlet. A trailing ``&`` is the background operator, not part
 of the command. PowerShell that jobtui does not run (``foreach (...)``) is refused
 (:mod:`jobtui.commands.powershell_only`) rather than started as a shell command.
@@ -17,14 +16,25 @@ complete.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from jobtui.commands.errors import CommandError, parser_error
-from jobtui.commands.lexer import Token, TokenKind, is_name_char, next_token, unescape
-from jobtui.commands.powershell_only import HASH_TABLE, powershell_only, refuse
+from jobtui.commands.lexer import (
+    END_OF_STATEMENT,
+    Token,
+    TokenKind,
+    is_name_char,
+    next_token,
+    unescape,
+)
+from jobtui.commands.powershell_only import HASH_TABLE, refuse
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.shell_text import EMPTY_PIPE, missing_after_chain, scan_shell_command
+from jobtui.commands.statement_kind import (
+    is_shell_start,
+    powershell_follows,
+    starts_statement,
+)
 from jobtui.commands.syntax import (
     ArrayLiteral,
     ChainLink,
@@ -49,16 +59,10 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
-from jobtui.engine.local import builtins as engine_builtins
+from jobtui.commands.values import constant_value
 
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
-_RANGE = re.compile(r"^([+-]?\d+)\.\.([+-]?\d+)$")
-#: A range longer than this is refused (PowerShell's own limit is 50,000,000; ours is smaller
-#: because nothing in the job cmdlets needs more).
-MAX_RANGE = 10_000
-_END_OF_STATEMENT = {TokenKind.SEMI, TokenKind.AMP, TokenKind.NEWLINE, TokenKind.EOF}
-_END_OF_COMMAND = _END_OF_STATEMENT | {
+_END_OF_STATEMENT = END_OF_STATEMENT
+_END_OF_COMMAND = END_OF_STATEMENT | {
     TokenKind.PIPE,
     TokenKind.RPAREN,
     TokenKind.REDIRECT,
@@ -92,77 +96,6 @@ def is_complete(text: str) -> bool:
     except CommandError as error:
         return not error.incomplete
     return True
-
-
-def constant_value(word: str) -> object:
-    """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
-    if _INT.match(word):
-        return int(word)
-    if _FLOAT.match(word):
-        return float(word)
-    match = _RANGE.match(word)
-    if match:
-        start, stop = int(match.group(1)), int(match.group(2))
-        if abs(stop - start) >= MAX_RANGE:
-            raise parser_error(f"The range {word} is too long (at most {MAX_RANGE} numbers).")
-        step = 1 if stop >= start else -1
-        return list(range(start, stop + step, step))
-    return word
-
-
-#: Aliases that are also the shell's own commands. Inside a shell command's text
-#: (``for d in a b; do cd $d; make; done``), in a ``&&``/``||`` chain (``cd src && make``) and
-#: in the background (``pwd -P &``) they are the shell's, and the statement is a job; anywhere
-#: else, the session's cmdlets.
-SHELL_WORDS = frozenset({"cd", "chdir", "pwd"})
-
-
-def starts_statement(word: str) -> bool:
-    """Whether ``word`` at the start of a statement makes it PowerShell (a cmdlet or alias)."""
-    return find_cmdlet(word) is not None
-
-
-def _names_our_cmdlet(token: Token) -> bool:
-    """Whether ``token`` is a cmdlet's name that is not also the shell's (``cd``, ``pwd``)."""
-    return (
-        token.kind is TokenKind.GENERIC
-        and starts_statement(token.value)
-        and token.value.lower() not in SHELL_WORDS
-    )
-
-
-#: What may follow ``$name`` in a PowerShell statement that a shell's text gives way to.
-_AFTER_VARIABLE = _END_OF_STATEMENT | {
-    TokenKind.EQUALS,
-    TokenKind.PIPE,
-    TokenKind.MEMBER,
-    TokenKind.INDEX,
-}
-
-
-def powershell_follows(line: str, pos: int) -> bool:
-    """Whether a PowerShell statement starts at ``pos`` (after a ``;`` or ``&`` in shell text).
-
-    It does with a cmdlet or alias (``make; Get-Job``), a variable used as PowerShell uses one
-    (``sleep 5 & $job = Get-Job``, ``make; $job.State``; not ``cd x; $EDITOR file``, which is
-    the shell's) or a ``(`` subexpression of a cmdlet (``sleep 5 & (Get-Job).Count``).
-    """
-    try:
-        token = next_token(line, pos)
-        if token.kind is TokenKind.GENERIC:
-            return _names_our_cmdlet(token) or (
-                powershell_only(line, token.start, starts_statement) is not None
-            )
-        if token.kind is TokenKind.VARIABLE:
-            after = next_token(line, token.end, token)
-            if after.kind is TokenKind.EQUALS and line.startswith("==", after.start):
-                return False
-            return after.kind in _AFTER_VARIABLE
-        if token.kind is TokenKind.LPAREN:
-            return _names_our_cmdlet(next_token(line, token.end, token))
-    except CommandError:
-        return False  # an open quote or brace: not a statement of ours
-    return False
 
 
 class _Parser:
@@ -285,7 +218,7 @@ class _Parser:
                 raise parser_error(EXIT_AS_VALUE)
             return self._exit(start)
         self._refuse_what_is_not_ours(body_start)
-        if self._is_shell_start(body_start, after_assignment=assign_to is not None):
+        if is_shell_start(self.line, body_start, after_assignment=assign_to is not None):
             if inside_parens:
                 raise self._shell_in_parens(body_start)
             return self._shell_statement(start, body_start.start, assign_to)
@@ -317,57 +250,6 @@ class _Parser:
     def _assignment_follows(self, variable: Token) -> bool:
         after = next_token(self.line, variable.end, variable)
         return after.kind is TokenKind.EQUALS and not self.line.startswith("==", after.start)
-
-    def _is_shell_start(self, token: Token, *, after_assignment: bool) -> bool:
-        """Whether the statement starting with ``token`` is a shell command."""
-        kind = token.kind
-        if kind in (TokenKind.VARIABLE, TokenKind.PARAMETER):
-            return False
-        if kind is TokenKind.LPAREN:
-            return token.value == "(" and not self._parens_hold_powershell(token)
-        if kind is TokenKind.GENERIC:
-            if starts_statement(token.value):
-                return self._runs_in_a_job(token)
-            # "$x = 5" assigns a number; any other word starts a shell command.
-            return not after_assignment or isinstance(constant_value_or_none(token.value), str)
-        if after_assignment:
-            return kind not in (
-                TokenKind.STRING,
-                TokenKind.EXPANDABLE_STRING,
-                TokenKind.SCRIPT_BLOCK,
-            )
-        # A quoted string is a value, as in PowerShell ('Job1' | Stop-Job); "{ a; b; } &" is
-        # the shell's group.
-        return kind in (TokenKind.SCRIPT_BLOCK, TokenKind.OPERATOR) and token.value not in (
-            "&&",
-            "||",
-            "<",
-        )
-
-    def _runs_in_a_job(self, first: Token) -> bool:
-        """Whether a statement that starts with a cmdlet's name runs in a job instead: a shell
-        word in a ``&&``/``||`` chain or before ``&`` (``cd src && make``, ``pwd -P &``), or a
-        cmdlet the engine also runs in jobs, before ``&`` (``Start-Sleep 10 &``)."""
-        word = first.value.lower()
-        if word not in SHELL_WORDS and word not in engine_builtins.BUILTINS:
-            return False
-        previous = first
-        try:
-            while True:
-                token = next_token(self.line, previous.end, previous)
-                if token.kind in _END_OF_STATEMENT:
-                    return token.kind is TokenKind.AMP
-                if token.kind is TokenKind.OPERATOR and token.value in ("&&", "||"):
-                    return word in SHELL_WORDS
-                previous = token
-        except CommandError:
-            return False  # an open quote or brace: the statement's parse will say so
-
-    def _parens_hold_powershell(self, lparen: Token) -> bool:
-        inner = next_token(self.line, lparen.end, lparen)
-        if inner.kind in (TokenKind.VARIABLE, TokenKind.LPAREN):
-            return True
-        return _names_our_cmdlet(inner)  # (cd /tmp; ls) is the shell's subshell
 
     def _shell_in_parens(self, token: Token) -> CommandError:
         return parser_error(
@@ -610,11 +492,3 @@ class _Parser:
             i += 1
         parts.append("".join(text))
         return ExpandableString(tuple(p for p in parts if p != ""), token.text(self.line))
-
-
-def constant_value_or_none(word: str) -> object:
-    """Like :func:`constant_value`, but a too-long range is just the word (never raises)."""
-    try:
-        return constant_value(word)
-    except CommandError:
-        return word

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jobtui.commands.errors import CommandError, parser_error
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
 
@@ -217,3 +219,37 @@ def get_index(value: object, index: object) -> object:
     if -len(items) <= index < len(items):
         return items[index]
     return None
+
+
+# -- bare words -------------------------------------------------------------------------------
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
+_RANGE = re.compile(r"^([+-]?\d+)\.\.([+-]?\d+)$")
+#: A range longer than this is refused (PowerShell's own limit is 50,000,000; ours is smaller
+#: because nothing in the job cmdlets needs more).
+MAX_RANGE = 10_000
+
+
+def constant_value(word: str) -> object:
+    """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
+    if _INT.match(word):
+        return int(word)
+    if _FLOAT.match(word):
+        return float(word)
+    match = _RANGE.match(word)
+    if match:
+        start, stop = int(match.group(1)), int(match.group(2))
+        if abs(stop - start) >= MAX_RANGE:
+            raise parser_error(f"The range {word} is too long (at most {MAX_RANGE} numbers).")
+        step = 1 if stop >= start else -1
+        return list(range(start, stop + step, step))
+    return word
+
+
+def constant_value_or_none(word: str) -> object:
+    """Like :func:`constant_value`, but a too-long range is just the word (never raises)."""
+    try:
+        return constant_value(word)
+    except CommandError:
+        return word

@@ -6,8 +6,8 @@ import pytest
 
 from jobtui.commands import CommandError
 from jobtui.commands.lexer import TokenKind, tokenize, unescape
-from jobtui.commands.parser import powershell_follows
 from jobtui.commands.shell_text import scan_script_block, scan_shell_command
+from jobtui.commands.statement_kind import powershell_follows
 
 
 def kinds_and_values(line: str) -> list[tuple[str, str]]:

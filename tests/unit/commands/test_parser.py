@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobtui.commands import CommandError
-from jobtui.commands.parser import constant_value, parse
+from jobtui.commands.parser import parse
 from jobtui.commands.syntax import (
     ArrayLiteral,
     CommandCall,
@@ -22,6 +22,7 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
+from jobtui.commands.values import constant_value
 
 
 def test_a_pipeline_of_cmdlets() -> None:
