@@ -31,8 +31,9 @@ from jobtui.ui.widgets.prefix_cells import PrefixCells
 
 
 class OrderedInput(Input):
-    """Runs its own bindings when their key arrives, in turn with the typed characters; measures
-    only what an edit changed; posts one Changed event at a time.
+    """Runs its own bindings when their key arrives, in turn with the typed characters; types
+    the characters queued together at once; measures only what an edit changed; keeps one
+    Changed event waiting at a time.
 
     Bindings of the screen and the app still run as Textual runs them.
     """
