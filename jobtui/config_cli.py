@@ -116,7 +116,7 @@ def _where(config: LoadedConfig, name: str) -> str:
 
 
 def _state_dir() -> Path:
-    from jobtui.ui.paths import state_dir
+    from jobtui.data.paths import state_dir
 
     return state_dir()
 

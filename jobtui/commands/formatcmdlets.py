@@ -20,9 +20,8 @@ from jobtui.commands.output_format import (
     format_property,
     format_table,
 )
-from jobtui.commands.values import FormattedText, as_list, get_member
-from jobtui.engine import LIST_PROPERTIES, Job
-from jobtui.engine.job import PS_PROPERTIES
+from jobtui.commands.values import JOB_PROPERTIES, FormattedText, as_list, get_member
+from jobtui.engine import Job
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
@@ -35,9 +34,10 @@ def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object
     first = True
     for value in objects:
         if isinstance(value, Job):
-            lines = format_list(value, _expand_properties(properties, LIST_PROPERTIES))
-            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
-            first = False
+            lines = format_list(value, _expand_properties(properties))
+            if lines:
+                context.emit(FormattedText(tuple(lines if first else ["", *lines])))
+                first = False
         else:
             context.emit(value)
 
@@ -49,7 +49,7 @@ def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[objec
     jobs = [v for v in objects if isinstance(v, Job)]
     if jobs:
         if properties:
-            names = _expand_properties(properties, LIST_PROPERTIES)
+            names = _expand_properties(properties)
             rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
             lines = format_table(rows, names)
         else:
@@ -68,22 +68,18 @@ def _format_input(bound: BoundCommand, input: list[object] | None) -> list[objec
     return objects
 
 
-def _expand_properties(patterns: list[str] | None, default: list[str]) -> list[str]:
+def _expand_properties(patterns: list[str] | None) -> list[str]:
+    """The job properties ``patterns`` name (wildcards expanded, in the jobs' order); a name
+    no job has stays as written: Format-Table shows it as an empty column."""
     if not patterns:
-        return default
-    known = list(default) + [name for name in _canonical_property_names() if name not in default]
+        return list(JOB_PROPERTIES)
     names: list[str] = []
     for pattern in patterns:
-        matches = [n for n in known if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+        matches = [n for n in JOB_PROPERTIES if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
         for name in matches or [pattern]:
             if name not in names:
                 names.append(name)
     return names
-
-
-def _canonical_property_names() -> list[str]:
-    by_key = {name.lower(): name for name in LIST_PROPERTIES}
-    return [by_key.get(key, key) for key in PS_PROPERTIES]
 
 
 def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

@@ -5,8 +5,8 @@ config.toml names to move its keys (Textual's ``App.set_keymap``). The ids are r
 classes' own BINDINGS, and what each does from its action's docstring, so the help cannot drift
 from the keys. The namespaces: ``app`` (anywhere), ``main`` (the main screen), ``jobs`` (the
 keys that act on jobs, with the table focused), ``table`` (moving in the table), ``bar`` (the
-command bar), then one per screen or dialog: ``detail``, ``help``, ``confirm``, ``input``,
-``wait``.
+command bar), ``output`` (the Output and Console panes), then one per screen or dialog:
+``detail``, ``help``, ``confirm``, ``input``, ``wait``.
 
 The screens and dialogs are imported when this is first used, not at start-up.
 """
@@ -32,6 +32,7 @@ AREAS: dict[str, str] = {
     "jobs": "Jobs (the table has the focus)",
     "table": "Moving in the job table",
     "bar": "Command bar",
+    "output": "Output and Console panes (Tab goes into them)",
     "detail": "Job detail",
     "help": "Help",
     "confirm": "Confirmation dialogs",
@@ -65,12 +66,14 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.screens.wait_dialog import WaitDialog
     from jobtui.ui.widgets.command_bar import CommandBar
     from jobtui.ui.widgets.jobs_table import JobsTable
+    from jobtui.ui.widgets.output_view import OutputView
 
     return [
         JobApp,
         MainScreen,
         JobsTable,
         CommandBar,
+        OutputView,
         JobDetailScreen,
         HelpScreen,
         ConfirmDialog,
