@@ -34,7 +34,6 @@ from jobtui.ui.records import JobRecord, LiveJobs, as_record
 from jobtui.ui.table.columns import (
     COLUMN_KEYS,
     COLUMNS,
-    TABLE_WIDTH,
     ColumnKey,
     ColumnSpec,
     layout,
@@ -185,7 +184,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
         #: The columns drawn (fewer when the table is narrow, wider when wide), their total
         #: width, and what they were laid out for (the width and the widest name).
-        self._shown = layout(TABLE_WIDTH, chosen=self.chosen_columns)
+        chosen = self.chosen_columns
+        self._shown = tuple(c for c in COLUMNS if chosen is None or c.key in chosen)
         self._shown_width = sum(spec.width for spec in self._shown)
         self._laid_out_for: tuple[int, int] | None = None
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
@@ -206,6 +206,10 @@ class JobsTable(ScrollView, can_focus=True):
     def _lay_out(self) -> bool:
         """Fit the columns to the width and the widest name; True if they changed."""
         width = self.scrollable_content_region.width
+        if width == 0:
+            # Not laid out yet (a sync on mount): a width of 0 would hide every optional column
+            # for the first frame, and on_resize would bring them back a frame later.
+            return False
         wanted = (width, self.rows.widest_name)
         if wanted == self._laid_out_for:
             return False
