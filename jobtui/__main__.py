@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run jobtui; returns the process exit status."""
     args = build_parser().parse_args(argv)
     if args.plain:
-        from jobtui.commands.plain import run_plain
+        from jobtui.plain import run_plain
 
         return run_plain(sys.stdin, sys.stdout, sys.stderr)
     # Importing the app makes a few hundred thousand objects (modules, classes, styles) that live

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from jobtui.commands.errors import CommandError
-    from jobtui.commands.formatting import format_job_table
-    from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
+    from jobtui.commands.output_format import format_job_table
+    from jobtui.commands.results import CommandResult, LineKind, OutputLine, WaitRequest
     from jobtui.commands.session import CommandSession
 
 #: Each public name and the module it comes from.
@@ -28,15 +28,17 @@ _MODULES = {
     "CommandError": "jobtui.commands.errors",
     "CommandResult": "jobtui.commands.results",
     "CommandSession": "jobtui.commands.session",
+    "LineKind": "jobtui.commands.results",
     "OutputLine": "jobtui.commands.results",
     "WaitRequest": "jobtui.commands.results",
-    "format_job_table": "jobtui.commands.formatting",
+    "format_job_table": "jobtui.commands.output_format",
 }
 
 __all__ = [
     "CommandError",
     "CommandResult",
     "CommandSession",
+    "LineKind",
     "OutputLine",
     "WaitRequest",
     "format_job_table",

@@ -40,3 +40,12 @@ class Cancelled(Exception):
     def __init__(self, source: str) -> None:
         super().__init__(source)
         self.source = source
+
+
+def not_recognized(name: str) -> str:
+    """PowerShell's message for a command it cannot find."""
+    return (
+        f"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or "
+        "executable program. Check the spelling of the name, or if a path was included, verify "
+        "that the path is correct and try again."
+    )

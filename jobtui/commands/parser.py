@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-from jobtui.commands.cmdlets import find_cmdlet
 from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.lexer import (
     Token,
@@ -22,6 +21,7 @@ from jobtui.commands.lexer import (
     scan_shell_command,
     unescape,
 )
+from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.syntax import (
     ArrayLiteral,
     CommandCall,
@@ -35,6 +35,7 @@ from jobtui.commands.syntax import (
     Pipeline,
     PipelineElement,
     Redirection,
+    RedirectStream,
     Script,
     ScriptBlockExpression,
     ShellCommand,
@@ -42,7 +43,7 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
-from jobtui.engine import builtins as engine_builtins
+from jobtui.engine.local import builtins as engine_builtins
 
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
@@ -375,10 +376,12 @@ class _Parser:
 
     def redirection(self) -> Redirection:
         op = self.take().value
-        stream = {"2": "error", "*": "all"}.get(op[0], "output")
+        stream = {"2": RedirectStream.ERROR, "*": RedirectStream.ALL}.get(
+            op[0], RedirectStream.OUTPUT
+        )
         append = op.endswith(">>")
         if op == "2>&1":
-            return Redirection("error", False, None)
+            return Redirection(RedirectStream.ERROR, False, None)
         target = self.peek()
         if target.kind not in (TokenKind.GENERIC, TokenKind.STRING, TokenKind.EXPANDABLE_STRING):
             raise parser_error("Missing file specification after redirection operator.")
@@ -388,11 +391,7 @@ class _Parser:
             if target.kind is not TokenKind.EXPANDABLE_STRING
             else unescape(target.value)
         )
-        if stream == "error":
-            return Redirection("error", append, path)
-        if stream == "all":
-            return Redirection("all", append, path)
-        return Redirection("output", append, path)
+        return Redirection(stream, append, path)
 
     # -- arguments and expressions ----------------------------------------------------------
 

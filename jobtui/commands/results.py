@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
-from typing import Literal
 
-from jobtui.engine import Job
+from jobtui.engine import Job, Stream
 
-LineKind = Literal["output", "error", "info"]
+
+class LineKind(enum.StrEnum):
+    """What a printed line is; the value is its name as a string, so ``kind == "error"`` holds.
+
+    ``OUTPUT`` is a result (a table row, a received stdout line, a value), ``ERROR`` an error
+    message or a received stderr line, ``INFO`` a notice from jobtui itself. ``ECHO`` is a line
+    a front end echoes back as typed (``PS> Get-Job``); the language never prints one.
+    """
+
+    OUTPUT = "output"
+    ERROR = "error"
+    INFO = "info"
+    ECHO = "echo"
+
+    @classmethod
+    def of_stream(cls, stream: Stream) -> LineKind:
+        """The kind a job's received line prints as: stdout is output, stderr an error line."""
+        return cls.ERROR if stream is Stream.Error else cls.OUTPUT
 
 
 @dataclass(frozen=True)
 class OutputLine:
-    """One printed line (no newline).
-
-    ``output`` is a result (a table row, a received stdout line, a value), ``error`` an error
-    message or a received stderr line, ``info`` a notice from jobtui itself.
-    """
+    """One printed line (no newline), of a :class:`LineKind`."""
 
     text: str
     kind: LineKind

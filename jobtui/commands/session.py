@@ -8,12 +8,15 @@ import threading
 from collections.abc import Callable
 
 from jobtui.commands import completion
-from jobtui.commands.binder import bind, check_line
-from jobtui.commands.cmdlets import GET_JOB, WAIT_JOB, find_cmdlet
+from jobtui.commands.binding import bind
+from jobtui.commands.cmdlets import GET_JOB, WAIT_JOB
+from jobtui.commands.context import Context, ErrorWriter, Host, StatementStatus
 from jobtui.commands.errors import CommandError
-from jobtui.commands.executor import Context, Executor, Host
+from jobtui.commands.executor import Executor
 from jobtui.commands.jobcmdlets import select_jobs, wait_timeout
 from jobtui.commands.parser import parse
+from jobtui.commands.preflight import check_line
+from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
 from jobtui.commands.syntax import (
     ArrayLiteral,
@@ -25,7 +28,7 @@ from jobtui.commands.syntax import (
     Pipeline,
     SubExpression,
 )
-from jobtui.commands.values import PathInfo, to_text
+from jobtui.commands.values import PathInfo, to_string
 from jobtui.engine import JobEngine
 
 log = logging.getLogger(__name__)
@@ -104,7 +107,7 @@ class CommandSession:
             if value is None:
                 self.environment.pop(name[4:], None)
             else:
-                self.environment[name[4:]] = to_text(value)
+                self.environment[name[4:]] = to_string(value)
             return
         for existing in list(self.variables):
             if existing.lower() == key:
@@ -147,6 +150,16 @@ class CommandSession:
             host.error(f"jobtui: internal error: {type(error).__name__}: {error}")
         return host.finish()
 
+    def is_complete(self, text: str) -> bool:
+        """Whether ``text`` is a whole statement, or needs more lines (an open brace, quote or
+        parenthesis, a trailing backtick or ``|``), as PowerShell's ``>>`` prompt asks for them.
+        A line with an error is complete: running it reports the error."""
+        try:
+            parse(text)
+        except CommandError as error:
+            return not error.incomplete
+        return True
+
     def wait_request(self, line: str) -> WaitRequest | None:
         """If ``line`` is a Wait-Job command (alone, or at the end of a pipeline that only
         selects jobs, such as ``Get-Job -State Running | Wait-Job -Any -Timeout 10``), resolve
@@ -183,7 +196,7 @@ class CommandSession:
         objects: list[object] | None = None
         if upstream.elements:
             objects = []
-            executor.run_body(upstream, objects.append, _collect_errors(host), [False])
+            executor.run_body(upstream, objects.append, _collect_errors(host), StatementStatus())
         bound = bind(last, executor.evaluate, has_input=objects is not None)
         context = Context(self, host, lambda _: None, _collect_errors(host), None)
         jobs = select_jobs(context, bound, objects)
@@ -204,7 +217,7 @@ class CommandSession:
         return completion.complete(self, text)
 
 
-def _collect_errors(host: Host) -> Callable[[str, bool], None]:
+def _collect_errors(host: Host) -> ErrorWriter:
     def collect(text: str, counts: bool) -> None:
         if counts:
             host.error(text)

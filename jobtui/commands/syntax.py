@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import Literal
 
 # -- expressions ------------------------------------------------------------------------------
 
@@ -121,11 +121,19 @@ class ShellCommand:
     text: str
 
 
+class RedirectStream(enum.Enum):
+    """The streams a redirection takes: ``>`` output, ``2>`` errors, ``*>`` both."""
+
+    OUTPUT = "output"
+    ERROR = "error"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
 class Redirection:
     """``> file``, ``>> file``, ``2> file``, ``*> file``, or ``2>&1`` (no target: merge)."""
 
-    stream: Literal["output", "error", "all"]
+    stream: RedirectStream
     append: bool
     target: str | None
 

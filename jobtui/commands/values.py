@@ -68,8 +68,9 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
-def to_text(value: object) -> str:
-    """``value`` as a string (for "$expansion", conversions and messages)."""
+def to_string(value: object) -> str:
+    """``value`` as PowerShell's ``[string]`` makes it (for "$expansion", conversions and
+    messages); the screen's rendering of a line is ``jobtui.ui.sanitize``'s, not this."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -83,7 +84,7 @@ def to_text(value: object) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list | tuple):
-        return " ".join(to_text(v) for v in value)
+        return " ".join(to_string(v) for v in value)
     return str(value)
 
 

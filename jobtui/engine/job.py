@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ from jobtui.engine.states import (
 )
 
 if TYPE_CHECKING:
-    from jobtui.engine.runners import Runner
+    from jobtui.engine.backend import Runner
 
 BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"
@@ -40,6 +40,10 @@ class ProcessInfo:
     cpu_percent: float | None = None
     memory_rss: int | None = None
     process_count: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields by name, in the order above (the local backend's details record)."""
+        return asdict(self)
 
 
 class Job:

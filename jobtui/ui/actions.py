@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jobtui.engine import Job, JobEngine, JobError, JobFailure, Stream
-from jobtui.engine.runners import ProcessRunner
+from jobtui.engine.local.runners import ProcessRunner
 from jobtui.ui.sources import ConsoleBuffer
 
 

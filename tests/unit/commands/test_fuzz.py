@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobtui.commands import CommandError, CommandSession
-from jobtui.commands.binder import check_line
-from jobtui.commands.cmdlets import command_names
 from jobtui.commands.parser import parse
+from jobtui.commands.preflight import check_line
+from jobtui.commands.registry import command_names
 from jobtui.engine import JobEngine
 
 #: Cmdlets and aliases, parameters, values, operators and shell words, recombined at random.

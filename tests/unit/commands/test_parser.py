@@ -16,6 +16,7 @@ from jobtui.commands.syntax import (
     MemberExpression,
     Pipeline,
     Redirection,
+    RedirectStream,
     ScriptBlockExpression,
     ShellCommand,
     SubExpression,
@@ -101,8 +102,8 @@ def test_redirections() -> None:
     (statement,) = parse("Receive-Job -Job $job >> results.txt 2>&1").statements
 
     assert statement.redirections == (
-        Redirection("output", True, "results.txt"),
-        Redirection("error", False, None),
+        Redirection(RedirectStream.OUTPUT, True, "results.txt"),
+        Redirection(RedirectStream.ERROR, False, None),
     )
 
 

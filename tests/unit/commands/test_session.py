@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobtui.commands import CommandError, CommandSession, OutputLine, WaitRequest
-from jobtui.commands.executor import OUTPUT_BATCH
+from jobtui.commands.context import OUTPUT_BATCH
 from jobtui.commands.results import MAX_RESULT_LINES
 from jobtui.engine import Job, JobEngine, JobState
 from tests.unit.commands.support import HEADER, UNDERLINE, errors, infos, output, row, run

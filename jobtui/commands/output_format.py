@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from jobtui.commands.values import FormattedText, PathInfo, to_text
+from jobtui.commands.values import FormattedText, PathInfo, to_string
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobStateInfo
 
 #: (label, width) of the Job view's columns, in order.
@@ -102,10 +102,10 @@ def format_job_table(jobs: Sequence[Job], width: int) -> list[str]:
 
 def format_property(value: object) -> str:
     """A property's value in one line, as a list view or a table cell shows it: a value's text
-    (:func:`to_text`), a list as ``{a, b}``."""
+    (:func:`to_string`), a list as ``{a, b}``."""
     if isinstance(value, list | tuple):
         return "{" + ", ".join(format_property(v) for v in value) + "}"
-    return _one_line(to_text(value))
+    return _one_line(to_string(value))
 
 
 def format_list(job: Job, properties: Sequence[str] | None = None) -> list[str]:
@@ -132,7 +132,7 @@ def format_table(rows: Sequence[Sequence[str]], labels: Sequence[str]) -> list[s
     return lines
 
 
-def format_value(value: object) -> list[str]:
+def value_lines(value: object) -> list[str]:
     """The lines a value other than a job prints as (a property, a received line...)."""
     if value is None:
         return []
@@ -174,7 +174,7 @@ class OutputFormatter:
             for item in value:
                 lines.extend(self.format(item))
             return lines
-        return format_value(value)
+        return value_lines(value)
 
     def interrupt(self) -> None:
         """Something else was printed: the next job starts a new table."""

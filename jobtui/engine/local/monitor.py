@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from jobtui.engine import processes
 from jobtui.engine.job import Job
-from jobtui.engine.runners import ProcessRunner
+from jobtui.engine.local import processes
+from jobtui.engine.local.runners import ProcessRunner
 from jobtui.engine.states import JobState
 
 #: Seconds between samples.
@@ -39,11 +39,11 @@ class ProcessMonitor:
 
     def __init__(
         self,
-        running_jobs: Callable[[], list[Job]],
+        running: Callable[[], list[ProcessRunner]],
         on_sampled: SampleListener,
         interval: float = DEFAULT_INTERVAL,
     ) -> None:
-        self._running_jobs = running_jobs
+        self._running = running
         self._on_sampled = on_sampled
         self.interval = interval
         self._lock = threading.Lock()
@@ -72,34 +72,33 @@ class ProcessMonitor:
     def _run(self) -> None:
         wait = self.interval
         while not self._stop.wait(wait):
-            jobs = self._running_jobs()
-            if not jobs:
+            runners = self._running()
+            if not runners:
                 with self._lock:
-                    if not self._running_jobs():
+                    if not self._running():
                         self._thread = None
                         self._procs.clear()
                         self._readings.clear()
                         return
                 continue
             started = time.thread_time()
-            self.sample(jobs)
+            self.sample(runners)
             wait = max(self.interval, (time.thread_time() - started) / MAX_DUTY)
 
-    def sample(self, jobs: list[Job]) -> None:
+    def sample(self, runners: list[ProcessRunner]) -> None:
         """Take one sample of every given job (called by the thread, or directly in tests)."""
         if _PROC_CHILDREN:
-            self._sample_proc(jobs)
+            self._sample_proc(runners)
         else:
-            self._sample_psutil(jobs)
+            self._sample_psutil(runners)
 
     # -- Linux: the jobs' own entries in /proc ---------------------------------------------------
 
-    def _sample_proc(self, jobs: list[Job]) -> None:
+    def _sample_proc(self, runners: list[ProcessRunner]) -> None:
         now = time.monotonic()
         readings: dict[tuple[int, int], tuple[int, float]] = {}
-        for job in jobs:
-            runner = job.runner
-            if not isinstance(runner, ProcessRunner) or runner.pid is None:
+        for runner in runners:
+            if runner.pid is None:
                 continue
             cpu = 0.0
             rss = 0
@@ -126,21 +125,20 @@ class ProcessMonitor:
                 stack.extend(_children(pid, threads))
                 if inode is not None and not blocked:
                     blocked = processes.is_reading_stdin(pid, inode)
-            self._record(job, cpu, rss, count, blocked)
+            self._record(runner.job, cpu, rss, count, blocked)
         self._readings = readings
 
     # -- elsewhere: one psutil scan ----------------------------------------------------------------
 
-    def _sample_psutil(self, jobs: list[Job]) -> None:
+    def _sample_psutil(self, runners: list[ProcessRunner]) -> None:
         import psutil  # off Linux only: here, not at the top, so the app starts faster
 
         children: dict[int, list[int]] = {}
         for proc in psutil.process_iter(["ppid"]):
             children.setdefault(proc.info["ppid"] or 0, []).append(proc.pid)
         seen: set[int] = set()
-        for job in jobs:
-            runner = job.runner
-            if not isinstance(runner, ProcessRunner) or runner.pid is None:
+        for runner in runners:
+            if runner.pid is None:
                 continue
             tree = _descendants(runner.pid, children)
             seen |= tree
@@ -161,7 +159,7 @@ class ProcessMonitor:
                     continue
                 if inode is not None and not blocked:
                     blocked = processes.is_reading_stdin(pid, inode)
-            self._record(job, cpu, rss, len(tree), blocked)
+            self._record(runner.job, cpu, rss, len(tree), blocked)
         for pid in set(self._procs) - seen:
             del self._procs[pid]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 from jobtui.commands import format_job_table
-from jobtui.commands.formatting import (
+from jobtui.commands.output_format import (
     OutputFormatter,
     format_list,
-    format_value,
     job_table_columns,
     truncate,
+    value_lines,
 )
 from jobtui.engine import Job, JobFailure, JobState, JobStateInfo
 
@@ -107,12 +107,12 @@ def test_format_list_of_a_job() -> None:
 
 
 def test_values() -> None:
-    assert format_value(JobStateInfo(JobState.Failed, JobFailure("Exit code 2."))) == [
+    assert value_lines(JobStateInfo(JobState.Failed, JobFailure("Exit code 2."))) == [
         "State  Reason",
         "-----  ------",
         "Failed Exit code 2.",
     ]
-    assert format_value(JobFailure("Exit code 2.")) == ["Exit code 2."]
-    assert format_value(True) == ["True"]
-    assert format_value(None) == []
-    assert format_value("two\nlines") == ["two", "lines"]
+    assert value_lines(JobFailure("Exit code 2.")) == ["Exit code 2."]
+    assert value_lines(True) == ["True"]
+    assert value_lines(None) == []
+    assert value_lines("two\nlines") == ["two", "lines"]

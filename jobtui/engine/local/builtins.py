@@ -12,7 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from jobtui.engine.runners import BuiltinFunction, OutputWriter
+from jobtui.engine.local.runners import BuiltinFunction, OutputWriter
 from jobtui.engine.states import JobFailure
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 jobtui starts it with a pipe on its stdin and tells it each job's process group. When the pipe
 reaches end of file without a goodbye, jobtui is gone: the guardian signals the groups it knows
 and every process tagged with the session's id (which catches daemons that left their group).
-Run as ``python -m jobtui.engine.watchdog SESSION_ID``.
+Run as ``python -m jobtui.engine.local.watchdog SESSION_ID``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Guardian:
 
     def __init__(self, session_id: str) -> None:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "jobtui.engine.watchdog", session_id],
+            [sys.executable, "-m", "jobtui.engine.local.watchdog", session_id],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -75,7 +75,7 @@ def guard(session_id: str) -> None:
 
 
 def _end_everything(session_id: str, groups: set[int]) -> None:
-    from jobtui.engine import processes
+    from jobtui.engine.local import processes
 
     for sig, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 1.0)):
         pids = processes.tagged_pids(processes.SESSION_TAG, session_id)

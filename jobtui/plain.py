@@ -13,10 +13,7 @@ import shutil
 import threading
 from typing import TextIO
 
-from jobtui.commands.errors import CommandError
-from jobtui.commands.parser import parse
-from jobtui.commands.results import CommandResult, OutputLine
-from jobtui.commands.session import CommandSession
+from jobtui.commands import CommandResult, CommandSession, LineKind, OutputLine
 from jobtui.engine import JobEngine
 
 PROMPT = "jobtui> "
@@ -31,7 +28,7 @@ def run_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     last_ok = True
     try:
         while True:
-            line = _read_statement(stdin, stdout, interactive)
+            line = _read_statement(session, stdin, stdout, interactive)
             if line is None:
                 notice = _stopping_notice(engine)
                 if notice:
@@ -71,7 +68,9 @@ def _width(stdout: TextIO) -> int:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 120
 
 
-def _read_statement(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | None:
+def _read_statement(
+    session: CommandSession, stdin: TextIO, stdout: TextIO, interactive: bool
+) -> str | None:
     """The next line to run, None at the end of input.
 
     Blank lines and ``#`` comments are skipped. A line left open (an unclosed ``{`` or quote)
@@ -87,7 +86,7 @@ def _read_statement(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | N
         line = raw.rstrip("\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        while _is_open(line):
+        while not session.is_complete(line):
             if interactive:
                 stdout.write(CONTINUATION_PROMPT)
                 stdout.flush()
@@ -98,20 +97,12 @@ def _read_statement(stdin: TextIO, stdout: TextIO, interactive: bool) -> str | N
         return line
 
 
-def _is_open(line: str) -> bool:
-    try:
-        parse(line)
-    except CommandError as error:
-        return error.incomplete
-    return False
-
-
 def _run_line(session: CommandSession, line: str, stdout: TextIO, stderr: TextIO) -> CommandResult:
     """Run one line on a worker thread, so that Ctrl+C ends a wait instead of the program."""
 
     def show(batch: list[OutputLine]) -> None:
         for item in batch:
-            stream = stdout if item.kind == "output" else stderr
+            stream = stdout if item.kind is LineKind.OUTPUT else stderr
             stream.write(item.text + "\n")
         stdout.flush()
         stderr.flush()

@@ -1,4 +1,4 @@
-"""What makes a job run: a subprocess (BackgroundJob) or a function on a thread (built-ins)."""
+"""What makes a local job run: a subprocess (a shell command) or a thread (a built-in)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar
 
-from jobtui.engine import processes
-from jobtui.engine.job import Job
+from jobtui.engine.backend import LOCALHOST, Capabilities
+from jobtui.engine.job import Job, ProcessInfo
+from jobtui.engine.local import processes
+from jobtui.engine.local.reactor import Reactor
 from jobtui.engine.output import LineAssembler, OutputStore, Stream
-from jobtui.engine.reactor import Reactor
 from jobtui.engine.states import JobFailure, JobState
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031 if sys.platform.startswith("linux") else None)
@@ -27,15 +28,6 @@ _PIPE_SIZE = 1024 * 1024
 _READ_SIZE = 1024 * 1024
 #: Seconds between SIGTERM and SIGKILL when a job is stopped.
 DEFAULT_GRACE = 3.0
-
-
-class Runner(Protocol):
-    """The part of a job that executes; the engine drives it through these calls."""
-
-    def start(self) -> None: ...
-    def terminate(self, grace: float) -> None: ...
-    def suspend(self) -> None: ...
-    def resume(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +43,8 @@ class ProcessSpec:
 class ProcessRunner:
     """Runs one command in its own session, reads its pipes on the reactor, reaps its exit."""
 
+    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=True)
+
     def __init__(
         self,
         job: Job,
@@ -58,14 +52,17 @@ class ProcessRunner:
         reactor: Reactor,
         on_output: Callable[[Job], None],
         on_finished: Callable[[Job], None],
+        on_spawned: Callable[[ProcessRunner], None] | None = None,
     ) -> None:
         assert job.output is not None
         self.job = job
+        self.backend = LOCALHOST
         self.spec = spec
         self.store: OutputStore = job.output
         self._reactor = reactor
         self._on_output = on_output
         self._on_finished = on_finished
+        self._on_spawned = on_spawned
         self._proc: subprocess.Popen[bytes] | None = None
         self._fds: dict[Stream, int] = {}
         self._assemblers = {Stream.Output: LineAssembler(), Stream.Error: LineAssembler()}
@@ -84,6 +81,16 @@ class ProcessRunner:
     def stdin_open(self) -> bool:
         """True while input can still be sent to the job."""
         return self._stdin_fd is not None
+
+    @property
+    def accepts_input(self) -> bool:
+        """True while input can still be sent to the job (the Runner protocol's name)."""
+        return self._stdin_fd is not None
+
+    @property
+    def details(self) -> ProcessInfo:
+        """The process's pid, exit code, signal, working directory, shell and statistics."""
+        return self.job.process
 
     # -- start --------------------------------------------------------------------------------
 
@@ -129,6 +136,10 @@ class ProcessRunner:
         self.job.set_state(JobState.Running)
         if self.spec.stdin is not None:
             self._write_initial_input(self.spec.stdin)
+        if self._on_spawned is not None:
+            # Before the reactor hears of it: whoever is told of the process (the guardian)
+            # is told before it can be told that the process has finished.
+            self._on_spawned(self)
         self._reactor.call(self._register)
 
     def _fail_to_spawn(self, exc: OSError) -> None:
@@ -374,6 +385,9 @@ BuiltinFunction = Callable[[OutputWriter, list[str], threading.Event], None]
 class ThreadRunner:
     """Runs a built-in command (such as Get-Process) on a short-lived thread, in process."""
 
+    #: Built-ins are short and read no input: they cannot be suspended or sent input.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
     def __init__(
         self,
         job: Job,
@@ -384,12 +398,23 @@ class ThreadRunner:
     ) -> None:
         assert job.output is not None
         self.job = job
+        self.backend = LOCALHOST
         self._function = function
         self._arguments = arguments
         self._on_output = on_output
         self._on_finished = on_finished
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def accepts_input(self) -> bool:
+        """A built-in reads no input."""
+        return False
+
+    @property
+    def details(self) -> ProcessInfo:
+        """The working directory it was started in (a built-in has no process of its own)."""
+        return self.job.process
 
     def start(self) -> None:
         """Mark the job Running and start its thread."""
@@ -431,3 +456,10 @@ class ThreadRunner:
     def resume(self) -> None:
         """Built-ins are never suspended."""
         raise JobFailure(f"Cannot resume the job that has an ID of {self.job.id}.")
+
+    def send_input(self, data: bytes) -> int:
+        """A built-in has no input to write to."""
+        raise BrokenPipeError("a built-in reads no input")
+
+    def close_input(self) -> None:
+        """A built-in has no input to close."""

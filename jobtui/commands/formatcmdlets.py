@@ -1,0 +1,117 @@
+"""The output cmdlets: Format-List, Format-Table, Out-File and Out-Null.
+
+They take whatever flows down the pipeline. Jobs are laid out as PowerShell's views lay them out
+(:mod:`jobtui.commands.output_format`); other objects pass through as they are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from typing import TYPE_CHECKING
+
+from jobtui.commands import cmdlets
+from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
+from jobtui.commands.errors import CommandError
+from jobtui.commands.output_format import (
+    OutputFormatter,
+    format_job_table,
+    format_list,
+    format_property,
+    format_table,
+)
+from jobtui.commands.values import FormattedText, as_list, get_member
+from jobtui.engine import LIST_PROPERTIES, Job
+from jobtui.engine.job import PS_PROPERTIES
+
+if TYPE_CHECKING:
+    from jobtui.commands.context import Context
+
+
+def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Format-List: each job's properties, one per line; other objects as they are."""
+    properties = bound.get("Property")
+    objects = _format_input(bound, input)
+    first = True
+    for value in objects:
+        if isinstance(value, Job):
+            lines = format_list(value, _expand_properties(properties, LIST_PROPERTIES))
+            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
+            first = False
+        else:
+            context.emit(value)
+
+
+def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Format-Table: jobs as the Get-Job table, or as a table of the given properties."""
+    properties = bound.get("Property")
+    objects = _format_input(bound, input)
+    jobs = [v for v in objects if isinstance(v, Job)]
+    if jobs:
+        if properties:
+            names = _expand_properties(properties, LIST_PROPERTIES)
+            rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
+            lines = format_table(rows, names)
+        else:
+            lines = format_job_table(jobs, context.session.width)
+        context.emit(FormattedText(tuple(lines)))
+    for value in objects:
+        if not isinstance(value, Job):
+            context.emit(value)
+
+
+def _format_input(bound: BoundCommand, input: list[object] | None) -> list[object]:
+    objects: list[object] = []
+    if bound.has("InputObject"):
+        objects.extend(as_list(bound.get("InputObject")))
+    objects.extend(input or [])
+    return objects
+
+
+def _expand_properties(patterns: list[str] | None, default: list[str]) -> list[str]:
+    if not patterns:
+        return default
+    known = list(default) + [name for name in _canonical_property_names() if name not in default]
+    names: list[str] = []
+    for pattern in patterns:
+        matches = [n for n in known if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+        for name in matches or [pattern]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _canonical_property_names() -> list[str]:
+    by_key = {name.lower(): name for name in LIST_PROPERTIES}
+    return [by_key.get(key, key) for key in PS_PROPERTIES]
+
+
+def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Out-File: write what comes down the pipeline to a file, as it would print."""
+    path = context.session.resolve_path(bound.get("FilePath"))
+    if bound.switch("NoClobber") and not bound.switch("Append") and os.path.exists(path):
+        raise CommandError("Out-File", f"The file '{path}' already exists.")
+    formatter = OutputFormatter(context.session.width)
+    try:
+        handle = open(path, "a" if bound.switch("Append") else "w", encoding="utf-8")  # noqa: SIM115
+    except FileNotFoundError:
+        raise CommandError("Out-File", f"Could not find a part of the path '{path}'.") from None
+    except OSError:
+        raise CommandError("Out-File", f"Access to the path '{path}' is denied.") from None
+    with handle:  # written as formatted: a large input is never held twice
+        for value in _format_input(bound, input):
+            handle.writelines(line + "\n" for line in formatter.format(value))
+
+
+def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Out-Null: discard (``Wait-Job $job | Out-Null`` waits without printing)."""
+    del context, bound, input
+
+
+#: The output cmdlets, each with its function (see :mod:`jobtui.commands.registry`).
+CMDLETS: dict[Cmdlet, CmdletFunction] = {
+    cmdlets.FORMAT_LIST: format_list_cmdlet,
+    cmdlets.FORMAT_TABLE: format_table_cmdlet,
+    cmdlets.OUT_FILE: out_file,
+    cmdlets.OUT_NULL: out_null,
+}
