@@ -29,7 +29,7 @@ from jobtui.commands.syntax import (
     SubExpression,
 )
 from jobtui.commands.values import ScriptBlock
-from jobtui.engine import builtins as engine_builtins
+from jobtui.engine.local import builtins as engine_builtins
 
 
 class NotConstant(Exception):
