@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from jobtui.commands.errors import CommandError
-from jobtui.commands.values import PathInfo, ScriptBlock, to_text
+from jobtui.commands.values import PathInfo, ScriptBlock, to_string
 from jobtui.engine import Job, JobState, JobStateInfo
 
 Number = int | float
@@ -64,22 +64,7 @@ class Operator(enum.Enum):
 _NAMES = {op.value: op for op in Operator}
 
 
-def text(value: object) -> str:
-    """A value as PowerShell converts it to a string (``2.0`` is ``2``; a date is ISO-like)."""
-    if isinstance(value, float):
-        return number_text(value)
-    return to_text(value)
-
-
-def number_text(value: float) -> str:
-    """A double as PowerShell prints it: ``2``, ``2.5``, ``0.333333333333333``."""
-    if value != value:  # NaN
-        return "NaN"
-    if value in (float("inf"), float("-inf")):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.15g}"
+text = to_string
 
 
 # -- truth ------------------------------------------------------------------------------------
