@@ -101,6 +101,7 @@ def out_file(context: Context, bound: BoundCommand, input: list[object] | None) 
     with handle:  # written as formatted: a large input is never held twice
         for value in _format_input(bound, input):
             handle.writelines(line + "\n" for line in formatter.format(value))
+        handle.writelines(line + "\n" for line in formatter.end())
 
 
 def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

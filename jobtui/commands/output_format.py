@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from jobtui.commands.records import CustomObject
 from jobtui.commands.values import FormattedText, PathInfo, to_string
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobStateInfo
 
@@ -153,29 +154,49 @@ def value_lines(value: object) -> list[str]:
 class OutputFormatter:
     """Turns objects arriving one by one into lines, as PowerShell's Out-Default does.
 
-    Consecutive jobs share one table header, even across statements of one line.
+    Consecutive jobs share one table header, even across statements of one line. Records
+    (Select-Object's results, groups, measures) print through a
+    :class:`~jobtui.commands.record_format.RecordPrinter`, whose tables hold their rows back
+    until :meth:`release`, :meth:`interrupt` or :meth:`end` so that their columns fit them all.
     """
 
     def __init__(self, width: int) -> None:
+        # Imported here: record_format lays its cells out with this module's format_property.
+        from jobtui.commands.record_format import RecordPrinter
+
         self.width = width
         self._in_table = False
+        self._records = RecordPrinter(width)
 
     def format(self, value: object) -> list[str]:
         """The lines for the next object."""
+        if isinstance(value, CustomObject):
+            self._in_table = False
+            return self._records.add(value)
+        lines = self._records.close()
         if isinstance(value, Job):
             row = job_table_row(value, self.width)
             if self._in_table:
-                return [row]
+                return [*lines, row]
             self._in_table = True
-            return [*job_table_header(self.width), row]
+            return [*lines, *job_table_header(self.width), row]
         self._in_table = False
         if isinstance(value, list | tuple):
-            lines: list[str] = []
             for item in value:
                 lines.extend(self.format(item))
             return lines
-        return value_lines(value)
+        return [*lines, *value_lines(value)]
 
-    def interrupt(self) -> None:
-        """Something else was printed: the next job starts a new table."""
+    def interrupt(self) -> list[str]:
+        """Something else is printed: the lines still held back; the next job starts a new
+        table."""
         self._in_table = False
+        return self._records.close()
+
+    def release(self) -> list[str]:
+        """A pipeline stage ended: the record rows held back, under their header."""
+        return self._records.release()
+
+    def end(self) -> list[str]:
+        """The output is over: every line still held back."""
+        return self.interrupt()
