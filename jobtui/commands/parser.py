@@ -236,8 +236,9 @@ class _Parser:
         if kind is TokenKind.GENERIC:
             if starts_statement(token.value):
                 return self._runs_in_a_job(token)
-            # "$x = 5" assigns a number; any other word starts a shell command.
-            return not after_assignment or isinstance(constant_value_or_none(token.value), str)
+            # A number or a range is a value ("$x = 5", "1..5 | Measure-Object -Sum"); any
+            # other word starts a shell command.
+            return isinstance(constant_value_or_none(token.value), str)
         if after_assignment:
             return kind not in (
                 TokenKind.STRING,
@@ -275,6 +276,10 @@ class _Parser:
         inner = next_token(self.line, lparen.end, lparen)
         if inner.kind in (TokenKind.VARIABLE, TokenKind.LPAREN):
             return True
+        if inner.kind is TokenKind.GENERIC and not isinstance(
+            constant_value_or_none(inner.value), str
+        ):
+            return True  # (1..5), (3)
         return _names_our_cmdlet(inner)  # (cd /tmp; ls) is the shell's subshell
 
     def _shell_in_parens(self, token: Token) -> CommandError:
