@@ -53,7 +53,8 @@ def _cell(record: CustomObject, name: str) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """Numbers align right; a bool or an enum (a job's State) is not one."""
+    return type(value) in (int, float)
 
 
 def table_layout(

@@ -37,6 +37,8 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
+    "jobtui.commands.objectcmdlets",
+    "jobtui.commands.summarycmdlets",
 )
 
 

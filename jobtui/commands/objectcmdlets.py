@@ -1,0 +1,576 @@
+"""The object cmdlets that filter and reshape a pipeline: Where-Object, ForEach-Object,
+Select-Object and Sort-Object.
+
+They take whatever flows: jobs, the lines Receive-Job gives, numbers, and the records they make
+themselves. Each cmdlet is a pure function over a list of values (``where``, ``select``,
+``sort``...) and a thin cmdlet function that binds it to the pipeline.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from jobtui.commands import comparison as ops
+from jobtui.commands.comparison import Operator, is_true
+from jobtui.commands.declaration import (
+    BoundCommand,
+    Cmdlet,
+    CmdletFunction,
+    Parameter,
+    ParamType,
+)
+from jobtui.commands.errors import CommandError
+from jobtui.commands.evaluation import Evaluator, call_method
+from jobtui.commands.expressions import Block, parse_block
+from jobtui.commands.psobjects import (
+    canonical_name,
+    full_type_name,
+    has_property,
+    property_names,
+    property_value,
+)
+from jobtui.commands.records import CustomObject
+from jobtui.commands.values import ScriptBlock, as_list, unwrap
+
+if TYPE_CHECKING:
+    from jobtui.commands.context import Context
+
+_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
+
+
+def piped(bound: BoundCommand, input: list[object] | None) -> list[object]:
+    """The objects a cmdlet works on: -InputObject (one object, even a list), then its input."""
+    objects: list[object] = []
+    if bound.has("InputObject"):
+        objects.append(bound.get("InputObject"))
+    objects.extend(input or [])
+    return objects
+
+
+def compile_blocks(bound: BoundCommand, *names: str) -> None:
+    """Parse the script blocks of the named parameters: a wrong block is a ParserError before
+    anything of the line runs (this is the cmdlets' ``check``)."""
+    for name in names:
+        block = bound.get(name)
+        if isinstance(block, ScriptBlock):
+            parse_block(block.text)
+
+
+def _report(context: Context, error: CommandError) -> None:
+    context.error(error.source, error.message)
+
+
+# -- Where-Object -----------------------------------------------------------------------------
+
+#: Where-Object's comparison switches, each in its own parameter set: (switch, operator,
+#: case-sensitive). ``-EQ`` also has its set's alias ``-IEQ``, and so on.
+_WHERE_SWITCHES: tuple[tuple[str, Operator, bool], ...] = tuple(
+    (("C" if cs else "") + written, op, cs)
+    for written, op in (
+        ("EQ", Operator.EQ),
+        ("NE", Operator.NE),
+        ("GT", Operator.GT),
+        ("GE", Operator.GE),
+        ("LT", Operator.LT),
+        ("LE", Operator.LE),
+        ("Like", Operator.LIKE),
+        ("NotLike", Operator.NOTLIKE),
+        ("Match", Operator.MATCH),
+        ("NotMatch", Operator.NOTMATCH),
+        ("Contains", Operator.CONTAINS),
+        ("NotContains", Operator.NOTCONTAINS),
+        ("In", Operator.IN),
+        ("NotIn", Operator.NOTIN),
+    )
+    for cs in (False, True)
+)
+_WHERE_SET_OF = {switch: f"{switch}Set" for switch, _, _ in _WHERE_SWITCHES}
+_EQUAL_SET = _WHERE_SET_OF["EQ"]
+_NOT_SET = "NotSet"
+_SCRIPT_SET = "ScriptBlockSet"
+_COMPARISON_SETS = frozenset([*_WHERE_SET_OF.values(), _NOT_SET])
+
+
+def _where_switch(switch: str) -> Parameter:
+    set_name = _WHERE_SET_OF[switch]
+    return Parameter(
+        switch,
+        ParamType.SWITCH,
+        aliases=() if switch.startswith("C") and switch != "Contains" else (f"I{switch}",),
+        sets=frozenset({set_name}),
+        # In its own set the switch is what chose the set; -EQ may be left out (EqualSet is
+        # also "a property alone": Where-Object HasMoreData).
+        mandatory=frozenset() if switch == "EQ" else frozenset({set_name}),
+    )
+
+
+def _check_where(bound: BoundCommand) -> None:
+    compile_blocks(bound, "FilterScript")
+
+
+WHERE_OBJECT = Cmdlet(
+    "Where-Object",
+    ("where", "?"),
+    (
+        _INPUT_OBJECT,
+        Parameter(
+            "FilterScript",
+            ParamType.SCRIPT_BLOCK,
+            sets=frozenset({_SCRIPT_SET}),
+            position=0,
+            mandatory=frozenset({_SCRIPT_SET}),
+        ),
+        Parameter(
+            "Property",
+            ParamType.STRING,
+            sets=_COMPARISON_SETS,
+            position=0,
+            mandatory=_COMPARISON_SETS,
+        ),
+        Parameter("Value", ParamType.OBJECT, sets=_COMPARISON_SETS, position=1),
+        *(_where_switch(switch) for switch, _, _ in _WHERE_SWITCHES),
+        Parameter(
+            "Not",
+            ParamType.SWITCH,
+            sets=frozenset({_NOT_SET}),
+            mandatory=frozenset({_NOT_SET}),
+        ),
+    ),
+    (_EQUAL_SET, _SCRIPT_SET, *(s for s in _WHERE_SET_OF.values() if s != _EQUAL_SET), _NOT_SET),
+    _EQUAL_SET,
+    "Passes on the objects for which a script block or a comparison holds.",
+    check=_check_where,
+)
+
+
+def where(
+    objects: Sequence[object],
+    test: Callable[[object], bool],
+    on_error: Callable[[CommandError], None],
+) -> list[object]:
+    """The objects that pass ``test``; an object whose test fails with an error is left out
+    (the error goes to ``on_error``)."""
+    kept: list[object] = []
+    for item in objects:
+        try:
+            if test(item):
+                kept.append(item)
+        except CommandError as error:
+            on_error(error)
+    return kept
+
+
+def comparison_test(
+    property_name: str,
+    operator: Operator | None,
+    value: object,
+    case_sensitive: bool,
+    *,
+    negate: bool = False,
+) -> Callable[[object], bool]:
+    """Where-Object's comparison statement as a test: ``State -eq 'Failed'``; with no
+    operator, the property's truth (``Where-Object HasMoreData``; ``-Not``: its falsehood)."""
+
+    def test(item: object) -> bool:
+        left = property_value(item, property_name)
+        if operator is None:
+            return is_true(left) != negate
+        return ops.test(operator, left, value, case_sensitive)
+
+    return test
+
+
+def block_test(block: Block, evaluator: Evaluator) -> Callable[[object], bool]:
+    """A script block as a test: true when what it writes for ``$_`` is true."""
+
+    def test(item: object) -> bool:
+        return is_true(unwrap(evaluator.run(block, item)))
+
+    return test
+
+
+def where_object(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Where-Object: the objects a script block or a comparison keeps."""
+    objects = piped(bound, input)
+    if bound.has("FilterScript"):
+        block = parse_block(bound.get("FilterScript").text)
+        test = block_test(block, Evaluator(context.session))
+    else:
+        operator: Operator | None = None
+        case_sensitive = False
+        for switch, op, cs in _WHERE_SWITCHES:
+            if bound.switch(switch):
+                operator, case_sensitive = op, cs
+        if operator is None and bound.has("Value") and not bound.switch("Not"):
+            operator = Operator.EQ
+        test = comparison_test(
+            bound.get("Property"),
+            operator,
+            bound.get("Value"),
+            case_sensitive,
+            negate=bound.switch("Not"),
+        )
+    for item in where(objects, test, lambda error: _report(context, error)):
+        context.emit(item)
+
+
+# -- ForEach-Object ---------------------------------------------------------------------------
+
+
+def _check_foreach(bound: BoundCommand) -> None:
+    compile_blocks(bound, "Process", "Begin", "End")
+
+
+_MEMBER_SET = "PropertyAndMethodSet"
+
+FOREACH_OBJECT = Cmdlet(
+    "ForEach-Object",
+    ("%",),
+    (
+        _INPUT_OBJECT,
+        Parameter(
+            "Process",
+            ParamType.SCRIPT_BLOCK,
+            sets=frozenset({_SCRIPT_SET}),
+            position=0,
+            mandatory=frozenset({_SCRIPT_SET}),
+        ),
+        Parameter("Begin", ParamType.SCRIPT_BLOCK, sets=frozenset({_SCRIPT_SET})),
+        Parameter("End", ParamType.SCRIPT_BLOCK, sets=frozenset({_SCRIPT_SET})),
+        Parameter(
+            "MemberName",
+            ParamType.STRING,
+            sets=frozenset({_MEMBER_SET}),
+            position=0,
+            mandatory=frozenset({_MEMBER_SET}),
+        ),
+        Parameter(
+            "ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",), sets=frozenset({_MEMBER_SET})
+        ),
+        Parameter(
+            "Parallel",
+            ParamType.SCRIPT_BLOCK,
+            unsupported="ForEach-Object evaluates its block in this session, one object at a "
+            "time; run work in parallel as jobs (Start-Job, or & after a shell command).",
+        ),
+    ),
+    (_SCRIPT_SET, _MEMBER_SET),
+    _SCRIPT_SET,
+    "Runs a script block for each object ($_), or gets a property or calls a method of each.",
+    check=_check_foreach,
+    pipeline_aliases=("foreach",),
+)
+
+
+def for_each_member(
+    objects: Sequence[object], name: str, arguments: list[object]
+) -> tuple[list[object], list[CommandError]]:
+    """``ForEach-Object -MemberName``: each object's property (a list's items one by one), or
+    the result of its method; and the errors of the objects that have neither."""
+    output: list[object] = []
+    errors: list[CommandError] = []
+    for item in objects:
+        if not arguments and has_property(item, name):
+            output.extend(as_list(property_value(item, name)) or [None])
+            continue
+        try:
+            output.extend(as_list(call_method(item, name, arguments)))
+        except CommandError:
+            errors.append(
+                CommandError(
+                    "ForEach-Object",
+                    f'The input name "{name}" cannot be resolved to a member.',
+                )
+            )
+    return output, errors
+
+
+def foreach_object(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """ForEach-Object: what a script block writes for each object, or each object's member."""
+    objects = piped(bound, input)
+    if bound.has("MemberName"):
+        output, errors = for_each_member(
+            objects, bound.get("MemberName"), list(bound.get("ArgumentList", []))
+        )
+        for error in errors:
+            _report(context, error)
+        for value in output:
+            context.emit(value)
+        return
+    evaluator = Evaluator(context.session)
+
+    def run(name: str, items: list[object]) -> None:
+        script = bound.get(name)
+        if not isinstance(script, ScriptBlock):
+            return
+        block = parse_block(script.text)
+        for item in items:
+            try:
+                written = evaluator.run(block, item)
+            except CommandError as error:
+                _report(context, error)
+                continue
+            for value in written:
+                context.emit(value)
+
+    run("Begin", [None])
+    # First in its pipeline, with no -InputObject, the block runs once (with $_ = $null).
+    run("Process", objects if input is not None or bound.has("InputObject") else [None])
+    run("End", [None])
+
+
+# -- Select-Object ----------------------------------------------------------------------------
+
+SELECT_OBJECT = Cmdlet(
+    "Select-Object",
+    ("select",),
+    (
+        _INPUT_OBJECT,
+        Parameter(
+            "Property",
+            ParamType.STRING_ARRAY,
+            sets=frozenset({"DefaultParameter", "SkipLastParameter"}),
+            position=0,
+        ),
+        Parameter(
+            "ExcludeProperty",
+            ParamType.STRING_ARRAY,
+            sets=frozenset({"DefaultParameter", "SkipLastParameter"}),
+        ),
+        Parameter(
+            "ExpandProperty",
+            ParamType.STRING,
+            sets=frozenset({"DefaultParameter", "SkipLastParameter"}),
+        ),
+        Parameter("Unique", ParamType.SWITCH),
+        Parameter("CaseInsensitive", ParamType.SWITCH),
+        Parameter("Last", ParamType.INT, sets=frozenset({"DefaultParameter"}), minimum=0),
+        Parameter("First", ParamType.INT, sets=frozenset({"DefaultParameter"}), minimum=0),
+        Parameter("Skip", ParamType.INT, sets=frozenset({"DefaultParameter"}), minimum=0),
+        Parameter("SkipLast", ParamType.INT, sets=frozenset({"SkipLastParameter"}), minimum=0),
+        Parameter("Wait", ParamType.SWITCH, sets=frozenset({"DefaultParameter"})),
+        Parameter(
+            "Index",
+            ParamType.INT_ARRAY,
+            sets=frozenset({"IndexParameter"}),
+            mandatory=frozenset({"IndexParameter"}),
+        ),
+    ),
+    ("DefaultParameter", "SkipLastParameter", "IndexParameter"),
+    "DefaultParameter",
+    "Selects properties of objects (wildcards), or the first, last, unique ones.",
+)
+
+
+def expand_names(value: object, patterns: Sequence[str]) -> list[str]:
+    """The property names ``patterns`` select on ``value``: a wildcard gives the matching
+    names in the object's order; a plain name is kept as written even if missing (its value
+    is then $null, as in PowerShell)."""
+    names: list[str] = []
+    known = property_names(value)
+    for pattern in patterns:
+        if any(ch in pattern for ch in "*?["):
+            regex = ops.wildcard(pattern)
+            matches = [n for n in known if regex.match(n)]
+        else:
+            matches = [canonical_name(value, pattern)]
+        for name in matches:
+            if name.lower() not in (n.lower() for n in names):
+                names.append(name)
+    return names
+
+
+def project(value: object, patterns: Sequence[str], exclude: Sequence[str] = ()) -> CustomObject:
+    """Select-Object -Property: a record of the selected properties of ``value``."""
+    names = expand_names(value, patterns)
+    if exclude:
+        excluded = [ops.wildcard(p) for p in exclude]
+        names = [n for n in names if not any(r.match(n) for r in excluded)]
+    return CustomObject(
+        {name: property_value(value, name) for name in names},
+        type_name="Selected." + full_type_name(value),
+    )
+
+
+def slice_objects(
+    objects: Sequence[object],
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    skip: int = 0,
+    skip_last: int = 0,
+    index: Sequence[int] | None = None,
+) -> list[object]:
+    """-First, -Last, -Skip, -SkipLast and -Index over a list (PowerShell's order: skip, then
+    the first and the last; -First with -Last gives both ends)."""
+    items = list(objects)
+    if index is not None:
+        n = len(items)
+        return [items[i] for i in index if -n <= i < n]
+    if skip_last:
+        items = items[: max(len(items) - skip_last, 0)]
+    items = items[skip:]
+    if first is None and last is None:
+        return items
+    head = items[:first] if first is not None else []
+    tail = items[len(items) - last :] if last is not None and last > 0 else []
+    if first is not None and last is not None and first + last >= len(items):
+        return items
+    return head + tail
+
+
+def same(a: object, b: object, case_sensitive: bool = True) -> bool:
+    """Select-Object -Unique's equality: records by their properties, other values by
+    PowerShell's -eq (case-sensitive for strings unless ``case_sensitive`` is False)."""
+    if isinstance(a, CustomObject) and isinstance(b, CustomObject):
+        if [k.lower() for k in a.properties] != [k.lower() for k in b.properties]:
+            return False
+        return all(
+            same(x, y, case_sensitive)
+            for x, y in zip(a.properties.values(), b.properties.values(), strict=True)
+        )
+    if isinstance(a, CustomObject) or isinstance(b, CustomObject):
+        return False
+    if a is None or b is None:
+        return a is b
+    return type(a) is type(b) and ops.equals(a, b, case_sensitive)
+
+
+def unique(objects: Sequence[object], case_sensitive: bool = True) -> list[object]:
+    """The objects without repeats, first ones kept."""
+    kept: list[object] = []
+    for item in objects:
+        if not any(same(item, k, case_sensitive) for k in kept):
+            kept.append(item)
+    return kept
+
+
+def select_object(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Select-Object: properties, expansion, slices and unique objects."""
+    objects = slice_objects(
+        piped(bound, input),
+        first=bound.get("First"),
+        last=bound.get("Last"),
+        skip=bound.get("Skip", 0),
+        skip_last=bound.get("SkipLast", 0),
+        index=bound.get("Index"),
+    )
+    patterns: list[str] | None = bound.get("Property")
+    exclude: list[str] = bound.get("ExcludeProperty", [])
+    expand: str | None = bound.get("ExpandProperty")
+    output: list[object] = []
+    for item in objects:
+        if expand is not None:
+            if not has_property(item, expand):
+                context.error("Select-Object", f'Property "{expand}" cannot be found.')
+                continue
+            output.extend(as_list(property_value(item, expand)))
+        elif patterns or exclude:
+            output.append(project(item, patterns or ["*"], exclude))
+        else:
+            output.append(item)
+    if bound.switch("Unique"):
+        output = unique(output, case_sensitive=not bound.switch("CaseInsensitive"))
+    for value in output:
+        context.emit(value)
+
+
+# -- Sort-Object ------------------------------------------------------------------------------
+
+SORT_OBJECT = Cmdlet(
+    "Sort-Object",
+    (),
+    (
+        _INPUT_OBJECT,
+        Parameter("Property", ParamType.STRING_ARRAY, position=0),
+        Parameter("Descending", ParamType.SWITCH),
+        Parameter("Unique", ParamType.SWITCH),
+        Parameter("CaseSensitive", ParamType.SWITCH),
+        Parameter("Stable", ParamType.SWITCH, sets=frozenset({"Default"})),
+        Parameter(
+            "Top", ParamType.INT, sets=frozenset({"Top"}), mandatory=frozenset({"Top"}), minimum=1
+        ),
+        Parameter(
+            "Bottom",
+            ParamType.INT,
+            sets=frozenset({"Bottom"}),
+            mandatory=frozenset({"Bottom"}),
+            minimum=1,
+        ),
+        Parameter("Culture", ParamType.STRING),
+    ),
+    ("Default", "Top", "Bottom"),
+    "Default",
+    "Sorts objects by their properties (or by value), text without regard to case.",
+    pipeline_aliases=("sort",),
+)
+
+
+def sort_keys(value: object, properties: Sequence[str] | None) -> list[object]:
+    """What ``value`` sorts by: its properties' values, or itself."""
+    if not properties:
+        return [value]
+    keys: list[object] = []
+    for pattern in properties:
+        names = expand_names(value, [pattern]) if any(c in pattern for c in "*?[") else [pattern]
+        keys.extend(property_value(value, name) for name in names)
+    return keys
+
+
+def sort(
+    objects: Sequence[object],
+    properties: Sequence[str] | None = None,
+    *,
+    descending: bool = False,
+    unique_only: bool = False,
+    case_sensitive: bool = False,
+) -> list[object]:
+    """Sort-Object over a list: stable, $null first, text without regard to case."""
+    keyed = [(sort_keys(item, properties), item) for item in objects]
+
+    def order(a: tuple[list[object], object], b: tuple[list[object], object]) -> int:
+        for x, y in zip(a[0], b[0], strict=False):
+            result = ops.sort_compare(x, y, case_sensitive)
+            if result:
+                return result
+        return 0
+
+    keyed.sort(key=functools.cmp_to_key(order), reverse=descending)
+    if unique_only:
+        kept: list[tuple[list[object], object]] = []
+        for entry in keyed:
+            if not kept or order(kept[-1], entry) != 0:
+                kept.append(entry)
+        keyed = kept
+    return [item for _, item in keyed]
+
+
+def sort_object(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+    """Sort-Object: the objects in order."""
+    descending = bound.switch("Descending")
+    if bound.has("Bottom"):
+        descending = not descending  # the bottom N, taken from the other end
+    ordered = sort(
+        piped(bound, input),
+        bound.get("Property"),
+        descending=descending,
+        unique_only=bound.switch("Unique"),
+        case_sensitive=bound.switch("CaseSensitive"),
+    )
+    if bound.has("Top"):
+        ordered = ordered[: bound.get("Top")]
+    if bound.has("Bottom"):
+        ordered = list(reversed(ordered[: bound.get("Bottom")]))
+    for value in ordered:
+        context.emit(value)
+
+
+#: The cmdlets of this module, each with its function (see :mod:`jobtui.commands.registry`).
+CMDLETS: dict[Cmdlet, CmdletFunction] = {
+    WHERE_OBJECT: where_object,
+    FOREACH_OBJECT: foreach_object,
+    SELECT_OBJECT: select_object,
+    SORT_OBJECT: sort_object,
+}
