@@ -85,7 +85,7 @@ def constant_value(word: str) -> object:
 #: (``for d in a b; do cd $d; make; done``), in a ``&&``/``||`` chain (``cd src && make``) and
 #: in the background (``pwd -P &``) they are the shell's, and the statement is a job; anywhere
 #: else, the session's cmdlets.
-SHELL_WORDS = frozenset({"cd", "chdir", "pwd"})
+SHELL_WORDS = frozenset({"cd", "chdir", "pwd", "echo"})
 
 
 def starts_statement(word: str) -> bool:
