@@ -39,6 +39,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.formatcmdlets",
     "jobtui.commands.objectcmdlets",
     "jobtui.commands.summarycmdlets",
+    "jobtui.commands.convertcmdlets",
 )
 
 
