@@ -367,11 +367,27 @@ def like(value: object, pattern: object, case_sensitive: bool = False) -> bool:
     return wildcard(text(pattern), case_sensitive).match(text(value)) is not None
 
 
+_DOTNET_GROUPS = re.compile(r"\(\?<(?![=!])(\w+)>|\(\?'(\w+)'|\\k<(\w+)>")
+
+
+def dotnet_pattern(pattern: str) -> str:
+    r"""A .NET regular expression in Python's dialect: named groups ``(?<name>...)`` and
+    ``(?'name'...)`` and their back references ``\k<name>``."""
+
+    def one(found: re.Match[str]) -> str:
+        group, quoted, back = found.groups()
+        if back:
+            return f"(?P={back})"
+        return f"(?P<{group or quoted}>"
+
+    return _DOTNET_GROUPS.sub(one, pattern)
+
+
 @functools.lru_cache(maxsize=256)
 def regex(pattern: str, case_sensitive: bool = False) -> re.Pattern[str]:
     """A -match pattern, compiled; an invalid one is PowerShell's error."""
     try:
-        return re.compile(pattern, 0 if case_sensitive else re.IGNORECASE)
+        return re.compile(dotnet_pattern(pattern), 0 if case_sensitive else re.IGNORECASE)
     except re.error as error:
         raise CommandError(
             "RuntimeException", f"Invalid pattern '{pattern}' at offset {error.pos}: {error.msg}."

@@ -107,7 +107,7 @@ def _next(source: str, pos: int, spaced: bool, previous: Token | None) -> Token:
     if ch == '"':
         end = expandable_end(source, pos)
         return Token(Kind.EXPANDABLE, source[pos + 1 : end - 1], pos, end, spaced)
-    if ch == "$" and nxt not in ("(", ""):
+    if ch == "$" and nxt != "(":
         return _variable(source, pos, spaced)
     if (
         previous is not None
@@ -224,13 +224,13 @@ def subexpression_end(source: str, open_pos: int, nesting: int = 0) -> int:
 
 def _variable(source: str, pos: int, spaced: bool) -> Token:
     n = len(source)
-    nxt = source[pos + 1]
+    nxt = source[pos + 1] if pos + 1 < n else ""
     if nxt == "{":
         close = source.find("}", pos + 2)
         if close < 0:
             raise parser_error("Missing closing '}' in variable name.", incomplete=True)
         return Token(Kind.VARIABLE, source[pos + 2 : close], pos, close + 1, spaced)
-    if nxt in "?$^":
+    if nxt and nxt in "?$^":
         return Token(Kind.VARIABLE, nxt, pos, pos + 2, spaced)
     end = pos + 1
     while end < n and (is_name_char(source[end]) or source[end] == ":"):
