@@ -9,10 +9,14 @@ wider than the screen cuts its last column with ``…`` and drops the columns th
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
-from jobtui.commands.output_format import ELLIPSIS, format_property
-from jobtui.commands.records import CustomObject, ViewKind
+from jobtui.commands.output_format import ELLIPSIS, format_property, job_table_columns
+from jobtui.commands.psobjects import properties_of
+from jobtui.commands.records import CustomObject, View, ViewKind
+from jobtui.commands.values import get_member
+from jobtui.engine import Job
 
 #: PowerShell's limit for the automatic table view.
 MAX_TABLE_PROPERTIES = 4
@@ -71,7 +75,11 @@ def table_layout(
             continue
         cells = [len(_cell(r, name)) for r in rows]
         widths.append(max([0 if hide_headers else len(name), *cells]))
-    right = [name in first.view.right or _is_number(first.get(name)) for name in names]
+    # Numbers align right in the automatic view; a declared view says which columns do.
+    automatic = first.view.columns is None
+    right = [
+        name in first.view.right or (automatic and _is_number(first.get(name))) for name in names
+    ]
     return TableLayout.fit(names, widths, right, width)
 
 
@@ -135,7 +143,7 @@ class TableLayout:
         """One record's row, its long cells wrapped onto more lines (Format-Table -Wrap)."""
         cells = [_cell(record, name) for name in self.names]
         pieces = [
-            [c[i : i + w] for i in range(0, len(c), w)] or [""] if w > 0 else [""]
+            textwrap.wrap(c, w, break_on_hyphens=False) or [""] if w > 0 else [""]
             for c, w in zip(cells, self.widths, strict=True)
         ]
         height = max(len(p) for p in pieces)
@@ -225,3 +233,57 @@ class RecordPrinter:
         self._key = None
         self._layout = None
         return lines
+
+
+# -- Format-Table and Format-List over any object ---------------------------------------------
+
+
+def job_rows(
+    jobs: Sequence[Job], names: Sequence[str] | None, width: int, *, autosize: bool
+) -> list[CustomObject]:
+    """Jobs as table rows: the Job view's columns at its widths (-AutoSize: sized to their
+    cells), or the given properties."""
+    if names:
+        view = View(ViewKind.TABLE, columns=tuple(names))
+    else:
+        columns_ = job_table_columns(width)
+        labels = tuple(label for label, _ in columns_)
+        widths = () if autosize else tuple(w for _, w in columns_)
+        view = View(ViewKind.TABLE, columns=labels, widths=widths)
+    assert view.columns is not None
+    return [
+        CustomObject({n: get_member(job, n) for n in view.columns}, type_name="Job", view=view)
+        for job in jobs
+    ]
+
+
+def table_rows(value: object, names: Sequence[str] | None) -> CustomObject:
+    """Any object with properties as a table row (Format-Table of records, a JobStateInfo...)."""
+    if isinstance(value, CustomObject) and not names:
+        view = value.view if value.view.kind is ViewKind.TABLE else View(ViewKind.TABLE)
+        return CustomObject(value.properties, value.type_name, view)
+    properties = dict(properties_of(value))
+    shown = list(names) if names else list(properties)
+    lowered = {k.lower(): v for k, v in properties.items()}
+    return CustomObject(
+        {n: lowered.get(n.lower()) for n in shown},
+        type_name=value.type_name if isinstance(value, CustomObject) else "Row",
+        view=View(ViewKind.TABLE),
+    )
+
+
+def format_rows(
+    rows: Sequence[CustomObject], width: int, *, hide_headers: bool = False, wrap: bool = False
+) -> list[str]:
+    """Rows as tables, one per run of rows that share a table key (blank lines between)."""
+    lines: list[str] = []
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or table_key(rows[i]) != table_key(rows[start]):
+            if lines:
+                lines.append("")
+            lines.extend(
+                format_records_table(rows[start:i], width, hide_headers=hide_headers, wrap=wrap)
+            )
+            start = i
+    return lines
