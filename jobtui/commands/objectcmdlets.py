@@ -32,7 +32,7 @@ from jobtui.commands.psobjects import (
     property_value,
 )
 from jobtui.commands.records import CustomObject
-from jobtui.commands.values import ScriptBlock, as_list, unwrap
+from jobtui.commands.values import ScriptBlock, as_list, to_string, unwrap
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
@@ -56,6 +56,13 @@ def compile_blocks(bound: BoundCommand, *names: str) -> None:
         block = bound.get(name)
         if isinstance(block, ScriptBlock):
             parse_block(block.text)
+
+
+def check_property_blocks(bound: BoundCommand) -> None:
+    """The check of cmdlets whose -Property may hold script blocks: they parse."""
+    for spec in property_specs(bound.get("Property")) or []:
+        if isinstance(spec, ScriptBlock):
+            parse_block(spec.text)
 
 
 def _report(context: Context, error: CommandError) -> None:
@@ -330,7 +337,7 @@ SELECT_OBJECT = Cmdlet(
         _INPUT_OBJECT,
         Parameter(
             "Property",
-            ParamType.STRING_ARRAY,
+            ParamType.OBJECT_ARRAY,
             sets=frozenset({"DefaultParameter", "SkipLastParameter"}),
             position=0,
         ),
@@ -361,6 +368,7 @@ SELECT_OBJECT = Cmdlet(
     ("DefaultParameter", "SkipLastParameter", "IndexParameter"),
     "DefaultParameter",
     "Selects properties of objects (wildcards), or the first, last, unique ones.",
+    check=check_property_blocks,
 )
 
 
@@ -382,16 +390,21 @@ def expand_names(value: object, patterns: Sequence[str]) -> list[str]:
     return names
 
 
-def project(value: object, patterns: Sequence[str], exclude: Sequence[str] = ()) -> CustomObject:
-    """Select-Object -Property: a record of the selected properties of ``value``."""
-    names = expand_names(value, patterns)
+def project(
+    value: object, patterns: Sequence[PropertySpec] | KeyReader, exclude: Sequence[str] = ()
+) -> CustomObject:
+    """Select-Object -Property: a record of the selected properties of ``value`` (a script
+    block makes a property named by its text)."""
+    reader = patterns if isinstance(patterns, KeyReader) else KeyReader(patterns)
+    pairs = reader.named(value)
     if exclude:
         excluded = [ops.wildcard(p) for p in exclude]
-        names = [n for n in names if not any(r.match(n) for r in excluded)]
-    return CustomObject(
-        {name: property_value(value, name) for name in names},
-        type_name="Selected." + full_type_name(value),
-    )
+        pairs = [(n, v) for n, v in pairs if not any(r.match(n) for r in excluded)]
+    properties: dict[str, object] = {}
+    for name, current in pairs:
+        if name.lower() not in (k.lower() for k in properties):
+            properties[name] = current
+    return CustomObject(properties, type_name="Selected." + full_type_name(value))
 
 
 def slice_objects(
@@ -457,7 +470,8 @@ def select_object(context: Context, bound: BoundCommand, input: list[object] | N
         skip_last=bound.get("SkipLast", 0),
         index=bound.get("Index"),
     )
-    patterns: list[str] | None = bound.get("Property")
+    specs = property_specs(bound.get("Property"))
+    reader = KeyReader(specs or ["*"], Evaluator(context.session), lambda e: _report(context, e))
     exclude: list[str] = bound.get("ExcludeProperty", [])
     expand: str | None = bound.get("ExpandProperty")
     output: list[object] = []
@@ -467,8 +481,8 @@ def select_object(context: Context, bound: BoundCommand, input: list[object] | N
                 context.error("Select-Object", f'Property "{expand}" cannot be found.')
                 continue
             output.extend(as_list(property_value(item, expand)))
-        elif patterns or exclude:
-            output.append(project(item, patterns or ["*"], exclude))
+        elif specs or exclude:
+            output.append(project(item, reader, exclude))
         else:
             output.append(item)
     if bound.switch("Unique"):
@@ -484,7 +498,7 @@ SORT_OBJECT = Cmdlet(
     (),
     (
         _INPUT_OBJECT,
-        Parameter("Property", ParamType.STRING_ARRAY, position=0),
+        Parameter("Property", ParamType.OBJECT_ARRAY, position=0),
         Parameter("Descending", ParamType.SWITCH),
         Parameter("Unique", ParamType.SWITCH),
         Parameter("CaseSensitive", ParamType.SWITCH),
@@ -504,31 +518,77 @@ SORT_OBJECT = Cmdlet(
     ("Default", "Top", "Bottom"),
     "Default",
     "Sorts objects by their properties (or by value), text without regard to case.",
+    check=check_property_blocks,
     pipeline_aliases=("sort",),
 )
 
 
-def sort_keys(value: object, properties: Sequence[str] | None) -> list[object]:
-    """What ``value`` sorts by: its properties' values, or itself."""
-    if not properties:
-        return [value]
-    keys: list[object] = []
-    for pattern in properties:
-        names = expand_names(value, [pattern]) if any(c in pattern for c in "*?[") else [pattern]
-        keys.extend(property_value(value, name) for name in names)
-    return keys
+#: A -Property item of Sort-Object, Group-Object and Select-Object: a property name
+#: (wildcards allowed) or a script block computed over each object (``{ $_.Name.Length }``).
+PropertySpec = str | ScriptBlock
+
+
+def property_specs(written: object) -> list[PropertySpec] | None:
+    """A bound -Property value as names and script blocks (None when not given)."""
+    if written is None:
+        return None
+    return [item if isinstance(item, ScriptBlock) else to_string(item) for item in as_list(written)]
+
+
+class KeyReader:
+    """Reads an object's values for property specs; a script block's error leaves its value
+    $null and goes to ``on_error`` (as PowerShell's Sort-Object reports it and goes on)."""
+
+    def __init__(
+        self,
+        specs: Sequence[PropertySpec] | None,
+        evaluator: Evaluator | None = None,
+        on_error: Callable[[CommandError], None] | None = None,
+    ) -> None:
+        self.specs = list(specs or [])
+        self.evaluator = evaluator
+        self.on_error = on_error
+
+    def named(self, value: object) -> list[tuple[str, object]]:
+        """Each spec's name (a block's is its text, as in PowerShell) and value on ``value``."""
+        pairs: list[tuple[str, object]] = []
+        for spec in self.specs:
+            if isinstance(spec, ScriptBlock):
+                pairs.append((spec.text.strip(), self.computed(spec, value)))
+                continue
+            names = expand_names(value, [spec]) if any(c in spec for c in "*?[") else [spec]
+            pairs.extend((name, property_value(value, name)) for name in names)
+        return pairs
+
+    def keys(self, value: object) -> list[object]:
+        """What ``value`` sorts or groups by: its specs' values, or itself."""
+        if not self.specs:
+            return [value]
+        return [v for _, v in self.named(value)]
+
+    def computed(self, block: ScriptBlock, value: object) -> object:
+        if self.evaluator is None:
+            raise CommandError("ParserError", "A script block needs a session to run in.")
+        try:
+            return unwrap(self.evaluator.run(parse_block(block.text), value))
+        except CommandError as error:
+            if self.on_error is None:
+                raise
+            self.on_error(error)
+            return None
 
 
 def sort(
     objects: Sequence[object],
-    properties: Sequence[str] | None = None,
+    properties: Sequence[PropertySpec] | KeyReader | None = None,
     *,
     descending: bool = False,
     unique_only: bool = False,
     case_sensitive: bool = False,
 ) -> list[object]:
     """Sort-Object over a list: stable, $null first, text without regard to case."""
-    keyed = [(sort_keys(item, properties), item) for item in objects]
+    reader = properties if isinstance(properties, KeyReader) else KeyReader(properties)
+    keyed = [(reader.keys(item), item) for item in objects]
 
     def order(a: tuple[list[object], object], b: tuple[list[object], object]) -> int:
         for x, y in zip(a[0], b[0], strict=False):
@@ -547,6 +607,15 @@ def sort(
     return [item for _, item in keyed]
 
 
+def key_reader(context: Context, bound: BoundCommand) -> KeyReader:
+    """The -Property specs of a cmdlet, their blocks evaluated in the session."""
+    return KeyReader(
+        property_specs(bound.get("Property")),
+        Evaluator(context.session),
+        lambda error: _report(context, error),
+    )
+
+
 def sort_object(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Sort-Object: the objects in order."""
     descending = bound.switch("Descending")
@@ -554,7 +623,7 @@ def sort_object(context: Context, bound: BoundCommand, input: list[object] | Non
         descending = not descending  # the bottom N, taken from the other end
     ordered = sort(
         piped(bound, input),
-        bound.get("Property"),
+        key_reader(context, bound),
         descending=descending,
         unique_only=bound.switch("Unique"),
         case_sensitive=bound.switch("CaseSensitive"),

@@ -22,7 +22,13 @@ from jobtui.commands.declaration import (
 )
 from jobtui.commands.errors import CommandError
 from jobtui.commands.evaluation import STRING_METHODS
-from jobtui.commands.objectcmdlets import piped, sort_keys
+from jobtui.commands.objectcmdlets import (
+    KeyReader,
+    PropertySpec,
+    check_property_blocks,
+    key_reader,
+    piped,
+)
 from jobtui.commands.psobjects import (
     JOB_SETTABLE,
     declared_types,
@@ -57,7 +63,7 @@ GROUP_OBJECT = Cmdlet(
     ("group",),
     (
         _INPUT_OBJECT,
-        Parameter("Property", ParamType.STRING_ARRAY, position=0),
+        Parameter("Property", ParamType.OBJECT_ARRAY, position=0),
         Parameter("NoElement", ParamType.SWITCH),
         Parameter("CaseSensitive", ParamType.SWITCH),
         Parameter("AsString", ParamType.SWITCH),
@@ -71,21 +77,23 @@ GROUP_OBJECT = Cmdlet(
     ("Default",),
     "Default",
     "Groups objects that have the same value of the given properties (Count, Name, Group).",
+    check=check_property_blocks,
 )
 
 
 def group(
     objects: Sequence[object],
-    properties: Sequence[str] | None = None,
+    properties: Sequence[PropertySpec] | KeyReader | None = None,
     *,
     case_sensitive: bool = False,
     no_element: bool = False,
 ) -> list[CustomObject]:
     """Group-Object over a list: one GroupInfo per distinct key, in the keys' order (as
     PowerShell 7 sorts its groups); a group's Name is its key values joined by ``, ``."""
+    reader = properties if isinstance(properties, KeyReader) else KeyReader(properties)
     groups: list[tuple[list[object], list[object]]] = []
     for item in objects:
-        keys = sort_keys(item, properties)
+        keys = reader.keys(item)
         for existing_keys, members in groups:
             if len(existing_keys) == len(keys) and all(
                 _same_key(a, b, case_sensitive) for a, b in zip(existing_keys, keys, strict=True)
@@ -130,7 +138,7 @@ def group_object(context: Context, bound: BoundCommand, input: list[object] | No
     """Group-Object: the groups of the objects by the given properties."""
     for record in group(
         piped(bound, input),
-        bound.get("Property"),
+        key_reader(context, bound),
         case_sensitive=bound.switch("CaseSensitive"),
         no_element=bound.switch("NoElement"),
     ):

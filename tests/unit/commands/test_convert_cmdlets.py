@@ -155,7 +155,7 @@ def test_out_string_is_the_printed_text(jobs: CommandSession) -> None:
 def test_echo_and_write_output_write_down_the_pipeline(session: CommandSession) -> None:
     assert output(run(session, "echo hi there")) == ["hi", "there"]
     assert output(run(session, "Write-Output 1, 2 3 | Measure-Object -Sum | % Sum")) == ["6"]
-    assert output(run(session, "$x = echo a; \"${x}b\"")) == ["ab"]
+    assert output(run(session, '$x = echo a; "${x}b"')) == ["ab"]
     assert output(run(session, "Get-Job | write")) == []  # write: a pipeline alias
     assert session.engine.jobs == []
 

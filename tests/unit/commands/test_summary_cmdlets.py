@@ -146,3 +146,24 @@ def test_get_member_filters_and_needs_input(jobs: CommandSession) -> None:
     assert output(named) == ["PSBeginTime", "PSEndTime"]
     assert output(properties) == ["Length"]
     assert errors(nothing) == ["Get-Member: You must specify an object for the Get-Member cmdlet."]
+
+
+def test_script_block_properties_sort_group_and_select(session: CommandSession) -> None:
+    groups = run(session, "1..7 | Group-Object { $_ % 3 } | % { '{0}:{1}' -f $_.Name, $_.Count }")
+    by_length = run(session, "'ccc', 'a', 'bb' | Sort-Object { $_.Length } -Descending")
+    selected = run(session, "'ccc', 'a' | Select-Object { $_.Length * 2 }, Length")
+    failing = run(session, "1, 'a' | Sort-Object { 10 / $_ }")
+    wrong = run(session, "Start-Job {true}; 1 | Sort-Object { $_ -eq }")
+
+    assert output(groups) == ["0:2", "1:3", "2:2"]
+    assert output(by_length) == ["ccc", "bb", "a"]
+    assert output(selected) == [
+        "$_.Length * 2 Length",
+        "------------- ------",
+        "            6      3",
+        "            2      1",
+    ]
+    assert output(failing) == ["a", "1"]  # the key that failed is $null: it sorts first
+    assert errors(failing)[0].startswith('InvalidArgument: Cannot convert value "a"')
+    assert errors(wrong)[0].startswith("ParserError: You must provide a value expression")
+    assert session.engine.jobs == []  # the wrong block stopped the whole line
