@@ -131,5 +131,5 @@ class Backend(Protocol):
         ...
 
     def close(self, grace: float) -> None:
-        """The session ends (its jobs already stopped): release threads, pipes and helpers."""
+        """The session ends (its jobs already stopped): release its threads, pipes and watchers."""
         ...

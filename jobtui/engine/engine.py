@@ -41,6 +41,7 @@ from jobtui.engine.events import (
 from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
 from jobtui.engine.local import DEFAULT_GRACE, LocalBackend, default_shell
 from jobtui.engine.local.monitor import DEFAULT_INTERVAL
+from jobtui.engine.locking import EventLock
 from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
@@ -109,11 +110,13 @@ class JobEngine:
         self.spill_dir = spill_dir
         self.session_id = uuid.uuid4().hex
         self.version = 0
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
+        # Events emitted under the lock reach listeners once it is released (locking.py).
+        self._lock: EventLock[JobEvent] = EventLock(self._deliver)
+        self._changed = threading.Condition(self._lock)  # type: ignore[arg-type]
         self._ids = itertools.count(1)
         self._jobs: dict[int, Job] = {}
-        self._listeners: list[JobListener] = []
+        # Replaced, never changed in place: delivery reads it without the lock.
+        self._listeners: tuple[JobListener, ...] = ()
         self._closed = False
         #: Where jobs start unless told otherwise: the directory the session started in.
         self.working_directory = os.getcwd()
@@ -197,13 +200,21 @@ class JobEngine:
     # -- listeners ----------------------------------------------------------------------------
 
     def subscribe(self, listener: JobListener) -> Callable[[], None]:
-        """Hear every event (on engine threads); returns a function that unsubscribes."""
+        """Hear every event; returns a function that unsubscribes.
+
+        A listener runs on the thread that caused the event (a job's reactor, a caller of the
+        engine), never while the engine is locked, so it may call the engine; it should still
+        return quickly: mark something dirty or post a message.
+        """
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners = (*self._listeners, listener)
 
         def unsubscribe() -> None:
-            with self._lock, contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
+            with self._lock:
+                listeners = list(self._listeners)
+                with contextlib.suppress(ValueError):
+                    listeners.remove(listener)
+                self._listeners = tuple(listeners)
 
         return unsubscribe
 
@@ -211,8 +222,11 @@ class JobEngine:
         with self._changed:
             self.version += 1
             self._changed.notify_all()
-            listeners = list(self._listeners)
-        for listener in listeners:
+        self._lock.emit(event)  # now, or when this thread lets go of the lock
+
+    def _deliver(self, event: JobEvent) -> None:
+        """Hand one event to every listener (the lock is not held: see locking.py)."""
+        for listener in self._listeners:
             try:
                 listener(event)
             except Exception:  # a listener's bug must not stop the jobs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -61,7 +62,7 @@ class Job:
         name: str | None = None,
         ps_job_type_name: str = "",
         location: str = "localhost",
-        lock: threading.RLock,
+        lock: AbstractContextManager[Any],
         on_state_changed: StateListener,
     ) -> None:
         self.id = id

@@ -100,7 +100,7 @@ class Reactor:
             if self._tickers:
                 now = time.time()
                 for ticker in list(self._tickers):
-                    if not ticker.tick(now):
+                    if not self._tick(ticker, now):
                         self._tickers.discard(ticker)
 
     def _drain_wake(self) -> None:
@@ -109,6 +109,16 @@ class Reactor:
                 pass
         except BlockingIOError:
             pass
+
+    @staticmethod
+    def _tick(ticker: Ticker, now: float) -> bool:
+        """Tick once; a ticker that raises is logged and not ticked again (it would only raise
+        again, ten times a second), and every other ticker and callback goes on."""
+        try:
+            return ticker.tick(now)
+        except Exception:
+            log.exception("reactor ticker failed")
+            return False
 
     @staticmethod
     def _guard(fn: Callable[[], None]) -> None:

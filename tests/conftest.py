@@ -1,0 +1,22 @@
+"""What every test shares: an app that shows the same thing however fast the machine is."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _calm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No blinking cursor and no animations: what the tests see does not depend on timing.
+
+    Only where Textual is already loaded (by a test of the app): a headless test has nothing to
+    calm, and importing Textual for it would cost the engine's tests their independence of it.
+    """
+    if "textual" not in sys.modules:
+        return
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
