@@ -18,6 +18,8 @@ class CommandError(Exception):
     """
 
     def __init__(self, source: str, message: str, *, incomplete: bool = False) -> None:
+        # One line always, even when it quotes a value that holds new lines ('a<newline>b').
+        message = " ".join(message.splitlines())
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message

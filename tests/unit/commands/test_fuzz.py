@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from jobtui.commands import CommandError, CommandSession
@@ -239,6 +239,7 @@ _PIPED_BLOCKS = EXPRESSIONS.flatmap(
 
 @settings(max_examples=400, deadline=None)
 @given(LINES)
+@example("Get-Location ' \n '")  # a quoted value with a new line, quoted in the error
 def test_only_command_error_comes_out_of_the_parser_and_binder(line: str) -> None:
     try:
         check_line(parse(line))
