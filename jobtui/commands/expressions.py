@@ -18,6 +18,7 @@ from jobtui.commands.comparison import Operator
 from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.exprtokens import Kind, Token, subexpression_end, tokenize
 from jobtui.commands.lexer import is_name_char, unescape
+from jobtui.commands.registry import find_cmdlet
 
 # -- the syntax tree --------------------------------------------------------------------------
 
@@ -597,6 +598,12 @@ class _Parser:
         if kind is Kind.PUNCT and token.value == "{":
             raise parser_error("A script block inside a script block is not supported.")
         if kind is Kind.WORD:
+            cmdlet = find_cmdlet(token.value, after_pipe=True)
+            if cmdlet is not None:
+                raise parser_error(
+                    f"{cmdlet.name} cannot run inside a Where-Object or ForEach-Object script "
+                    f"block in jobtui: pipe the objects into it instead (... | {cmdlet.name})."
+                )
             raise parser_error(
                 f"Unexpected token '{token.value}' in expression or statement: quote a string "
                 f"('{token.value}'); commands do not run inside Where-Object and "

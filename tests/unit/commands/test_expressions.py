@@ -157,6 +157,11 @@ def test_dates_subtract_to_spans_with_their_members() -> None:
             "State -eq 'x'",
             "ParserError: Unexpected token 'State' in expression or statement: quote",
         ),
+        (
+            "Receive-Job $_ -Keep",
+            "ParserError: Receive-Job cannot run inside a Where-Object or ForEach-Object script "
+            "block in jobtui: pipe the objects into it instead (... | Receive-Job).",
+        ),
         ("@{a = 1}", "ParserError: Hash tables (@{ }) are not supported"),
         ("$", "ParserError: Variable reference is not valid."),
         ("$_.Name -eq Failed", "ParserError: Unexpected token 'Failed' in expression or statement"),
