@@ -174,24 +174,32 @@ class OutputFormatter:
             self._in_table = False
             return self._records.add(value)
         lines = self._records.close()
-        if isinstance(value, Job):
-            row = job_table_row(value, self.width)
-            if self._in_table:
-                return [*lines, row]
-            self._in_table = True
-            return [*lines, *job_table_header(self.width), row]
-        self._in_table = False
         if isinstance(value, list | tuple):
+            self._in_table = False
             for item in value:
                 lines.extend(self.format(item))
             return lines
-        return [*lines, *value_lines(value)]
+        if isinstance(value, Job):
+            if not self._in_table:
+                lines.extend(job_table_header(self.width))
+            self._in_table = True
+            lines.append(job_table_row(value, self.width))
+        else:
+            self._in_table = False
+            printed = value_lines(value)
+            if not printed:
+                return lines
+            lines.extend(printed)
+        self._records.note_printed()  # a record table after this starts after a blank line
+        return lines
 
     def interrupt(self) -> list[str]:
         """Something else is printed: the lines still held back; the next job starts a new
         table."""
         self._in_table = False
-        return self._records.close()
+        lines = self._records.close()
+        self._records.note_printed()
+        return lines
 
     def release(self) -> list[str]:
         """A pipeline stage ended: the record rows held back, under their header."""
@@ -199,4 +207,5 @@ class OutputFormatter:
 
     def end(self) -> list[str]:
         """The output is over: every line still held back."""
-        return self.interrupt()
+        self._in_table = False
+        return self._records.close()

@@ -227,6 +227,11 @@ class RecordPrinter:
         self._printed = True
         return lines
 
+    def note_printed(self) -> None:
+        """Something other than a record was printed: a table or list after it starts after
+        a blank line, as PowerShell separates them."""
+        self._printed = True
+
     def close(self) -> list[str]:
         """Something else prints next: the open table's last rows."""
         lines = self.release()

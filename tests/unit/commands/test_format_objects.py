@@ -87,3 +87,11 @@ def test_record_tables_in_a_file_come_out_whole(session: CommandSession, tmp_pat
         "     6",
     ]
     assert (tmp_path / "more.txt").read_text().splitlines() == ["Length", "------", "     2"]
+
+
+def test_a_record_table_after_other_output_starts_after_a_blank_line(
+    job: CommandSession,
+) -> None:
+    lines = output(run(job, "echo hi; Get-Job | select Id; Get-Job | group State -NoElement"))
+
+    assert lines == ["hi", "", "Id", "--", " 1", "", "Count Name", "----- ----", "    1 Completed"]
