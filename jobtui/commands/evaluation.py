@@ -24,6 +24,7 @@ from jobtui.commands.expressions import (
     Binary,
     Block,
     Cast,
+    CommandStatement,
     Comparison,
     Expandable,
     If,
@@ -37,6 +38,7 @@ from jobtui.commands.expressions import (
     Variable,
 )
 from jobtui.commands.parser import MAX_RANGE
+from jobtui.commands.syntax import Statement
 from jobtui.commands.values import get_index, get_member, unwrap
 
 #: The longest string or list ``*`` may build (``'x' * 1e9`` would take the memory).
@@ -66,12 +68,21 @@ def _argument_error(error: ConversionError) -> CommandError:
     return CommandError("InvalidArgument", str(error))
 
 
-class Evaluator:
-    """Evaluates blocks in one scope; ``current`` is ``$_`` (set per object)."""
+#: Runs a cmdlet's statement of a block with ``$_`` set to the object: what it writes.
+CommandRunner = Callable[[Statement, object], list[object]]
 
-    def __init__(self, scope: Scope, current: object = None) -> None:
+
+class Evaluator:
+    """Evaluates blocks in one scope; ``current`` is ``$_`` (set per object). ``commands``
+    runs the cmdlets a block holds (``% { Receive-Job $_ -Keep }``); without it they are an
+    error."""
+
+    def __init__(
+        self, scope: Scope, current: object = None, commands: CommandRunner | None = None
+    ) -> None:
         self.scope = scope
         self.current = current
+        self.commands = commands
 
     # -- blocks and statements --------------------------------------------------------------
 
@@ -87,6 +98,8 @@ class Evaluator:
         return output
 
     def statement(self, node: Node) -> list[object]:
+        if isinstance(node, CommandStatement):
+            return self.command(node)
         if isinstance(node, Assignment):
             self.assign(node)
             return []
@@ -99,6 +112,14 @@ class Evaluator:
         if isinstance(value, list):
             return list(value)
         return [value]
+
+    def command(self, node: CommandStatement) -> list[object]:
+        if self.commands is None:
+            raise invalid(
+                f"'{node.text}' cannot run here: cmdlets run in the blocks of "
+                "Where-Object, ForEach-Object and Sort-Object."
+            )
+        return self.commands(node.statement, self.current)
 
     def condition(self, node: Node) -> object:
         if isinstance(node, Assignment):
@@ -144,14 +165,12 @@ class Evaluator:
         if isinstance(node, ArrayItems):
             return [self.evaluate(item) for item in node.items]
         if isinstance(node, SubExpression):
+            statements = node.body.statements
+            single = len(statements) == 1 and not isinstance(statements[0], Assignment | If)
+            if single and not node.array:  # (x): the value itself, a list kept whole
+                return self.evaluate(statements[0])
             output = self.block(node.body)
-            if node.array:
-                return output
-            if len(node.body.statements) == 1 and not isinstance(
-                node.body.statements[0], Assignment | If
-            ):
-                return self.evaluate(node.body.statements[0])
-            return unwrap(output)
+            return output if node.array else unwrap(output)
         if isinstance(node, Unary):
             return self.unary(node)
         if isinstance(node, Comparison):
@@ -163,7 +182,7 @@ class Evaluator:
         if isinstance(node, Assignment):
             self.assign(node)
             return self.variable(node.name)
-        if isinstance(node, If):
+        if isinstance(node, If | CommandStatement):
             return unwrap(self.statement(node))
         return unwrap(self.block(node))
 

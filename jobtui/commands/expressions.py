@@ -16,9 +16,14 @@ from dataclasses import dataclass
 
 from jobtui.commands.comparison import Operator
 from jobtui.commands.errors import CommandError, parser_error
-from jobtui.commands.exprtokens import Kind, Token, subexpression_end, tokenize
-from jobtui.commands.lexer import is_name_char, unescape
+from jobtui.commands.exprtokens import Kind, Scanner, Token, subexpression_end
+from jobtui.commands.lexer import Token as LineToken
+from jobtui.commands.lexer import TokenKind as LineKind
+from jobtui.commands.lexer import is_name_char, next_token, unescape
+from jobtui.commands.parser import parse as parse_line
+from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
+from jobtui.commands.syntax import Statement
 
 # -- the syntax tree --------------------------------------------------------------------------
 
@@ -145,6 +150,15 @@ class Block:
     statements: tuple[Node, ...]
 
 
+@dataclass(frozen=True)
+class CommandStatement:
+    """A cmdlet's statement inside a block (``Receive-Job $_ -Keep | Select-Object -First 1``),
+    in the line's own syntax; it runs in the session with ``$_`` set to the current object."""
+
+    statement: Statement
+    text: str
+
+
 Node = (
     Literal
     | Variable
@@ -161,6 +175,7 @@ Node = (
     | Assignment
     | If
     | Block
+    | CommandStatement
 )
 
 #: The types a cast can name, by lower-cased name, to the name conversions use.
@@ -239,7 +254,7 @@ class _Parser:
 
     def __init__(self, source: str, nesting: int = 0) -> None:
         self.source = source
-        self.tokens = tokenize(source)
+        self.scan = Scanner(source)
         self.pos = 0
         #: Inside ( ) or [ ], new lines do not end statements.
         self.depth = 0
@@ -254,7 +269,7 @@ class _Parser:
         i = self.pos
         skipped = 0
         while True:
-            token = self.tokens[min(i, len(self.tokens) - 1)]
+            token = self.scan.at(i)
             if self.depth > 0 and token.kind is Kind.NEWLINE:
                 i += 1
                 continue
@@ -264,9 +279,9 @@ class _Parser:
             i += 1
 
     def take(self) -> Token:
-        while self.depth > 0 and self.tokens[self.pos].kind is Kind.NEWLINE:
+        while self.depth > 0 and self.scan.at(self.pos).kind is Kind.NEWLINE:
             self.pos += 1
-        token = self.tokens[self.pos]
+        token = self.scan.at(self.pos)
         if token.kind is not Kind.EOF:
             self.pos += 1
         return token
@@ -282,7 +297,7 @@ class _Parser:
         return False
 
     def skip_newlines(self) -> None:
-        while self.tokens[self.pos].kind is Kind.NEWLINE:
+        while self.scan.at(self.pos).kind is Kind.NEWLINE:
             self.pos += 1
 
     def expect(self, value: str, message: str, *, incomplete: bool = False) -> None:
@@ -308,7 +323,7 @@ class _Parser:
         saved_comma, self.comma_separates = self.comma_separates, False
         try:
             while True:
-                token = self.tokens[self.pos]
+                token = self.scan.at(self.pos)
                 if token.kind is Kind.NEWLINE or (token.kind is Kind.PUNCT and token.value == ";"):
                     self.pos += 1
                     continue
@@ -324,7 +339,7 @@ class _Parser:
                 if until is not None and token.kind is Kind.PUNCT and token.value == until:
                     return Block(tuple(items))
                 items.append(self.statement())
-                end = self.tokens[self.pos]
+                end = self.scan.at(self.pos)
                 if end.kind in (Kind.NEWLINE, Kind.EOF) or (
                     end.kind is Kind.PUNCT and end.value in (";", until)
                 ):
@@ -347,6 +362,8 @@ class _Parser:
             word = token.value.lower()
             if word == "if":
                 return self.if_statement()
+            if find_cmdlet(word) is not None:
+                return self.command(token)
             if word in _UNSUPPORTED_KEYWORDS:
                 raise parser_error(
                     f"The '{word}' statement is not supported in the script blocks of "
@@ -383,6 +400,21 @@ class _Parser:
                 "must be an object that is able to accept assignments, such as a variable."
             )
         return node
+
+    def command(self, first: Token) -> CommandStatement:
+        """A cmdlet's statement: its text up to the end of the statement (``;``, a new line, or
+        the ``}`` or ``)`` around it), parsed and checked as a line of its own."""
+        end = _command_end(self.source, first.start)
+        text = self.source[first.start : end]
+        script = parse_line(text)
+        if len(script.statements) != 1:
+            raise parser_error(f"Unexpected token in '{text.strip()}'.")
+        check_line(script)
+        # Scanning goes on after the command's text (its arguments are the line's syntax).
+        while self.scan.at(self.pos).start < first.start:
+            self.pos += 1
+        self.scan.resume(self.pos, end)
+        return CommandStatement(script.statements[0], text.strip())
 
     def if_statement(self) -> If:
         clauses: list[tuple[Node, Block]] = []
@@ -598,16 +630,10 @@ class _Parser:
         if kind is Kind.PUNCT and token.value == "{":
             raise parser_error("A script block inside a script block is not supported.")
         if kind is Kind.WORD:
-            cmdlet = find_cmdlet(token.value, after_pipe=True)
-            if cmdlet is not None:
-                raise parser_error(
-                    f"{cmdlet.name} cannot run inside a Where-Object or ForEach-Object script "
-                    f"block in jobtui: pipe the objects into it instead (... | {cmdlet.name})."
-                )
             raise parser_error(
-                f"Unexpected token '{token.value}' in expression or statement: quote a string "
-                f"('{token.value}'); commands do not run inside Where-Object and "
-                "ForEach-Object script blocks."
+                f"Unexpected token '{token.value}' in expression or statement: it is not a "
+                f"cmdlet of jobtui; a string needs quotes ('{token.value}') and a shell command "
+                f"runs as a job (Start-Job {{ {token.value} }})."
             )
         if kind is Kind.EOF:
             raise parser_error("An expression was expected.", incomplete=False)
@@ -725,6 +751,29 @@ def expandable(raw: str, nesting: int = 0) -> Expandable:
         i += 1
     flush()
     return Expandable(tuple(parts))
+
+
+def _command_end(source: str, start: int) -> int:
+    """Where the cmdlet statement at ``start`` ends: at ``;``, a new line, or a ``}`` or ``)``
+    that closes what holds it (the line's lexer skips the braces and quotes inside it)."""
+    depth = 0
+    previous: LineToken | None = None
+    pos = start
+    while True:
+        token = next_token(source, pos, previous)
+        kind = token.kind
+        if kind is LineKind.EOF:
+            return len(source)
+        if depth == 0 and kind in (LineKind.SEMI, LineKind.NEWLINE, LineKind.RBRACE):
+            return token.start
+        if kind is LineKind.LPAREN:
+            depth += 1
+        elif kind is LineKind.RPAREN:
+            if depth == 0:
+                return token.start
+            depth -= 1
+        pos = token.end
+        previous = token
 
 
 def _variable_node(name: str) -> Node:

@@ -59,18 +59,45 @@ _WORD_CHARS = set("-_?\\/:")
 
 def tokenize(source: str) -> list[Token]:
     """Every token of ``source``, EOF last; raises CommandError (ParserError) on bad text."""
-    tokens: list[Token] = []
-    pos = 0
-    n = len(source)
-    while True:
-        start = _skip_blanks(source, pos)
-        spaced = start > pos or not tokens
-        if start >= n:
-            tokens.append(Token(Kind.EOF, "", n, n, spaced))
-            return tokens
-        token = _next(source, start, spaced, tokens[-1] if tokens else None)
-        tokens.append(token)
-        pos = token.end
+    scanner = Scanner(source)
+    i = 0
+    while scanner.at(i).kind is not Kind.EOF:
+        i += 1
+    return scanner.tokens
+
+
+class Scanner:
+    """Tokens scanned as the parser asks for them, so that it can hand a stretch of the text
+    to another scanner (a cmdlet's arguments are the line's own syntax) and go on after it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens: list[Token] = []
+        self._pos = 0
+
+    def at(self, index: int) -> Token:
+        """The token at ``index`` (EOF past the end)."""
+        while len(self.tokens) <= index:
+            if self.tokens and self.tokens[-1].kind is Kind.EOF:
+                return self.tokens[-1]
+            self.tokens.append(self._scan())
+        return self.tokens[index]
+
+    def resume(self, index: int, pos: int) -> None:
+        """Forget the tokens from ``index`` on; scan again from ``pos`` in the text."""
+        del self.tokens[index:]
+        self._pos = pos
+
+    def _scan(self) -> Token:
+        source = self.source
+        start = _skip_blanks(source, self._pos)
+        spaced = start > self._pos or not self.tokens
+        if start >= len(source):
+            self._pos = len(source)
+            return Token(Kind.EOF, "", len(source), len(source), spaced)
+        token = _next(source, start, spaced, self.tokens[-1] if self.tokens else None)
+        self._pos = token.end
+        return token
 
 
 def _skip_blanks(source: str, pos: int) -> int:

@@ -22,7 +22,8 @@ from jobtui.commands.declaration import (
     ParamType,
 )
 from jobtui.commands.errors import CommandError
-from jobtui.commands.evaluation import Evaluator, call_method
+from jobtui.commands.evaluation import CommandRunner, Evaluator, call_method
+from jobtui.commands.executor import Executor
 from jobtui.commands.expressions import Block, parse_block
 from jobtui.commands.psobjects import (
     canonical_name,
@@ -32,6 +33,7 @@ from jobtui.commands.psobjects import (
     property_value,
 )
 from jobtui.commands.records import CustomObject
+from jobtui.commands.syntax import Statement
 from jobtui.commands.values import ScriptBlock, as_list, to_string, unwrap
 
 if TYPE_CHECKING:
@@ -63,6 +65,39 @@ def check_property_blocks(bound: BoundCommand) -> None:
     for spec in property_specs(bound.get("Property")) or []:
         if isinstance(spec, ScriptBlock):
             parse_block(spec.text)
+
+
+def block_evaluator(context: Context) -> Evaluator:
+    """An evaluator of blocks in the session, whose cmdlets run as the line's do."""
+    return Evaluator(context.session, commands=command_runner(context))
+
+
+def command_runner(context: Context) -> CommandRunner:
+    """Runs a block's cmdlet statement (``Receive-Job $_ -Keep``) with ``$_`` and ``$PSItem``
+    set to the object, its output collected, its errors written as the line's."""
+
+    def run(statement: Statement, current: object) -> list[object]:
+        session = context.session
+        saved = {name: session.variables.pop(name, _UNSET) for name in ("_", "PSItem")}
+        session.variables.update({"_": current, "PSItem": current})
+        collected: list[object] = []
+        try:
+            executor = Executor(session, context.host, context.cancel)
+            executor.run_body(statement.body, collected.append, context.write_error, context.status)
+            if statement.assign_to is not None:
+                session.set_variable(statement.assign_to.name, unwrap(collected))
+                return []
+            return collected
+        finally:
+            for name, value in saved.items():
+                session.variables.pop(name, None)
+                if value is not _UNSET:
+                    session.variables[name] = value
+
+    return run
+
+
+_UNSET = object()
 
 
 def _report(context: Context, error: CommandError) -> None:
@@ -203,7 +238,7 @@ def where_object(context: Context, bound: BoundCommand, input: list[object] | No
     objects = piped(bound, input)
     if bound.has("FilterScript"):
         block = parse_block(bound.get("FilterScript").text)
-        test = block_test(block, Evaluator(context.session))
+        test = block_test(block, block_evaluator(context))
     else:
         operator: Operator | None = None
         case_sensitive = False
@@ -306,7 +341,7 @@ def foreach_object(context: Context, bound: BoundCommand, input: list[object] | 
         for value in output:
             context.emit(value)
         return
-    evaluator = Evaluator(context.session)
+    evaluator = block_evaluator(context)
 
     def run(name: str, items: list[object]) -> None:
         script = bound.get(name)
@@ -471,7 +506,7 @@ def select_object(context: Context, bound: BoundCommand, input: list[object] | N
         index=bound.get("Index"),
     )
     specs = property_specs(bound.get("Property"))
-    reader = KeyReader(specs or ["*"], Evaluator(context.session), lambda e: _report(context, e))
+    reader = KeyReader(specs or ["*"], block_evaluator(context), lambda e: _report(context, e))
     exclude: list[str] = bound.get("ExcludeProperty", [])
     expand: str | None = bound.get("ExpandProperty")
     output: list[object] = []
@@ -611,7 +646,7 @@ def key_reader(context: Context, bound: BoundCommand) -> KeyReader:
     """The -Property specs of a cmdlet, their blocks evaluated in the session."""
     return KeyReader(
         property_specs(bound.get("Property")),
-        Evaluator(context.session),
+        block_evaluator(context),
         lambda error: _report(context, error),
     )
 

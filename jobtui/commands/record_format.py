@@ -129,7 +129,7 @@ class TableLayout:
     def header(self) -> list[str]:
         """The labels and their dash underlines."""
         return [
-            self._line(self.names),
+            self._line([_label(n) for n in self.names]),
             self._line(
                 ["-" * min(len(n), w) for n, w in zip(self.names, self.widths, strict=True)]
             ),
@@ -155,8 +155,13 @@ class TableLayout:
 def format_record_list(record: CustomObject, names: Sequence[str] | None = None) -> list[str]:
     """A record as ``Name : value`` lines, labels padded to the longest."""
     shown = list(names) if names is not None else list(columns(record))
-    pad = max((len(n) for n in shown), default=0)
-    return [f"{n.ljust(pad)} : {_cell(record, n)}".rstrip() for n in shown]
+    pad = max((len(_label(n)) for n in shown), default=0)
+    return [f"{_label(n).ljust(pad)} : {_cell(record, n)}".rstrip() for n in shown]
+
+
+def _label(name: str) -> str:
+    """A property's name in one line (a script block's may span several)."""
+    return " ".join(name.split()) if "\n" in name or "\r" in name else name
 
 
 def format_records_table(

@@ -155,13 +155,11 @@ def test_dates_subtract_to_spans_with_their_members() -> None:
         ("foreach ($a in $b) { }", "ParserError: The 'foreach' statement is not supported"),
         (
             "State -eq 'x'",
-            "ParserError: Unexpected token 'State' in expression or statement: quote",
+            "ParserError: Unexpected token 'State' in expression or statement: it is not a cmdlet",
         ),
-        (
-            "Receive-Job $_ -Keep",
-            "ParserError: Receive-Job cannot run inside a Where-Object or ForEach-Object script "
-            "block in jobtui: pipe the objects into it instead (... | Receive-Job).",
-        ),
+        ("Get-Jbo", "ParserError: Unexpected token 'Get-Jbo' in expression or statement: it is"),
+        ("Receive-Job -Bogus", "Receive-Job: A parameter cannot be found that matches parameter"),
+        ("Get-Job -Id 1; Get-Job |", "ParserError: An empty pipe element is not allowed."),
         ("@{a = 1}", "ParserError: Hash tables (@{ }) are not supported"),
         ("$", "ParserError: Variable reference is not valid."),
         ("$_.Name -eq Failed", "ParserError: Unexpected token 'Failed' in expression or statement"),
@@ -202,6 +200,7 @@ def test_syntax_errors_are_one_line_in_powershells_words(source: str, message: s
         ("$_ -gt 'x'", 5, 'InvalidOperation: Could not compare "5" to "x".'),
         ("'x' * $_", 10**9, "InvalidOperation: The result of '*' would be too long"),
         ("1..$_", 10**6, "InvalidOperation: The range 1..1000000 is too long"),
+        ("Get-Job -Id $_", 1, "InvalidOperation: 'Get-Job -Id $_' cannot run here"),
         ("'{1}' -f $_", "x", "FormatException: Error formatting a string: Index (zero based)"),
     ],
 )

@@ -187,6 +187,8 @@ _EXPRESSION_PIECES = (
     "::", ";", "=", "+=", "++", "==", ">", "|", "[int]", "[string]", "[datetime]", "[foo]",
     ".Name", ".State", ".ChildJobs", "[0]", ".ToUpper()", ".Substring(1)", ".Split(',')",
     "if", "else", "elseif", "foreach", "Get-Job", "'", '"', "`", "#", "<#", "#>", "\n", " ",
+    "Receive-Job", "Stop-Job", "Wait-Job -Timeout 0", "Remove-Job", "-Keep", "-Id", "-Name",
+    "| Measure-Object", "| Select-Object -First 1", "echo", "Start-Job {true}",
 )  # fmt: skip
 EXPRESSIONS = st.lists(st.sampled_from(_EXPRESSION_PIECES), max_size=12).flatmap(
     lambda pieces: st.sampled_from([" ", ""]).map(lambda sep: sep.join(pieces))

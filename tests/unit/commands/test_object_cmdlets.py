@@ -216,3 +216,36 @@ def test_sort_alias_is_the_shells_at_the_start_of_a_statement(session: CommandSe
     assert result.succeeded
     assert len(result.jobs) == 1  # the shell's sort, run as a job
     assert result.jobs[0].command == "sort --version"
+
+
+# -- cmdlets inside blocks --------------------------------------------------------------------
+
+
+def test_cmdlets_run_inside_blocks_with_the_current_object(jobs: CommandSession) -> None:
+    received = run(jobs, "Get-Job -Name build* | % { Receive-Job $_ -Keep }")
+    counted = run(jobs, "Get-Job | ? { (Receive-Job $_ -Keep | Measure-Object).Count -gt 1 }")
+    text = run(
+        jobs, "Get-Job -Name build1 | % { \"$($_.Name): $((Receive-Job $_ -Keep) -join ',')\" }"
+    )
+    removed = run(jobs, "Get-Job | % { if ($_.State -eq 'Failed') { Remove-Job $_ } }")
+
+    assert output(received) == ["a", "b", "c"]
+    assert [r.split()[1] for r in output(counted)[2:]] == ["build1"]
+    assert output(text) == ["build1: a,b"]
+    assert removed.succeeded
+    assert _names(jobs, "Get-Job") == ["build1", "build3"]
+    assert jobs.get_variable("_") is None  # $_ is the block's only
+
+
+def test_a_cmdlet_in_a_block_runs_once_per_object_and_its_errors_are_the_lines(
+    jobs: CommandSession,
+) -> None:
+    result = run(jobs, 'Get-Job -Name test2 | % { "[$((Receive-Job $_ -Keep))]" }')
+    wrong = run(jobs, "Start-Job {echo no}; Get-Job | % { Receive-Job -Bogus }")
+
+    assert output(result) == ["[]"]
+    assert errors(result) == ["Receive-Job: Exit code 3."]  # received once, not twice
+    assert errors(wrong) == [
+        "Receive-Job: A parameter cannot be found that matches parameter name 'Bogus'."
+    ]
+    assert len(jobs.engine.jobs) == 3  # the wrong line started nothing

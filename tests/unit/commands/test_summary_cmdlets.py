@@ -84,7 +84,7 @@ def test_measure_numbers_lines_and_dates(jobs: CommandSession) -> None:
     lines = run(jobs, "(Receive-Job -Name build1 -Keep | Measure-Object).Count")
     latest = run(
         jobs,
-        "$last = (Get-Job -Id 5).PSEndTime; "
+        "$last = (Get-Job | Sort-Object PSEndTime -Descending | Select-Object -First 1).PSEndTime; "
         "Get-Job | measure PSEndTime -Maximum -Minimum | % { $_.Maximum -eq $last }",
     )
     text = run(jobs, "'one two', 'three' | Measure-Object -Line -Word -Character")
