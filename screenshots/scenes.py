@@ -21,6 +21,7 @@ from textual.widgets import Input
 from jobtui.engine import Job, JobEngine
 from jobtui.ui.app import JobApp
 from jobtui.ui.formatting import JobFormatter
+from jobtui.ui.records import JobRecord
 
 SIZE = (120, 36)
 FIXED_NOW = datetime(2026, 1, 2, 9, 30, 0)
@@ -35,19 +36,19 @@ class FrozenFormatter(JobFormatter):
     def __init__(self) -> None:
         super().__init__(lambda: FIXED_NOW)
 
-    def pid(self, job: Job) -> str:
+    def pid(self, job: JobRecord) -> str:
         """A made-up pid."""
-        return "" if job.executing_job.process.pid is None else str(41000 + 17 * job.id)
+        return "" if job.pid is None else str(41000 + 17 * job.id)
 
-    def cpu(self, job: Job) -> str:
+    def cpu(self, job: JobRecord) -> str:
         """A made-up CPU % while running."""
         return "" if job.state.is_finished or job.ps_begin_time is None else "0.3"
 
-    def memory(self, job: Job) -> str:
+    def memory(self, job: JobRecord) -> str:
         """A made-up resident size while running."""
         return "" if job.state.is_finished or job.ps_begin_time is None else "3.1M"
 
-    def elapsed_seconds(self, job: Job) -> float | None:
+    def elapsed_seconds(self, job: JobRecord) -> float | None:
         """A made-up duration."""
         return None if job.ps_begin_time is None else 3.0 + 61 * job.id
 

@@ -59,7 +59,9 @@ def _context(tokens: list[Token]) -> tuple[Cmdlet | None, bool, str | None]:
     awaiting: str | None = None  # a parameter written, its value not yet
     list_of: str | None = None  # the parameter whose value a following comma extends
     for token in tokens:
-        if token.kind in _COMMAND_RESET:
+        if token.kind in _COMMAND_RESET or (
+            token.kind is TokenKind.OPERATOR and token.value in ("&&", "||")
+        ):
             cmdlet, started, awaiting, list_of = None, False, None, None
             continue
         if not started:

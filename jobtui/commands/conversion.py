@@ -198,3 +198,23 @@ def _check_range(cmdlet: Cmdlet, parameter: Parameter, value: float) -> None:
 def _number(value: float) -> str:
     """A number as PowerShell prints it: ``5``, not ``5.0``."""
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def exit_code(value: object) -> int:
+    """``exit``'s argument as an Int32, as PowerShell converts it; raises CommandError."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = to_string(value).strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    raise CommandError(
+        "InvalidArgument",
+        f'Cannot convert value "{to_string(value)}" to type "System.Int32". Error: "The input '
+        f"string '{to_string(value)}' was not in a correct format.\"",
+    )

@@ -18,8 +18,9 @@ class CommandError(Exception):
     """
 
     def __init__(self, source: str, message: str, *, incomplete: bool = False) -> None:
-        # One line always, even when it quotes a value that holds new lines ('a<newline>b').
-        message = " ".join(message.splitlines())
+        # One line, whatever text the message quotes ('a<new line>b' shows as 'a\nb').
+        message = _one_line(message)
+        source = _one_line(source)
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
@@ -29,6 +30,10 @@ class CommandError(Exception):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def parser_error(message: str, *, incomplete: bool = False) -> CommandError:

@@ -37,9 +37,8 @@ from jobtui.commands.expressions import (
     Unary,
     Variable,
 )
-from jobtui.commands.parser import MAX_RANGE
 from jobtui.commands.syntax import Statement
-from jobtui.commands.values import get_index, get_member, unwrap
+from jobtui.commands.values import MAX_RANGE, get_index, get_member, unwrap
 
 #: The longest string or list ``*`` may build (``'x' * 1e9`` would take the memory).
 MAX_REPEAT = 1_000_000

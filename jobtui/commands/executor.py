@@ -15,14 +15,17 @@ from typing import IO, TYPE_CHECKING
 
 from jobtui.commands.binding import bind
 from jobtui.commands.context import Context, ErrorWriter, Host, Sink, StatementStatus
+from jobtui.commands.conversion import exit_code
 from jobtui.commands.errors import Cancelled, CommandError
 from jobtui.commands.output_format import OutputFormatter
 from jobtui.commands.registry import find_cmdlet, function_of
 from jobtui.commands.results import LineKind
 from jobtui.commands.syntax import (
     ArrayLiteral,
+    ChainOperator,
     CommandCall,
     Constant,
+    Exit,
     ExpandableString,
     Expression,
     IndexExpression,
@@ -62,10 +65,10 @@ class Executor:
         self.cancel = cancel
 
     def run(self, script: Script) -> None:
-        """Run every statement; stop early only when Ctrl+C ended a wait."""
+        """Run every statement; stop early only when Ctrl+C ended a wait, or at ``exit``."""
         for statement in script.statements:
             try:
-                ok = self.run_statement(statement)
+                ok = self.run_chain(statement)
             except Cancelled as cancelled:
                 self.host.print_line(
                     f"{cancelled.source}: cancelled; the jobs go on running.", LineKind.INFO
@@ -73,13 +76,36 @@ class Executor:
                 self.session.set_variable("?", False)
                 self.host.flush()
                 return
+            except _ExitRequested as request:
+                self.host.result.exit_code = request.code
+                self.host.flush()
+                return
             self.session.set_variable("?", ok)
             self.host.flush()
 
     # -- statements -------------------------------------------------------------------------
 
+    def run_chain(self, statement: Statement) -> bool:
+        """Run a statement and its pipeline chain: ``&&`` runs the next part if the last one
+        succeeded, ``||`` if it failed; a part skipped leaves the status as it was, as in
+        PowerShell 7. False if the last part that ran wrote an error."""
+        ok = self.run_statement(statement)
+        for link in statement.chain:
+            self.session.set_variable("?", ok)
+            if (link.operator is ChainOperator.AND) == ok:
+                ok = self.run_statement(link.statement)
+        return ok
+
     def run_statement(self, statement: Statement) -> bool:
-        """Run one statement; False if it wrote an error."""
+        """Run one statement (not its chain); False if it wrote an error."""
+        if isinstance(statement.body, Exit):
+            try:
+                code = self._exit_code(statement.body)
+            except CommandError as error:
+                self.host.error(str(error))
+                return False
+            raise _ExitRequested(code)
+        body = statement.body
         status = StatementStatus()
         collected: list[object] = []
         files: list[_FileSink] = []
@@ -89,7 +115,7 @@ class Executor:
             self.host.error(f"Out-File: {_os_message(error)}")
             return False
         try:
-            self.run_body(statement.body, output_sink, error_writer, status)
+            self.run_body(body, output_sink, error_writer, status)
         except CommandError as error:
             error_writer(str(error), True)
         except JobError as error:
@@ -100,6 +126,12 @@ class Executor:
         if statement.assign_to is not None:
             self.session.set_variable(statement.assign_to.name, unwrap(collected))
         return not status.failed
+
+    def _exit_code(self, exit: Exit) -> int:
+        """``exit N``'s N; a bare ``exit``: 0 if the statement before it succeeded, else 1."""
+        if exit.code is None:
+            return 0 if self.session.get_variable("?") else 1
+        return exit_code(self.evaluate(exit.code))
 
     def _sinks(
         self,
@@ -214,7 +246,8 @@ class Executor:
                 for part in expression.parts
             )
         assert isinstance(expression, SubExpression)
-        return self._subexpression(expression.statement)
+        value = self._subexpression(expression.statement)
+        return as_list(value) if expression.array else value
 
     def _subexpression(self, statement: Statement) -> object:
         collected: list[object] = []
@@ -232,10 +265,19 @@ class Executor:
                 self.host.note_job(value)
             collected.append(value)
 
+        assert not isinstance(statement.body, Exit)  # the parser refuses exit inside ( )
         self.run_body(statement.body, keep, to_screen, status)
         if statement.assign_to is not None:
             self.session.set_variable(statement.assign_to.name, unwrap(collected))
         return unwrap(collected)
+
+
+class _ExitRequested(Exception):
+    """``exit`` ran: the rest of the text does not run, and the session ends with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _source(statement: Statement) -> str:

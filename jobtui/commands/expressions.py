@@ -23,7 +23,7 @@ from jobtui.commands.lexer import is_name_char, next_token, unescape
 from jobtui.commands.parser import parse as parse_line
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
-from jobtui.commands.syntax import Statement
+from jobtui.commands.syntax import Pipeline, Statement
 
 # -- the syntax tree --------------------------------------------------------------------------
 
@@ -409,12 +409,18 @@ class _Parser:
         script = parse_line(text)
         if len(script.statements) != 1:
             raise parser_error(f"Unexpected token in '{text.strip()}'.")
+        statement = script.statements[0]
+        if not isinstance(statement.body, Pipeline) or statement.chain or statement.redirections:
+            raise parser_error(
+                f"'{text.strip()}': a chain (&&, ||), a redirection or exit cannot be used in a "
+                "script block of Where-Object or ForEach-Object."
+            )
         check_line(script)
         # Scanning goes on after the command's text (its arguments are the line's syntax).
         while self.scan.at(self.pos).start < first.start:
             self.pos += 1
         self.scan.resume(self.pos, end)
-        return CommandStatement(script.statements[0], text.strip())
+        return CommandStatement(statement, text.strip())
 
     def if_statement(self) -> If:
         clauses: list[tuple[Node, Block]] = []

@@ -23,9 +23,8 @@ from jobtui.commands.output_format import (
 )
 from jobtui.commands.record_format import format_record_list, format_rows, job_rows, table_rows
 from jobtui.commands.records import CustomObject
-from jobtui.commands.values import FormattedText, as_list, get_member
-from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobStateInfo
-from jobtui.engine.job import PS_PROPERTIES
+from jobtui.commands.values import JOB_PROPERTIES, FormattedText, as_list, get_member
+from jobtui.engine import Job, JobFailure, JobStateInfo
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
@@ -39,14 +38,15 @@ def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object
     first = True
     for value in objects:
         if isinstance(value, Job):
-            lines = format_list(value, _expand_properties(properties, LIST_PROPERTIES))
+            lines = format_list(value, _expand_properties(properties))
         elif has_properties(value):
             lines = list_lines(value, properties)
         else:
             context.emit(value)
             continue
-        context.emit(FormattedText(tuple(lines if first else ["", *lines])))
-        first = False
+        if lines:
+            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
+            first = False
 
 
 def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
@@ -59,14 +59,14 @@ def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[objec
     hide, wrap = bound.switch("HideTableHeaders"), bound.switch("Wrap")
     width = context.session.width
     if jobs and (hide or wrap or bound.switch("AutoSize")):
-        names = _expand_properties(properties, LIST_PROPERTIES) if properties else None
+        names = _expand_properties(properties) if properties else None
         laid_out = job_rows(jobs, names, width, autosize=bound.switch("AutoSize"))
         context.emit(
             FormattedText(tuple(format_rows(laid_out, width, hide_headers=hide, wrap=wrap)))
         )
     elif jobs:
         if properties:
-            names = _expand_properties(properties, LIST_PROPERTIES)
+            names = _expand_properties(properties)
             rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
             lines = format_table(rows, names)
         else:
@@ -108,22 +108,18 @@ def _format_input(bound: BoundCommand, input: list[object] | None) -> list[objec
     return objects
 
 
-def _expand_properties(patterns: list[str] | None, default: list[str]) -> list[str]:
+def _expand_properties(patterns: list[str] | None) -> list[str]:
+    """The job properties ``patterns`` name (wildcards expanded, in the jobs' order); a name
+    no job has stays as written: Format-Table shows it as an empty column."""
     if not patterns:
-        return default
-    known = list(default) + [name for name in _canonical_property_names() if name not in default]
+        return list(JOB_PROPERTIES)
     names: list[str] = []
     for pattern in patterns:
-        matches = [n for n in known if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+        matches = [n for n in JOB_PROPERTIES if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
         for name in matches or [pattern]:
             if name not in names:
                 names.append(name)
     return names
-
-
-def _canonical_property_names() -> list[str]:
-    by_key = {name.lower(): name for name in LIST_PROPERTIES}
-    return [by_key.get(key, key) for key in PS_PROPERTIES]
 
 
 def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

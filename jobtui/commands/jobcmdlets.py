@@ -1,4 +1,4 @@
-"""What the job cmdlets do once their parameters are bound: PowerShell's job cmdlets on the engine.
+"""What the job cmdlets do once bound: PowerShell's job cmdlets over the engine.
 
 Their declarations are in :mod:`jobtui.commands.cmdlets`; :data:`CMDLETS` pairs the two.
 """
@@ -6,10 +6,11 @@ Their declarations are in :mod:`jobtui.commands.cmdlets`; :data:`CMDLETS` pairs 
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jobtui.commands import cmdlets
+from jobtui.commands import cmdlets, job_values
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
@@ -120,12 +121,21 @@ def _engine_error(source: str, error: JobError) -> CommandError:
 # -- Start-Job, Start-ThreadJob ---------------------------------------------------------------
 
 
+#: Start-ThreadJob's ThrottleLimit until -ThrottleLimit sets another: PowerShell's default.
+DEFAULT_THREAD_THROTTLE_LIMIT = 5
+
+
 def start_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Start-Job / Start-ThreadJob: start the command and output the job (already Running)."""
     source = bound.cmdlet.name
     thread_job = source == "Start-ThreadJob"
     command = _command_text(context, source, bound)
     init = bound.get("InitializationScript")
+    init_text = (
+        job_values.expand(init.text, context.session.lookup_variable, source)
+        if isinstance(init, ScriptBlock)
+        else None
+    )
     stdin_objects: list[object] = []
     if bound.has("InputObject"):
         stdin_objects.append(bound.get("InputObject"))
@@ -137,15 +147,18 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     if thread_job and bound.has("ThrottleLimit"):
         # PowerShell's ThrottleLimit is sticky: it stays for every later job of the session.
         context.engine.throttle_limit = bound.get("ThrottleLimit")
+    elif thread_job and context.engine.throttle_limit is None:
+        context.engine.throttle_limit = DEFAULT_THREAD_THROTTLE_LIMIT
     try:
         job = context.engine.start_job(
             command,
-            name=bound.get("Name"),
+            # -Name '' keeps the default Job<Id>, as PowerShell's Start-Job does.
+            name=bound.get("Name") or None,
             working_directory=working_directory,
             environment=dict(context.session.environment) or None,
             argument_list=[to_string(a) for a in bound.get("ArgumentList", [])],
             input=data.encode() if stdin_objects else None,
-            initialization_script=init.text if isinstance(init, ScriptBlock) else None,
+            initialization_script=init_text,
             job_type=THREAD_JOB if thread_job else BACKGROUND_JOB,
         )
     except JobError as error:
@@ -160,7 +173,7 @@ def _items(value: object) -> list[object]:
 def _command_text(context: Context, source: str, bound: BoundCommand) -> str:
     script_block = bound.get("ScriptBlock")
     if isinstance(script_block, ScriptBlock):
-        return script_block.text
+        return job_values.expand(script_block.text, context.session.lookup_variable, source)
     path = bound.get("FilePath") or bound.get("LiteralPath")
     full = context.session.resolve_path(str(path))
     try:
@@ -244,20 +257,53 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         for job in jobs:
             context.emit(job)
     failures_shown: set[int] = set()
+    until = _UntilBlocked(context.cancel, jobs)
     for received in engine.receive_job_wait(
         jobs,
         auto_remove=bound.switch("AutoRemoveJob"),
         force=bound.switch("Force"),
-        cancel=context.cancel,
+        cancel=until,
     ):
         _deliver(context, received, failures_shown)
         context.host.flush()
     if context.cancelled():
         raise Cancelled("Receive-Job")
+    if until.blocked:
+        context.error("Receive-Job", RECEIVE_BLOCKED)
+        context.info(input_hint(until.blocked))
+        return
     if bound.switch("WriteEvents"):
         for job in jobs:
             for each in (*job.child_jobs, job):
                 context.emit(f"StateChanged: {each.name} (Id {each.id}) {each.state.name}")
+
+
+#: jobtui's error when Receive-Job -Wait stops for a job that waits for its input (PowerShell's
+#: host would prompt; a job's stdin here is a pipe that only Send-JobInput fills).
+RECEIVE_BLOCKED = (
+    "Receive-Job cannot finish waiting, because one or more jobs are blocked waiting for input. "
+    "The results received so far are shown."
+)
+
+
+class _UntilBlocked(threading.Event):
+    """The cancel event Receive-Job -Wait gives the engine: set by Ctrl+C, or as soon as a job
+    it waits for is Blocked on its input, which would make the wait endless (Wait-Job stops
+    there too, with BlockedJobsDeadlockError)."""
+
+    def __init__(self, cancel: threading.Event | None, jobs: list[Job]) -> None:
+        super().__init__()
+        self._cancel = cancel
+        self._jobs = jobs
+        #: The Blocked jobs that ended the wait (empty while it goes on).
+        self.blocked: list[Job] = []
+
+    def is_set(self) -> bool:
+        if self._cancel is not None and self._cancel.is_set():
+            return True
+        if not self.blocked:
+            self.blocked = [j for j in self._jobs if j.state is JobState.Blocked]
+        return bool(self.blocked)
 
 
 def _deliver(context: Context, received: Received, failures_shown: set[int]) -> None:
@@ -327,7 +373,8 @@ def input_hint(blocked: list[Job]) -> str:
     waiting = f"Job {ids} is" if len(blocked) <= 1 else f"Jobs {ids} are"
     return (
         f"jobtui: {waiting} waiting for input: send a line with Send-JobInput {ids} 'text', or "
-        f"end the input with Send-JobInput {ids} -Close (jobtui's own cmdlet)."
+        f"end the input with Send-JobInput {ids} -Close (jobtui's own cmdlet; in the app, the i "
+        "key on the job)."
     )
 
 

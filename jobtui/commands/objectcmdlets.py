@@ -33,7 +33,7 @@ from jobtui.commands.psobjects import (
     property_value,
 )
 from jobtui.commands.records import CustomObject
-from jobtui.commands.syntax import Statement
+from jobtui.commands.syntax import Pipeline, Statement
 from jobtui.commands.values import ScriptBlock, as_list, to_string, unwrap
 
 if TYPE_CHECKING:
@@ -82,8 +82,10 @@ def command_runner(context: Context) -> CommandRunner:
         session.variables.update({"_": current, "PSItem": current})
         collected: list[object] = []
         try:
+            body = statement.body
+            assert isinstance(body, Pipeline)  # the block's parser allows only pipelines
             executor = Executor(session, context.host, context.cancel)
-            executor.run_body(statement.body, collected.append, context.write_error, context.status)
+            executor.run_body(body, collected.append, context.write_error, context.status)
             if statement.assign_to is not None:
                 session.set_variable(statement.assign_to.name, unwrap(collected))
                 return []

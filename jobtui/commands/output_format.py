@@ -11,8 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from jobtui.commands.records import CustomObject
-from jobtui.commands.values import FormattedText, PathInfo, to_string
-from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobStateInfo
+from jobtui.commands.values import (
+    JOB_PROPERTIES,
+    FormattedText,
+    PathInfo,
+    get_member,
+    has_job_property,
+    to_string,
+)
+from jobtui.engine import Job, JobFailure, JobStateInfo
 
 #: (label, width) of the Job view's columns, in order.
 JOB_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -101,18 +108,29 @@ def format_job_table(jobs: Sequence[Job], width: int) -> list[str]:
 # -- values -----------------------------------------------------------------------------------
 
 
+#: PowerShell's $FormatEnumerationLimit: a list in a list or table cell shows its first four
+#: items, then ``...`` (a job's Output of a million lines stays one short line).
+FORMAT_ENUMERATION_LIMIT = 4
+
+
 def format_property(value: object) -> str:
     """A property's value in one line, as a list view or a table cell shows it: a value's text
-    (:func:`to_string`), a list as ``{a, b}``."""
+    (:func:`to_string`), a list as ``{a, b}`` (``{1, 2, 3, 4...}`` past four items)."""
     if isinstance(value, list | tuple):
-        return "{" + ", ".join(format_property(v) for v in value) + "}"
+        shown = ", ".join(format_property(v) for v in value[:FORMAT_ENUMERATION_LIMIT])
+        more = "..." if len(value) > FORMAT_ENUMERATION_LIMIT else ""
+        return "{" + shown + more + "}"
     return _one_line(to_string(value))
 
 
 def format_list(job: Job, properties: Sequence[str] | None = None) -> list[str]:
-    """Format-List of one job: ``Name : value`` lines, labels padded to the longest."""
-    names = list(properties) if properties else list(LIST_PROPERTIES)
-    values = [(name, job.get_property(name)) for name in names]
+    """Format-List of one job: ``Name : value`` lines, labels padded to the longest.
+
+    A property the job does not have is left out, as PowerShell leaves it out (``Format-List
+    Nope`` prints nothing); one whose value is $null has an empty value.
+    """
+    names = list(properties) if properties else list(JOB_PROPERTIES)
+    values = [(name, get_member(job, name)) for name in names if has_job_property(name)]
     pad = max((len(name) for name, _ in values), default=0)
     return [f"{name.ljust(pad)} : {format_property(value)}".rstrip() for name, value in values]
 

@@ -8,12 +8,14 @@ that exists nowhere (``Get-Jbo``) is a typo, not a program to start.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 import shlex
 import shutil
 
 from jobtui.commands.binding import bind, sets_for, split_arguments
-from jobtui.commands.conversion import convert
+from jobtui.commands.conversion import convert, exit_code
 from jobtui.commands.errors import CommandError, not_recognized
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.syntax import (
@@ -21,6 +23,7 @@ from jobtui.commands.syntax import (
     CommandCall,
     CommandParameter,
     Constant,
+    Exit,
     Expression,
     Pipeline,
     Script,
@@ -54,13 +57,20 @@ def check_line(script: Script) -> None:
     names, sets and the constant values go.
     """
     for statement in script.statements:
-        check_body(statement.body)
+        for part in statement.parts():
+            check_body(part.body)
 
 
-def check_body(body: Pipeline | ShellCommand) -> None:
+def check_body(body: Pipeline | ShellCommand | Exit) -> None:
     """The checks of :func:`check_line` for one statement's body."""
     if isinstance(body, ShellCommand):
         check_shell_command(body.text)
+        return
+    if isinstance(body, Exit):
+        if body.code is not None:
+            _check_nested(body.code)
+            with contextlib.suppress(NotConstant):
+                exit_code(constant(body.code))
         return
     for index, element in enumerate(body.elements):
         if isinstance(element, CommandCall):
@@ -120,13 +130,15 @@ _CMDLET_SHAPE = re.compile(r"^([A-Za-z]+)-[A-Za-z]+$")
 
 def check_shell_command(text: str) -> None:
     """Refuse a shell command whose first word is a PowerShell-style cmdlet name that exists
-    nowhere (``Get-Jbo``, ``Select-Object``): a typo, not a program to start as a job."""
+    nowhere (``Get-Jbo``, ``Select-Objekt``): a typo, not a program to start as a job; and one
+    that pipes into a cmdlet (``ls | Where-Object ...``), which the shell cannot run."""
     try:
         words = shlex.split(text, comments=False)
     except ValueError:
         return  # the shell reports its own syntax errors, as the job's Reason
     if not words:
         return
+    _check_piped_into_cmdlet(text)
     head = words[0]
     match = _CMDLET_SHAPE.match(head)
     if match is None or match.group(1).lower() not in _VERBS:
@@ -138,3 +150,39 @@ def check_shell_command(text: str) -> None:
     if shutil.which(head) is not None:
         return
     raise CommandError(head, not_recognized(head))
+
+
+def _check_piped_into_cmdlet(text: str) -> None:
+    """``ls | Where-Object ...`` and ``make && Receive-Job 1``: in PowerShell a native
+    command's lines flow into the cmdlet, or its status decides whether the cmdlet runs. Here
+    the shell command is a job, and its shell cannot run the cmdlet. Only a Verb-Noun name
+    counts (``ls | sort`` is the shell's sort)."""
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lexer.commenters = ""
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return
+    for before, word in itertools.pairwise(tokens):
+        if before not in ("|", "&&", "||") or "-" not in word:
+            continue
+        cmdlet = find_cmdlet(word)
+        if cmdlet is None or shutil.which(word) is not None:
+            continue
+        raise CommandError(
+            cmdlet.name, _cmdlet_in_shell_text(before, cmdlet.name, cmdlet.acts_on_jobs)
+        )
+
+
+def _cmdlet_in_shell_text(operator: str, name: str, acts_on_jobs: bool) -> str:
+    problem = f"the whole line would be one shell job, and the shell cannot run {name}."
+    if operator != "|":
+        return (
+            f"A shell command cannot be chained to {name} with {operator}: {problem} Write them "
+            f"as two statements: ...; {name} ..."
+        )
+    if acts_on_jobs:
+        instead = f"Start the command as a job and pipe the job: Start-Job {{ ... }} | {name}"
+    else:
+        instead = f"Pipe the job's output: Start-Job {{ ... }} | Receive-Job -Wait | {name}"
+    return f"A shell command cannot be piped into {name}: {problem} {instead}"

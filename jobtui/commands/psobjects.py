@@ -13,8 +13,14 @@ import uuid
 from datetime import datetime, timedelta
 
 from jobtui.commands.records import CustomObject
-from jobtui.commands.values import PathInfo, ScriptBlock, get_member
-from jobtui.engine import LIST_PROPERTIES, THREAD_JOB, Job, JobFailure, JobState, JobStateInfo
+from jobtui.commands.values import (
+    JOB_PROPERTIES,
+    STREAM_PROPERTIES,
+    PathInfo,
+    ScriptBlock,
+    get_member,
+)
+from jobtui.engine import THREAD_JOB, Job, JobFailure, JobState, JobStateInfo
 
 # -- the properties of any value --------------------------------------------------------------
 
@@ -25,7 +31,7 @@ _DATETIME_PROPERTIES = ("Year", "Month", "Day", "Hour", "Minute", "Second")
 def property_names(value: object) -> list[str]:
     """The names of ``value``'s properties, in PowerShell's order for it."""
     if isinstance(value, Job):
-        return list(LIST_PROPERTIES)
+        return list(JOB_PROPERTIES)
     if isinstance(value, CustomObject):
         return list(value.properties)
     if isinstance(value, JobStateInfo):
@@ -139,6 +145,7 @@ def short_type_name(value: object) -> str:
     return full_type_name(value)
 
 
+_COLLECTION = "System.Management.Automation.PSDataCollection"
 #: The declared types of a job's properties (Get-Member's definitions).
 JOB_PROPERTY_TYPES: dict[str, str] = {
     "State": "System.Management.Automation.JobState",
@@ -155,14 +162,19 @@ JOB_PROPERTY_TYPES: dict[str, str] = {
     "PSBeginTime": "System.Nullable[datetime]",
     "PSEndTime": "System.Nullable[datetime]",
     "PSJobTypeName": "string",
+    "Output": "System.Management.Automation.PSDataCollection[psobject]",
+    **{
+        stream: f"{_COLLECTION}[System.Management.Automation.{stream}Record]"
+        for stream in ("Error", "Progress", "Verbose", "Debug", "Warning", "Information")
+    },
     "Pid": "System.Nullable[int]",
     "ExitCode": "System.Nullable[int]",
     "Signal": "string",
     "WorkingDirectory": "string",
     "Shell": "string",
 }
-#: The job properties a user can set (PowerShell's Name).
-JOB_SETTABLE = frozenset({"Name"})
+#: The job properties a user can set (PowerShell's Name and its stream collections).
+JOB_SETTABLE = frozenset({"Name", *STREAM_PROPERTIES})
 
 _OTHER_PROPERTY_TYPES: dict[str, dict[str, str]] = {
     "System.Management.Automation.JobStateInfo": {

@@ -74,10 +74,7 @@ def _after_pipe() -> Mapping[str, Cmdlet]:
     names = dict(_by_name())
     for cmdlet in registered():
         for alias in cmdlet.pipeline_aliases:
-            key = alias.lower()
-            if key in names:
-                raise RuntimeError(f"{alias} names both {names[key].name} and {cmdlet.name}")
-            names[key] = cmdlet
+            names.setdefault(alias.lower(), cmdlet)  # a cmdlet's own name or alias comes first
     return MappingProxyType(names)
 
 

@@ -58,11 +58,20 @@ class CommandResult:
     jobs: list[Job] = field(default_factory=list)
     #: How many lines were left out of the front of ``lines`` (0: it holds every line).
     truncated: int = 0
+    #: ``exit`` ran, so the session ends with this status: ``exit 3`` gives 3, a bare ``exit``
+    #: 0 if the statement before it succeeded, else 1. None: the session goes on.
+    exit_code: int | None = None
 
     @property
     def succeeded(self) -> bool:
         """False if any error happened."""
         return not self.errors
+
+    @property
+    def exit_requested(self) -> bool:
+        """Whether the line ran ``exit``: the front end ends the session (plain mode exits with
+        :attr:`exit_code`; the app asks to quit, as ``q`` does)."""
+        return self.exit_code is not None
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ The JSON follows PowerShell 7's ConvertTo-Json: an object's properties in order 
 every property Format-List shows), nested objects down to ``-Depth`` levels (2 by default) and
 their text below that, two-space indents, one value or an array of them. Where jobtui differs,
 it is for scripts: dates are ISO 8601 with the local offset, states and other enums are names
-(PowerShell writes numbers unless ``-EnumsAsStrings``), and a job's ``Finished`` is a Boolean
-(PowerShell's is a wait handle). The streams (Output, Error...) are left out: Receive-Job or
-``$job.ChildJobs[0].Output`` give them.
+(PowerShell writes numbers unless ``-EnumsAsStrings``), a job's ``Finished`` is a Boolean
+(PowerShell's is a wait handle), and a job's streams (Output, Error...) below the depth are
+left out rather than read whole and joined into one string (a child job's transcript is read
+only when ``-Depth`` reaches its lines).
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from jobtui.commands.psobjects import properties_of
+from jobtui.commands.psobjects import properties_of, property_names
 from jobtui.commands.records import CustomObject
-from jobtui.commands.values import PathInfo, ScriptBlock, get_member, to_string
+from jobtui.commands.values import (
+    STREAM_PROPERTIES,
+    PathInfo,
+    ScriptBlock,
+    get_member,
+    to_string,
+)
 from jobtui.engine import Job, JobFailure, JobStateInfo
 
 #: ConvertTo-Json's default depth, and the deepest it accepts.
@@ -83,9 +90,22 @@ class JsonConversion:
             members: dict[str, object] = {"Ticks": ticks}
             members.update({n: get_member(value, n) for n in _TIMESPAN_MEMBERS[1:]})
             return {k: self.value(v, level + 1) for k, v in members.items()}
-        if isinstance(value, Job | CustomObject | JobStateInfo | JobFailure):
+        if isinstance(value, Job):
+            return self.job(value, level)
+        if isinstance(value, CustomObject | JobStateInfo | JobFailure):
             return {name: self.value(v, level + 1) for name, v in properties_of(value)}
         return to_string(value)
+
+    def job(self, job: Job, level: int) -> dict[str, object]:
+        """A job's properties; its streams only within the depth (a child's transcript is read
+        only when -Depth reaches its lines)."""
+        data: dict[str, object] = {}
+        for name in property_names(job):
+            if name in STREAM_PROPERTIES and level + 1 > self.depth:
+                self.truncated = True
+                continue
+            data[name] = self.value(get_member(job, name), level + 1)
+        return data
 
 
 def to_json(

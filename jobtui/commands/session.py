@@ -14,7 +14,7 @@ from jobtui.commands.context import Context, ErrorWriter, Host, StatementStatus
 from jobtui.commands.errors import CommandError
 from jobtui.commands.executor import Executor
 from jobtui.commands.jobcmdlets import select_jobs, wait_timeout
-from jobtui.commands.parser import parse
+from jobtui.commands.parser import is_complete, parse
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.results import CommandResult, OutputLine, WaitRequest
@@ -90,6 +90,15 @@ class CommandSession:
                 return value
         return None
 
+    def lookup_variable(self, name: str) -> tuple[bool, object]:
+        """``(True, value)`` if the variable is set (an automatic one, or assigned, even to
+        $null), else ``(False, None)``: ``$using:`` needs the difference."""
+        key = name.lower()
+        if any(existing.lower() == key for existing in self.variables):
+            return True, self.get_variable(name)
+        value = self.get_variable(name)
+        return value is not None, value
+
     def set_variable(self, name: str, value: object) -> None:
         """Assign a variable (``$null = ...`` discards, as in PowerShell)."""
         key = name.lower()
@@ -124,8 +133,10 @@ class CommandSession:
         on_output: Callable[[list[OutputLine]], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> CommandResult:
-        """Run one line (blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them
-        early, as Ctrl+C does). Bad input never raises: it comes back as an error line.
+        """Run one line, or a text of several (a statement continued over lines, several
+        statements), blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them early,
+        as Ctrl+C does. Bad input never raises: it comes back as an error line, and nothing of
+        the text runs. After ``exit`` nothing more runs and ``exit_requested`` is set.
 
         ``on_output`` receives batches of lines as they arrive (streamed while a blocking
         command runs, and in batches of at most 5,000 lines while a large output is printed);
@@ -138,8 +149,9 @@ class CommandSession:
                 script = parse(line)
                 check_line(script)
                 for statement in script.statements:
-                    if statement.assign_to is not None:
-                        _check_assignable(statement.assign_to.name)
+                    for part in statement.parts():
+                        if part.assign_to is not None:
+                            _check_assignable(part.assign_to.name)
             except CommandError as error:
                 host.error(str(error))
                 self._last_succeeded = False
@@ -153,12 +165,9 @@ class CommandSession:
     def is_complete(self, text: str) -> bool:
         """Whether ``text`` is a whole statement, or needs more lines (an open brace, quote or
         parenthesis, a trailing backtick or ``|``), as PowerShell's ``>>`` prompt asks for them.
-        A line with an error is complete: running it reports the error."""
-        try:
-            parse(text)
-        except CommandError as error:
-            return not error.incomplete
-        return True
+        A line with an error is complete: running it reports the error. A front end keeps an
+        incomplete text as a continuation and runs it with :meth:`execute` once complete."""
+        return is_complete(text)
 
     def wait_request(self, line: str) -> WaitRequest | None:
         """If ``line`` is a Wait-Job command (alone, or at the end of a pipeline that only
@@ -174,7 +183,7 @@ class CommandSession:
             return None
         statement = script.statements[0]
         body = statement.body
-        if statement.assign_to is not None or statement.redirections:
+        if statement.assign_to is not None or statement.redirections or statement.chain:
             return None
         if not isinstance(body, Pipeline):
             return None

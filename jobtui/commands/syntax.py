@@ -63,9 +63,11 @@ class ScriptBlockExpression:
 
 @dataclass(frozen=True)
 class SubExpression:
-    """``( pipeline )`` or ``$( pipeline )``: the pipeline's output as a value."""
+    """``( pipeline )`` or ``$( pipeline )``: the pipeline's output as a value; ``@( )`` is
+    always a list, even of one object or none."""
 
     statement: Statement
+    array: bool = False
 
 
 Expression = (
@@ -139,17 +141,46 @@ class Redirection:
 
 
 @dataclass(frozen=True)
-class Statement:
-    """One statement: ``[$var =] pipeline [redirections]``, or a shell command started as a job."""
+class Exit:
+    """``exit`` or ``exit N``: the session ends (with status N)."""
 
-    body: Pipeline | ShellCommand
+    code: Expression | None
+
+
+class ChainOperator(enum.Enum):
+    """PowerShell 7's pipeline chain operators: run the next pipeline if the last succeeded
+    (``&&``) or failed (``||``)."""
+
+    AND = "&&"
+    OR = "||"
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """``&& statement`` or ``|| statement`` in a pipeline chain."""
+
+    operator: ChainOperator
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: ``[$var =] pipeline [redirections]``, or a shell command started as a job,
+    or ``exit``; then the rest of its pipeline chain (``&& b || c``), if any."""
+
+    body: Pipeline | ShellCommand | Exit
     text: str
     assign_to: VariableExpression | None = None
     redirections: tuple[Redirection, ...] = ()
+    chain: tuple[ChainLink, ...] = ()
+
+    def parts(self) -> tuple[Statement, ...]:
+        """This statement and each statement of its chain, in order."""
+        return (self, *(link.statement for link in self.chain))
 
 
 @dataclass(frozen=True)
 class Script:
-    """A whole line: statements separated by ``;``, ``&`` or new lines."""
+    """A whole text: statements separated by ``;``, ``&`` or new lines."""
 
     statements: tuple[Statement, ...]

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.records import CustomObject
-from jobtui.engine import Job, JobFailure, JobState, JobStateInfo, Stream
+from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
+
+#: A job's stream collections, properties of every job as in PowerShell (a parent's own are
+#: empty: its children hold the output). Shell jobs write only Output (stdout) and Error
+#: (stderr); the other streams are PowerShell's and always empty here.
+STREAM_PROPERTIES = ("Output", "Error", "Progress", "Verbose", "Debug", "Warning", "Information")
+_STREAMS = {"output": Stream.Output, "error": Stream.Error}
+
+
+def _job_properties() -> tuple[str, ...]:
+    after = LIST_PROPERTIES.index("PSJobTypeName") + 1
+    listed = [*LIST_PROPERTIES[:after], *STREAM_PROPERTIES, *LIST_PROPERTIES[after:]]
+    by_key = {name.lower(): name for name in listed}
+    return (*listed, *(by_key.get(key, key) for key in PS_PROPERTIES if key not in by_key))
+
+
+#: Every property of a job by its PowerShell name, in Format-List's order: PowerShell's (the
+#: streams after PSJobTypeName, as Format-List shows them), then jobtui's Unix additions.
+JOB_PROPERTIES: tuple[str, ...] = _job_properties()
+_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in JOB_PROPERTIES)
+
+
+def has_job_property(name: str) -> bool:
+    """Whether a job has the property ``name`` (any case), even if its value is $null."""
+    return name.lower() in _JOB_PROPERTY_KEYS
 
 
 @dataclass(frozen=True)
@@ -164,8 +190,10 @@ def get_member(value: object, name: str) -> object:
     if key == "count" and not isinstance(value, list | tuple):
         return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
-        if key in ("output", "error"):
-            return _stream_lines(value, Stream.Output if key == "output" else Stream.Error)
+        if key in _STREAMS:
+            return _stream_lines(value, _STREAMS[key])
+        if key in _JOB_PROPERTY_KEYS and key not in PS_PROPERTIES:
+            return []  # Progress, Verbose...: PowerShell's streams, which shell jobs never write
         return value.get_property(name) if key in PS_PROPERTIES else None
     if isinstance(value, list | tuple):
         if key in ("count", "length"):
@@ -248,3 +276,37 @@ def get_index(value: object, index: object) -> object:
     if -len(items) <= index < len(items):
         return items[index]
     return None
+
+
+# -- bare words -------------------------------------------------------------------------------
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
+_RANGE = re.compile(r"^([+-]?\d+)\.\.([+-]?\d+)$")
+#: A range longer than this is refused (PowerShell's own limit is 50,000,000; ours is smaller
+#: because nothing in the job cmdlets needs more).
+MAX_RANGE = 10_000
+
+
+def constant_value(word: str) -> object:
+    """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
+    if _INT.match(word):
+        return int(word)
+    if _FLOAT.match(word):
+        return float(word)
+    match = _RANGE.match(word)
+    if match:
+        start, stop = int(match.group(1)), int(match.group(2))
+        if abs(stop - start) >= MAX_RANGE:
+            raise parser_error(f"The range {word} is too long (at most {MAX_RANGE} numbers).")
+        step = 1 if stop >= start else -1
+        return list(range(start, stop + step, step))
+    return word
+
+
+def constant_value_or_none(word: str) -> object:
+    """Like :func:`constant_value`, but a too-long range is just the word (never raises)."""
+    try:
+        return constant_value(word)
+    except CommandError:
+        return word

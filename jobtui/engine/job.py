@@ -179,13 +179,13 @@ class Job:
                     target = JobState.Disconnected
                 elif JobState.Failed in states:
                     target = JobState.Failed
-                elif self.stop_requested or JobState.Stopped in states:
+                elif self.stop_requested:  # PowerShell: a child stopped alone leaves it Completed
                     target = JobState.Stopped
                 else:
                     target = JobState.Completed
             elif JobState.Blocked in states:
                 target = JobState.Blocked
-            elif JobState.Stopping in states:
+            elif JobState.Stopping in states and self.stop_requested:
                 target = JobState.Stopping
             elif all(s is JobState.Suspended for s in states):
                 target = JobState.Suspended

@@ -80,3 +80,27 @@ def test_input_that_is_not_utf8_does_no_harm(tmux: Pane) -> None:
     tmux.wait_for("q Quit")
     tmux.send("q")
     tmux.wait_for("jobtui exited with 0")
+
+
+def test_plain_mode_on_a_terminal_continues_lines_cancels_and_exits(tmp_path: Path) -> None:
+    command = jobtui_command(tmp_path / "state", f"{shlex.quote(sys.executable)} -m jobtui --plain")
+    with running(
+        SERVER, "jobtui-plain", command + '; echo "plain exited with $?"; sleep 5'
+    ) as pane:
+        pane.wait_for("jobtui>")
+        pane.type_line("Start-Job {echo continued-$((6*7))} `")
+        pane.wait_for("\n>>")
+        pane.type_line("  | Receive-Job -Wait")
+        pane.wait_for("continued-42")
+        pane.type("Get-Job -Nam")
+        pane.send("C-c")  # at the prompt: what was typed goes, as in PowerShell
+        pane.type_line("Start-Sleep 30")
+        time.sleep(0.5)
+        pane.send("C-c")
+        pane.wait_for("Start-Sleep: cancelled; the jobs go on running.")
+        pane.type_line('$w = "cancel"; "after the $w"')
+        screen = pane.wait_for("after the cancel")
+        assert "Traceback" not in screen and "KeyboardInterrupt" not in screen
+        pane.type_line("exit 4")
+        screen = pane.wait_for("plain exited with 4")
+        assert "Get-Job -Nam" not in screen.split("Start-Sleep 30")[-1]

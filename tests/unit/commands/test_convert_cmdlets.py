@@ -15,7 +15,7 @@ import pytest
 
 import jobtui
 from jobtui.commands import CommandSession
-from jobtui.engine import LIST_PROPERTIES
+from jobtui.commands.values import JOB_PROPERTIES
 from tests.unit.commands.support import errors, infos, output, run
 
 ROOT = Path(jobtui.__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def test_json_of_a_job_has_every_format_list_property(jobs: CommandSession) -> N
     job = _json(jobs, "Get-Job -Name test2 | ConvertTo-Json")
 
     assert isinstance(job, dict)
-    assert list(job) == LIST_PROPERTIES
+    assert list(job) == list(JOB_PROPERTIES)  # Format-List's properties, in its order
     assert job["State"] == "Failed" and job["Id"] == 3 and job["Name"] == "test2"
     assert job["HasMoreData"] is False and job["ExitCode"] == 3
     assert job["JobStateInfo"] == {"State": "Failed", "Reason": None}  # the parent's, as in PS
@@ -51,6 +51,15 @@ def test_json_of_a_job_has_every_format_list_property(jobs: CommandSession) -> N
     child = job["ChildJobs"][0]
     assert child["Name"] == "Job4" and child["State"] == "Failed"
     assert child["JobStateInfo"] == "Failed"  # the default -Depth 2 reached: its text
+    assert job["Output"] == [] and "Output" not in child  # a child's lines only when asked
+
+
+def test_json_depth_reaches_a_childs_output_lines(jobs: CommandSession) -> None:
+    job = _json(jobs, "Get-Job -Name build1 | ConvertTo-Json -Depth 3")
+
+    assert isinstance(job, dict)
+    assert job["ChildJobs"][0]["Output"] == ["a"]
+    assert job["ChildJobs"][0]["JobStateInfo"] == {"State": "Completed", "Reason": None}
 
 
 def test_json_of_several_jobs_is_an_array_and_depth_cuts_with_a_warning(
@@ -116,7 +125,7 @@ def test_convertto_csv_of_jobs_reads_back(jobs: CommandSession) -> None:
     lines = output(run(jobs, "Get-Job | ConvertTo-Csv -Delimiter ';'"))
     rows = list(csv.DictReader(lines, delimiter=";"))
 
-    assert list(rows[0]) == LIST_PROPERTIES
+    assert list(rows[0]) == list(JOB_PROPERTIES)
     assert [r["Name"] for r in rows] == ["build1", "test2"]
     assert rows[1]["State"] == "Failed" and rows[1]["ExitCode"] == "3"
     datetime.fromisoformat(rows[0]["PSEndTime"])
@@ -199,6 +208,6 @@ def test_plain_mode_get_job_convertto_json_parses_back(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     job = json.loads(done.stdout)
     assert job["Name"] == "one" and job["State"] == "Completed" and job["HasMoreData"] is True
-    assert set(LIST_PROPERTIES) <= set(job)
+    assert list(job) == list(JOB_PROPERTIES)
     datetime.fromisoformat(job["PSEndTime"])
     assert "WARNING: Resulting JSON is truncated" in done.stderr  # notices go to stderr

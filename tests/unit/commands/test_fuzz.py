@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from jobtui.commands import CommandError, CommandSession
 from jobtui.commands.evaluation import Evaluator
 from jobtui.commands.expressions import parse_block
-from jobtui.commands.parser import parse
+from jobtui.commands.parser import is_complete, parse
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import command_names
 from jobtui.engine import JobEngine, JobState
@@ -167,10 +167,52 @@ _SHELL = (
     "Get-Jbo",
     "sleep 0",
 )
-_PIECES = [*command_names(), *_PARAMETERS, *_VALUES, *_OPERATORS, *_SHELL, "\n"]
+#: The second turn's syntax: continuation, block comments, chains, exit, @( ), values into
+#: jobs, and the PowerShell that is refused.
+_SYNTAX = (
+    "`\n",
+    "`",
+    "|\n",
+    "&&\n",
+    "<#",
+    "#>",
+    "<# c #>",
+    "exit",
+    "exit 3",
+    "exit $x",
+    "@(",
+    "@(Get-Job)",
+    "@{",
+    "@{a=1}",
+    "{echo $using:job}",
+    "{echo $using:nope}",
+    '{echo "$using:x $env:HOME"}',
+    "{echo ${env:PATH}}",
+    "foreach",
+    "foreach ($j in Get-Job) {}",
+    "for",
+    "for ((i=0;i<1;i++)); do true; done",
+    "while",
+    "while ($true) {}",
+    "if",
+    "if [ -f x ]; then true; fi",
+    "if ($x) {}",
+    "do {}",
+    "try {}",
+    "function f {}",
+    "param($x)",
+    "switch",
+    "[int]",
+    "[void](Get-Job)",
+    "[ -f x ]",
+    "throw",
+    "else {",
+    "\\",
+)
+_PIECES = [*command_names(), *_PARAMETERS, *_VALUES, *_OPERATORS, *_SHELL, *_SYNTAX, "\n"]
 
 _TEXT = st.text(
-    alphabet=st.sampled_from(list("abcJob-$.,;&|{}()[]'\"`<>=*?#\\ 0123\n\t:")), max_size=60
+    alphabet=st.sampled_from(list("abcJob-$.,;&|{}()[]'\"`<>=*?#\\ 0123\n\t:@")), max_size=60
 )
 _RECOMBINED = st.lists(st.sampled_from(_PIECES), max_size=10).flatmap(
     lambda pieces: st.sampled_from([" ", ""]).map(lambda sep: sep.join(pieces))
@@ -248,6 +290,21 @@ def test_only_command_error_comes_out_of_the_parser_and_binder(line: str) -> Non
     except CommandError as error:
         text = str(error)
         assert text and "\n" not in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_completeness_is_the_parsers_word(line: str) -> None:
+    """is_complete never raises; a text it calls incomplete is one the parser says more input
+    could complete, and the parser's error for it is still one line."""
+    complete = is_complete(line)
+    try:
+        parse(line)
+    except CommandError as error:
+        assert complete is not error.incomplete
+        assert "\n" not in str(error)
+    else:
+        assert complete
 
 
 @pytest.fixture
