@@ -188,6 +188,10 @@ class OutputFormatter:
 
     def format(self, value: object) -> list[str]:
         """The lines for the next object."""
+        if type(value) is str and not self._records.open:  # the hot path: received lines
+            self._in_table = False
+            self._records.note_printed()
+            return value.split("\n") if "\n" in value else [value]
         if isinstance(value, CustomObject):
             self._in_table = False
             return self._records.add(value)

@@ -232,6 +232,11 @@ class RecordPrinter:
         self._printed = True
         return lines
 
+    @property
+    def open(self) -> bool:
+        """Whether a table is open (its rows held back, or its widths fixed)."""
+        return self._key is not None
+
     def note_printed(self) -> None:
         """Something other than a record was printed: a table or list after it starts after
         a blank line, as PowerShell separates them."""
