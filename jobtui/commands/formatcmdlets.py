@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from jobtui.commands import cmdlets
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import CommandError
-from jobtui.commands.objectcmdlets import expand_names
 from jobtui.commands.output_format import (
     OutputFormatter,
     format_job_table,
@@ -23,6 +22,7 @@ from jobtui.commands.output_format import (
 )
 from jobtui.commands.record_format import format_record_list, format_rows, job_rows, table_rows
 from jobtui.commands.records import CustomObject
+from jobtui.commands.selectcmdlets import expand_names
 from jobtui.commands.values import JOB_PROPERTIES, FormattedText, as_list, get_member
 from jobtui.engine import Job, JobFailure, JobStateInfo
 

@@ -38,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
     "jobtui.commands.objectcmdlets",
+    "jobtui.commands.selectcmdlets",
     "jobtui.commands.summarycmdlets",
     "jobtui.commands.convertcmdlets",
 )

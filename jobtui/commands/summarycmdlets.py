@@ -22,13 +22,7 @@ from jobtui.commands.declaration import (
 )
 from jobtui.commands.errors import CommandError
 from jobtui.commands.evaluation import STRING_METHODS
-from jobtui.commands.objectcmdlets import (
-    KeyReader,
-    PropertySpec,
-    check_property_blocks,
-    key_reader,
-    piped,
-)
+from jobtui.commands.objectcmdlets import piped
 from jobtui.commands.psobjects import (
     JOB_SETTABLE,
     declared_types,
@@ -39,6 +33,12 @@ from jobtui.commands.psobjects import (
     short_type_name,
 )
 from jobtui.commands.records import CustomObject, View, ViewKind
+from jobtui.commands.selectcmdlets import (
+    KeyReader,
+    PropertySpec,
+    check_property_blocks,
+    key_reader,
+)
 from jobtui.engine import Job
 
 if TYPE_CHECKING:
