@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from jobtui.commands import comparison as ops
-from jobtui.commands.comparison import ConversionError, Operator, is_true, text, to_number
-from jobtui.commands.dotnetformat import format_composite, format_value
+from jobtui.commands.comparison import Operator, is_true, text
+from jobtui.commands.dotnetformat import format_composite
 from jobtui.commands.errors import CommandError
-from jobtui.commands.expressions import (
+from jobtui.commands.expression_tree import (
     ArrayItems,
     Assignment,
     Binary,
@@ -37,11 +37,20 @@ from jobtui.commands.expressions import (
     Unary,
     Variable,
 )
+from jobtui.commands.methods import (
+    MAX_REPEAT,
+    as_number,
+    call_method,
+    cast,
+    index,
+    invalid,
+    items,
+    member,
+    type_of,
+)
 from jobtui.commands.syntax import Statement
-from jobtui.commands.values import MAX_RANGE, get_index, get_member, unwrap
+from jobtui.commands.values import MAX_RANGE, unwrap
 
-#: The longest string or list ``*`` may build (``'x' * 1e9`` would take the memory).
-MAX_REPEAT = 1_000_000
 #: Names of the current object.
 CURRENT = frozenset({"_", "psitem"})
 
@@ -56,15 +65,6 @@ class Scope(Protocol):
     def set_variable(self, name: str, value: object) -> None:
         """Assign a variable."""
         ...
-
-
-def invalid(message: str) -> CommandError:
-    """A run-time error of a block, under PowerShell's category."""
-    return CommandError("InvalidOperation", message)
-
-
-def _argument_error(error: ConversionError) -> CommandError:
-    return CommandError("InvalidArgument", str(error))
 
 
 #: Runs a cmdlet's statement of a block with ``$_`` set to the object: what it writes.
@@ -190,11 +190,11 @@ class Evaluator:
         if node.operator == "not":
             return not is_true(value)
         if node.operator == "join":
-            return "".join(text(v) for v in _items(value))
+            return "".join(text(v) for v in items(value))
         if node.operator == "split":
-            return [part for v in _items(value) for part in text(v).split()]
-        number = _number(value)
-        return -number if node.operator == "-" else number
+            return [part for v in items(value) for part in text(v).split()]
+        operand = as_number(value)
+        return -operand if node.operator == "-" else operand
 
     def comparison(self, node: Comparison) -> object:
         left = self.evaluate(node.left)
@@ -221,14 +221,12 @@ class Evaluator:
         if operator == "replace":
             return _replace(left, right, node.case_sensitive)
         if operator == "split":
-            pattern = ops.regex(
-                text(_items(right)[0]) if _items(right) else "", node.case_sensitive
-            )
-            return [part for v in _items(left) for part in pattern.split(text(v))]
+            pattern = ops.regex(text(items(right)[0]) if items(right) else "", node.case_sensitive)
+            return [part for v in items(left) for part in pattern.split(text(v))]
         if operator == "join":
-            return text(right).join(text(v) for v in _items(left))
+            return text(right).join(text(v) for v in items(left))
         if operator == "f":
-            return format_composite(text(left), _items(right))
+            return format_composite(text(left), items(right))
         return self.arithmetic(operator, left, right)
 
     def arithmetic(self, operator: str, left: object, right: object) -> object:
@@ -238,19 +236,6 @@ class Evaluator:
 
 
 # -- operators on values ----------------------------------------------------------------------
-
-
-def _items(value: object) -> list[object]:
-    if isinstance(value, list | tuple):
-        return list(value)
-    return [value]
-
-
-def _number(value: object) -> int | float:
-    try:
-        return to_number(value)
-    except ConversionError as error:
-        raise _argument_error(error) from None
 
 
 def arithmetic(operator: str, left: object, right: object) -> object:
@@ -263,7 +248,7 @@ def arithmetic(operator: str, left: object, right: object) -> object:
         if isinstance(left, str):
             return left + text(right)
         if isinstance(left, list | tuple):
-            return [*left, *_items(right)] if right is not None or not left else [*left, right]
+            return [*left, *items(right)] if right is not None or not left else [*left, right]
         if isinstance(left, datetime) and isinstance(right, timedelta):
             return left + right
         if isinstance(left, timedelta) and isinstance(right, timedelta):
@@ -274,18 +259,18 @@ def arithmetic(operator: str, left: object, right: object) -> object:
         if isinstance(left, datetime | timedelta) and isinstance(right, timedelta):
             return left - right
     if operator == "*" and isinstance(left, str | list | tuple):
-        count = _number(right)
+        count = as_number(right)
         if count < 0 or count * max(len(left), 1) > MAX_REPEAT:
             raise invalid(f"The result of '*' would be too long (at most {MAX_REPEAT} items).")
         repeated = left * int(count)
         return list(repeated) if isinstance(repeated, tuple) else repeated
     if not _is_number(left) and not isinstance(left, bool | str):
         raise invalid(
-            f"Method invocation failed because [{_type_of(left)}] does not contain a method "
+            f"Method invocation failed because [{type_of(left)}] does not contain a method "
             f"named '{_OPERATOR_METHODS[operator]}'."
         )
-    a = _number(left)
-    b = _number(right)
+    a = as_number(left)
+    b = as_number(right)
     if operator == "+":
         return a + b
     if operator == "-":
@@ -315,14 +300,8 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _type_of(value: object) -> str:
-    from jobtui.commands.psobjects import full_type_name
-
-    return full_type_name(value)
-
-
 def _range(left: object, right: object) -> list[int]:
-    start, stop = int(_number(left)), int(_number(right))
+    start, stop = int(as_number(left)), int(as_number(right))
     if abs(stop - start) >= MAX_RANGE:
         raise invalid(f"The range {start}..{stop} is too long (at most {MAX_RANGE} numbers).")
     step = 1 if stop >= start else -1
@@ -330,7 +309,7 @@ def _range(left: object, right: object) -> list[int]:
 
 
 def _replace(left: object, right: object, case_sensitive: bool) -> object:
-    arguments = _items(right)
+    arguments = items(right)
     if len(arguments) > 2:
         raise invalid(
             f"The -replace operator allows only two elements to follow it, not {len(arguments)}."
@@ -341,7 +320,7 @@ def _replace(left: object, right: object, case_sensitive: bool) -> object:
     def substitute(found: re.Match[str]) -> str:
         return _dotnet_substitution(replacement, found)
 
-    results = [pattern.sub(substitute, text(v)) for v in _items(left)]
+    results = [pattern.sub(substitute, text(v)) for v in items(left)]
     return results if isinstance(left, list | tuple) else results[0]
 
 
@@ -376,211 +355,3 @@ def _matches(found: re.Match[str]) -> dict[object, object]:
         if value is not None:
             table[name] = value
     return table
-
-
-# -- members, indexes and methods -------------------------------------------------------------
-
-
-def member(value: object, name: str) -> object:
-    """``value.Name``: records, hash tables ($Matches) and what values.get_member knows."""
-    if isinstance(value, dict):
-        return _lookup(value, name)
-    return get_member(value, name)
-
-
-def _lookup(table: dict[object, object], key: object) -> object:
-    if key in table:
-        return table[key]
-    if isinstance(key, str):
-        for existing, value in table.items():
-            if isinstance(existing, str) and existing.lower() == key.lower():
-                return value
-    return None
-
-
-def index(value: object, key: object) -> object:
-    """``value[key]``."""
-    if isinstance(value, dict):
-        if isinstance(key, list):
-            return [_lookup(value, k) for k in key]
-        return _lookup(value, key)
-    if isinstance(key, float) and key.is_integer():
-        key = int(key)
-    if isinstance(key, str) and re.fullmatch(r"-?\d+", key.strip()):
-        key = int(key)
-    return get_index(value, key)
-
-
-MethodFunction = Callable[[str, list[object]], object]
-
-
-def _arg_text(arguments: list[object], i: int) -> str:
-    return text(arguments[i])
-
-
-def _arg_int(arguments: list[object], i: int) -> int:
-    return int(_number(arguments[i]))
-
-
-def _substring(value: str, arguments: list[object]) -> str:
-    start = _arg_int(arguments, 0)
-    length = _arg_int(arguments, 1) if len(arguments) > 1 else len(value) - start
-    if start < 0 or start > len(value):
-        raise _method_failed(
-            "Substring", arguments, "startIndex cannot be larger than length of string."
-        )
-    if length < 0 or start + length > len(value):
-        raise _method_failed(
-            "Substring", arguments, "Index and length must refer to a location within the string."
-        )
-    return value[start : start + length]
-
-
-def _trim_chars(arguments: list[object]) -> str | None:
-    return "".join(text(a) for a in arguments) if arguments else None
-
-
-def _pad(value: str, arguments: list[object], *, left: bool) -> str:
-    width = _arg_int(arguments, 0)
-    fill = _arg_text(arguments, 1)[:1] if len(arguments) > 1 else " "
-    if width > MAX_REPEAT:
-        raise invalid(f"The padded string would be too long (at most {MAX_REPEAT} characters).")
-    return value.rjust(width, fill or " ") if left else value.ljust(width, fill or " ")
-
-
-def _split(value: str, arguments: list[object]) -> list[object]:
-    if not arguments:
-        return list(value.split())
-    separator = _arg_text(arguments, 0)
-    return list(value.split(separator)) if separator else [value]
-
-
-#: String methods: name -> (fewest arguments, most arguments, function, definition).
-STRING_METHODS: dict[str, tuple[int, int, Callable[[str, list[object]], object], str]] = {
-    "ToUpper": (0, 0, lambda s, a: s.upper(), "string ToUpper()"),
-    "ToLower": (0, 0, lambda s, a: s.lower(), "string ToLower()"),
-    "ToUpperInvariant": (0, 0, lambda s, a: s.upper(), "string ToUpperInvariant()"),
-    "ToLowerInvariant": (0, 0, lambda s, a: s.lower(), "string ToLowerInvariant()"),
-    "Trim": (0, 9, lambda s, a: s.strip(_trim_chars(a)), "string Trim(), string Trim(char[])"),
-    "TrimStart": (0, 9, lambda s, a: s.lstrip(_trim_chars(a)), "string TrimStart()"),
-    "TrimEnd": (0, 9, lambda s, a: s.rstrip(_trim_chars(a)), "string TrimEnd()"),
-    "StartsWith": (1, 1, lambda s, a: s.startswith(_arg_text(a, 0)), "bool StartsWith(string)"),
-    "EndsWith": (1, 1, lambda s, a: s.endswith(_arg_text(a, 0)), "bool EndsWith(string)"),
-    "Contains": (1, 1, lambda s, a: _arg_text(a, 0) in s, "bool Contains(string)"),
-    "IndexOf": (1, 1, lambda s, a: s.find(_arg_text(a, 0)), "int IndexOf(string)"),
-    "LastIndexOf": (1, 1, lambda s, a: s.rfind(_arg_text(a, 0)), "int LastIndexOf(string)"),
-    "Replace": (
-        2,
-        2,
-        lambda s, a: s.replace(_arg_text(a, 0), _arg_text(a, 1)) if _arg_text(a, 0) else s,
-        "string Replace(string, string)",
-    ),
-    "Split": (0, 1, _split, "string[] Split(string)"),
-    "Substring": (1, 2, _substring, "string Substring(int), string Substring(int, int)"),
-    "PadLeft": (1, 2, lambda s, a: _pad(s, a, left=True), "string PadLeft(int, char)"),
-    "PadRight": (1, 2, lambda s, a: _pad(s, a, left=False), "string PadRight(int, char)"),
-    "ToString": (0, 0, lambda s, a: s, "string ToString()"),
-}
-_STRING_METHODS_BY_KEY = {name.lower(): (name, spec) for name, spec in STRING_METHODS.items()}
-
-_DATE_ADDERS = {
-    "addmilliseconds": 0.001,
-    "addseconds": 1,
-    "addminutes": 60,
-    "addhours": 3600,
-    "adddays": 86400,
-}
-
-
-def call_method(target: object, name: str, arguments: list[object]) -> object:
-    """``target.Name(arguments)`` for the methods jobtui knows; PowerShell's error otherwise."""
-    key = name.lower()
-    if target is None:
-        raise invalid("You cannot call a method on a null-valued expression.")
-    if isinstance(target, str) and key in _STRING_METHODS_BY_KEY:
-        canonical, (fewest, most, function, _) = _STRING_METHODS_BY_KEY[key]
-        if not fewest <= len(arguments) <= most:
-            raise _no_overload(canonical, arguments)
-        return function(target, arguments)
-    if key == "tostring":
-        if len(arguments) == 1:
-            return format_value(target, text(arguments[0]))
-        if arguments:
-            raise _no_overload("ToString", arguments)
-        return text(target)
-    if isinstance(target, datetime) and key in _DATE_ADDERS:
-        if len(arguments) != 1:
-            raise _no_overload(name, arguments)
-        seconds = _number(arguments[0]) * _DATE_ADDERS[key]
-        try:
-            return target + timedelta(seconds=seconds)
-        except OverflowError:
-            raise _method_failed(
-                name,
-                arguments,
-                "The added or subtracted value results in an un-representable DateTime.",
-            ) from None
-    raise invalid(
-        f"Method invocation failed because [{_type_of(target)}] does not contain a method "
-        f"named '{name}'."
-    )
-
-
-def _no_overload(name: str, arguments: list[object]) -> CommandError:
-    return CommandError(
-        "MethodException",
-        f'Cannot find an overload for "{name}" and the argument count: "{len(arguments)}".',
-    )
-
-
-def _method_failed(name: str, arguments: list[object], reason: str) -> CommandError:
-    return CommandError(
-        "MethodInvocationException",
-        f'Exception calling "{name}" with "{len(arguments)}" argument(s): "{reason}"',
-    )
-
-
-# -- casts ------------------------------------------------------------------------------------
-
-_INT_RANGES = {
-    "int": (-(2**31), 2**31 - 1, "System.Int32"),
-    "long": (-(2**63), 2**63 - 1, "System.Int64"),
-}
-
-
-def cast(type_name: str, value: object) -> object:
-    """``[type]value``; raises CommandError (InvalidArgument) when it does not convert."""
-    try:
-        if type_name in _INT_RANGES:
-            least, most, full = _INT_RANGES[type_name]
-            number = to_number(value, full)
-            if isinstance(number, float):
-                if not math.isfinite(number) or not least <= number <= most:
-                    raise ConversionError(
-                        f'Cannot convert value "{text(value)}" to type "{full}". Error: "Value '
-                        f'was either too large or too small for an {full.split(".")[1]}."'
-                    )
-                number = round(number)  # banker's rounding, as .NET's
-            if not least <= number <= most:
-                raise ConversionError(
-                    f'Cannot convert value "{text(value)}" to type "{full}". Error: "Value was '
-                    f'either too large or too small for an {full.split(".")[1]}."'
-                )
-            return int(number)
-        if type_name == "double":
-            return float(to_number(value, "System.Double"))
-        if type_name == "string":
-            return text(value)
-        if type_name == "bool":
-            return is_true(value)
-        if type_name == "datetime":
-            return ops.to_datetime(value)
-        if type_name == "guid":
-            return ops.to_guid(value)
-        if type_name == "jobstate":
-            return ops.to_state(value)
-        if type_name == "array":
-            return _items(value) if value is not None else []
-    except ConversionError as error:
-        raise _argument_error(error) from None
-    return value

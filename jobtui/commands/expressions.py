@@ -1,4 +1,5 @@
-"""Script blocks as PowerShell expressions: the syntax tree and its parser.
+"""Script blocks as PowerShell expressions: the parser (the tree is
+:mod:`jobtui.commands.expression_tree`).
 
 Where-Object and ForEach-Object evaluate their block (``{ $_.State -eq 'Failed' }``) instead of
 starting it as a shell job. The language is the part of PowerShell that such blocks use:
@@ -12,10 +13,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from jobtui.commands.comparison import Operator
 from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.expression_tree import (
+    CAST_TYPES,
+    ArrayItems,
+    Assignment,
+    Binary,
+    Block,
+    Cast,
+    CommandStatement,
+    Comparison,
+    Expandable,
+    If,
+    Index,
+    Literal,
+    Member,
+    MethodCall,
+    Node,
+    SubExpression,
+    Unary,
+    Variable,
+)
 from jobtui.commands.exprtokens import Kind, Scanner, Token, subexpression_end
 from jobtui.commands.lexer import Token as LineToken
 from jobtui.commands.lexer import TokenKind as LineKind
@@ -23,190 +43,7 @@ from jobtui.commands.lexer import is_name_char, next_token, unescape
 from jobtui.commands.parser import parse as parse_line
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
-from jobtui.commands.syntax import Pipeline, Statement
-
-# -- the syntax tree --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A number, a string, $true/$false/$null."""
-
-    value: object
-
-
-@dataclass(frozen=True)
-class Variable:
-    """``$name`` (``$_`` and ``$PSItem`` are the current object)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Expandable:
-    """A "double-quoted string": its text and the values expanded into it."""
-
-    parts: tuple[str | Node, ...]
-
-
-@dataclass(frozen=True)
-class Member:
-    """``target.Name``."""
-
-    target: Node
-    name: str
-
-
-@dataclass(frozen=True)
-class MethodCall:
-    """``target.Name(arguments)``."""
-
-    target: Node
-    name: str
-    arguments: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Index:
-    """``target[index]``."""
-
-    target: Node
-    index: Node
-
-
-@dataclass(frozen=True)
-class ArrayItems:
-    """``a, b, c``."""
-
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class SubExpression:
-    """``( ... )``, ``$( ... )`` or ``@( ... )`` (``array``: always a list)."""
-
-    body: Block
-    array: bool = False
-
-
-@dataclass(frozen=True)
-class Unary:
-    """``-not x``, ``!x``, ``-x``, ``+x``, ``-join x``, ``-split x``."""
-
-    operator: str
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``left -eq right`` and the other comparison operators."""
-
-    operator: Operator
-    case_sensitive: bool
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Binary:
-    """``-and -or -xor``, ``+ - * / %``, ``..``, ``-replace -split -join -f``."""
-
-    operator: str
-    left: Node
-    right: Node
-    case_sensitive: bool = False
-
-
-@dataclass(frozen=True)
-class Cast:
-    """``[int]x``: the value converted to a type."""
-
-    type_name: str
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """``$name = value`` (or ``+=``, ``-=``, ``*=``, ``/=``, ``%=``): sets a session variable,
-    as a ForEach-Object block does in PowerShell (it runs in the caller's scope)."""
-
-    name: str
-    operator: str
-    value: Node
-
-
-@dataclass(frozen=True)
-class If:
-    """``if (c) { } elseif (c) { } else { }``."""
-
-    clauses: tuple[tuple[Node, Block], ...]
-    otherwise: Block | None
-
-
-@dataclass(frozen=True)
-class Block:
-    """Statements; each writes its value to the block's output."""
-
-    statements: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class CommandStatement:
-    """A cmdlet's statement inside a block (``Receive-Job $_ -Keep | Select-Object -First 1``),
-    in the line's own syntax; it runs in the session with ``$_`` set to the current object."""
-
-    statement: Statement
-    text: str
-
-
-Node = (
-    Literal
-    | Variable
-    | Expandable
-    | Member
-    | MethodCall
-    | Index
-    | ArrayItems
-    | SubExpression
-    | Unary
-    | Comparison
-    | Binary
-    | Cast
-    | Assignment
-    | If
-    | Block
-    | CommandStatement
-)
-
-#: The types a cast can name, by lower-cased name, to the name conversions use.
-CAST_TYPES = {
-    "int": "int",
-    "int32": "int",
-    "system.int32": "int",
-    "long": "long",
-    "int64": "long",
-    "system.int64": "long",
-    "double": "double",
-    "float": "double",
-    "single": "double",
-    "system.double": "double",
-    "decimal": "double",
-    "string": "string",
-    "system.string": "string",
-    "bool": "bool",
-    "boolean": "bool",
-    "system.boolean": "bool",
-    "datetime": "datetime",
-    "system.datetime": "datetime",
-    "guid": "guid",
-    "system.guid": "guid",
-    "jobstate": "jobstate",
-    "system.management.automation.jobstate": "jobstate",
-    "array": "array",
-    "object[]": "array",
-    "object": "object",
-    "psobject": "object",
-}
+from jobtui.commands.syntax import Pipeline
 
 #: Keywords of PowerShell's statements that these blocks do not run.
 _UNSUPPORTED_KEYWORDS = frozenset({
@@ -217,8 +54,7 @@ _UNSUPPORTED_KEYWORDS = frozenset({
 })  # fmt: skip
 #: PowerShell operators these blocks do not evaluate (told apart from unknown ones).
 _UNSUPPORTED_OPERATORS = frozenset({
-    "is", "isnot", "as", "band", "bor", "bxor", "bnot", "shl", "shr", "creplace", "ireplace",
-    "csplit", "isplit",
+    "is", "isnot", "as", "band", "bor", "bxor", "bnot", "shl", "shr",
 })  # fmt: skip
 #: The deepest nesting of operands (parentheses, unary operators) a block may have.
 MAX_NESTING = 32

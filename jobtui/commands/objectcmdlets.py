@@ -21,9 +21,11 @@ from jobtui.commands.declaration import (
     ParamType,
 )
 from jobtui.commands.errors import CommandError
-from jobtui.commands.evaluation import CommandRunner, Evaluator, call_method
+from jobtui.commands.evaluation import CommandRunner, Evaluator
 from jobtui.commands.executor import Executor
-from jobtui.commands.expressions import Block, parse_block
+from jobtui.commands.expression_tree import Block
+from jobtui.commands.expressions import parse_block
+from jobtui.commands.methods import call_method
 from jobtui.commands.psobjects import (
     has_property,
     property_value,

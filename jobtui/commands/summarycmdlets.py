@@ -21,7 +21,7 @@ from jobtui.commands.declaration import (
     ParamType,
 )
 from jobtui.commands.errors import CommandError
-from jobtui.commands.evaluation import STRING_METHODS
+from jobtui.commands.methods import STRING_METHODS
 from jobtui.commands.objectcmdlets import piped
 from jobtui.commands.psobjects import (
     JOB_SETTABLE,
