@@ -266,7 +266,8 @@ def measure_object(context: Context, bound: BoundCommand, input: list[object] | 
         return
     wanted = [n for n in _STATISTICS if bound.switch(n) or bound.switch("AllStats")]
     properties: list[str] | None = bound.get("Property")
-    for name in properties or [None]:  # type: ignore[list-item]
+    names: list[str | None] = list(properties) if properties else [None]
+    for name in names:
         if name is not None and objects and not any(has_property(v, name) for v in objects):
             context.error(
                 "Measure-Object",
