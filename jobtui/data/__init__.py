@@ -1,0 +1,1 @@
+"""What jobtui keeps on disk: its settings (config.toml). No widgets, no Textual."""
