@@ -6,10 +6,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.records import CustomObject
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
 
@@ -91,6 +92,10 @@ def type_name(value: object) -> str:
         return "System.DateTime"
     if isinstance(value, list | tuple):
         return "System.Object[]"
+    if isinstance(value, CustomObject):
+        return value.type_name
+    if isinstance(value, timedelta):
+        return "System.TimeSpan"
     return type(value).__name__
 
 
@@ -111,7 +116,37 @@ def to_string(value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list | tuple):
         return " ".join(to_string(v) for v in value)
+    if isinstance(value, float):
+        return _double(value)
+    if isinstance(value, timedelta):
+        return _timespan(value)
+    if isinstance(value, CustomObject):  # PowerShell's text of a PSCustomObject
+        return "@{" + "; ".join(f"{k}={to_string(v)}" for k, v in value.properties.items()) + "}"
     return str(value)
+
+
+def _double(value: float) -> str:
+    """A double as PowerShell writes it: ``2``, not ``2.0``; ``0.333333333333333``."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}".replace("e", "E")
+
+
+def _timespan(value: timedelta) -> str:
+    """A TimeSpan as .NET writes it: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    ticks = value.days * 864_000_000_000 + value.seconds * 10_000_000 + value.microseconds * 10
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def as_list(value: object) -> list[object]:
@@ -150,6 +185,8 @@ def get_member(value: object, name: str) -> object:
     key = name.lower()
     if value is None:
         return 0 if key == "count" else None
+    if isinstance(value, CustomObject) and value.key(name) is not None:
+        return value.get(name)
     if key == "count" and not isinstance(value, list | tuple):
         return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
@@ -181,6 +218,8 @@ def get_member(value: object, name: str) -> object:
         return value.path if key in ("path", "providerpath") else None
     if isinstance(value, datetime):
         return _datetime_member(value, key)
+    if isinstance(value, timedelta):
+        return _timespan_member(value, key)
     return None
 
 
@@ -203,6 +242,24 @@ def _datetime_member(value: datetime, key: str) -> Any:
         "hour": value.hour,
         "minute": value.minute,
         "second": value.second,
+    }
+    return members.get(key)
+
+
+def _timespan_member(value: timedelta, key: str) -> Any:
+    total = value.total_seconds()
+    whole = int(total)  # the parts keep the span's sign, as .NET's do
+    members = {
+        "days": int(total / 86400),
+        "hours": int(whole % 86400 / 3600) if whole >= 0 else -int(-whole % 86400 / 3600),
+        "minutes": int(abs(whole) % 3600 / 60) * (1 if whole >= 0 else -1),
+        "seconds": int(abs(whole) % 60) * (1 if whole >= 0 else -1),
+        "milliseconds": int(round(abs(total - whole) * 1000, 6)) * (1 if total >= 0 else -1),
+        "totaldays": total / 86400,
+        "totalhours": total / 3600,
+        "totalminutes": total / 60,
+        "totalseconds": total,
+        "totalmilliseconds": total * 1000,
     }
     return members.get(key)
 
