@@ -53,7 +53,7 @@ def _cpu_seconds(guardian: psutil.Process | None) -> float:
 def _guardian() -> psutil.Process | None:
     for child in psutil.Process().children():
         try:
-            if "jobtui.engine.watchdog" in " ".join(child.cmdline()):
+            if "jobtui.engine.local.watchdog" in " ".join(child.cmdline()):
                 return child
         except psutil.Error:
             continue

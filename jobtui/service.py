@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobtui.engine import (
     JobChanges,
@@ -213,9 +213,10 @@ class LocalService:
         self._lock = threading.Lock()
 
     @classmethod
-    def new(cls) -> LocalService:
-        """A service over a new engine of its own (:meth:`shutdown` ends it)."""
-        return cls(JobEngine())
+    def new(cls, **engine_options: Any) -> LocalService:
+        """A service over a new engine of its own, made with ``engine_options`` (the settings'
+        grace, spill directory...); :meth:`shutdown` ends it."""
+        return cls(JobEngine(**engine_options))
 
     # -- the command language ------------------------------------------------------------------
 

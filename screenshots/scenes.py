@@ -21,10 +21,14 @@ from textual.widgets import Input
 from jobtui.engine import Job, JobEngine
 from jobtui.ui.app import JobApp
 from jobtui.ui.formatting import JobFormatter
+from jobtui.ui.records import JobRecord
 
 SIZE = (120, 36)
 FIXED_NOW = datetime(2026, 1, 2, 9, 30, 0)
+#: Every picture's theme, set explicitly (not left to Textual's default or $TEXTUAL_THEME).
 THEME = "textual-dark"
+#: The second theme some snapshots are taken on: a light one, to show states read on both.
+LIGHT_THEME = "textual-light"
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -35,19 +39,19 @@ class FrozenFormatter(JobFormatter):
     def __init__(self) -> None:
         super().__init__(lambda: FIXED_NOW)
 
-    def pid(self, job: Job) -> str:
+    def pid(self, job: JobRecord) -> str:
         """A made-up pid."""
-        return "" if job.executing_job.process.pid is None else str(41000 + 17 * job.id)
+        return "" if job.pid is None else str(41000 + 17 * job.id)
 
-    def cpu(self, job: Job) -> str:
+    def cpu(self, job: JobRecord) -> str:
         """A made-up CPU % while running."""
         return "" if job.state.is_finished or job.ps_begin_time is None else "0.3"
 
-    def memory(self, job: Job) -> str:
+    def memory(self, job: JobRecord) -> str:
         """A made-up resident size while running."""
         return "" if job.state.is_finished or job.ps_begin_time is None else "3.1M"
 
-    def elapsed_seconds(self, job: Job) -> float | None:
+    def elapsed_seconds(self, job: JobRecord) -> float | None:
         """A made-up duration."""
         return None if job.ps_begin_time is None else 3.0 + 61 * job.id
 
@@ -79,13 +83,17 @@ class Scene:
     #: Background jobs allowed to run at once; more wait as NotStarted.
     throttle: int | None = None
 
-    def make(self, history: Path) -> tuple[JobApp, JobEngine]:
-        """A new engine with the scene's jobs, and the app over it."""
+    def make(self, history: Path, *, theme: str = THEME) -> tuple[JobApp, JobEngine]:
+        """A new engine with the scene's jobs, and the app over it, on ``theme``.
+
+        The app gets no settings (``config=None``): it reads no config.toml and saves nothing,
+        so no user's keymap or theme can change a picture.
+        """
         engine = JobEngine(shell="/bin/sh", grace=0.5, guardian=False)
         engine.background_throttle_limit = self.throttle
         self.setup(engine)
-        app = JobApp(engine, history_path=history, formatter=FrozenFormatter())
-        app.theme = THEME
+        app = JobApp(engine, history_path=history, formatter=FrozenFormatter(), config=None)
+        app.theme = theme
         return app, engine
 
 

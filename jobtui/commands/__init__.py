@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from jobtui.commands.errors import CommandError
-    from jobtui.commands.formatting import format_job_table
+    from jobtui.commands.output_format import format_job_table
     from jobtui.commands.results import (
         CommandResult,
+        LineKind,
         OutputLine,
         WaitEnd,
         WaitOutcome,
@@ -34,17 +35,19 @@ _MODULES = {
     "CommandError": "jobtui.commands.errors",
     "CommandResult": "jobtui.commands.results",
     "CommandSession": "jobtui.commands.session",
+    "LineKind": "jobtui.commands.results",
     "OutputLine": "jobtui.commands.results",
     "WaitEnd": "jobtui.commands.results",
     "WaitOutcome": "jobtui.commands.results",
     "WaitStarted": "jobtui.commands.results",
-    "format_job_table": "jobtui.commands.formatting",
+    "format_job_table": "jobtui.commands.output_format",
 }
 
 __all__ = [
     "CommandError",
     "CommandResult",
     "CommandSession",
+    "LineKind",
     "OutputLine",
     "WaitEnd",
     "WaitOutcome",

@@ -1,100 +1,21 @@
-"""The cmdlets the language knows: names, aliases, parameters, positions, types and sets.
+"""The declarations of the job and session cmdlets: names, aliases, parameters, sets, rules.
 
-The table follows PowerShell's own declarations (Start-Job.md, Get-Job.md... and the source's
-parameter attributes); :func:`resolve_parameter` resolves a written ``-Ti`` to ``-Timeout`` the way
-PowerShell does, with its errors.
+The tables follow PowerShell's own declarations (Start-Job.md, Get-Job.md... and the source's
+parameter attributes). Each cmdlet's rules between parameters are its ``check``. The functions
+that run them are in :mod:`jobtui.commands.jobcmdlets` and :mod:`jobtui.commands.sessioncmdlets`;
+:mod:`jobtui.commands.registry` pairs the two.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from jobtui.commands.errors import CommandError
-
-
-class ParamType(enum.Enum):
-    """What a parameter takes; the value is PowerShell's type name, used in messages."""
-
-    INT = "System.Int32"
-    DOUBLE = "System.Double"
-    INT_ARRAY = "System.Int32[]"
-    STRING = "System.String"
-    STRING_ARRAY = "System.String[]"
-    GUID_ARRAY = "System.Guid[]"
-    JOB_ARRAY = "System.Management.Automation.Job[]"
-    JOB_STATE = "System.Management.Automation.JobState"
-    BOOL = "System.Boolean"
-    SWITCH = "System.Management.Automation.SwitchParameter"
-    SCRIPT_BLOCK = "System.Management.Automation.ScriptBlock"
-    OBJECT = "System.Management.Automation.PSObject"
-    OBJECT_ARRAY = "System.Object[]"
-    DATETIME = "System.DateTime"
-
-
-#: A parameter that belongs to every parameter set of its cmdlet.
-ALL_SETS: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter of a cmdlet, as PowerShell declares it."""
-
-    name: str
-    type: ParamType
-    aliases: tuple[str, ...] = ()
-    #: The sets it belongs to; ALL_SETS (empty) means every set.
-    sets: frozenset[str] = ALL_SETS
-    #: Its position (0, 1...) when written without its name; None if it must be named.
-    position: int | None = None
-    #: The sets in which it is mandatory.
-    mandatory: frozenset[str] = frozenset()
-    #: Takes pipeline input by value.
-    from_pipeline: bool = False
-    #: ValidateRange: the smallest and largest values allowed.
-    minimum: float | None = None
-    maximum: float | None = None
-    #: Accepted, but cannot work on Linux or macOS: using it is an error with this text.
-    unsupported: str | None = None
-
-    def in_set(self, set_name: str) -> bool:
-        """Whether the parameter can be used in ``set_name``."""
-        return not self.sets or set_name in self.sets
-
-    @property
-    def is_switch(self) -> bool:
-        """Whether it is a switch (``-Keep``), which takes no argument unless ``-Keep:$false``."""
-        return self.type is ParamType.SWITCH
-
-
-@dataclass(frozen=True)
-class Cmdlet:
-    """A cmdlet: its name, aliases, parameters and parameter sets."""
-
-    name: str
-    aliases: tuple[str, ...]
-    parameters: tuple[Parameter, ...]
-    sets: tuple[str, ...]
-    default_set: str
-    summary: str = ""
-    by_name: dict[str, Parameter] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        for parameter in self.parameters:
-            self.by_name[parameter.name.lower()] = parameter
-            for alias in parameter.aliases:
-                self.by_name[alias.lower()] = parameter
-
-    def parameter(self, name: str) -> Parameter:
-        """The parameter with this exact (canonical) name."""
-        return self.by_name[name.lower()]
-
-    @property
-    def is_job_cmdlet(self) -> bool:
-        """Whether the cmdlet acts on this session's jobs (it cannot run inside a job)."""
-        return self.name.endswith("-Job") or self.name in ("Start-ThreadJob", "Send-JobInput")
-
+from jobtui.commands.declaration import (
+    BoundCommand,
+    Cmdlet,
+    Parameter,
+    ParamType,
+)
 
 # -- the job selection parameters shared by the job cmdlets (PowerShell's JobCmdletBase) ------
 
@@ -165,6 +86,50 @@ _INITIALIZATION_SCRIPT = Parameter("InitializationScript", ParamType.SCRIPT_BLOC
 _INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
 _ARGUMENT_LIST = Parameter("ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",))
 
+# -- the rules between parameters that PowerShell checks before a cmdlet runs -----------------
+
+
+def _check_start_job(bound: BoundCommand) -> None:
+    directory = bound.get("WorkingDirectory")
+    if directory is not None and not str(directory).strip():
+        raise bound.fail(
+            "Cannot validate argument on parameter 'WorkingDirectory'. The argument is null, "
+            "empty, or consists of only white-space characters. Provide an argument that "
+            "contains non white-space characters, and then try the command again."
+        )
+
+
+#: Receive-Job's switches that need -Wait, with PowerShell's message for each.
+_NEED_WAIT = (
+    ("WriteEvents", "The WriteEvents parameter cannot be used without the Wait parameter."),
+    ("AutoRemoveJob", "The -AutoRemoveJob parameter cannot be used without the -Wait parameter"),
+    ("Force", "The -Force parameter cannot be used without the -Wait parameter."),
+    (
+        "WriteJobInResults",
+        "The -WriteJobInResults parameter cannot be used without the -Wait parameter",
+    ),
+)
+
+
+def _check_receive_job(bound: BoundCommand) -> None:
+    if bound.switch("Wait") and bound.switch("Keep"):
+        raise bound.fail(
+            "The Wait and Keep parameters cannot be used together in the same command."
+        )
+    if not bound.switch("Wait"):
+        for switch, message in _NEED_WAIT:
+            if bound.switch(switch):
+                raise bound.fail(message)
+
+
+def _check_send_job_input(bound: BoundCommand) -> None:
+    if not bound.has("InputObject") and not bound.switch("Close"):
+        raise bound.fail(
+            "Cannot process command because of one or more missing mandatory parameters: "
+            "InputObject. Give the lines to send, -Close to end the job's input, or both."
+        )
+
+
 START_JOB = Cmdlet(
     "Start-Job",
     ("sajb",),
@@ -201,6 +166,8 @@ START_JOB = Cmdlet(
     ("ScriptBlock", "FilePath", "LiteralPath"),
     "ScriptBlock",
     "Starts a shell command as a background job.",
+    check=_check_start_job,
+    acts_on_jobs=True,
 )
 
 START_THREAD_JOB = Cmdlet(
@@ -223,6 +190,7 @@ START_THREAD_JOB = Cmdlet(
     ("ScriptBlock", "FilePath"),
     "ScriptBlock",
     "Starts a shell command as a thread job (no child job; -ThrottleLimit queues jobs).",
+    acts_on_jobs=True,
 )
 
 _GET_JOB_FILTERS = (
@@ -244,6 +212,7 @@ GET_JOB = Cmdlet(
     (ID, NAME, INSTANCE_ID, STATE, COMMAND),
     ID,
     "Gets the jobs of this session.",
+    acts_on_jobs=True,
 )
 
 RECEIVE_JOB = Cmdlet(
@@ -278,6 +247,8 @@ RECEIVE_JOB = Cmdlet(
     ("Location", "ComputerName", NAME, INSTANCE_ID, ID),
     "Location",
     "Gets the results of jobs (and removes them from the job unless -Keep).",
+    check=_check_receive_job,
+    acts_on_jobs=True,
 )
 
 WAIT_JOB = Cmdlet(
@@ -292,6 +263,7 @@ WAIT_JOB = Cmdlet(
     _SELECT,
     ID,
     "Waits until all (or -Any) of the jobs are finished, then outputs them.",
+    acts_on_jobs=True,
 )
 
 STOP_JOB = Cmdlet(
@@ -301,6 +273,7 @@ STOP_JOB = Cmdlet(
     _SELECT,
     ID,
     "Stops jobs (their whole process tree).",
+    acts_on_jobs=True,
 )
 
 REMOVE_JOB = Cmdlet(
@@ -313,6 +286,7 @@ REMOVE_JOB = Cmdlet(
     (*_SELECT, COMMAND),
     ID,
     "Deletes finished jobs (running ones with -Force).",
+    acts_on_jobs=True,
 )
 
 SUSPEND_JOB = Cmdlet(
@@ -322,6 +296,7 @@ SUSPEND_JOB = Cmdlet(
     _SELECT,
     ID,
     "Suspends running jobs (SIGSTOP to their processes).",
+    acts_on_jobs=True,
 )
 
 RESUME_JOB = Cmdlet(
@@ -331,6 +306,7 @@ RESUME_JOB = Cmdlet(
     _SELECT,
     ID,
     "Resumes suspended jobs (SIGCONT).",
+    acts_on_jobs=True,
 )
 
 _FORMAT_PARAMETERS = (Parameter("Property", ParamType.STRING_ARRAY, position=0), _INPUT_OBJECT)
@@ -338,7 +314,11 @@ _FORMAT_PARAMETERS = (Parameter("Property", ParamType.STRING_ARRAY, position=0),
 FORMAT_LIST = Cmdlet(
     "Format-List",
     ("fl",),
-    _FORMAT_PARAMETERS,
+    (
+        *_FORMAT_PARAMETERS,
+        _switch("Force"),  # accepted as typed: every property is shown already
+        Parameter("Expand", ParamType.STRING),
+    ),
     ("Default",),
     "Default",
     "Shows every property of each job, one per line.",
@@ -347,10 +327,16 @@ FORMAT_LIST = Cmdlet(
 FORMAT_TABLE = Cmdlet(
     "Format-Table",
     ("ft",),
-    _FORMAT_PARAMETERS,
+    (
+        *_FORMAT_PARAMETERS,
+        _switch("AutoSize"),
+        _switch("Wrap"),
+        _switch("HideTableHeaders"),
+        _switch("Force"),
+    ),
     ("Default",),
     "Default",
-    "Shows jobs as a table (of the given properties).",
+    "Shows objects as a table (of the given properties); -AutoSize, -Wrap, -HideTableHeaders.",
 )
 
 OUT_FILE = Cmdlet(
@@ -393,6 +379,8 @@ SEND_JOB_INPUT = Cmdlet(
     (ID, NAME, JOB),
     ID,
     "jobtui's own, not PowerShell's: writes lines to a job's stdin; -Close ends its input.",
+    check=_check_send_job_input,
+    acts_on_jobs=True,
 )
 
 # -- the session's own cmdlets: they act on this session, never inside a job -------------------
@@ -446,67 +434,3 @@ START_SLEEP = Cmdlet(
     "Seconds",
     "Pauses this session (Ctrl+C or Esc ends the pause); with & or in { } it is a job.",
 )
-
-CMDLETS: tuple[Cmdlet, ...] = (
-    START_JOB,
-    START_THREAD_JOB,
-    GET_JOB,
-    RECEIVE_JOB,
-    WAIT_JOB,
-    STOP_JOB,
-    REMOVE_JOB,
-    SUSPEND_JOB,
-    RESUME_JOB,
-    FORMAT_LIST,
-    FORMAT_TABLE,
-    OUT_FILE,
-    OUT_NULL,
-    SET_LOCATION,
-    GET_LOCATION,
-    START_SLEEP,
-    SEND_JOB_INPUT,
-)
-
-_BY_NAME: dict[str, Cmdlet] = {}
-for _cmdlet in CMDLETS:
-    _BY_NAME[_cmdlet.name.lower()] = _cmdlet
-    for _alias in _cmdlet.aliases:
-        _BY_NAME[_alias.lower()] = _cmdlet
-
-
-def find_cmdlet(name: str) -> Cmdlet | None:
-    """The cmdlet called ``name`` (or an alias of it), in any case; None if there is none."""
-    return _BY_NAME.get(name.lower())
-
-
-def command_names() -> list[str]:
-    """Every cmdlet name and alias, names first."""
-    return [c.name for c in CMDLETS] + [a for c in CMDLETS for a in c.aliases]
-
-
-def resolve_parameter(cmdlet: Cmdlet, written: str) -> Parameter:
-    """The parameter ``-written`` means: an exact name or alias, else a unique prefix.
-
-    Several parameters sharing the prefix is PowerShell's ambiguity error; a prefix of one
-    parameter's name and its alias (``-Time`` for Timeout and TimeoutSec) is not ambiguous.
-    """
-    key = written.lower()
-    if key in cmdlet.by_name:
-        return cmdlet.by_name[key]
-    matches: list[Parameter] = []
-    for parameter in cmdlet.parameters:
-        names = (parameter.name, *parameter.aliases)
-        if any(n.lower().startswith(key) for n in names) and parameter not in matches:
-            matches.append(parameter)
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise CommandError(
-            cmdlet.name, f"A parameter cannot be found that matches parameter name '{written}'."
-        )
-    listed = " ".join(f"-{p.name}" for p in matches)
-    raise CommandError(
-        cmdlet.name,
-        f"Parameter cannot be processed because the parameter name '{written}' is ambiguous. "
-        f"Possible matches include: {listed}.",
-    )

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jobtui.commands.cmdlets import (
-    Cmdlet,
-    ParamType,
-    command_names,
-    find_cmdlet,
-    resolve_parameter,
-)
+from jobtui.commands.declaration import Cmdlet, ParamType, resolve_parameter
 from jobtui.commands.errors import CommandError
 from jobtui.commands.lexer import Token, TokenKind, tokenize
+from jobtui.commands.registry import command_names, find_cmdlet
 from jobtui.engine import Job, JobState
 
 if TYPE_CHECKING:
@@ -64,7 +59,9 @@ def _context(tokens: list[Token]) -> tuple[Cmdlet | None, bool, str | None]:
     awaiting: str | None = None  # a parameter written, its value not yet
     list_of: str | None = None  # the parameter whose value a following comma extends
     for token in tokens:
-        if token.kind in _COMMAND_RESET:
+        if token.kind in _COMMAND_RESET or (
+            token.kind is TokenKind.OPERATOR and token.value in ("&&", "||")
+        ):
             cmdlet, started, awaiting, list_of = None, False, None, None
             continue
         if not started:
@@ -94,7 +91,7 @@ def _is_switch(cmdlet: Cmdlet | None, written: str) -> bool:
 
 def _values(session: CommandSession, cmdlet: Cmdlet, awaiting: str | None) -> list[str]:
     jobs = session.engine.jobs  # top-level jobs: a child job is reached through its parent
-    selects_jobs = cmdlet.is_job_cmdlet and not cmdlet.name.startswith("Start-")
+    selects_jobs = cmdlet.acts_on_jobs and not cmdlet.name.startswith("Start-")
     if awaiting is None:
         # A positional argument of a job cmdlet: an Id or a Name.
         return [str(j.id) for j in jobs] + [j.name for j in jobs] if selects_jobs else []

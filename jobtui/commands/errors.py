@@ -18,6 +18,9 @@ class CommandError(Exception):
     """
 
     def __init__(self, source: str, message: str, *, incomplete: bool = False) -> None:
+        # One line, whatever text the message quotes ('a<new line>b' shows as 'a\nb').
+        message = _one_line(message)
+        source = _one_line(source)
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
@@ -27,6 +30,10 @@ class CommandError(Exception):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def parser_error(message: str, *, incomplete: bool = False) -> CommandError:
@@ -45,3 +52,12 @@ class Cancelled(Exception):
     def notice(self) -> str:
         """What the line prints about it."""
         return f"{self.source}: cancelled; the jobs go on running."
+
+
+def not_recognized(name: str) -> str:
+    """PowerShell's message for a command it cannot find."""
+    return (
+        f"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or "
+        "executable program. Check the spelling of the name, or if a path was included, verify "
+        "that the path is correct and try again."
+    )

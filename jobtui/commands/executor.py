@@ -11,33 +11,28 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from jobtui.commands import jobcmdlets
-from jobtui.commands.binder import bind
-from jobtui.commands.cmdlets import find_cmdlet
+from jobtui.commands.binding import bind
+from jobtui.commands.context import Context, ErrorWriter, Host, Sink, StatementStatus
+from jobtui.commands.conversion import exit_code
 from jobtui.commands.errors import Cancelled, CommandError
-from jobtui.commands.formatting import OutputFormatter
-from jobtui.commands.results import (
-    MAX_RESULT_LINES,
-    CommandResult,
-    LineKind,
-    OutputLine,
-    WaitOutcome,
-    WaitStarted,
-)
+from jobtui.commands.output_format import OutputFormatter
+from jobtui.commands.registry import find_cmdlet, function_of
+from jobtui.commands.results import LineKind
 from jobtui.commands.syntax import (
     ArrayLiteral,
+    ChainOperator,
     CommandCall,
     Constant,
+    Exit,
     ExpandableString,
     Expression,
     IndexExpression,
     MemberExpression,
     Pipeline,
     Redirection,
+    RedirectStream,
     Script,
     ScriptBlockExpression,
     ShellCommand,
@@ -50,133 +45,15 @@ from jobtui.commands.values import (
     as_list,
     get_index,
     get_member,
-    to_text,
+    to_string,
     unwrap,
 )
-from jobtui.engine import Job, JobEngine, JobError
+from jobtui.engine import Job, JobError
 
 if TYPE_CHECKING:
     from jobtui.commands.session import CommandSession
 
 log = logging.getLogger(__name__)
-
-Sink = Callable[[object], None]
-
-#: How many printed lines go to ``on_output`` at once while a command streams (a million
-#: received lines arrive in batches, not all at the end nor one call per line).
-OUTPUT_BATCH = 5_000
-
-
-class Host:
-    """The screen of one line: it hands the printed lines to ``on_output`` in batches as they
-    come, and keeps the last of them in the result (a bounded tail: see CommandResult)."""
-
-    def __init__(
-        self,
-        width: int,
-        on_output: Callable[[list[OutputLine]], None] | None = None,
-        on_wait: Callable[[WaitStarted], None] | None = None,
-    ) -> None:
-        self.result = CommandResult()
-        self.formatter = OutputFormatter(width)
-        self._on_output = on_output
-        self._on_wait = on_wait
-        self._pending: list[OutputLine] = []
-
-    def wait_started(self, started: WaitStarted) -> None:
-        """A Wait-Job begins to block: what has printed goes out first, then the front end hears
-        of the wait (it may show it as a view of its own)."""
-        self.flush()
-        if self._on_wait is not None:
-            self._on_wait(started)
-
-    def wait_ended(self, outcome: WaitOutcome) -> None:
-        """A Wait-Job ended: the result says how."""
-        self.result.wait = outcome
-
-    def print_object(self, value: object) -> None:
-        """Print an object as PowerShell's Out-Default does (jobs as table rows...)."""
-        for text in self.formatter.format(value):
-            self._add(OutputLine(text, "output"))
-
-    def print_line(self, text: str, kind: LineKind) -> None:
-        """Print a line as it is."""
-        self.formatter.interrupt()
-        self._add(OutputLine(text, kind))
-
-    def error(self, message: str) -> None:
-        """Print an error of the command (it makes the line fail)."""
-        self.print_line(message, "error")
-        self.result.errors.append(message)
-
-    def note_job(self, job: Job) -> None:
-        """Remember a job the line produced."""
-        if job not in self.result.jobs:
-            self.result.jobs.append(job)
-
-    def _add(self, line: OutputLine) -> None:
-        lines = self.result.lines
-        lines.append(line)
-        if len(lines) >= 2 * MAX_RESULT_LINES:  # trimmed in steps, not on every line
-            self._trim()
-        if self._on_output is not None:
-            self._pending.append(line)
-            if len(self._pending) >= OUTPUT_BATCH:
-                self.flush()
-
-    def _trim(self) -> None:
-        lines = self.result.lines
-        extra = len(lines) - MAX_RESULT_LINES
-        if extra > 0:
-            del lines[:extra]
-            self.result.truncated += extra
-
-    def flush(self) -> None:
-        """Hand the lines printed since the last flush to ``on_output``."""
-        if self._on_output is None or not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        self._on_output(batch)
-
-    def finish(self) -> CommandResult:
-        """The line is over: the last lines out, the result's lines cut to their bound."""
-        self.flush()
-        self._trim()
-        return self.result
-
-
-@dataclass
-class Context:
-    """What a cmdlet works with: the session, its input, where its output and errors go."""
-
-    session: CommandSession
-    host: Host
-    emit: Sink
-    write_error: Callable[[str, bool], None]  # (line, is an error of the command)
-    cancel: threading.Event | None
-    statement_failed: list[bool] = field(default_factory=lambda: [False])
-
-    @property
-    def engine(self) -> JobEngine:
-        """The session's job engine."""
-        return self.session.engine
-
-    def error(self, source: str, message: str) -> None:
-        """A non-terminating error: printed, and the command goes on."""
-        self.statement_failed[0] = True
-        self.write_error(f"{source}: {message}", True)
-
-    def stream_error(self, text: str) -> None:
-        """A line a job wrote to stderr, received."""
-        self.write_error(text, False)
-
-    def info(self, text: str) -> None:
-        """A notice from jobtui (not a result, not an error)."""
-        self.host.print_line(text, "info")
-
-    def cancelled(self) -> bool:
-        """Whether Ctrl+C was pressed."""
-        return self.cancel is not None and self.cancel.is_set()
 
 
 class Executor:
@@ -188,13 +65,17 @@ class Executor:
         self.cancel = cancel
 
     def run(self, script: Script) -> None:
-        """Run every statement; stop early only when Ctrl+C ended a wait."""
+        """Run every statement; stop early only when Ctrl+C ended a wait, or at ``exit``."""
         for statement in script.statements:
             try:
-                ok = self.run_statement(statement)
+                ok = self.run_chain(statement)
             except Cancelled as cancelled:
-                self.host.print_line(cancelled.notice, "info")
+                self.host.print_line(cancelled.notice, LineKind.INFO)
                 self.session.set_variable("?", False)
+                self.host.flush()
+                return
+            except _ExitRequested as request:
+                self.host.result.exit_code = request.code
                 self.host.flush()
                 return
             self.session.set_variable("?", ok)
@@ -202,48 +83,71 @@ class Executor:
 
     # -- statements -------------------------------------------------------------------------
 
+    def run_chain(self, statement: Statement) -> bool:
+        """Run a statement and its pipeline chain: ``&&`` runs the next part if the last one
+        succeeded, ``||`` if it failed; a part skipped leaves the status as it was, as in
+        PowerShell 7. False if the last part that ran wrote an error."""
+        ok = self.run_statement(statement)
+        for link in statement.chain:
+            self.session.set_variable("?", ok)
+            if (link.operator is ChainOperator.AND) == ok:
+                ok = self.run_statement(link.statement)
+        return ok
+
     def run_statement(self, statement: Statement) -> bool:
-        """Run one statement; False if it wrote an error."""
-        failed = [False]
+        """Run one statement (not its chain); False if it wrote an error."""
+        if isinstance(statement.body, Exit):
+            try:
+                code = self._exit_code(statement.body)
+            except CommandError as error:
+                self.host.error(str(error))
+                return False
+            raise _ExitRequested(code)
+        body = statement.body
+        status = StatementStatus()
         collected: list[object] = []
-        files: list[IO[str]] = []
+        files: list[_FileSink] = []
         try:
-            output_sink, error_writer = self._sinks(statement, collected, files, failed)
+            output_sink, error_writer = self._sinks(statement, collected, files, status)
         except OSError as error:
             self.host.error(f"Out-File: {_os_message(error)}")
             return False
         try:
-            self.run_body(statement.body, output_sink, error_writer, failed)
+            self.run_body(body, output_sink, error_writer, status)
         except CommandError as error:
-            failed[0] = True
             error_writer(str(error), True)
         except JobError as error:
-            failed[0] = True
             error_writer(f"{_source(statement)}: {error}", True)
         finally:
-            for handle in files:
-                handle.close()
+            for file_sink in files:
+                file_sink.close()
         if statement.assign_to is not None:
             self.session.set_variable(statement.assign_to.name, unwrap(collected))
-        return not failed[0]
+        return not status.failed
+
+    def _exit_code(self, exit: Exit) -> int:
+        """``exit N``'s N; a bare ``exit``: 0 if the statement before it succeeded, else 1."""
+        if exit.code is None:
+            return 0 if self.session.get_variable("?") else 1
+        return exit_code(self.evaluate(exit.code))
 
     def _sinks(
         self,
         statement: Statement,
         collected: list[object],
-        files: list[IO[str]],
-        failed: list[bool],
-    ) -> tuple[Sink, Callable[[str, bool], None]]:
+        files: list[_FileSink],
+        status: StatementStatus,
+    ) -> tuple[Sink, ErrorWriter]:
         host = self.host
         output_sink: Sink
         output_sink = collected.append if statement.assign_to is not None else host.print_object
-        error_writer: Callable[[str, bool], None]
+        error_writer: ErrorWriter
 
         def to_screen(text: str, counts: bool) -> None:
             if counts:
                 host.error(text)
             else:
-                host.print_line(text, "error")
+                host.print_line(text, LineKind.ERROR)
 
         error_writer = to_screen
         for redirection in statement.redirections:
@@ -256,9 +160,9 @@ class Executor:
                 error_writer = merged
                 continue
             handle = _open(redirection, self.session, files)
-            if redirection.stream in ("output", "all"):
+            if redirection.stream in (RedirectStream.OUTPUT, RedirectStream.ALL):
                 output_sink = handle
-            if redirection.stream in ("error", "all"):
+            if redirection.stream in (RedirectStream.ERROR, RedirectStream.ALL):
                 file_sink = handle
 
                 def to_file(text: str, counts: bool, sink: Sink = file_sink) -> None:
@@ -268,7 +172,7 @@ class Executor:
 
         def error_with_failure(text: str, counts: bool) -> None:
             if counts:
-                failed[0] = True
+                status.fail()
             error_writer(text, counts)
 
         def note_jobs(value: object) -> None:
@@ -282,8 +186,8 @@ class Executor:
         self,
         body: Pipeline | ShellCommand,
         sink: Sink,
-        write_error: Callable[[str, bool], None],
-        failed: list[bool],
+        write_error: ErrorWriter,
+        status: StatementStatus,
     ) -> None:
         """Run a statement's body, its last objects to ``sink``, its errors to ``write_error``."""
         if isinstance(body, ShellCommand):
@@ -298,10 +202,10 @@ class Executor:
             last = index == count - 1
             stage_output: list[object] = []
             emit: Sink = sink if last else self._collector(stage_output)
-            context = Context(self.session, self.host, emit, write_error, self.cancel, failed)
+            context = Context(self.session, self.host, emit, write_error, self.cancel, status)
             if isinstance(element, CommandCall):
                 bound = bind(element, self.evaluate, has_input=index > 0)
-                jobcmdlets.run(context, bound, objects)
+                function_of(bound.cmdlet)(context, bound, objects)
             else:
                 for value in as_list(self.evaluate(element)):
                     emit(value)
@@ -336,32 +240,42 @@ class Executor:
             return [self.evaluate(item) for item in expression.items]
         if isinstance(expression, ExpandableString):
             return "".join(
-                part if isinstance(part, str) else to_text(self.evaluate(part))
+                part if isinstance(part, str) else to_string(self.evaluate(part))
                 for part in expression.parts
             )
         assert isinstance(expression, SubExpression)
-        return self._subexpression(expression.statement)
+        value = self._subexpression(expression.statement)
+        return as_list(value) if expression.array else value
 
     def _subexpression(self, statement: Statement) -> object:
         collected: list[object] = []
-        failed = [False]
+        status = StatementStatus()
 
         def to_screen(text: str, counts: bool) -> None:
             if counts:
-                failed[0] = True
+                status.fail()
                 self.host.error(text)
             else:
-                self.host.print_line(text, "error")
+                self.host.print_line(text, LineKind.ERROR)
 
         def keep(value: object) -> None:
             if isinstance(value, Job):
                 self.host.note_job(value)
             collected.append(value)
 
-        self.run_body(statement.body, keep, to_screen, failed)
+        assert not isinstance(statement.body, Exit)  # the parser refuses exit inside ( )
+        self.run_body(statement.body, keep, to_screen, status)
         if statement.assign_to is not None:
             self.session.set_variable(statement.assign_to.name, unwrap(collected))
         return unwrap(collected)
+
+
+class _ExitRequested(Exception):
+    """``exit`` ran: the rest of the text does not run, and the session ends with ``code``."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _source(statement: Statement) -> str:
@@ -387,13 +301,22 @@ class _FileSink:
         for text in self.formatter.format(value):
             self.handle.write(text + "\n")
 
+    def close(self) -> None:
+        """Write what the formatter still holds back (a table's last rows), then close."""
+        try:
+            for text in self.formatter.end():
+                self.handle.write(text + "\n")
+        finally:
+            self.handle.close()
 
-def _open(redirection: Redirection, session: CommandSession, files: list[IO[str]]) -> _FileSink:
+
+def _open(redirection: Redirection, session: CommandSession, files: list[_FileSink]) -> _FileSink:
     assert redirection.target is not None
     path = session.resolve_path(redirection.target)
     handle = open(path, "a" if redirection.append else "w", encoding="utf-8")  # noqa: SIM115
-    files.append(handle)
-    return _FileSink(handle, session.width)
+    sink = _FileSink(handle, session.width)
+    files.append(sink)
+    return sink
 
 
 def _os_message(error: OSError) -> str:

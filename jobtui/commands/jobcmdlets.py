@@ -1,28 +1,23 @@
-"""What each cmdlet does once its parameters are bound: PowerShell's job cmdlets on the engine."""
+"""What the job cmdlets do once bound: PowerShell's job cmdlets over the engine.
+
+Their declarations are in :mod:`jobtui.commands.cmdlets`; :data:`CMDLETS` pairs the two.
+"""
 
 from __future__ import annotations
 
 import fnmatch
-import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from jobtui.commands.binder import BoundCommand
+from jobtui.commands import cmdlets, job_values
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
+from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
-from jobtui.commands.formatting import (
-    OutputFormatter,
-    format_job_table,
-    format_list,
-    format_property,
-    format_table,
-)
 from jobtui.commands.results import WaitEnd, WaitOutcome, WaitStarted
-from jobtui.commands.sessioncmdlets import get_location, set_location, start_sleep
-from jobtui.commands.values import FormattedText, ScriptBlock, get_member, to_text
+from jobtui.commands.values import ScriptBlock, to_string
 from jobtui.engine import (
     BACKGROUND_JOB,
-    LIST_PROPERTIES,
     THREAD_JOB,
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
@@ -35,17 +30,9 @@ from jobtui.engine import (
     JobState,
     Received,
 )
-from jobtui.engine.job import PS_PROPERTIES
 
 if TYPE_CHECKING:
-    from jobtui.commands.executor import Context
-
-CmdletFunction = Callable[["Context", BoundCommand, "list[object] | None"], None]
-
-
-def run(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Run the bound cmdlet; ``input`` holds the objects piped into it (None if first)."""
-    CMDLET_FUNCTIONS[bound.cmdlet.name](context, bound, input)
+    from jobtui.commands.context import Context
 
 
 # -- choosing jobs (PowerShell's JobCmdletBase) -----------------------------------------------
@@ -135,32 +122,44 @@ def _engine_error(source: str, error: JobError) -> CommandError:
 # -- Start-Job, Start-ThreadJob ---------------------------------------------------------------
 
 
+#: Start-ThreadJob's ThrottleLimit until -ThrottleLimit sets another: PowerShell's default.
+DEFAULT_THREAD_THROTTLE_LIMIT = 5
+
+
 def start_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Start-Job / Start-ThreadJob: start the command and output the job (already Running)."""
     source = bound.cmdlet.name
     thread_job = source == "Start-ThreadJob"
     command = _command_text(context, source, bound)
     init = bound.get("InitializationScript")
+    init_text = (
+        job_values.expand(init.text, context.session.lookup_variable, source)
+        if isinstance(init, ScriptBlock)
+        else None
+    )
     stdin_objects: list[object] = []
     if bound.has("InputObject"):
         stdin_objects.append(bound.get("InputObject"))
     stdin_objects.extend(input or [])
-    data = "".join(to_text(v) + "\n" for o in stdin_objects for v in _items(o))
+    data = "".join(to_string(v) + "\n" for o in stdin_objects for v in _items(o))
     working_directory = bound.get("WorkingDirectory")
     if working_directory is not None:
         working_directory = context.session.resolve_path(working_directory)
     if thread_job and bound.has("ThrottleLimit"):
         # PowerShell's ThrottleLimit is sticky: it stays for every later job of the session.
         context.engine.throttle_limit = bound.get("ThrottleLimit")
+    elif thread_job and context.engine.throttle_limit is None:
+        context.engine.throttle_limit = DEFAULT_THREAD_THROTTLE_LIMIT
     try:
         job = context.engine.start_job(
             command,
-            name=bound.get("Name"),
+            # -Name '' keeps the default Job<Id>, as PowerShell's Start-Job does.
+            name=bound.get("Name") or None,
             working_directory=working_directory,
             environment=dict(context.session.environment) or None,
-            argument_list=[to_text(a) for a in bound.get("ArgumentList", [])],
+            argument_list=[to_string(a) for a in bound.get("ArgumentList", [])],
             input=data.encode() if stdin_objects else None,
-            initialization_script=init.text if isinstance(init, ScriptBlock) else None,
+            initialization_script=init_text,
             job_type=THREAD_JOB if thread_job else BACKGROUND_JOB,
         )
     except JobError as error:
@@ -175,7 +174,7 @@ def _items(value: object) -> list[object]:
 def _command_text(context: Context, source: str, bound: BoundCommand) -> str:
     script_block = bound.get("ScriptBlock")
     if isinstance(script_block, ScriptBlock):
-        return script_block.text
+        return job_values.expand(script_block.text, context.session.lookup_variable, source)
     path = bound.get("FilePath") or bound.get("LiteralPath")
     full = context.session.resolve_path(str(path))
     try:
@@ -259,20 +258,53 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         for job in jobs:
             context.emit(job)
     failures_shown: set[int] = set()
+    until = _UntilBlocked(context.cancel, jobs)
     for received in engine.receive_job_wait(
         jobs,
         auto_remove=bound.switch("AutoRemoveJob"),
         force=bound.switch("Force"),
-        cancel=context.cancel,
+        cancel=until,
     ):
         _deliver(context, received, failures_shown)
         context.host.flush()
     if context.cancelled():
         raise Cancelled("Receive-Job")
+    if until.blocked:
+        context.error("Receive-Job", RECEIVE_BLOCKED)
+        context.info(input_hint(until.blocked))
+        return
     if bound.switch("WriteEvents"):
         for job in jobs:
             for each in (*job.child_jobs, job):
                 context.emit(f"StateChanged: {each.name} (Id {each.id}) {each.state.name}")
+
+
+#: jobtui's error when Receive-Job -Wait stops for a job that waits for its input (PowerShell's
+#: host would prompt; a job's stdin here is a pipe that only Send-JobInput fills).
+RECEIVE_BLOCKED = (
+    "Receive-Job cannot finish waiting, because one or more jobs are blocked waiting for input. "
+    "The results received so far are shown."
+)
+
+
+class _UntilBlocked(threading.Event):
+    """The cancel event Receive-Job -Wait gives the engine: set by Ctrl+C, or as soon as a job
+    it waits for is Blocked on its input, which would make the wait endless (Wait-Job stops
+    there too, with BlockedJobsDeadlockError)."""
+
+    def __init__(self, cancel: threading.Event | None, jobs: list[Job]) -> None:
+        super().__init__()
+        self._cancel = cancel
+        self._jobs = jobs
+        #: The Blocked jobs that ended the wait (empty while it goes on).
+        self.blocked: list[Job] = []
+
+    def is_set(self) -> bool:
+        if self._cancel is not None and self._cancel.is_set():
+            return True
+        if not self.blocked:
+            self.blocked = [j for j in self._jobs if j.state is JobState.Blocked]
+        return bool(self.blocked)
 
 
 def _deliver(context: Context, received: Received, failures_shown: set[int]) -> None:
@@ -368,7 +400,8 @@ def input_hint(blocked: list[Job]) -> str:
     waiting = f"Job {ids} is" if len(blocked) <= 1 else f"Jobs {ids} are"
     return (
         f"jobtui: {waiting} waiting for input: send a line with Send-JobInput {ids} 'text', or "
-        f"end the input with Send-JobInput {ids} -Close (jobtui's own cmdlet)."
+        f"end the input with Send-JobInput {ids} -Close (jobtui's own cmdlet; in the app, the i "
+        "key on the job)."
     )
 
 
@@ -487,105 +520,16 @@ def _suspend_or_resume(
         context.emit(job)
 
 
-# -- formatting and files ---------------------------------------------------------------------
-
-
-def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Format-List: each job's properties, one per line; other objects as they are."""
-    properties = bound.get("Property")
-    objects = _format_input(bound, input)
-    first = True
-    for value in objects:
-        if isinstance(value, Job):
-            lines = format_list(value, _expand_properties(properties, LIST_PROPERTIES))
-            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
-            first = False
-        else:
-            context.emit(value)
-
-
-def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Format-Table: jobs as the Get-Job table, or as a table of the given properties."""
-    properties = bound.get("Property")
-    objects = _format_input(bound, input)
-    jobs = [v for v in objects if isinstance(v, Job)]
-    if jobs:
-        if properties:
-            names = _expand_properties(properties, LIST_PROPERTIES)
-            rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
-            lines = format_table(rows, names)
-        else:
-            lines = format_job_table(jobs, context.session.width)
-        context.emit(FormattedText(tuple(lines)))
-    for value in objects:
-        if not isinstance(value, Job):
-            context.emit(value)
-
-
-def _format_input(bound: BoundCommand, input: list[object] | None) -> list[object]:
-    objects: list[object] = []
-    if bound.has("InputObject"):
-        objects.extend(_items(bound.get("InputObject")))
-    objects.extend(input or [])
-    return objects
-
-
-def _expand_properties(patterns: list[str] | None, default: list[str]) -> list[str]:
-    if not patterns:
-        return default
-    known = list(default) + [name for name in _canonical_property_names() if name not in default]
-    names: list[str] = []
-    for pattern in patterns:
-        matches = [n for n in known if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
-        for name in matches or [pattern]:
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def _canonical_property_names() -> list[str]:
-    by_key = {name.lower(): name for name in LIST_PROPERTIES}
-    return [by_key.get(key, key) for key in PS_PROPERTIES]
-
-
-def out_file(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Out-File: write what comes down the pipeline to a file, as it would print."""
-    path = context.session.resolve_path(bound.get("FilePath"))
-    if bound.switch("NoClobber") and not bound.switch("Append") and os.path.exists(path):
-        raise CommandError("Out-File", f"The file '{path}' already exists.")
-    formatter = OutputFormatter(context.session.width)
-    try:
-        handle = open(path, "a" if bound.switch("Append") else "w", encoding="utf-8")  # noqa: SIM115
-    except FileNotFoundError:
-        raise CommandError("Out-File", f"Could not find a part of the path '{path}'.") from None
-    except OSError:
-        raise CommandError("Out-File", f"Access to the path '{path}' is denied.") from None
-    with handle:  # written as formatted: a large input is never held twice
-        for value in _format_input(bound, input):
-            handle.writelines(line + "\n" for line in formatter.format(value))
-
-
-def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Out-Null: discard (``Wait-Job $job | Out-Null`` waits without printing)."""
-    del context, bound, input
-
-
-CMDLET_FUNCTIONS: dict[str, CmdletFunction] = {
-    "Start-Job": start_job,
-    "Start-ThreadJob": start_job,
-    "Get-Job": get_job,
-    "Receive-Job": receive_job,
-    "Wait-Job": wait_job,
-    "Stop-Job": stop_job,
-    "Remove-Job": remove_job,
-    "Suspend-Job": suspend_job,
-    "Resume-Job": resume_job,
-    "Format-List": format_list_cmdlet,
-    "Format-Table": format_table_cmdlet,
-    "Out-File": out_file,
-    "Out-Null": out_null,
-    "Set-Location": set_location,
-    "Get-Location": get_location,
-    "Start-Sleep": start_sleep,
-    "Send-JobInput": send_job_input,
+#: The job cmdlets, each with its function (see :mod:`jobtui.commands.registry`).
+CMDLETS: dict[Cmdlet, CmdletFunction] = {
+    cmdlets.START_JOB: start_job,
+    cmdlets.START_THREAD_JOB: start_job,
+    cmdlets.GET_JOB: get_job,
+    cmdlets.RECEIVE_JOB: receive_job,
+    cmdlets.WAIT_JOB: wait_job,
+    cmdlets.STOP_JOB: stop_job,
+    cmdlets.REMOVE_JOB: remove_job,
+    cmdlets.SUSPEND_JOB: suspend_job,
+    cmdlets.RESUME_JOB: resume_job,
+    cmdlets.SEND_JOB_INPUT: send_job_input,
 }

@@ -2,16 +2,17 @@
 
 The parser drives the scanner token by token (:func:`next_token`) because a line mixes two
 languages: PowerShell's for the job cmdlets, and the shell's inside script blocks and bare shell
-commands, whose text is taken verbatim (:func:`scan_script_block`, :func:`scan_shell_command`).
+commands, whose text is taken verbatim (:mod:`jobtui.commands.shell_text`). Blanks, ``#``
+comments, ``<# #>`` block comments and a backtick that ends a line are skipped between tokens.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from jobtui.commands.errors import parser_error
+from jobtui.commands.shell_text import LINE_CONTINUES, block_comment_end, scan_script_block
 
 
 class TokenKind(enum.Enum):
@@ -25,7 +26,7 @@ class TokenKind(enum.Enum):
     MEMBER = "member"  # .Name right after a value
     INDEX = "index"  # [0] right after a value (raw inner text)
     SCRIPT_BLOCK = "scriptblock"  # { ... } (raw inner text)
-    LPAREN = "("  # ( or $(
+    LPAREN = "("  # ( or $( or @(
     RPAREN = ")"
     PIPE = "|"
     SEMI = ";"
@@ -55,6 +56,8 @@ class Token:
         return line[self.start : self.end]
 
 
+#: The tokens that end a statement.
+END_OF_STATEMENT = frozenset({TokenKind.SEMI, TokenKind.AMP, TokenKind.NEWLINE, TokenKind.EOF})
 #: Characters that end a bare word in argument mode.
 _WORD_END = set(" \t\r\n|;&,(){}<>")
 #: Tokens after which ``.Name`` and ``[i]`` (with no space between) access a member.
@@ -130,6 +133,13 @@ def next_token(line: str, pos: int, previous: Token | None = None) -> Token:
         token = _variable(line, pos)
         if token is not None:
             return token
+    if ch == "@" and nxt == "(":
+        return Token(TokenKind.LPAREN, "@(", pos, pos + 2)
+    if ch == "@" and nxt == "{":
+        # A hash table: not part of the language, but scanned whole (an open one asks for
+        # more lines), so that the parser can name it in its error.
+        _, end = scan_script_block(line, pos + 1)
+        return Token(TokenKind.OPERATOR, "@{", pos, end)
     if ch == "-" and nxt and (nxt.isalpha() or nxt in "_?"):
         return _parameter(line, pos)
     return _generic(line, pos)
@@ -157,6 +167,10 @@ def _skip_blanks(line: str, pos: int) -> int:
             pos += 1
         elif ch == "`" and pos + 1 < n and line[pos + 1] == "\n":
             pos += 2  # a backtick at the end of a line continues it
+        elif ch == "`" and line[pos + 1 :].strip(" \t\r") == "":
+            raise parser_error(LINE_CONTINUES, incomplete=True)
+        elif ch == "<" and line.startswith("<#", pos):
+            pos = block_comment_end(line, pos)
         elif ch == "#":
             while pos < n and line[pos] != "\n":
                 pos += 1
@@ -296,6 +310,8 @@ def _generic(line: str, pos: int) -> Token:
         if ch in _WORD_END:
             break
         if ch == "`" and i + 1 < n:
+            if line[i + 1] == "\n":
+                break  # the line continues: the word ends here
             out.append(_ESCAPES.get(line[i + 1], line[i + 1]))
             i += 2
             continue
@@ -314,138 +330,3 @@ def _generic(line: str, pos: int) -> Token:
     if i == pos:  # a character no token starts with; take it alone so the parser can name it
         return Token(TokenKind.OPERATOR, line[pos], pos, pos + 1)
     return Token(TokenKind.GENERIC, "".join(out), pos, i)
-
-
-# -- the shell's side -------------------------------------------------------------------------
-
-
-def scan_script_block(line: str, open_pos: int) -> tuple[str, int]:
-    """The text between ``{`` at ``open_pos`` and its matching ``}``, verbatim; and the end.
-
-    The content is shell text, so its quotes and backslashes are the shell's: a brace inside
-    quotes (``{ awk '{print $1}' }``) does not close the block.
-    """
-    end = _scan_shell(line, open_pos + 1, stop_at_brace=True)
-    if end >= len(line) or line[end] != "}":
-        raise parser_error(
-            "Missing closing '}' in statement block or type definition.", incomplete=True
-        )
-    return line[open_pos + 1 : end], end + 1
-
-
-@dataclass(frozen=True)
-class ShellScan:
-    """Where a bare shell command ends: the index after its text and what ended it; and where
-    its command ends (before a trailing background ``&``, which is not part of the command)."""
-
-    end: int
-    terminator: str  # "&", ";", "\n" or "" (end of line)
-    command_end: int
-
-
-def scan_shell_command(
-    line: str, pos: int, powershell_follows: Callable[[str, int], bool]
-) -> ShellScan:
-    """The extent of a shell command that starts at ``pos``.
-
-    The shell's text runs to the end of the line (or a new line), except that a ``;`` or a
-    lone ``&`` (not ``&&``, ``>&``, ``&>``) ends it when ``powershell_follows(line, i)`` says a
-    PowerShell statement starts after it, at ``i``: ``make; Get-Job`` and ``sleep 5 & Get-Job``
-    are two statements, while ``a & b`` and ``for i in 1 2; do sleep 5 & done`` are one shell
-    command each. A lone ``&`` that ends the text is the background operator: ``sleep 30 &``
-    runs ``sleep 30``. Quotes, ``$( )``, ``( )``, ``{ }`` and backslashes are the shell's.
-    """
-    end = _scan_shell(line, pos, stop_at_brace=False, powershell_follows=powershell_follows)
-    terminator = line[end] if end < len(line) else ""
-    command_end = len(line[:end].rstrip(" \t\r"))
-    amp = command_end - 1
-    if (
-        amp >= pos
-        and line[amp] == "&"
-        and _is_background_amp(line, amp)
-        and not _escaped(line, amp)
-    ):
-        command_end = amp
-    return ShellScan(end, terminator, command_end)
-
-
-def _scan_shell(
-    line: str,
-    pos: int,
-    *,
-    stop_at_brace: bool,
-    powershell_follows: Callable[[str, int], bool] | None = None,
-) -> int:
-    n = len(line)
-    i = pos
-    depth = 0  # ( and { nesting inside the command
-    word_start = True
-    while i < n:
-        ch = line[i]
-        if ch == "\\":
-            i += 2
-            word_start = False
-            continue
-        if ch in "'`":  # 'verbatim' and `command`: to the same character, no escapes
-            close = line.find(ch, i + 1)
-            if close < 0:
-                raise parser_error(f"The string is missing the terminator: {ch}.", incomplete=True)
-            i = close + 1
-            word_start = False
-            continue
-        if ch == '"':
-            i = _shell_double_quoted_end(line, i)
-            word_start = False
-            continue
-        if ch == "#" and word_start:
-            while i < n and line[i] != "\n":
-                i += 1
-            continue
-        if ch in "({":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch == "}":
-            if depth == 0 and stop_at_brace:
-                return i
-            depth = max(0, depth - 1)
-        elif depth == 0 and not stop_at_brace:
-            if ch == "\n":
-                return i
-            ends_here = ch == ";" or (ch == "&" and _is_background_amp(line, i))
-            if ends_here and powershell_follows is not None and powershell_follows(line, i + 1):
-                return i
-        word_start = ch in " \t\n;|&()"
-        i += 1
-    if depth > 0 and not stop_at_brace:
-        raise parser_error("Missing closing ')' or '}' in the shell command.", incomplete=True)
-    return i
-
-
-def _shell_double_quoted_end(line: str, pos: int) -> int:
-    i = pos + 1
-    n = len(line)
-    while i < n:
-        ch = line[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == '"':
-            return i + 1
-        i += 1
-    raise parser_error('The string is missing the terminator: ".', incomplete=True)
-
-
-def _is_background_amp(line: str, i: int) -> bool:
-    """A lone ``&`` (PowerShell's and the shell's background operator), not ``&&`` ``>&`` ``&>``."""
-    before = line[i - 1] if i > 0 else " "
-    after = line[i + 1] if i + 1 < len(line) else " "
-    return before not in "&><|" and after not in "&>"
-
-
-def _escaped(line: str, i: int) -> bool:
-    """Whether the character at ``i`` follows an odd number of backslashes."""
-    slashes = 0
-    while i - slashes - 1 >= 0 and line[i - slashes - 1] == "\\":
-        slashes += 1
-    return slashes % 2 == 1

@@ -1,33 +1,49 @@
-"""The parser: a command line to its syntax tree (:mod:`jobtui.commands.syntax`).
+"""The parser: a command text to its syntax tree (:mod:`jobtui.commands.syntax`).
 
-A statement that starts with a cmdlet, an alias, a variable, a quoted string or ``(`` followed by
-one of those is PowerShell; any other statement is a shell command, started as a job (exactly as
-``COMMAND &``). The shell's text is taken verbatim to the end of the line, unless a ``;`` or
-``&`` in it is followed by a PowerShell statement (:func:`powershell_follows`): ``a & b`` is one
+Each statement is PowerShell or a shell command started as a job, as
+:mod:`jobtui.commands.statement_kind` decides. The shell's text is taken verbatim to the end of
+the line, unless a ``;`` or ``&`` in it is followed by a PowerShell statement: ``a & b`` is one
 job, ``make; Get-Job`` a job and a cmdlet. A trailing ``&`` is the background operator, not part
-of the command.
+of the command. PowerShell that jobtui does not run (``foreach (...)``) is refused
+(:mod:`jobtui.commands.powershell_only`) rather than started as a shell command.
+
+PowerShell statements are chained with ``&&`` and ``||`` (PowerShell 7's pipeline chains), and
+``exit [N]`` ends the session. A statement continues on the next line after a trailing backtick,
+``|``, ``&&`` or ``||``, and while a brace, parenthesis, quote or ``<# #>`` comment is open: such
+a text raises an *incomplete* error (:func:`is_complete` is False), which more lines can
+complete.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
-from jobtui.commands.cmdlets import find_cmdlet
 from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.lexer import (
+    END_OF_STATEMENT,
     Token,
     TokenKind,
     is_name_char,
     next_token,
-    scan_shell_command,
     unescape,
+)
+from jobtui.commands.powershell_only import HASH_TABLE, refuse
+from jobtui.commands.registry import find_cmdlet
+from jobtui.commands.shell_text import EMPTY_PIPE, missing_after_chain, scan_shell_command
+from jobtui.commands.statement_kind import (
+    is_shell_start,
+    powershell_follows,
+    starts_statement,
 )
 from jobtui.commands.syntax import (
     ArrayLiteral,
+    ChainLink,
+    ChainOperator,
     CommandCall,
     CommandElement,
     CommandParameter,
     Constant,
+    Exit,
     ExpandableString,
     Expression,
     IndexExpression,
@@ -35,6 +51,7 @@ from jobtui.commands.syntax import (
     Pipeline,
     PipelineElement,
     Redirection,
+    RedirectStream,
     Script,
     ScriptBlockExpression,
     ShellCommand,
@@ -42,16 +59,10 @@ from jobtui.commands.syntax import (
     SubExpression,
     VariableExpression,
 )
-from jobtui.engine import builtins as engine_builtins
+from jobtui.commands.values import constant_value
 
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
-_RANGE = re.compile(r"^([+-]?\d+)\.\.([+-]?\d+)$")
-#: A range longer than this is refused (PowerShell's own limit is 50,000,000; ours is smaller
-#: because nothing in the job cmdlets needs more).
-MAX_RANGE = 10_000
-_END_OF_STATEMENT = {TokenKind.SEMI, TokenKind.AMP, TokenKind.NEWLINE, TokenKind.EOF}
-_END_OF_COMMAND = _END_OF_STATEMENT | {
+_END_OF_STATEMENT = END_OF_STATEMENT
+_END_OF_COMMAND = END_OF_STATEMENT | {
     TokenKind.PIPE,
     TokenKind.RPAREN,
     TokenKind.REDIRECT,
@@ -59,78 +70,32 @@ _END_OF_COMMAND = _END_OF_STATEMENT | {
 }
 
 
+#: The errors of constructs the parser refuses.
+CHAIN_IN_PARENS = "A pipeline chain (&&, ||) cannot be used inside ( ) in jobtui."
+CHAIN_ASSIGNMENT = (
+    "A pipeline chain (&&, ||) cannot be assigned in jobtui: assign each pipeline on its own."
+)
+EXIT_AS_VALUE = "The exit statement ends the session: it cannot be assigned or used inside ( )."
+
+
+def _is_exit(token: Token) -> bool:
+    return token.kind is TokenKind.GENERIC and token.value.lower() == "exit"
+
+
 def parse(line: str) -> Script:
     """The syntax tree of ``line``; raises :class:`CommandError` ("ParserError: ...")."""
     return _Parser(line).script()
 
 
-def constant_value(word: str) -> object:
-    """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
-    if _INT.match(word):
-        return int(word)
-    if _FLOAT.match(word):
-        return float(word)
-    match = _RANGE.match(word)
-    if match:
-        start, stop = int(match.group(1)), int(match.group(2))
-        if abs(stop - start) >= MAX_RANGE:
-            raise parser_error(f"The range {word} is too long (at most {MAX_RANGE} numbers).")
-        step = 1 if stop >= start else -1
-        return list(range(start, stop + step, step))
-    return word
-
-
-#: Aliases that are also the shell's own commands. Inside a shell command's text
-#: (``for d in a b; do cd $d; make; done``), in a ``&&``/``||`` chain (``cd src && make``) and
-#: in the background (``pwd -P &``) they are the shell's, and the statement is a job; anywhere
-#: else, the session's cmdlets.
-SHELL_WORDS = frozenset({"cd", "chdir", "pwd"})
-
-
-def starts_statement(word: str) -> bool:
-    """Whether ``word`` at the start of a statement makes it PowerShell (a cmdlet or alias)."""
-    return find_cmdlet(word) is not None
-
-
-def _names_our_cmdlet(token: Token) -> bool:
-    """Whether ``token`` is a cmdlet's name that is not also the shell's (``cd``, ``pwd``)."""
-    return (
-        token.kind is TokenKind.GENERIC
-        and starts_statement(token.value)
-        and token.value.lower() not in SHELL_WORDS
-    )
-
-
-#: What may follow ``$name`` in a PowerShell statement that a shell's text gives way to.
-_AFTER_VARIABLE = _END_OF_STATEMENT | {
-    TokenKind.EQUALS,
-    TokenKind.PIPE,
-    TokenKind.MEMBER,
-    TokenKind.INDEX,
-}
-
-
-def powershell_follows(line: str, pos: int) -> bool:
-    """Whether a PowerShell statement starts at ``pos`` (after a ``;`` or ``&`` in shell text).
-
-    It does with a cmdlet or alias (``make; Get-Job``), a variable used as PowerShell uses one
-    (``sleep 5 & $job = Get-Job``, ``make; $job.State``; not ``cd x; $EDITOR file``, which is
-    the shell's) or a ``(`` subexpression of a cmdlet (``sleep 5 & (Get-Job).Count``).
-    """
+def is_complete(text: str) -> bool:
+    """Whether ``text`` is whole, or needs more lines (an open brace, quote, parenthesis or
+    block comment; a trailing backtick, ``|``, ``&&`` or ``||``), as PowerShell's ``>>``
+    prompt asks for them. A text with an error is complete: running it reports the error."""
     try:
-        token = next_token(line, pos)
-        if token.kind is TokenKind.GENERIC:
-            return _names_our_cmdlet(token)
-        if token.kind is TokenKind.VARIABLE:
-            after = next_token(line, token.end, token)
-            if after.kind is TokenKind.EQUALS and line.startswith("==", after.start):
-                return False
-            return after.kind in _AFTER_VARIABLE
-        if token.kind is TokenKind.LPAREN:
-            return _names_our_cmdlet(next_token(line, token.end, token))
-    except CommandError:
-        return False  # an open quote or brace: not a statement of ours
-    return False
+        parse(text)
+    except CommandError as error:
+        return not error.incomplete
+    return True
 
 
 class _Parser:
@@ -164,6 +129,8 @@ class _Parser:
             return parser_error("Unexpected token '}' in expression or statement.")
         if text == "<":
             return parser_error("The '<' operator is reserved for future use.")
+        if token.kind is TokenKind.OPERATOR and token.value == "@{":
+            return parser_error(HASH_TABLE)
         return parser_error(f"Unexpected token '{text}' in expression or statement.")
 
     # -- statements -------------------------------------------------------------------------
@@ -180,28 +147,39 @@ class _Parser:
             statements.append(self.statement())
 
     def statement(self, *, inside_parens: bool = False) -> Statement:
+        """A statement and the rest of its pipeline chain (``a && b || c``), its terminator
+        taken (except inside parentheses, whose ``)`` the caller takes)."""
         start = self.peek().start
-        first = self.peek()
-        assign_to: VariableExpression | None = None
-        if first.kind is TokenKind.VARIABLE and self._assignment_follows(first):
-            self.take()
-            self.take()  # "="
-            assign_to = VariableExpression(first.value)
-            if self.peek().kind in _END_OF_COMMAND:
-                raise parser_error(
-                    "You must provide a value expression following the '=' operator."
-                )
-            body_start = self.peek()
-            if self._is_shell_start(body_start, after_assignment=True):
-                if inside_parens:
-                    raise self._shell_in_parens(body_start)
-                return self._shell_statement(start, body_start.start, assign_to)
-        elif self._is_shell_start(first, after_assignment=False):
+        first = self._statement_part(inside_parens=inside_parens)
+        if isinstance(first.body, ShellCommand):
+            return first  # the shell's text ran to its terminator and took it
+        links: list[ChainLink] = []
+        last = first
+        while True:
+            operator = self.peek()
+            if operator.kind is not TokenKind.OPERATOR or operator.value not in ("&&", "||"):
+                break
             if inside_parens:
-                raise self._shell_in_parens(first)
-            return self._shell_statement(start, first.start, None)
-        pipeline, redirections = self.pipeline()
+                raise parser_error(CHAIN_IN_PARENS)
+            self.take()
+            self._skip_newlines()
+            if self.peek().kind is TokenKind.EOF:
+                raise parser_error(missing_after_chain(operator.value), incomplete=True)
+            last = self._statement_part(inside_parens=False)
+            if last.assign_to is not None or first.assign_to is not None:
+                raise parser_error(CHAIN_ASSIGNMENT)
+            links.append(ChainLink(ChainOperator(operator.value), last))
+            if isinstance(last.body, ShellCommand):
+                break
         end = self.pos
+        if not isinstance(last.body, ShellCommand):
+            self._end_statement(inside_parens=inside_parens)
+        if not links:
+            return first
+        text = self.line[start:end].strip().rstrip(";&").rstrip()
+        return replace(first, text=text, chain=tuple(links))
+
+    def _end_statement(self, *, inside_parens: bool) -> None:
         terminator = self.peek()
         if terminator.kind is TokenKind.AMP:
             raise parser_error(
@@ -214,67 +192,64 @@ class _Parser:
             raise self.unexpected(terminator)
         if terminator.kind is not TokenKind.EOF and not inside_parens:
             self.take()
+
+    def _skip_newlines(self) -> None:
+        while self.peek().kind is TokenKind.NEWLINE:
+            self.take()
+
+    def _statement_part(self, *, inside_parens: bool) -> Statement:
+        """``[$var =] pipeline [redirections]``, ``exit [N]``, or a shell command (which takes
+        its terminator); the terminator of the others is left to the caller."""
+        start = self.peek().start
+        first = self.peek()
+        assign_to: VariableExpression | None = None
+        body_start = first
+        if first.kind is TokenKind.VARIABLE and self._assignment_follows(first):
+            self.take()
+            self.take()  # "="
+            assign_to = VariableExpression(first.value)
+            if self.peek().kind in _END_OF_COMMAND:
+                raise parser_error(
+                    "You must provide a value expression following the '=' operator."
+                )
+            body_start = self.peek()
+        if _is_exit(body_start):
+            if assign_to is not None or inside_parens:
+                raise parser_error(EXIT_AS_VALUE)
+            return self._exit(start)
+        self._refuse_what_is_not_ours(body_start)
+        if is_shell_start(self.line, body_start, after_assignment=assign_to is not None):
+            if inside_parens:
+                raise self._shell_in_parens(body_start)
+            return self._shell_statement(start, body_start.start, assign_to)
+        pipeline, redirections = self.pipeline()
         return Statement(
             pipeline,
-            self.line[start:end].strip(),
+            self.line[start : self.pos].strip(),
             assign_to=assign_to,
             redirections=tuple(redirections),
         )
 
+    def _exit(self, start: int) -> Statement:
+        self.take()  # exit
+        code: Expression | None = None
+        if self.peek().kind not in _END_OF_COMMAND:
+            code = self.argument()
+        return Statement(Exit(code), self.line[start : self.pos].strip())
+
+    def _refuse_what_is_not_ours(self, token: Token) -> None:
+        """A ParserError for PowerShell that jobtui does not run (``foreach (...)``,
+        ``[void](...)``, ``@{ }``) where a shell command would otherwise start."""
+        if token.kind is TokenKind.OPERATOR and token.value == "@{":
+            raise parser_error(HASH_TABLE)
+        if token.kind is TokenKind.GENERIC:
+            # Before the cmdlets: at the start of a statement, foreach is PowerShell's keyword
+            # even where ForEach-Object has it as an alias.
+            refuse(self.line, token.start, starts_statement)
+
     def _assignment_follows(self, variable: Token) -> bool:
         after = next_token(self.line, variable.end, variable)
         return after.kind is TokenKind.EQUALS and not self.line.startswith("==", after.start)
-
-    def _is_shell_start(self, token: Token, *, after_assignment: bool) -> bool:
-        """Whether the statement starting with ``token`` is a shell command."""
-        kind = token.kind
-        if kind in (TokenKind.VARIABLE, TokenKind.PARAMETER):
-            return False
-        if kind is TokenKind.LPAREN:
-            return not self._parens_hold_powershell(token)
-        if kind is TokenKind.GENERIC:
-            if starts_statement(token.value):
-                return self._runs_in_a_job(token)
-            # "$x = 5" assigns a number; any other word starts a shell command.
-            return not after_assignment or isinstance(constant_value_or_none(token.value), str)
-        if after_assignment:
-            return kind not in (
-                TokenKind.STRING,
-                TokenKind.EXPANDABLE_STRING,
-                TokenKind.SCRIPT_BLOCK,
-            )
-        # A quoted string is a value, as in PowerShell ('Job1' | Stop-Job); "{ a; b; } &" is
-        # the shell's group.
-        return kind in (TokenKind.SCRIPT_BLOCK, TokenKind.OPERATOR) and token.value not in (
-            "&&",
-            "||",
-            "<",
-        )
-
-    def _runs_in_a_job(self, first: Token) -> bool:
-        """Whether a statement that starts with a cmdlet's name runs in a job instead: a shell
-        word in a ``&&``/``||`` chain or before ``&`` (``cd src && make``, ``pwd -P &``), or a
-        cmdlet the engine also runs in jobs, before ``&`` (``Start-Sleep 10 &``)."""
-        word = first.value.lower()
-        if word not in SHELL_WORDS and word not in engine_builtins.BUILTINS:
-            return False
-        previous = first
-        try:
-            while True:
-                token = next_token(self.line, previous.end, previous)
-                if token.kind in _END_OF_STATEMENT:
-                    return token.kind is TokenKind.AMP
-                if token.kind is TokenKind.OPERATOR and token.value in ("&&", "||"):
-                    return word in SHELL_WORDS
-                previous = token
-        except CommandError:
-            return False  # an open quote or brace: the statement's parse will say so
-
-    def _parens_hold_powershell(self, lparen: Token) -> bool:
-        inner = next_token(self.line, lparen.end, lparen)
-        if inner.kind in (TokenKind.VARIABLE, TokenKind.LPAREN):
-            return True
-        return _names_our_cmdlet(inner)  # (cd /tmp; ls) is the shell's subshell
 
     def _shell_in_parens(self, token: Token) -> CommandError:
         return parser_error(
@@ -286,14 +261,14 @@ class _Parser:
         self, start: int, body_start: int, assign_to: VariableExpression | None
     ) -> Statement:
         scan = scan_shell_command(self.line, body_start, powershell_follows)
-        text = self.line[body_start : scan.command_end].strip()
+        text = scan.command(self.line, body_start)
         self.pos = scan.end
         self.previous = None
         self._peeked = None
         if scan.terminator:
             self.take()
         if not text:
-            raise parser_error("An empty pipe element is not allowed.")
+            raise parser_error(EMPTY_PIPE)
         return Statement(
             ShellCommand(text),
             self.line[start : scan.end].strip(),
@@ -311,20 +286,23 @@ class _Parser:
                 if token.kind is TokenKind.OPERATOR and token.value not in ("&&", "||", "<"):
                     raise self.unexpected(token)
                 if token.kind in (TokenKind.PIPE, TokenKind.EOF) or elements:
-                    raise parser_error("An empty pipe element is not allowed.")
+                    raise parser_error(EMPTY_PIPE)
                 raise self.unexpected(token)
             if redirections:
                 raise parser_error(
                     "A redirection (> file) can only end a pipeline: put it after the last command."
                 )
-            if token.kind is TokenKind.GENERIC and find_cmdlet(token.value) is not None:
+            if token.kind is TokenKind.GENERIC and find_cmdlet(
+                token.value, after_pipe=bool(elements)
+            ):
                 elements.append(self.command(redirections))
             elif elements:
                 if token.kind is TokenKind.GENERIC:
                     raise parser_error(
-                        f"'{token.value}' is not a cmdlet of jobtui: after '|' come the job "
-                        "cmdlets, Format-List, Format-Table, Out-File or Out-Null. A shell "
-                        f"pipeline goes inside the job: Start-Job {{ ... | {token.value} }}."
+                        f"'{token.value}' is not a cmdlet of jobtui: after '|' come its cmdlets "
+                        "(the job cmdlets, Where-Object, Select-Object, Sort-Object, "
+                        "Format-Table, ConvertTo-Json...). A shell pipeline goes inside the "
+                        f"job: Start-Job {{ ... | {token.value} }}."
                     )
                 raise parser_error(
                     "Expressions are only allowed as the first element of a pipeline."
@@ -338,9 +316,12 @@ class _Parser:
                     raise self.unexpected(after)
             if self.peek().kind is TokenKind.PIPE:
                 self.take()
+                self._skip_newlines()  # a line that ends with '|' goes on on the next
+                if self.peek().kind is TokenKind.EOF:
+                    raise parser_error(EMPTY_PIPE, incomplete=True)
                 continue
             operator = self.peek()
-            if operator.kind is TokenKind.OPERATOR:
+            if operator.kind is TokenKind.OPERATOR and operator.value not in ("&&", "||"):
                 raise self.unexpected(operator)
             return Pipeline(tuple(elements)), redirections
 
@@ -371,14 +352,20 @@ class _Parser:
                 raise self.unexpected(token)
             elements.append(self.argument())
         text = self.line[name_token.start : self.pos].strip()
-        return CommandCall(name_token.value, tuple(elements), text)
+        name = name_token.value
+        if find_cmdlet(name) is None:  # a pipeline alias (Get-Job | sort): the cmdlet's name
+            cmdlet = find_cmdlet(name, after_pipe=True)
+            name = cmdlet.name if cmdlet is not None else name
+        return CommandCall(name, tuple(elements), text)
 
     def redirection(self) -> Redirection:
         op = self.take().value
-        stream = {"2": "error", "*": "all"}.get(op[0], "output")
+        stream = {"2": RedirectStream.ERROR, "*": RedirectStream.ALL}.get(
+            op[0], RedirectStream.OUTPUT
+        )
         append = op.endswith(">>")
         if op == "2>&1":
-            return Redirection("error", False, None)
+            return Redirection(RedirectStream.ERROR, False, None)
         target = self.peek()
         if target.kind not in (TokenKind.GENERIC, TokenKind.STRING, TokenKind.EXPANDABLE_STRING):
             raise parser_error("Missing file specification after redirection operator.")
@@ -388,11 +375,7 @@ class _Parser:
             if target.kind is not TokenKind.EXPANDABLE_STRING
             else unescape(target.value)
         )
-        if stream == "error":
-            return Redirection("error", append, path)
-        if stream == "all":
-            return Redirection("all", append, path)
-        return Redirection("output", append, path)
+        return Redirection(stream, append, path)
 
     # -- arguments and expressions ----------------------------------------------------------
 
@@ -424,12 +407,17 @@ class _Parser:
         if kind is TokenKind.VARIABLE:
             expression = VariableExpression(token.value)
         elif kind is TokenKind.LPAREN:
+            self._skip_newlines()
             statement = self.statement(inside_parens=True)
+            self._skip_newlines()
             close = self.peek()
             if close.kind is not TokenKind.RPAREN:
-                raise parser_error("Missing closing ')' in expression.", incomplete=True)
+                raise parser_error(
+                    "Missing closing ')' in expression.",
+                    incomplete=close.kind is TokenKind.EOF,
+                )
             self.take()
-            expression = SubExpression(statement)
+            expression = SubExpression(statement, array=token.value == "@(")
         else:
             raise self.unexpected(token)
         return self.postfix(expression)
@@ -511,11 +499,3 @@ class _Parser:
             i += 1
         parts.append("".join(text))
         return ExpandableString(tuple(p for p in parts if p != ""), token.text(self.line))
-
-
-def constant_value_or_none(word: str) -> object:
-    """Like :func:`constant_value`, but a too-long range is just the word (never raises)."""
-    try:
-        return constant_value(word)
-    except CommandError:
-        return word

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal
 
-from jobtui.engine import Job
+from jobtui.engine import Job, Stream
 
-LineKind = Literal["output", "error", "info"]
+
+class LineKind(enum.StrEnum):
+    """What a printed line is; the value is its name as a string, so ``kind == "error"`` holds.
+
+    ``OUTPUT`` is a result (a table row, a received stdout line, a value), ``ERROR`` an error
+    message or a received stderr line, ``INFO`` a notice from jobtui itself. ``ECHO`` is a line
+    a front end echoes back as typed (``PS> Get-Job``); the language never prints one.
+    """
+
+    OUTPUT = "output"
+    ERROR = "error"
+    INFO = "info"
+    ECHO = "echo"
+
+    @classmethod
+    def of_stream(cls, stream: Stream) -> LineKind:
+        """The kind a job's received line prints as: stdout is output, stderr an error line."""
+        return cls.ERROR if stream is Stream.Error else cls.OUTPUT
 
 
 @dataclass(frozen=True)
 class OutputLine:
-    """One printed line (no newline).
-
-    ``output`` is a result (a table row, a received stdout line, a value), ``error`` an error
-    message or a received stderr line, ``info`` a notice from jobtui itself.
-    """
+    """One printed line (no newline), of a :class:`LineKind`."""
 
     text: str
     kind: LineKind
@@ -48,11 +60,20 @@ class CommandResult:
     truncated: int = 0
     #: How the line's last Wait-Job ended, for a front end that shows the wait (None: no wait).
     wait: WaitOutcome | None = None
+    #: ``exit`` ran, so the session ends with this status: ``exit 3`` gives 3, a bare ``exit``
+    #: 0 if the statement before it succeeded, else 1. None: the session goes on.
+    exit_code: int | None = None
 
     @property
     def succeeded(self) -> bool:
         """False if any error happened."""
         return not self.errors
+
+    @property
+    def exit_requested(self) -> bool:
+        """Whether the line ran ``exit``: the front end ends the session (plain mode exits with
+        :attr:`exit_code`; the app asks to quit, as ``q`` does)."""
+        return self.exit_code is not None
 
 
 @dataclass(frozen=True)

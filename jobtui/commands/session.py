@@ -8,12 +8,13 @@ import threading
 from collections.abc import Callable
 
 from jobtui.commands import completion
-from jobtui.commands.binder import check_line
+from jobtui.commands.context import Host
 from jobtui.commands.errors import CommandError
-from jobtui.commands.executor import Executor, Host
-from jobtui.commands.parser import parse
+from jobtui.commands.executor import Executor
+from jobtui.commands.parser import is_complete, parse
+from jobtui.commands.preflight import check_line
 from jobtui.commands.results import CommandResult, OutputLine, WaitStarted
-from jobtui.commands.values import PathInfo, to_text
+from jobtui.commands.values import PathInfo, to_string
 from jobtui.engine import JobEngine
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,15 @@ class CommandSession:
                 return value
         return None
 
+    def lookup_variable(self, name: str) -> tuple[bool, object]:
+        """``(True, value)`` if the variable is set (an automatic one, or assigned, even to
+        $null), else ``(False, None)``: ``$using:`` needs the difference."""
+        key = name.lower()
+        if any(existing.lower() == key for existing in self.variables):
+            return True, self.get_variable(name)
+        value = self.get_variable(name)
+        return value is not None, value
+
     def set_variable(self, name: str, value: object) -> None:
         """Assign a variable (``$null = ...`` discards, as in PowerShell)."""
         key = name.lower()
@@ -92,7 +102,7 @@ class CommandSession:
             if value is None:
                 self.environment.pop(name[4:], None)
             else:
-                self.environment[name[4:]] = to_text(value)
+                self.environment[name[4:]] = to_string(value)
             return
         for existing in list(self.variables):
             if existing.lower() == key:
@@ -110,8 +120,10 @@ class CommandSession:
         on_wait: Callable[[WaitStarted], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> CommandResult:
-        """Run one line (blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them
-        early, as Ctrl+C does). Bad input never raises: it comes back as an error line.
+        """Run one line, or a text of several (a statement continued over lines, several
+        statements), blocking: Wait-Job / Receive-Job -Wait block; ``cancel`` ends them early,
+        as Ctrl+C does. Bad input never raises: it comes back as an error line, and nothing of
+        the text runs. After ``exit`` nothing more runs and ``exit_requested`` is set.
 
         ``on_output`` receives batches of lines as they arrive (streamed while a blocking
         command runs, and in batches of at most 5,000 lines while a large output is printed);
@@ -128,8 +140,9 @@ class CommandSession:
                 script = parse(line)
                 check_line(script)
                 for statement in script.statements:
-                    if statement.assign_to is not None:
-                        _check_assignable(statement.assign_to.name)
+                    for part in statement.parts():
+                        if part.assign_to is not None:
+                            _check_assignable(part.assign_to.name)
             except CommandError as error:
                 host.error(str(error))
                 self._last_succeeded = False
@@ -139,6 +152,13 @@ class CommandSession:
             log.exception("command line failed: %r", line)
             host.error(f"jobtui: internal error: {type(error).__name__}: {error}")
         return host.finish()
+
+    def is_complete(self, text: str) -> bool:
+        """Whether ``text`` is a whole statement, or needs more lines (an open brace, quote or
+        parenthesis, a trailing backtick or ``|``), as PowerShell's ``>>`` prompt asks for them.
+        A line with an error is complete: running it reports the error. A front end keeps an
+        incomplete text as a continuation and runs it with :meth:`execute` once complete."""
+        return is_complete(text)
 
     def complete(self, text: str) -> list[str]:
         """Completions for ``text`` (the bar's content up to the cursor): cmdlet names and

@@ -11,12 +11,13 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from jobtui.commands.binder import BoundCommand
+from jobtui.commands import cmdlets
+from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
 from jobtui.commands.values import PathInfo
 
 if TYPE_CHECKING:
-    from jobtui.commands.executor import Context
+    from jobtui.commands.context import Context
 
 #: How many locations ``cd -`` can go back through (PowerShell keeps 20).
 LOCATION_HISTORY = 20
@@ -79,9 +80,10 @@ def get_location(context: Context, bound: BoundCommand, input: list[object] | No
     context.emit(PathInfo(context.session.location))
 
 
-def start_sleep(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
+def pause_session(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Start-Sleep: pause the session (``-Seconds``, also fractional, or ``-Milliseconds``);
-    Ctrl+C ends the pause and the rest of the line."""
+    Ctrl+C ends the pause and the rest of the line. (In ``{ }`` or with ``&`` Start-Sleep is
+    a job instead, run by the engine's built-in ``start_sleep``.)"""
     refuse_input(context, "Start-Sleep", input)
     if bound.has("Milliseconds"):
         seconds = bound.get("Milliseconds") / 1000
@@ -91,3 +93,11 @@ def start_sleep(context: Context, bound: BoundCommand, input: list[object] | Non
         time.sleep(seconds)
     elif context.cancel.wait(seconds):
         raise Cancelled("Start-Sleep")
+
+
+#: The session's own cmdlets, each with its function (see :mod:`jobtui.commands.registry`).
+CMDLETS: dict[Cmdlet, CmdletFunction] = {
+    cmdlets.SET_LOCATION: set_location,
+    cmdlets.GET_LOCATION: get_location,
+    cmdlets.START_SLEEP: pause_session,
+}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import Literal
 
 # -- expressions ------------------------------------------------------------------------------
 
@@ -63,9 +63,11 @@ class ScriptBlockExpression:
 
 @dataclass(frozen=True)
 class SubExpression:
-    """``( pipeline )`` or ``$( pipeline )``: the pipeline's output as a value."""
+    """``( pipeline )`` or ``$( pipeline )``: the pipeline's output as a value; ``@( )`` is
+    always a list, even of one object or none."""
 
     statement: Statement
+    array: bool = False
 
 
 Expression = (
@@ -121,27 +123,64 @@ class ShellCommand:
     text: str
 
 
+class RedirectStream(enum.Enum):
+    """The streams a redirection takes: ``>`` output, ``2>`` errors, ``*>`` both."""
+
+    OUTPUT = "output"
+    ERROR = "error"
+    ALL = "all"
+
+
 @dataclass(frozen=True)
 class Redirection:
     """``> file``, ``>> file``, ``2> file``, ``*> file``, or ``2>&1`` (no target: merge)."""
 
-    stream: Literal["output", "error", "all"]
+    stream: RedirectStream
     append: bool
     target: str | None
 
 
 @dataclass(frozen=True)
-class Statement:
-    """One statement: ``[$var =] pipeline [redirections]``, or a shell command started as a job."""
+class Exit:
+    """``exit`` or ``exit N``: the session ends (with status N)."""
 
-    body: Pipeline | ShellCommand
+    code: Expression | None
+
+
+class ChainOperator(enum.Enum):
+    """PowerShell 7's pipeline chain operators: run the next pipeline if the last succeeded
+    (``&&``) or failed (``||``)."""
+
+    AND = "&&"
+    OR = "||"
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """``&& statement`` or ``|| statement`` in a pipeline chain."""
+
+    operator: ChainOperator
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: ``[$var =] pipeline [redirections]``, or a shell command started as a job,
+    or ``exit``; then the rest of its pipeline chain (``&& b || c``), if any."""
+
+    body: Pipeline | ShellCommand | Exit
     text: str
     assign_to: VariableExpression | None = None
     redirections: tuple[Redirection, ...] = ()
+    chain: tuple[ChainLink, ...] = ()
+
+    def parts(self) -> tuple[Statement, ...]:
+        """This statement and each statement of its chain, in order."""
+        return (self, *(link.statement for link in self.chain))
 
 
 @dataclass(frozen=True)
 class Script:
-    """A whole line: statements separated by ``;``, ``&`` or new lines."""
+    """A whole text: statements separated by ``;``, ``&`` or new lines."""
 
     statements: tuple[Statement, ...]

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from jobtui.engine import Job, JobFailure, JobState, JobStateInfo, Stream
+from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.records import CustomObject
+from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
+
+#: A job's stream collections, properties of every job as in PowerShell (a parent's own are
+#: empty: its children hold the output). Shell jobs write only Output (stdout) and Error
+#: (stderr); the other streams are PowerShell's and always empty here.
+STREAM_PROPERTIES = ("Output", "Error", "Progress", "Verbose", "Debug", "Warning", "Information")
+_STREAMS = {"output": Stream.Output, "error": Stream.Error}
+
+
+def _job_properties() -> tuple[str, ...]:
+    after = LIST_PROPERTIES.index("PSJobTypeName") + 1
+    listed = [*LIST_PROPERTIES[:after], *STREAM_PROPERTIES, *LIST_PROPERTIES[after:]]
+    by_key = {name.lower(): name for name in listed}
+    return (*listed, *(by_key.get(key, key) for key in PS_PROPERTIES if key not in by_key))
+
+
+#: Every property of a job by its PowerShell name, in Format-List's order: PowerShell's (the
+#: streams after PSJobTypeName, as Format-List shows them), then jobtui's Unix additions.
+JOB_PROPERTIES: tuple[str, ...] = _job_properties()
+_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in JOB_PROPERTIES)
+
+
+def has_job_property(name: str) -> bool:
+    """Whether a job has the property ``name`` (any case), even if its value is $null."""
+    return name.lower() in _JOB_PROPERTY_KEYS
 
 
 @dataclass(frozen=True)
@@ -65,11 +92,16 @@ def type_name(value: object) -> str:
         return "System.DateTime"
     if isinstance(value, list | tuple):
         return "System.Object[]"
+    if isinstance(value, CustomObject):
+        return value.type_name
+    if isinstance(value, timedelta):
+        return "System.TimeSpan"
     return type(value).__name__
 
 
-def to_text(value: object) -> str:
-    """``value`` as a string (for "$expansion", conversions and messages)."""
+def to_string(value: object) -> str:
+    """``value`` as PowerShell's ``[string]`` makes it (for "$expansion", conversions and
+    messages); the screen's rendering of a line is ``jobtui.ui.sanitize``'s, not this."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -83,8 +115,38 @@ def to_text(value: object) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list | tuple):
-        return " ".join(to_text(v) for v in value)
+        return " ".join(to_string(v) for v in value)
+    if isinstance(value, float):
+        return _double(value)
+    if isinstance(value, timedelta):
+        return _timespan(value)
+    if isinstance(value, CustomObject):  # PowerShell's text of a PSCustomObject
+        return "@{" + "; ".join(f"{k}={to_string(v)}" for k, v in value.properties.items()) + "}"
     return str(value)
+
+
+def _double(value: float) -> str:
+    """A double as PowerShell writes it: ``2``, not ``2.0``; ``0.333333333333333``."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}".replace("e", "E")
+
+
+def _timespan(value: timedelta) -> str:
+    """A TimeSpan as .NET writes it: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    ticks = value.days * 864_000_000_000 + value.seconds * 10_000_000 + value.microseconds * 10
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def as_list(value: object) -> list[object]:
@@ -123,11 +185,15 @@ def get_member(value: object, name: str) -> object:
     key = name.lower()
     if value is None:
         return 0 if key == "count" else None
+    if isinstance(value, CustomObject) and value.key(name) is not None:
+        return value.get(name)
     if key == "count" and not isinstance(value, list | tuple):
         return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
-        if key in ("output", "error"):
-            return _stream_lines(value, Stream.Output if key == "output" else Stream.Error)
+        if key in _STREAMS:
+            return _stream_lines(value, _STREAMS[key])
+        if key in _JOB_PROPERTY_KEYS and key not in PS_PROPERTIES:
+            return []  # Progress, Verbose...: PowerShell's streams, which shell jobs never write
         return value.get_property(name) if key in PS_PROPERTIES else None
     if isinstance(value, list | tuple):
         if key in ("count", "length"):
@@ -152,6 +218,8 @@ def get_member(value: object, name: str) -> object:
         return value.path if key in ("path", "providerpath") else None
     if isinstance(value, datetime):
         return _datetime_member(value, key)
+    if isinstance(value, timedelta):
+        return _timespan_member(value, key)
     return None
 
 
@@ -178,6 +246,24 @@ def _datetime_member(value: datetime, key: str) -> Any:
     return members.get(key)
 
 
+def _timespan_member(value: timedelta, key: str) -> Any:
+    total = value.total_seconds()
+    whole = int(total)  # the parts keep the span's sign, as .NET's do
+    members = {
+        "days": int(total / 86400),
+        "hours": int(whole % 86400 / 3600) if whole >= 0 else -int(-whole % 86400 / 3600),
+        "minutes": int(abs(whole) % 3600 / 60) * (1 if whole >= 0 else -1),
+        "seconds": int(abs(whole) % 60) * (1 if whole >= 0 else -1),
+        "milliseconds": int(round(abs(total - whole) * 1000, 6)) * (1 if total >= 0 else -1),
+        "totaldays": total / 86400,
+        "totalhours": total / 3600,
+        "totalminutes": total / 60,
+        "totalseconds": total,
+        "totalmilliseconds": total * 1000,
+    }
+    return members.get(key)
+
+
 def get_index(value: object, index: object) -> object:
     """``value[index]``: negative indices count from the end; out of range is $null."""
     if isinstance(index, list):
@@ -190,3 +276,37 @@ def get_index(value: object, index: object) -> object:
     if -len(items) <= index < len(items):
         return items[index]
     return None
+
+
+# -- bare words -------------------------------------------------------------------------------
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
+_RANGE = re.compile(r"^([+-]?\d+)\.\.([+-]?\d+)$")
+#: A range longer than this is refused (PowerShell's own limit is 50,000,000; ours is smaller
+#: because nothing in the job cmdlets needs more).
+MAX_RANGE = 10_000
+
+
+def constant_value(word: str) -> object:
+    """What a bare word means: an int, a float, a range's list of ints, or the word itself."""
+    if _INT.match(word):
+        return int(word)
+    if _FLOAT.match(word):
+        return float(word)
+    match = _RANGE.match(word)
+    if match:
+        start, stop = int(match.group(1)), int(match.group(2))
+        if abs(stop - start) >= MAX_RANGE:
+            raise parser_error(f"The range {word} is too long (at most {MAX_RANGE} numbers).")
+        step = 1 if stop >= start else -1
+        return list(range(start, stop + step, step))
+    return word
+
+
+def constant_value_or_none(word: str) -> object:
+    """Like :func:`constant_value`, but a too-long range is just the word (never raises)."""
+    try:
+        return constant_value(word)
+    except CommandError:
+        return word

@@ -11,9 +11,6 @@ import fnmatch
 import itertools
 import logging
 import os
-import resource
-import shutil
-import signal
 import threading
 import time
 import uuid
@@ -23,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jobtui.engine import builtins, processes
+from jobtui.engine.backend import LOCALHOST, Backend, Hooks, Runner, StartRequest
 from jobtui.engine.errors import (
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
@@ -31,7 +28,6 @@ from jobtui.engine.errors import (
     JobInputError,
     JobNotFinishedError,
     JobNotFoundError,
-    WorkingDirectoryNotFoundError,
 )
 from jobtui.engine.events import (
     JobAdded,
@@ -45,16 +41,10 @@ from jobtui.engine.events import (
     JobStatsUpdated,
 )
 from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
-from jobtui.engine.monitor import DEFAULT_INTERVAL, ProcessMonitor
+from jobtui.engine.local import DEFAULT_GRACE, LocalBackend, default_shell
+from jobtui.engine.local.monitor import DEFAULT_INTERVAL
+from jobtui.engine.locking import EventLock
 from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
-from jobtui.engine.reactor import Reactor
-from jobtui.engine.runners import (
-    DEFAULT_GRACE,
-    ProcessRunner,
-    ProcessSpec,
-    Runner,
-    ThreadRunner,
-)
 from jobtui.engine.snapshot import (
     STATS_SAMPLES,
     JobChanges,
@@ -64,7 +54,8 @@ from jobtui.engine.snapshot import (
 )
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
-from jobtui.engine.watchdog import Guardian
+
+__all__ = ["JobEngine", "Received", "ReceivedPart", "default_shell"]
 
 log = logging.getLogger(__name__)
 _WILDCARD = set("*?[")
@@ -123,42 +114,81 @@ class JobEngine:
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
     ) -> None:
-        self.shell = shell or default_shell()
         self.grace = grace
         self.memory_limit = memory_limit
         self.spill_dir = spill_dir
         self.session_id = uuid.uuid4().hex
         self.version = 0
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
+        # Events emitted under the lock reach listeners once it is released (locking.py).
+        self._lock: EventLock[JobEvent] = EventLock(self._deliver)
+        self._changed = threading.Condition(self._lock)  # type: ignore[arg-type]
         self._ids = itertools.count(1)
         self._jobs: dict[int, Job] = {}
+        # Replaced, never changed in place: delivery reads it without the lock.
+        self._listeners: tuple[JobListener, ...] = ()
         # The engine version at which each top-level job last changed, and at which each removed
         # one went: changes() compares integers, and snapshots only the jobs that moved.
         self._stamps: dict[int, int] = {}
         self._removed: dict[int, int] = {}
         self._samples: dict[int, deque[StatsSample]] = {}
-        # PowerShell throttles thread jobs only; a limit for background jobs is jobtui's own.
-        self._throttles = {THREAD_JOB: Throttle(throttle_limit), BACKGROUND_JOB: Throttle()}
-        self._listeners: list[JobListener] = []
-        self._use_guardian = guardian
-        self._guardian: Guardian | None = None
         self._closed = False
-        # Taken once, already encoded: copying and encoding os.environ for every job costs
-        # about a tenth of a millisecond, a tenth of what a whole job start costs.
-        self._base_environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
         #: Where jobs start unless told otherwise: the directory the session started in.
         self.working_directory = os.getcwd()
-        _raise_open_file_limit()
-        self._reactor = Reactor()
-        self._monitor = ProcessMonitor(self._running_process_jobs, self._sampled, monitor_interval)
+        self._hooks = Hooks(
+            output=self._output_added, finished=self._finished, sampled=self._sampled
+        )
+        self._local = LocalBackend(
+            self._hooks,
+            session_id=self.session_id,
+            shell=shell,
+            guardian=guardian,
+            monitor_interval=monitor_interval,
+        )
+        #: The backends by Location name: where ``start_job(location=...)`` looks.
+        self._backends: dict[str, Backend] = {self._local.name: self._local}
+        # Throttles are kept per Location (a cluster's slots are not this machine's). PowerShell
+        # throttles thread jobs only; a limit for background jobs is jobtui's own.
+        self._throttles: dict[str, dict[str, Throttle]] = {
+            name: {THREAD_JOB: Throttle(), BACKGROUND_JOB: Throttle()} for name in self._backends
+        }
+        self._throttles[LOCALHOST][THREAD_JOB].limit = throttle_limit
+
+    @property
+    def shell(self) -> str:
+        """The shell that runs each local command (``$SHELL -c``); a change affects later jobs."""
+        return self._local.shell
+
+    @shell.setter
+    def shell(self, shell: str) -> None:
+        self._local.shell = shell
+
+    @property
+    def locations(self) -> list[str]:
+        """The Location names a job can start at (``start_job(location=...)``)."""
+        with self._lock:
+            return list(self._backends)
+
+    def add_backend(self, make: Callable[[Hooks], Backend]) -> Backend:
+        """Make one more kind of Location available; ``make`` gets the hooks it reports through.
+
+        The backend is closed with the engine. A name already taken is a JobError.
+        """
+        backend = make(self._hooks)
+        with self._lock:
+            if self._closed:
+                raise JobError("The job engine has been shut down.")
+            if backend.name in self._backends:
+                raise JobError(f"There is already a location named '{backend.name}'.")
+            self._backends[backend.name] = backend
+            self._throttles[backend.name] = {THREAD_JOB: Throttle(), BACKGROUND_JOB: Throttle()}
+        return backend
 
     # -- ThrottleLimit ------------------------------------------------------------------------
 
     @property
     def throttle_limit(self) -> int | None:
         """How many thread jobs run at once (Start-ThreadJob -ThrottleLimit); None: no limit."""
-        return self._throttles[THREAD_JOB].limit
+        return self._throttles[LOCALHOST][THREAD_JOB].limit
 
     @throttle_limit.setter
     def throttle_limit(self, limit: int | None) -> None:
@@ -167,15 +197,15 @@ class JobEngine:
     @property
     def background_throttle_limit(self) -> int | None:
         """How many background jobs run at once; None (the default, as in PowerShell): no limit."""
-        return self._throttles[BACKGROUND_JOB].limit
+        return self._throttles[LOCALHOST][BACKGROUND_JOB].limit
 
     @background_throttle_limit.setter
     def background_throttle_limit(self, limit: int | None) -> None:
         self._set_limit(BACKGROUND_JOB, limit)
 
-    def _set_limit(self, kind: str, limit: int | None) -> None:
+    def _set_limit(self, kind: str, limit: int | None, location: str = LOCALHOST) -> None:
         with self._lock:
-            throttle = self._throttles[kind]
+            throttle = self._throttles[location][kind]
             throttle.limit = limit
             ready = throttle.next_ready() if not self._closed else []
         for job in ready:
@@ -184,13 +214,21 @@ class JobEngine:
     # -- listeners ----------------------------------------------------------------------------
 
     def subscribe(self, listener: JobListener) -> Callable[[], None]:
-        """Hear every event (on engine threads); returns a function that unsubscribes."""
+        """Hear every event; returns a function that unsubscribes.
+
+        A listener runs on the thread that caused the event (a job's reactor, a caller of the
+        engine), never while the engine is locked, so it may call the engine; it should still
+        return quickly: mark something dirty or post a message.
+        """
         with self._lock:
-            self._listeners.append(listener)
+            self._listeners = (*self._listeners, listener)
 
         def unsubscribe() -> None:
-            with self._lock, contextlib.suppress(ValueError):
-                self._listeners.remove(listener)
+            with self._lock:
+                listeners = list(self._listeners)
+                with contextlib.suppress(ValueError):
+                    listeners.remove(listener)
+                self._listeners = tuple(listeners)
 
         return unsubscribe
 
@@ -205,8 +243,11 @@ class JobEngine:
             elif not top.removed:
                 self._stamps[top.id] = self.version
             self._changed.notify_all()
-            listeners = list(self._listeners)
-        for listener in listeners:
+        self._lock.emit(event)  # now, or when this thread lets go of the lock
+
+    def _deliver(self, event: JobEvent) -> None:
+        """Hand one event to every listener (the lock is not held: see locking.py)."""
+        for listener in self._listeners:
             try:
                 listener(event)
             except Exception:  # a listener's bug must not stop the jobs
@@ -277,22 +318,38 @@ class JobEngine:
         input: bytes | None = None,
         initialization_script: str | None = None,
         job_type: str = BACKGROUND_JOB,
+        location: str = LOCALHOST,
     ) -> Job:
         """Start ``command`` as a job and return it, already Running (or NotStarted if throttled).
 
         A BackgroundJob is a parent with one child that runs the command (Ids N and N+1); a
-        ThreadJob runs by itself. Built-ins (Get-Process...) run in process, on a thread.
+        ThreadJob runs by itself. ``location`` names the backend that runs it (``localhost``,
+        where built-ins such as Get-Process run in process, on a thread).
         """
-        cwd = os.path.abspath(working_directory or self.working_directory)
-        if not os.path.isdir(cwd):
-            raise WorkingDirectoryNotFoundError(working_directory or cwd)
+        with self._lock:
+            backend = self._backends.get(location)
+            known = ", ".join(self._backends)
+        if backend is None:
+            raise JobError(
+                f"Cannot start the job at the location '{location}': there is no such location. "
+                f"Known locations: {known}."
+            )
+        cwd = backend.working_directory(working_directory, self.working_directory)
+        request = StartRequest(
+            command=command,
+            cwd=cwd,
+            environment=dict(environment or {}),
+            argument_list=tuple(argument_list),
+            input=input,
+            initialization_script=initialization_script,
+        )
         with self._lock:
             if self._closed:
                 raise JobError("The job engine has been shut down.")
-            location = "PowerShell" if job_type == THREAD_JOB else "localhost"
-            top = self._new_job(command, name, job_type, location)
+            shown = backend.location(job_type)
+            top = self._new_job(command, name, job_type, shown)
             if job_type == BACKGROUND_JOB:
-                runner_job = self._new_job(command, None, "", location)
+                runner_job = self._new_job(command, None, "", shown)
                 runner_job.parent = top
                 top.child_jobs.append(runner_job)
             else:
@@ -300,29 +357,10 @@ class JobEngine:
             runner_job.output = OutputStore(
                 memory_limit=self.memory_limit, spill_dir=self.spill_dir
             )
-            info = runner_job.process
-            info.cwd = cwd
-            info.environment = dict(environment or {})
-            builtin = builtins.lookup(command)
-            if builtin is not None:
-                function, arguments = builtin
-                runner_job.runner = ThreadRunner(
-                    runner_job, function, arguments, self._output_added, self._finished
-                )
-            else:
-                info.shell = self.shell
-                runner_job.runner = ProcessRunner(
-                    runner_job,
-                    self._spec(
-                        runner_job, command, cwd, argument_list, input, initialization_script
-                    ),
-                    self._reactor,
-                    self._output_added,
-                    self._finished,
-                )
+            runner_job.runner = backend.create_runner(runner_job, request)
             self._jobs[top.id] = top
             self._emit(JobAdded(top))
-            if not self._throttles[job_type].admit(runner_job):
+            if not self._throttle(runner_job).admit(runner_job):
                 return top
         self._launch(runner_job)
         return top
@@ -338,65 +376,23 @@ class JobEngine:
             on_state_changed=self._state_changed,
         )
 
-    def _spec(
-        self,
-        job: Job,
-        command: str,
-        cwd: str,
-        argument_list: Sequence[str],
-        input: bytes | None,
-        initialization_script: str | None,
-    ) -> ProcessSpec:
-        script = f"{initialization_script}\n{command}" if initialization_script else command
-        env = dict(self._base_environment)
-        env.update((os.fsencode(k), os.fsencode(v)) for k, v in job.process.environment.items())
-        env[processes.JOB_TAG.encode()] = str(job.instance_id).encode()
-        env[processes.SESSION_TAG.encode()] = self.session_id.encode()
-        # "$0" is the shell's own name so its messages read as usual; the arguments are $1...
-        argv = [self.shell, "-c", script, os.path.basename(self.shell), *argument_list]
-        return ProcessSpec(argv=argv, cwd=cwd, env=env, stdin=input)
-
     def _launch(self, job: Job) -> None:
         assert job.runner is not None
         job.runner.start()
-        if isinstance(job.runner, ProcessRunner) and job.runner.pid is not None:
-            guardian = self._ensure_guardian()
-            if guardian is not None:
-                guardian.watch(job.runner.pid)
-            self._monitor.ensure_running()
 
-    def _ensure_guardian(self) -> Guardian | None:
-        with self._lock:
-            if self._use_guardian and self._guardian is None and not self._closed:
-                try:
-                    self._guardian = Guardian(self.session_id)
-                except OSError:
-                    log.exception("could not start the guardian process")
-                    self._use_guardian = False
-            return self._guardian
+    def _throttle(self, job: Job) -> Throttle:
+        """The throttle a job that runs a command belongs to: its Location's, of its type."""
+        assert job.runner is not None
+        return self._throttles[job.runner.backend][_kind(job)]
 
     def _finished(self, job: Job) -> None:
         """A runner is done: free its throttle slot, start the next queued job."""
-        runner = job.runner
-        if isinstance(runner, ProcessRunner) and runner.pid is not None and self._guardian:
-            self._guardian.forget(runner.pid)
         with self._lock:
-            throttle = self._throttles[_kind(job)]
+            throttle = self._throttle(job)
             throttle.release()
             ready = throttle.next_ready() if not self._closed else []
         for nxt in ready:
             self._launch(nxt)
-
-    def _running_process_jobs(self) -> list[Job]:
-        with self._lock:
-            return [
-                child
-                for top in self._jobs.values()
-                for child in (top.child_jobs or [top])
-                if isinstance(child.runner, ProcessRunner)
-                and not child.state.is_finished
-                and child.state is not JobState.NotStarted
-            ]
 
     # -- Get-Job ------------------------------------------------------------------------------
 
@@ -646,7 +642,7 @@ class JobEngine:
                 child = job.executing_job
                 child.stop_requested = True
                 if child.state is JobState.NotStarted:
-                    self._throttles[_kind(child)].withdraw(child)
+                    self._throttle(child).withdraw(child)
                     if child.output is not None:
                         child.output.close()
                     child.set_state(JobState.Stopped)
@@ -659,21 +655,39 @@ class JobEngine:
         if not runners:
             return
         if wait:
-            _terminate(runners, self.grace)
+            self._terminate(runners, self.grace)
         else:
             threading.Thread(
-                target=_terminate, args=(runners, self.grace), name="jobtui-stop", daemon=True
+                target=self._terminate,
+                args=(runners, self.grace),
+                name="jobtui-stop",
+                daemon=True,
             ).start()
+
+    def _terminate(self, runners: Sequence[Runner], grace: float) -> None:
+        """Stop many jobs at once: each backend stops its own together, in one sweep."""
+        by_backend: dict[str, list[Runner]] = {}
+        for runner in runners:
+            by_backend.setdefault(runner.backend, []).append(runner)
+        for name, mine in by_backend.items():
+            self._backends[name].stop_many(mine, grace)
 
     def suspend_job(self, jobs: Iterable[Job]) -> list[Job]:
         """SIGSTOP every process of each Running job: Suspending, then Suspended."""
         done = []
         for job in jobs:
             child = job.executing_job
-            if not child.transition(JobState.Running, JobState.Suspending):
-                continue
-            assert child.runner is not None
-            child.runner.suspend()
+            runner = child.runner
+            with self._lock:
+                if runner is not None and not runner.capabilities.suspend:
+                    if child.state is JobState.Running:
+                        # Asked before the state moves, so the job stays Running.
+                        raise JobFailure(f"Cannot suspend the job that has an ID of {child.id}.")
+                    continue
+                if not child.transition(JobState.Running, JobState.Suspending):
+                    continue
+            assert runner is not None
+            runner.suspend()
             child.transition(JobState.Suspending, JobState.Suspended)
             done.append(job)
         return done
@@ -695,7 +709,7 @@ class JobEngine:
     def send_input(self, job: Job, data: bytes) -> int:
         """Write ``data`` to the job's stdin; a Blocked job is Running again once it reads."""
         runner = job.executing_job.runner
-        if not isinstance(runner, ProcessRunner) or not runner.stdin_open:
+        if runner is None or not runner.accepts_input:
             raise JobInputError(f"The job with the job ID {job.id} does not accept input.")
         try:
             written = runner.send_input(data)
@@ -709,7 +723,7 @@ class JobEngine:
     def close_input(self, job: Job) -> None:
         """Close the job's stdin: a process reading it sees end of file."""
         runner = job.executing_job.runner
-        if isinstance(runner, ProcessRunner):
+        if runner is not None and runner.capabilities.input:
             runner.close_input()
             job.executing_job.transition(JobState.Blocked, JobState.Running)
             job.executing_job.touch()
@@ -744,34 +758,14 @@ class JobEngine:
                 return
             self._closed = True
         self.stop_job(self.jobs, wait=True)
-        self._end_leftovers()
-        self._monitor.close()
-        if self._guardian is not None:
-            self._guardian.close()
-        self._reactor.close()
-
-    def _end_leftovers(self) -> None:
-        # Processes that finished jobs left behind (daemons) must not outlive the session.
-        pids = processes.tagged_pids(processes.SESSION_TAG, self.session_id)
-        if pids:
-            processes.signal_pids(pids, None, signal.SIGTERM)
-            left = processes.wait_gone(pids, self.grace)
-            processes.signal_pids(left, None, signal.SIGKILL)
-            processes.wait_gone(left, 1.0)
+        for backend in self._backends.values():
+            backend.close(self.grace)
 
     def __enter__(self) -> JobEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
-
-
-def default_shell() -> str:
-    """The user's $SHELL when it is a usable absolute path, else /bin/sh."""
-    shell = os.environ.get("SHELL", "")
-    if os.path.isabs(shell) and os.access(shell, os.X_OK):
-        return shell
-    return shutil.which("sh") or "/bin/sh"
 
 
 def _kind(job: Job) -> str:
@@ -796,23 +790,3 @@ def _report(error: JobError, errors: list[JobError] | None) -> None:
     if errors is None:
         raise error
     errors.append(error)
-
-
-def _terminate(runners: Sequence[Runner], grace: float) -> None:
-    """Stop many jobs at once: one grace period for all of them, not one each."""
-    process_runners = [r for r in runners if isinstance(r, ProcessRunner)]
-    others = [r for r in runners if not isinstance(r, ProcessRunner)]
-    if process_runners:
-        ProcessRunner.terminate_many(process_runners, grace)
-    for runner in others:
-        assert isinstance(runner, ThreadRunner)
-        runner.terminate(grace)
-
-
-def _raise_open_file_limit() -> None:
-    # Each running job holds four descriptors; the common default of 1,024 caps that at 250.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

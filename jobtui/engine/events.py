@@ -1,5 +1,5 @@
-"""What the engine tells its listeners. Listeners run on engine threads and must return quickly:
-mark something dirty or post a message, never block on another thread (a UI thread included)."""
+"""What the engine tells its listeners. Listeners run on engine threads, never under the engine's
+lock (see locking.py), and must return quickly: mark something dirty or post a message."""
 
 from __future__ import annotations
 

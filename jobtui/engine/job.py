@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from jobtui.engine.states import (
 )
 
 if TYPE_CHECKING:
-    from jobtui.engine.runners import Runner
+    from jobtui.engine.backend import Runner
 
 BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"
@@ -41,6 +42,10 @@ class ProcessInfo:
     memory_rss: int | None = None
     process_count: int = 0
 
+    def as_dict(self) -> dict[str, object]:
+        """The fields by name, in the order above (the local backend's details record)."""
+        return asdict(self)
+
 
 class Job:
     """A job: a parent (the executive) or the child that runs the command.
@@ -57,7 +62,7 @@ class Job:
         name: str | None = None,
         ps_job_type_name: str = "",
         location: str = "localhost",
-        lock: threading.RLock,
+        lock: AbstractContextManager[Any],
         on_state_changed: StateListener,
     ) -> None:
         self.id = id
@@ -174,13 +179,13 @@ class Job:
                     target = JobState.Disconnected
                 elif JobState.Failed in states:
                     target = JobState.Failed
-                elif self.stop_requested or JobState.Stopped in states:
+                elif self.stop_requested:  # PowerShell: a child stopped alone leaves it Completed
                     target = JobState.Stopped
                 else:
                     target = JobState.Completed
             elif JobState.Blocked in states:
                 target = JobState.Blocked
-            elif JobState.Stopping in states:
+            elif JobState.Stopping in states and self.stop_requested:
                 target = JobState.Stopping
             elif all(s is JobState.Suspended for s in states):
                 target = JobState.Suspended

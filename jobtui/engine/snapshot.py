@@ -156,6 +156,31 @@ class JobSnapshot:
         return self.executing_job.output
 
     @property
+    def pid(self) -> int | None:
+        """The process id of the job's command (``ChildJobs[0]``'s for a BackgroundJob)."""
+        return self.executing_job.process.pid
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit code of the job's command."""
+        return self.executing_job.process.exit_code
+
+    @property
+    def signal(self) -> str | None:
+        """The signal that ended the job's command."""
+        return self.executing_job.process.signal
+
+    @property
+    def cpu_percent(self) -> float | None:
+        """CPU % of the job's process tree (last sample)."""
+        return self.executing_job.process.cpu_percent
+
+    @property
+    def memory_rss(self) -> int | None:
+        """Resident memory of the job's process tree (last sample)."""
+        return self.executing_job.process.memory_rss
+
+    @property
     def unread_lines(self) -> int:
         """Lines of output a receive without -Keep would still return."""
         transcript = self.transcript
@@ -279,7 +304,8 @@ def snapshot_of(job: Job, stats: tuple[StatsSample, ...] = ()) -> JobSnapshot:
         has_more_data=job.has_more_data,
         location=job.location,
         command=job.command,
-        version=job.version,
+        # One version over parent and children: any of them moving moves it.
+        version=job.version + sum(child.version for child in job.child_jobs),
         status_message=job.status_message,
         ps_begin_time=job.ps_begin_time,
         ps_end_time=job.ps_end_time,
@@ -294,7 +320,7 @@ def snapshot_of(job: Job, stats: tuple[StatsSample, ...] = ()) -> JobSnapshot:
             cpu_percent=info.cpu_percent,
             memory_rss=info.memory_rss,
             process_count=info.process_count,
-            stdin_open=bool(getattr(runner, "stdin_open", False)),
+            stdin_open=runner is not None and runner.accepts_input,
         ),
         output=output,
         stats=stats,

@@ -1,7 +1,8 @@
 """How the UI turns a job's snapshot into text: state looks, numbers, times, property values.
 
 Volatile values (pid, CPU, memory, elapsed time, instance id, begin and end times) all pass
-through :class:`JobFormatter`, so tests and the screenshot script can swap in fixed ones.
+through :class:`JobFormatter`, so tests and the screenshot script can swap in fixed ones. It reads
+a job's facts as a :class:`~jobtui.ui.records.JobRecord`, so a live job and a snapshot both fit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from jobtui.engine import FailureInfo, JobSnapshot, JobState, StateInfo
+from jobtui.ui.records import JobRecord, unread_lines
+
+__all__ = [
+    "STATE_LOOKS",
+    "JobFormatter",
+    "StateLook",
+    "format_value",
+    "human_bytes",
+    "human_count",
+    "human_duration",
+    "unread_lines",
+]
 
 Clock = Callable[[], datetime]
 
@@ -74,36 +87,31 @@ def human_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
 
 
-def unread_lines(job: JobSnapshot) -> int:
-    """Lines of output a receive without -Keep would still return."""
-    return job.unread_lines
-
-
 class JobFormatter:
     """The text of a job's volatile values, read against an injected clock."""
 
     def __init__(self, clock: Clock = datetime.now) -> None:
         self.clock = clock
 
-    def pid(self, job: JobSnapshot) -> str:
+    def pid(self, job: JobRecord) -> str:
         """The process id of the job's command, or blank."""
-        pid = job.executing_job.process.pid
+        pid = job.pid
         return "" if pid is None else str(pid)
 
-    def cpu(self, job: JobSnapshot) -> str:
+    def cpu(self, job: JobRecord) -> str:
         """CPU % of the job's whole process tree while it runs."""
-        value = job.executing_job.process.cpu_percent
+        value = job.cpu_percent
         if value is None or job.state.is_finished:
             return ""
         return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
-    def memory(self, job: JobSnapshot) -> str:
+    def memory(self, job: JobRecord) -> str:
         """Resident memory of the job's process tree while it runs."""
         if job.state.is_finished:
             return ""
-        return human_bytes(job.executing_job.process.memory_rss)
+        return human_bytes(job.memory_rss)
 
-    def elapsed_seconds(self, job: JobSnapshot) -> float | None:
+    def elapsed_seconds(self, job: JobRecord) -> float | None:
         """Seconds from PSBeginTime to PSEndTime (or to now while it runs)."""
         begin = job.ps_begin_time
         if begin is None:
@@ -111,17 +119,16 @@ class JobFormatter:
         end = job.ps_end_time or self.clock()
         return (end - begin).total_seconds()
 
-    def elapsed(self, job: JobSnapshot) -> str:
+    def elapsed(self, job: JobRecord) -> str:
         """The elapsed time as text."""
         seconds = self.elapsed_seconds(job)
         return "" if seconds is None else human_duration(seconds)
 
-    def exit_code(self, job: JobSnapshot) -> str:
+    def exit_code(self, job: JobRecord) -> str:
         """The exit code, or the signal's name when a signal ended the process."""
-        info = job.executing_job.process
-        if info.signal:
-            return info.signal.removeprefix("SIG")
-        return "" if info.exit_code is None else str(info.exit_code)
+        if job.signal:
+            return job.signal.removeprefix("SIG")
+        return "" if job.exit_code is None else str(job.exit_code)
 
     def time(self, value: datetime | None) -> str:
         """A timestamp as PowerShell's list view prints it (ISO, to the second)."""

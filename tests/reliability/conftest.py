@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from jobtui.engine import JobEngine
 from jobtui.ui.app import JobApp
@@ -65,18 +64,11 @@ SIZE = (120, 36)
 _TEXTUAL_SEQUENCES = re.compile(r"\x1b\[\d+;\d+H|\x1b\[[0-9;]*m|\n")
 
 
-@pytest.fixture
-def calm(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No blinking cursor and no animations: what the tests see does not depend on timing."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
-
-
 AppRunner = Callable[..., AbstractAsyncContextManager[tuple[JobApp, Pilot[int]]]]
 
 
 @pytest.fixture
-def run_app(engine: JobEngine, tmp_path: Path, calm: None) -> AppRunner:
+def run_app(engine: JobEngine, tmp_path: Path) -> AppRunner:
     """Start the app over the engine; yields (app, pilot) with the main screen ready."""
 
     @asynccontextmanager

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from jobtui.engine.processes import SESSION_TAG, tagged_pids
+from jobtui.engine.local.processes import SESSION_TAG, tagged_pids
 from tests.tmux import Pane, jobtui_command, running
 
 pytestmark = [
@@ -87,7 +87,7 @@ def test_no_job_outlives_a_signalled_jobtui(pane: Pane, tmp_path: Path, ending: 
 
     app = jobtui_process(pane)
     children = app.children(recursive=True)
-    guardian = next(p for p in children if "jobtui.engine.watchdog" in " ".join(p.cmdline()))
+    guardian = next(p for p in children if "jobtui.engine.local.watchdog" in " ".join(p.cmdline()))
     job_process = next(p for p in children if SESSION_TAG in p.environ())
     session = job_process.environ()[SESSION_TAG]
     pids = tagged_pids(SESSION_TAG, session)

@@ -7,7 +7,7 @@ import time
 import psutil
 
 from jobtui.engine import JobEngine, JobState, Stream
-from jobtui.engine.processes import JOB_TAG, tagged_pids
+from jobtui.engine.local.processes import JOB_TAG, tagged_pids
 
 
 def alive(pid: int) -> bool:

@@ -40,7 +40,7 @@ def detail_properties(app: JobApp) -> str:
 
 
 async def test_a_full_spill_disk_is_reported_and_the_job_goes_on(
-    small_disk: Path, tmp_path: Path, calm: None
+    small_disk: Path, tmp_path: Path
 ) -> None:
     async with app_over(small_disk, 16 * 1024, tmp_path / "history") as (engine, app, pilot):
         job = engine.start_job("seq 200000; echo finished")
@@ -67,7 +67,7 @@ async def test_a_full_spill_disk_is_reported_and_the_job_goes_on(
 
 
 async def test_an_unwritable_spill_directory_is_reported_and_nothing_is_lost(
-    tmp_path: Path, calm: None
+    tmp_path: Path,
 ) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")

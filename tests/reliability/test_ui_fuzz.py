@@ -115,7 +115,7 @@ async def press_all(engine: JobEngine, history: Path, keys: list[str]) -> None:
 )
 @given(keys=st.lists(st.sampled_from(KEYS + LEAVING), min_size=1, max_size=30))
 def test_random_keys_on_the_main_screen_never_raise(
-    engine: JobEngine, tmp_path: Path, calm: None, keys: list[str]
+    engine: JobEngine, tmp_path: Path, keys: list[str]
 ) -> None:
     reset(engine)
     asyncio.run(press_all(engine, tmp_path / "history", keys))

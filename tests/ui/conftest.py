@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from jobtui.engine import Job, JobEngine
 from jobtui.ui.app import JobApp
@@ -18,13 +17,6 @@ from jobtui.ui.widgets.command_bar import CommandBar
 from jobtui.ui.widgets.jobs_table import JobsTable
 
 SIZE = (120, 36)
-
-
-@pytest.fixture(autouse=True)
-def _calm(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No blinking cursor and no animations: what the tests see does not depend on timing."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
 
 
 @pytest.fixture

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Sparkline
 
-from jobtui.engine import JobEngine, JobState
+from jobtui.engine import JobEngine, JobState, StatsSample
 from jobtui.ui.screens.detail import JobDetailScreen
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.property_list import PropertyList
@@ -53,6 +56,42 @@ async def test_copy_report(run_app: AppRunner, engine: JobEngine) -> None:
     async with run_app() as (app, pilot):
         await pilot.press("escape", "enter", "y")
         assert "Reason: Exit code 5" in app.clipboard
+        # The app can only ask the terminal (OSC 52), which may ignore it: say so, claim no more.
+        (notice,) = [n.message for n in app._notifications if "report" in n.message]
+        assert "sent to the terminal's clipboard" in notice
+        assert "copied" not in notice
+
+
+class GraphApp(App[None]):
+    """The graph alone, as the detail screen sizes it."""
+
+    CSS = "StatsGraph Sparkline { height: 2; }"
+
+    def compose(self) -> ComposeResult:
+        yield StatsGraph()
+
+
+def drawn(widget: Widget) -> str:
+    width, height = widget.size
+    return "\n".join(
+        "".join(segment.text for segment in strip)
+        for strip in widget.render_lines(Region(0, 0, width, height))
+    )
+
+
+async def test_a_sparkline_of_one_sample_does_not_read_as_full() -> None:
+    app = GraphApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        graph = app.query_one(StatsGraph)
+        graph.show([StatsSample(cpu_percent=0.3, memory_rss=3_000_000)])
+        await pilot.pause()
+        for spark in graph.query(Sparkline):
+            assert "█" not in drawn(spark), spark.id
+        assert "CPU % now 0.3" in str(graph.query_one("#cpu-label").render())
+        # Two samples make a trend: drawn from the lowest to the highest.
+        graph.show([StatsSample(0.3, 3_000_000), StatsSample(50.0, 6_000_000)])
+        await pilot.pause()
+        assert "█" in drawn(graph.query_one("#cpu-spark", Sparkline))
 
 
 async def test_a_running_job_has_cpu_and_memory_sparklines(

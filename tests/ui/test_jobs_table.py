@@ -204,3 +204,46 @@ async def test_at_120_columns_every_column_is_shown(run_app: AppRunner) -> None:
         await pilot.pause()
         header = row_text(table(app), 0)
         assert all(label in header for label in ("PSJobTypeName", "Location", "Exit", "Command"))
+
+
+async def test_at_200_columns_long_names_are_told_apart(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 30", name="short")
+    async with run_app(size=(200, 30)) as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 1)
+        await pilot.pause()
+        assert "Name       PSJobTypeName" in row_text(jobs_table, 0)  # short names: as it was
+        prod = engine.start_job("sleep 30 # p", name="build-frontend-assets-prod")
+        dev = engine.start_job("sleep 30 # d", name="build-frontend-assets-dev")
+        await until(pilot, lambda: jobs_table.row_count == 3)
+        await pilot.pause()
+        rows = [row_text(jobs_table, y) for y in (2, 3)]
+        assert "build-frontend-assets-prod " in rows[0] and str(prod.id) in rows[0]
+        assert "build-frontend-assets-dev " in rows[1] and str(dev.id) in rows[1]
+        assert "sleep 30 # p" in rows[0]  # the command still shows
+        assert cell(app, prod, "name") == "build-frontend-assets-prod"
+
+
+async def test_names_sort_naturally(run_app: AppRunner, engine: JobEngine) -> None:
+    jobs = {n: engine.start_job("true", name=n) for n in ("Job17", "Job3", "job20", "Job1")}
+    engine.wait_job(list(jobs.values()))
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 4)
+        await pilot.press("escape", "o")
+        assert jobs_table.sort_column == "name"
+        assert jobs_table.shown_job_ids == [jobs[n].id for n in ("Job1", "Job3", "Job17", "job20")]
+
+
+async def test_a_large_unread_count_is_shown_exactly_where_it_fits(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("true", name="first")  # under the cursor: the big one is not shown
+    big = engine.start_job("seq 123456", name="big")
+    engine.wait_job([big])
+    async with run_app(size=(200, 30)) as (app, pilot):
+        await until(pilot, lambda: cell(app, big, "more") == "True +123,456")
+        await pilot.resize_terminal(120, 30)
+        await until(pilot, lambda: cell(app, big, "more") == "True +123k")  # no room: rounded

@@ -18,6 +18,7 @@ from jobtui.engine import JobSnapshot, JobState
 from jobtui.service import JobService
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
 from jobtui.ui.paths import screen_css_path
+from jobtui.ui.records import as_record
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
@@ -46,11 +47,16 @@ class JobDetailScreen(Screen[None]):
     """Everything about one job; it never consumes output (the transcript is read, not received)."""
 
     CSS_PATH = screen_css_path("detail.tcss")
+    #: Below 110 columns the properties (64 wide) would leave the transcript a sliver: the
+    #: panes are stacked instead (detail.tcss, ``-narrow``).
+    # Textual's annotation (a ClassVar inside a union) reads to mypy as an instance variable and
+    # a ClassVar here is refused, so ruff's rule on mutable class attributes is silenced instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("y", "copy_report", "Copy report"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
+        Binding("y", "copy_report", "Copy report", id="detail.copy_report"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="detail.next_pane"),
     ]
 
     def __init__(self, service: JobService, job: JobSnapshot, formatter: JobFormatter) -> None:
@@ -62,7 +68,8 @@ class JobDetailScreen(Screen[None]):
         self._seen: tuple[int, ...] | None = None
 
     def compose(self) -> ComposeResult:
-        """Title, reason, properties on the left; graphs and transcript on the right."""
+        """Title, reason, properties on the left; graphs and transcript on the right (below them
+        on a narrow terminal)."""
         job = self.job
         yield Label(id="detail-title", markup=False)
         with Vertical(id="reason-box"):
@@ -122,7 +129,7 @@ class JobDetailScreen(Screen[None]):
             where = "ChildJobs[0].JobStateInfo.Reason" if job.child_jobs else "JobStateInfo.Reason"
             self.query_one("#reason", Static).update(plain(reason.message))
             self.query_one("#reason-box").border_title = where
-            facts = [f"ExitCode {self.formatter.exit_code(job) or '—'}"]
+            facts = [f"ExitCode {self.formatter.exit_code(as_record(job)) or '—'}"]
             if reason.signal_name:
                 facts.append(f"Signal {reason.signal_name}")
             if reason.last_error_line:
@@ -130,6 +137,12 @@ class JobDetailScreen(Screen[None]):
             self.query_one("#reason-facts", Static).update(" · ".join(facts))
 
     def action_copy_report(self) -> None:
-        """Copy a failure report (or the job's facts) to the clipboard."""
+        """Send a failure report (or the job's facts) to the terminal's clipboard."""
         self.app.copy_to_clipboard(failure_report(self.job, self.formatter))
-        self.notify("Failure report copied to the clipboard.", title=self.job.name, markup=False)
+        # The copy is an OSC 52 request, and a terminal may ignore it without a word: say what
+        # was done, not what may not have happened.
+        self.notify(
+            "Failure report sent to the terminal's clipboard (OSC 52; some terminals ignore it).",
+            title=self.job.name,
+            markup=False,
+        )

@@ -8,6 +8,7 @@ The screen reaches jobs only through the :class:`~jobtui.service.JobService`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on
@@ -62,39 +63,49 @@ class MainScreen(JobKeys):
     """Jobs at a glance, their output, and a command line to drive them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "focus_bar", "Command", key_display=":", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("enter", "detail", "Detail", show=False),
-        Binding("r", "receive", "Receive"),
-        Binding("k", "toggle_keep", "Keep"),
-        Binding("s", "stop", "Stop"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("w", "wait", "Wait"),
-        Binding("p", "suspend_resume", "Pause"),
-        Binding("i", "input", "Input"),
-        Binding("c", "switch_pane", "Console"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f1", "show_help", "Help", show=False),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "escape", "Jobs"),
+        # First: the key bar lists it right after the focused widget's own keys.
+        Binding("escape", "escape", "Jobs", id="main.escape"),
+        Binding(
+            "colon", "focus_bar", "Command", key_display=":", show=False, id="main.command_bar"
+        ),
+        Binding("slash", "filter", "Filter", key_display="/", id="jobs.filter"),
+        Binding("enter", "detail", "Detail", show=False, id="jobs.detail"),
+        Binding("r", "receive", "Receive", id="jobs.receive"),
+        Binding("k", "toggle_keep", "Keep", id="jobs.keep"),
+        Binding("s", "stop", "Stop", id="jobs.stop"),
+        Binding("x,delete", "remove", "Remove", id="jobs.remove"),
+        Binding("w", "wait", "Wait", id="jobs.wait"),
+        Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
+        Binding("i", "input", "Input", id="jobs.input"),
+        Binding("c", "switch_pane", "Console", id="main.switch_pane"),
+        Binding("question_mark", "help", "Help", key_display="?", id="main.help"),
+        Binding("f1", "show_help", "Help", show=False, id="main.help_anywhere"),
+        Binding("q", "quit", "Quit", id="main.quit"),
     ]
 
     def __init__(
-        self, service: JobService, history: CommandHistory, formatter: JobFormatter
+        self,
+        service: JobService,
+        history: CommandHistory,
+        formatter: JobFormatter,
+        *,
+        keep: bool = True,
+        columns: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.history = history
         self.formatter = formatter
         self.console = ConsoleBuffer()
-        self.keep = True
+        self.keep = keep
+        self._columns = columns
 
     # -- composition ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """Bar, status line, table, panes, key bar (the filter box comes with its key: / )."""
         yield CommandLine(self.service, self.history, self.console, id="command-line")
-        yield JobsTable(self.formatter, id="jobs")
+        yield JobsTable(self.formatter, columns=self._columns, id="jobs")
         with Panes({"output-tab": "Output", "console-tab": "Console"}, id="panes"):
             with Vertical(id="output-tab"):
                 with Horizontal(id="output-header"):
@@ -162,6 +173,14 @@ class MainScreen(JobKeys):
         screen = self.app.screen
         return self._panes.active == "output-tab" and (screen is self or screen.is_modal)
 
+    @on(OutputView.FollowingChanged, "#output")
+    def _following_changed(self) -> None:
+        """The title says whether the pane follows the end."""
+        if not hasattr(self, "output"):
+            return  # before the screen's mount: its first sync writes the title
+        self.output.forget_title()
+        self.sync_output()
+
     @on(JobsTable.JobHighlighted)
     def _job_highlighted(self, event: JobsTable.JobHighlighted) -> None:
         job = None if event.job_id is None else self.pull.jobs.get(event.job_id)
@@ -182,8 +201,10 @@ class MainScreen(JobKeys):
         if action in _TABLE_KEY_ACTIONS and isinstance(self.focused, Input):
             return False
         if action == "escape":
-            # Shown where it does something: in the bar, in the filter, or to clear a filter.
-            return isinstance(self.focused, Input) or bool(self.query_one(JobsTable).filter_text)
+            # Shown where it does something: in the bar, the filter or a pane, or to clear a
+            # filter.
+            focused = self.focused
+            return isinstance(focused, (Input, OutputView)) or bool(self._jobs_table.filter_text)
         if action in _JOB_ACTIONS and not self.query_one(JobsTable).target_job_ids():
             return None
         return True

@@ -43,7 +43,7 @@ class OutputPane:
         self._shown_at = 0.0
         self._scrolled = False
         self._moving = False
-        self._title_seen: tuple[int, int, bool] | None = None
+        self._title_seen: tuple[int, int, bool, bool] | None = None
         self._title_text = ""
         screen.watch(view, "scroll_y", self._scroll_moved, init=False)
 
@@ -118,7 +118,8 @@ class OutputPane:
             view.sync()
 
     def _update_title(self, job: JobSnapshot, keep: bool) -> None:
-        seen = (job.id, job.version, keep)
+        following = self.view.following
+        seen = (job.id, job.version, keep, following)
         if seen == self._title_seen:
             return
         self._title_seen = seen
@@ -132,6 +133,8 @@ class OutputPane:
             parts.append(f"{human_count(unread)} unread" if unread else "all received")
             if transcript.lost_bytes:
                 parts.append(f"{transcript.lost_bytes:,} bytes lost")
+        if not job.state.is_finished:
+            parts.append("following" if following else "scrolled up, End follows")
         parts.append(" ".join(plain(job.command).split()))
         self._set_title(" · ".join(parts))
 

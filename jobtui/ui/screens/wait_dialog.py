@@ -39,7 +39,7 @@ class WaitMode(RadioSet):
     """All or Any; Enter chooses the highlighted one and starts the wait."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "choose_and_start", "Wait", show=False),
+        Binding("enter", "choose_and_start", "Wait", show=False, id="wait.choose_and_start"),
     ]
 
     class Submitted(Message):
@@ -58,7 +58,9 @@ class WaitDialog(ModalScreen[None]):
 
     CSS_PATH = screen_css_path("dialogs.tcss")
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="wait.cancel")
+    ]
 
     def __init__(
         self,

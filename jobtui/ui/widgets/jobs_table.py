@@ -1,18 +1,17 @@
-"""The live table of jobs: one row per top-level job, cursor and sort kept by job id, filterable.
+"""The live table of jobs, as a widget: it draws the rows that :mod:`jobtui.ui.table` holds.
 
-It is a hot path, so it is drawn through Textual's Line API (a ScrollView that renders only the
-rows on screen), not a DataTable: a DataTable repaints every visible row after any change to any
-cell, this table repaints only the rows whose text changed, from small caches of rendered cells
-and rows. A refresh computes the cells of the jobs whose version changed, re-sorts only when a
-sort value changed, and never re-measures a column (widths are fixed). The elapsed time of a
-running job is taken when its row is drawn, so the clock costs nothing for rows off screen.
+The rows (cells, diff, sort, filter) and the columns live there, with no Textual; this module
+keeps the cursor, the mouse and the drawing. It is a hot path, so it is drawn through Textual's
+Line API (a ScrollView that renders only the rows on screen), not a DataTable: a DataTable
+repaints every visible row after any change to any cell, this table repaints only the rows whose
+text changed, from small caches of rendered cells and rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -29,19 +28,32 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from jobtui.engine import JobSnapshot, JobState
-from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count, unread_lines
-from jobtui.ui.sanitize import plain
+from jobtui.ui.formatting import JobFormatter
+from jobtui.ui.records import JobRecord, LiveJobs, as_record
+from jobtui.ui.table.columns import (
+    COLUMN_KEYS,
+    COLUMNS,
+    ColumnKey,
+    ColumnSpec,
+    layout,
+)
+from jobtui.ui.table.rows import MARK, Cell, JobRows, RowChanges
 
+if TYPE_CHECKING:
+    from jobtui.engine import Job
 
-@dataclass(frozen=True)
-class ColumnSpec:
-    """A column: its key, header, width (one trailing space included) and alignment."""
+__all__ = ["COLUMNS", "COLUMN_KEYS", "MARK", "Column", "ColumnSpec", "JobsTable"]
 
-    key: str
-    label: str
-    width: int
-    right: bool = False
+_ROLE_VARIABLES = {
+    "success": "text-success",
+    "error": "text-error",
+    "warning": "text-warning",
+    "accent": "text-accent",
+    "primary": "text-primary",
+}
+#: Rendered cells and rows kept: a few screens' worth, whatever the number of jobs.
+_CELL_CACHE = 4096
+_ROW_CACHE = 512
 
 
 @dataclass
@@ -50,84 +62,6 @@ class Column:
 
     spec: ColumnSpec
     label: Text
-
-
-#: PowerShell's Get-Job columns, then the Unix facts; Command last so it takes the rest.
-COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("id", "Id", 5),
-    ColumnSpec("name", "Name", 11),
-    ColumnSpec("type", "PSJobTypeName", 14),
-    ColumnSpec("state", "State", 13),
-    ColumnSpec("more", "HasMoreData", 12),
-    ColumnSpec("location", "Location", 11),
-    ColumnSpec("pid", "PID", 8, right=True),
-    ColumnSpec("cpu", "CPU%", 6, right=True),
-    ColumnSpec("mem", "Mem", 7, right=True),
-    ColumnSpec("elapsed", "Elapsed", 9, right=True),
-    ColumnSpec("exit", "Exit", 6, right=True),
-    ColumnSpec("command", "Command", 400),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
-TABLE_WIDTH = sum(c.width for c in COLUMNS)
-#: Columns hidden, in this order, while the table is too narrow for the Command column to keep
-#: MIN_COMMAND_WIDTH cells: the constant ones first. Id, Name, State, HasMoreData and Command
-#: always stay.
-HIDE_ORDER = ("location", "type", "cpu", "mem", "pid", "exit", "elapsed")
-MIN_COMMAND_WIDTH = 16
-_SPECS = {c.key: c for c in COLUMNS}
-_ROLE_VARIABLES = {
-    "success": "text-success",
-    "error": "text-error",
-    "warning": "text-warning",
-    "accent": "text-accent",
-    "primary": "text-primary",
-}
-MARK = "●"
-#: Rendered cells and rows kept: a few screens' worth, whatever the number of jobs.
-_CELL_CACHE = 4096
-_ROW_CACHE = 512
-
-#: A cell's text and colour role: what is compared to decide whether a row must be redrawn.
-Cell = tuple[str, str]
-
-
-def shown_columns(width: int) -> tuple[ColumnSpec, ...]:
-    """The columns a table ``width`` cells wide shows: as many as leave Command its room."""
-    hidden: set[str] = set()
-    fixed = TABLE_WIDTH - _SPECS["command"].width
-    for key in HIDE_ORDER:
-        if width - fixed >= MIN_COMMAND_WIDTH:
-            break
-        hidden.add(key)
-        fixed -= _SPECS[key].width
-    return tuple(spec for spec in COLUMNS if spec.key not in hidden)
-
-
-def _sort_key(column: str, job: JobSnapshot, formatter: JobFormatter) -> Any:
-    process = job.executing_job.process
-    if column == "id":
-        return job.id
-    if column == "name":
-        return job.name.lower()
-    if column == "type":
-        return job.ps_job_type_name
-    if column == "state":
-        return job.state.name
-    if column == "more":
-        return (job.has_more_data, unread_lines(job))
-    if column == "location":
-        return job.location
-    if column == "pid":
-        return process.pid or 0
-    if column == "cpu":
-        return -1.0 if process.cpu_percent is None else process.cpu_percent
-    if column == "mem":
-        return process.memory_rss or 0
-    if column == "elapsed":
-        return formatter.elapsed_seconds(job) or 0.0
-    if column == "exit":
-        return -1 if process.exit_code is None else process.exit_code
-    return job.command.lower()
 
 
 @dataclass(frozen=True)
@@ -142,11 +76,6 @@ class _Frame:
     def crop(self, strip: Strip) -> Strip:
         """The visible part of a full-width row."""
         return strip.crop_extend(self.scroll_x, self.scroll_x + self.width, self.look[0])
-
-
-def _is_running(job: JobSnapshot) -> bool:
-    """Whether the job's elapsed time still moves."""
-    return job.ps_begin_time is not None and not job.state.is_finished
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -196,16 +125,16 @@ class JobsTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Detail"),
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("o", "next_sort", "Sort", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("up", "cursor_up", "Cursor up", show=False),
-        Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first", "First job", show=False),
-        Binding("end,ctrl+end", "last", "Last job", show=False),
+        Binding("enter", "select_cursor", "Detail", id="table.select"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
+        Binding("o", "next_sort", "Sort", show=False, id="table.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="table.reverse_sort"),
+        Binding("up", "cursor_up", "Cursor up", show=False, id="table.cursor_up"),
+        Binding("down", "cursor_down", "Cursor down", show=False, id="table.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home,ctrl+home", "first", "First job", show=False, id="table.first"),
+        Binding("end,ctrl+end", "last", "Last job", show=False, id="table.last"),
     ]
 
     class JobHighlighted(Message):
@@ -225,42 +154,42 @@ class JobsTable(ScrollView, can_focus=True):
     filter_text: reactive[str] = reactive("", init=False)
     """Only jobs whose name, state, command or id contain this (any case) are shown."""
 
-    sort_column: reactive[str] = reactive("id", init=False)
+    sort_column: reactive[str] = reactive(ColumnKey.ID, init=False)
     sort_reverse: reactive[bool] = reactive(False, init=False)
 
     def __init__(
         self,
         formatter: JobFormatter,
         *,
+        columns: Collection[str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.formatter = formatter
-        self.marked: set[int] = set()
+        #: The columns the settings choose (None: all of them).
+        self.chosen_columns = None if columns is None else frozenset(columns)
+        #: The rows as data: cells, order, filter and marks.
+        self.rows = JobRows(formatter)
         #: The row under the cursor (an index into the rows shown).
         self.cursor_row = 0
         self.columns: dict[str, Column] = {
             spec.key: Column(spec, self._header(spec)) for spec in COLUMNS
         }
-        self._order: list[int] = []  # job ids in display order
-        self._positions: dict[int, int] = {}  # job id -> row index
-        self._cells: dict[int, dict[str, Cell]] = {}
-        self._row_versions: dict[int, int] = {}  # bumped whenever a row's cells change
-        self._versions: dict[int, tuple[int, ...]] = {}
-        self._sort_values: dict[int, Any] = {}
-        self._jobs: dict[int, JobSnapshot] = {}
-        self._all_jobs: list[JobSnapshot] = []
+        self._live = LiveJobs()
         self._announced: int | None = -1
         self._hover_row: int | None = None
         self._role_style_cache: dict[str, Style] | None = None
         self._look: tuple[Style, Style, Style, Style] | None = None
         self._frame: _Frame | None = None
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
-        #: The columns drawn (fewer when the table is narrow) and their total width.
-        self._shown: tuple[ColumnSpec, ...] = COLUMNS
-        self._shown_width = TABLE_WIDTH
+        #: The columns drawn (fewer when the table is narrow, wider when wide), their total
+        #: width, and what they were laid out for (the width and the widest name).
+        chosen = self.chosen_columns
+        self._shown = tuple(c for c in COLUMNS if chosen is None or c.key in chosen)
+        self._shown_width = sum(spec.width for spec in self._shown)
+        self._laid_out_for: tuple[int, int] | None = None
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
         self.last_updates = 0
@@ -270,200 +199,111 @@ class JobsTable(ScrollView, can_focus=True):
         self.watch(self.app, "theme", self._theme_changed, init=False)
 
     def on_resize(self) -> None:
-        """Hide the least useful columns when the table is narrow, show them again when wide."""
+        """Hide the least useful columns when the table is narrow, widen Name when wide."""
         self._frame = None
-        shown = shown_columns(self.scrollable_content_region.width)
-        if shown != self._shown:
-            self._shown = shown
-            self._shown_width = sum(spec.width for spec in shown)
-            self._forget_rendering()
-            self._sort_rows()
+        if self._lay_out():
+            self._fit_to_rows()
             self.refresh()
+
+    def _lay_out(self) -> bool:
+        """Fit the columns to the width and the widest name; True if they changed."""
+        width = self.scrollable_content_region.width
+        if width == 0:
+            # Not laid out yet (a sync on mount): a width of 0 would hide every optional column
+            # for the first frame, and on_resize would bring them back a frame later.
+            return False
+        wanted = (width, self.rows.widest_name)
+        if wanted == self._laid_out_for:
+            return False
+        self._laid_out_for = wanted
+        shown = layout(*wanted, chosen=self.chosen_columns)
+        if shown == self._shown:
+            return False
+        self._shown = shown
+        self._shown_width = sum(spec.width for spec in shown)
+        for spec in shown:
+            self.columns[spec.key] = Column(spec, self._header(spec))
+        self._forget_rendering()
+        more = next(spec.width for spec in shown if spec.key == ColumnKey.MORE)
+        self.rows.set_more_width(more - 1)
+        return True
 
     # -- what is shown -------------------------------------------------------------------------
 
     @property
+    def marked(self) -> set[int]:
+        """Ids of the marked jobs (keys act on every marked job still shown)."""
+        return self.rows.marked
+
+    @property
     def row_count(self) -> int:
         """Rows shown (jobs that pass the filter)."""
-        return len(self._order)
+        return len(self.rows)
 
     @property
     def highlighted_job_id(self) -> int | None:
         """The id of the job under the cursor."""
-        if not self._order:
+        order = self.rows.order
+        if not order:
             return None
-        return self._order[min(self.cursor_row, len(self._order) - 1)]
+        return order[min(self.cursor_row, len(order) - 1)]
 
     @property
     def shown_job_ids(self) -> list[int]:
         """Ids of the rows in display order."""
-        return list(self._order)
+        return list(self.rows.order)
 
     def get_row_index(self, row_key: str) -> int:
         """The row that shows the job whose id is ``row_key``."""
-        return self._positions[int(row_key)]
+        return self.rows.positions[int(row_key)]
 
     def get_cell(self, row_key: str, column: str) -> Text:
         """The text of one cell as drawn: job id ``row_key``, column key ``column``."""
-        job_id = int(row_key)
-        return self._cell_text(column, self._current_cells(job_id)[column])
+        return self._cell_text(column, self.rows.cells(int(row_key))[column])
 
     def target_job_ids(self) -> list[int]:
         """The marked jobs still shown, or else the highlighted one: what a key acts on."""
-        shown = set(self._cells)
-        marked = sorted(self.marked & shown)
-        if marked:
-            return marked
-        highlighted = self.highlighted_job_id
-        return [] if highlighted is None else [highlighted]
+        return self.rows.target_job_ids(self.highlighted_job_id)
 
-    def matches(self, job: JobSnapshot) -> bool:
+    def matches(self, job: Job | JobRecord) -> bool:
         """Whether ``job`` passes the filter."""
-        return self._matches(job, self.filter_text.strip().lower())
-
-    @staticmethod
-    def _matches(job: JobSnapshot, needle: str) -> bool:
-        if not needle:
-            return True
-        return any(
-            needle in field
-            for field in (
-                job.name.lower(),
-                job.state.name.lower(),
-                plain(job.command).lower(),
-                str(job.id),
-            )
-        )
+        return self.rows.matches(as_record(job))
 
     # -- refresh -------------------------------------------------------------------------------
 
-    def sync(self, jobs: Sequence[JobSnapshot], *, force: bool = False) -> bool:
+    def sync(self, jobs: Sequence[Job | JobRecord], *, force: bool = False) -> bool:
         """Make the rows show ``jobs`` (those that pass the filter), redrawing only what changed;
-        True if any row changed, came or went."""
-        self._all_jobs = list(jobs)
-        needle = self.filter_text.strip().lower()
-        visible = [job for job in self._all_jobs if self._matches(job, needle)]
-        ids = {job.id for job in visible}
+        True if any row changed, came or went. A job is a live job or a record (a snapshot)."""
         keep_id = self.highlighted_job_id
-        updates = 0
-        reorder = False
-        changed: list[int] = []
-        for stale in [jid for jid in self._cells if jid not in ids]:
-            for table in (
-                self._cells,
-                self._versions,
-                self._sort_values,
-                self._jobs,
-                self._row_versions,
-            ):
-                table.pop(stale, None)
-            self.marked.discard(stale)
-            reorder = True
-        by_elapsed = self.sort_column == "elapsed"
-        seen = self._versions
-        for job in visible:
-            # The loop runs over every job each refresh: it stays lean until a job changed.
-            version = self._version_of(job)
-            if not force and seen.get(job.id) == version:
-                if by_elapsed and _is_running(job):
-                    reorder |= self._update_sort_value(job)
-                continue
-            self._versions[job.id] = version
-            self._jobs[job.id] = job
-            cells = self._cells_of(job)
-            old = self._cells.get(job.id)
-            if old is None:
-                updates += len(cells)
-                reorder = True
-            else:
-                differing = sum(1 for key, value in cells.items() if old[key] != value)
-                if not differing:
-                    reorder |= self._update_sort_value(job)
-                    continue
-                updates += differing
-                changed.append(job.id)
-            self._cells[job.id] = cells
-            self._row_versions[job.id] = self._row_versions.get(job.id, 0) + 1
-            reorder |= self._update_sort_value(job)
-        if reorder:
-            self._sort_rows()
+        changes = self.rows.sync(self._live.records(jobs), force=force)
+        self._show(changes, keep_id)
+        return bool(changes)
+
+    def _show(self, changes: RowChanges, keep_id: int | None) -> None:
+        """Repaint what a change to the rows touched, keeping the cursor on its job."""
+        if self._lay_out():  # a new widest name
+            changes.reordered = True
+        if changes.reordered:
+            self._fit_to_rows()
             self._restore_cursor(keep_id)
             self.refresh()
-        elif changed:
-            self._refresh_rows(self._positions[job_id] for job_id in changed)
+        elif changes.changed:
+            positions = self.rows.positions
+            self._refresh_rows(positions[job_id] for job_id in changes.changed)
         self._refresh_clock()
-        self.last_updates = updates
-        self._update_titles(jobs, visible)
+        self.last_updates = changes.updates
+        self._update_titles()
         self._announce()
-        return bool(updates or reorder)
-
-    def _update_sort_value(self, job: JobSnapshot) -> bool:
-        sort_value = (_sort_key(self.sort_column, job, self.formatter), job.id)
-        if self._sort_values.get(job.id) == sort_value:
-            return False
-        self._sort_values[job.id] = sort_value
-        return True
 
     def _refresh_clock(self) -> None:
         """Redraw the rows on screen whose elapsed time moved on."""
-        first, last = self._rows_on_screen()
-        moved = []
-        for index in range(first, last):
-            job_id = self._order[index]
-            job = self._jobs[job_id]
-            if (
-                _is_running(job)
-                and self.formatter.elapsed(job) != self._cells[job_id]["elapsed"][0]
-            ):
-                moved.append(index)
-        self._refresh_rows(moved)
-
-    def _version_of(self, job: JobSnapshot) -> tuple[int, ...]:
-        children = job.child_jobs
-        if len(children) == 1:  # a BackgroundJob: the commonest by far
-            return (job.version, children[0].version, job.id in self.marked)
-        return (job.version, *[child.version for child in children], job.id in self.marked)
-
-    def _cells_of(self, job: JobSnapshot) -> dict[str, Cell]:
-        """Each cell as (text, colour role): what is compared to decide on an update."""
-        f = self.formatter
-        look = STATE_LOOKS[job.state]
-        more = "True" if job.has_more_data else "False"
-        unread = unread_lines(job)
-        if unread:
-            more = f"{more} +{human_count(unread)}"
-        mark = MARK if job.id in self.marked else " "
-        return {
-            "id": (f"{mark}{job.id}", "mark" if job.id in self.marked else ""),
-            "name": (plain(job.name), ""),
-            "type": (job.ps_job_type_name, ""),
-            "state": (look.label(job.state), look.role),
-            "more": (more, "accent" if unread else ""),
-            "location": (job.location, ""),
-            "pid": (f.pid(job), ""),
-            "cpu": (f.cpu(job), ""),
-            "mem": (f.memory(job), ""),
-            "elapsed": (f.elapsed(job), ""),
-            "exit": (f.exit_code(job), "error" if job.state is JobState.Failed else ""),
-            "command": (" ".join(plain(job.command).split()), ""),
-        }
-
-    def _current_cells(self, job_id: int) -> dict[str, Cell]:
-        """A row's cells, with the elapsed time of a running job taken now."""
-        cells = self._cells[job_id]
-        job = self._jobs[job_id]
-        if _is_running(job):
-            elapsed = self.formatter.elapsed(job)
-            if elapsed != cells["elapsed"][0]:
-                cells["elapsed"] = (elapsed, "")
-                self._row_versions[job_id] += 1
-        return cells
+        self._refresh_rows(self.rows.clock_moved(*self._rows_on_screen()))
 
     def _cell_text(self, key: str, value: Cell) -> Text:
         text, role = value
-        spec = _SPECS[key]
+        spec = self.columns[key].spec
         cell = Text(text, style=self._role_styles().get(role, Style()), no_wrap=True)
-        if key != "id":
+        if key != ColumnKey.ID:
             cell.overflow = "ellipsis"
         if spec.right:
             # Padded here, not justified: Rich strips the trailing space that keeps columns apart.
@@ -513,19 +353,18 @@ class JobsTable(ScrollView, can_focus=True):
         self._frame = None
         super().watch_scroll_y(old_value, new_value)
 
-    def _sort_rows(self) -> None:
-        values = self._sort_values
-        self._order = sorted(self._cells, key=values.__getitem__, reverse=self.sort_reverse)
-        self._positions = {job_id: index for index, job_id in enumerate(self._order)}
-        height = len(self._order) + 1  # the header row
-        if self.virtual_size != Size(self._shown_width, height):
-            self.virtual_size = Size(self._shown_width, height)
+    def _fit_to_rows(self) -> None:
+        """Size the scrollable area to the rows (their order is the model's)."""
+        size = Size(self._shown_width, len(self.rows) + 1)  # the header row
+        if self.virtual_size != size:
+            self.virtual_size = size
 
     def _restore_cursor(self, job_id: int | None) -> None:
-        if job_id is not None and job_id in self._positions:
-            row = self._positions[job_id]
+        positions = self.rows.positions
+        if job_id is not None and job_id in positions:
+            row = positions[job_id]
         else:
-            row = min(self.cursor_row, max(0, len(self._order) - 1))
+            row = min(self.cursor_row, max(0, len(self.rows) - 1))
         if row != self.cursor_row:
             self.move_cursor(row=row)
 
@@ -535,32 +374,14 @@ class JobsTable(ScrollView, can_focus=True):
             self._announced = job_id
             self.post_message(self.JobHighlighted(job_id))
 
-    def _update_titles(self, jobs: Iterable[JobSnapshot], visible: Sequence[JobSnapshot]) -> None:
-        every = list(jobs)
-        active = failed = 0
-        for job in every:
-            state = job.state
-            if state is JobState.Failed:
-                failed += 1
-            elif not state.is_finished and state is not JobState.NotStarted:
-                active += 1
-        parts = [f"Jobs {len(every)}"]
-        if active:
-            parts.append(f"{active} active")
-        if failed:
-            parts.append(f"{failed} failed")
-        subtitle = []
-        if self.filter_text.strip():
-            subtitle.append(f"filter “{self.filter_text.strip()}”: {len(visible)} shown")
-        arrow = "▼" if self.sort_reverse else "▲"
-        subtitle.append(f"sort {_SPECS[self.sort_column].label} {arrow}")
+    def _update_titles(self) -> None:
         # Content, not markup: a filter or a name may hold brackets. Set only when it changed:
         # a new title repaints the border.
-        title, subtitle_text = " · ".join(parts), " · ".join(subtitle)
+        title, subtitle = self.rows.title(), self.rows.subtitle()
         if str(self.border_title) != title:
             self.border_title = Content(title)
-        if str(self.border_subtitle) != subtitle_text:
-            self.border_subtitle = Content(subtitle_text)
+        if str(self.border_subtitle) != subtitle:
+            self.border_subtitle = Content(subtitle)
 
     def _header(self, spec: ColumnSpec) -> Text:
         label = spec.label
@@ -599,7 +420,7 @@ class JobsTable(ScrollView, can_focus=True):
         if y == 0:
             return self._header_strip(frame)
         index = frame.scroll_y + y - 1
-        if index >= len(self._order):
+        if index >= len(self.rows):
             return Strip.blank(frame.width, frame.look[0])
         return self._row_strip(frame, index)
 
@@ -619,11 +440,11 @@ class JobsTable(ScrollView, can_focus=True):
         return strip
 
     def _row_strip(self, frame: _Frame, index: int) -> Strip:
-        job_id = self._order[index]
-        cells = self._current_cells(job_id)
+        job_id = self.rows.order[index]
+        cells = self.rows.cells(job_id)
         cursor = index == self.cursor_row
         hover = index == self._hover_row
-        key = (job_id, self._row_versions[job_id], cursor, hover, frame.width, frame.scroll_x)
+        key = (job_id, self.rows.row_version(job_id), cursor, hover, frame.width, frame.scroll_x)
         strip = self._row_cache.get(key)
         if strip is None:
             base, _, cursor_style, hover_style = frame.look
@@ -669,7 +490,7 @@ class JobsTable(ScrollView, can_focus=True):
     def _rows_on_screen(self) -> tuple[int, int]:
         first = int(self.scroll_offset.y)
         height = max(0, self.scrollable_content_region.height - 1)
-        return first, min(len(self._order), first + height)
+        return first, min(len(self.rows), first + height)
 
     def _refresh_row(self, index: int) -> None:
         self._refresh_rows([index])
@@ -687,7 +508,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def move_cursor(self, *, row: int, scroll: bool = True) -> None:
         """Put the cursor on ``row`` (clamped to the rows shown) and scroll it into view."""
-        row = max(0, min(row, len(self._order) - 1))
+        row = max(0, min(row, len(self.rows) - 1))
         old = self.cursor_row
         self.cursor_row = row
         if row != old:
@@ -731,7 +552,7 @@ class JobsTable(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         """The last job."""
-        self._keyboard_move(len(self._order) - 1)
+        self._keyboard_move(len(self.rows) - 1)
 
     def action_select_cursor(self) -> None:
         """Enter: ask for the highlighted job's detail."""
@@ -749,7 +570,7 @@ class JobsTable(ScrollView, can_focus=True):
         if offset.y == 0:
             return -1
         index = int(self.scroll_offset.y) + offset.y - 1
-        return index if index < len(self._order) else None
+        return index if index < len(self.rows) else None
 
     def _set_hover(self, row: int | None) -> None:
         if row == self._hover_row:
@@ -793,20 +614,18 @@ class JobsTable(ScrollView, can_focus=True):
 
     def watch_filter_text(self) -> None:
         """Show the jobs that pass the new filter."""
-        self.sync(self._all_jobs)
+        keep_id = self.highlighted_job_id
+        self._show(self.rows.set_filter(self.filter_text), keep_id)
 
     def _sort_changed(self) -> None:
-        for spec in COLUMNS:
-            self.columns[spec.key].label = self._header(spec)
-        column = self.sort_column
-        self._sort_values = {
-            jid: (_sort_key(column, job, self.formatter), jid) for jid, job in self._jobs.items()
-        }
+        for column in self.columns.values():
+            column.label = self._header(column.spec)
         keep_id = self.highlighted_job_id
-        self._sort_rows()
+        self.rows.set_sort(self.sort_column, self.sort_reverse)
+        self._fit_to_rows()
         self._restore_cursor(keep_id)
         self.refresh()
-        self._update_titles(self._all_jobs, [j for j in self._all_jobs if j.id in self._cells])
+        self._update_titles()
 
     def watch_sort_column(self) -> None:
         """Re-sort by the new column."""
@@ -825,9 +644,10 @@ class JobsTable(ScrollView, can_focus=True):
             self.sort_column = column
 
     def action_next_sort(self) -> None:
-        """Sort by the next column."""
-        index = COLUMN_KEYS.index(self.sort_column)
-        self.sort_by(COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)])
+        """Sort by the next column shown."""
+        keys = [spec.key for spec in self._shown]
+        index = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_by(keys[(index + 1) % len(keys)])
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""
@@ -838,12 +658,7 @@ class JobsTable(ScrollView, can_focus=True):
         job_id = self.highlighted_job_id
         if job_id is None:
             return
-        self.marked ^= {job_id}
-        job = self._jobs.get(job_id)
-        if job is not None:
-            self._cells[job_id]["id"] = self._cells_of(job)["id"]
-            self._row_versions[job_id] += 1
-            self._versions[job_id] = self._version_of(job)
+        if self.rows.toggle_mark(job_id):
             self._refresh_row(self.cursor_row)
         if self.cursor_row < self.row_count - 1:
             self.move_cursor(row=self.cursor_row + 1)

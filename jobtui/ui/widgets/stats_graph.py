@@ -33,5 +33,9 @@ class StatsGraph(Vertical):
             self.query_one("#mem-label", Label).update(
                 f"Memory now {human_bytes(last.memory_rss)}, peak {human_bytes(peak)}"
             )
-        self.query_one("#cpu-spark", Sparkline).data = [s.cpu_percent for s in samples]
-        self.query_one("#mem-spark", Sparkline).data = [float(s.memory_rss) for s in samples]
+        # A sparkline scales its bars from the lowest sample to the highest: one sample has no
+        # range and fills every row (which reads as 100%). Until a second one there is no trend
+        # to draw, only the baseline; the labels already say the value.
+        drawn = samples if len(samples) >= 2 else []
+        self.query_one("#cpu-spark", Sparkline).data = [s.cpu_percent for s in drawn]
+        self.query_one("#mem-spark", Sparkline).data = [float(s.memory_rss) for s in drawn]

@@ -9,18 +9,12 @@ import uuid
 import pytest
 
 from jobtui.commands import CommandError
-from jobtui.commands.binder import BoundCommand, bind, check_line, constant
-from jobtui.commands.cmdlets import (
-    CMDLETS,
-    GET_JOB,
-    RECEIVE_JOB,
-    START_JOB,
-    WAIT_JOB,
-    command_names,
-    find_cmdlet,
-    resolve_parameter,
-)
+from jobtui.commands.binding import bind
+from jobtui.commands.cmdlets import GET_JOB, RECEIVE_JOB, START_JOB, WAIT_JOB
+from jobtui.commands.declaration import BoundCommand, resolve_parameter
 from jobtui.commands.parser import parse
+from jobtui.commands.preflight import check_line, constant
+from jobtui.commands.registry import cmdlets, command_names, find_cmdlet
 from jobtui.commands.syntax import CommandCall, Expression, Pipeline, VariableExpression
 from jobtui.commands.values import ScriptBlock
 from jobtui.engine import Job, JobState
@@ -87,7 +81,7 @@ def test_parameter_resolution() -> None:
 
 
 def test_every_cmdlet_has_a_parameter_table_without_duplicate_names() -> None:
-    for cmdlet in CMDLETS:
+    for cmdlet in cmdlets():
         names = [n.lower() for p in cmdlet.parameters for n in (p.name, *p.aliases)]
         per_set = {s: [p.name for p in cmdlet.parameters if p.in_set(s)] for s in cmdlet.sets}
         for set_name, members in per_set.items():

@@ -1,18 +1,13 @@
-"""The lexer: PowerShell's argument-mode tokens, and the shell's extent of commands."""
+"""The lexer (PowerShell's argument-mode tokens) and the shell's extent of its commands."""
 
 from __future__ import annotations
 
 import pytest
 
 from jobtui.commands import CommandError
-from jobtui.commands.lexer import (
-    TokenKind,
-    scan_script_block,
-    scan_shell_command,
-    tokenize,
-    unescape,
-)
-from jobtui.commands.parser import powershell_follows
+from jobtui.commands.lexer import TokenKind, tokenize, unescape
+from jobtui.commands.shell_text import scan_script_block, scan_shell_command
+from jobtui.commands.statement_kind import powershell_follows
 
 
 def kinds_and_values(line: str) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobtui.commands import CommandError
-from jobtui.commands.parser import constant_value, parse
+from jobtui.commands.parser import parse
 from jobtui.commands.syntax import (
     ArrayLiteral,
     CommandCall,
@@ -16,11 +16,13 @@ from jobtui.commands.syntax import (
     MemberExpression,
     Pipeline,
     Redirection,
+    RedirectStream,
     ScriptBlockExpression,
     ShellCommand,
     SubExpression,
     VariableExpression,
 )
+from jobtui.commands.values import constant_value
 
 
 def test_a_pipeline_of_cmdlets() -> None:
@@ -101,8 +103,8 @@ def test_redirections() -> None:
     (statement,) = parse("Receive-Job -Job $job >> results.txt 2>&1").statements
 
     assert statement.redirections == (
-        Redirection("output", True, "results.txt"),
-        Redirection("error", False, None),
+        Redirection(RedirectStream.OUTPUT, True, "results.txt"),
+        Redirection(RedirectStream.ERROR, False, None),
     )
 
 
@@ -173,7 +175,7 @@ def test_constant_values() -> None:
         ("$x =", "You must provide a value expression following the '=' operator."),
         ("$x[]", "Array index expression is missing or not valid."),
         ("Get-Job < in.txt", "The '<' operator is reserved for future use."),
-        ("Get-Job && Get-Job", "Unexpected token '&&' in expression or statement."),
+        ("Get-Job &&", "Missing expression after '&&' in pipeline chain."),
         ("(Get-Job", "Missing closing ')' in expression."),
         ("Get-Job (make)", "'make' is not a cmdlet"),
         ("1..100000 | Stop-Job", ""),

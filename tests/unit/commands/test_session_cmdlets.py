@@ -255,7 +255,8 @@ def test_wait_job_on_a_blocked_job_points_to_send_job_input(
     ]
     assert infos(result) == [
         "jobtui: Job 1 is waiting for input: send a line with Send-JobInput 1 'text', or end "
-        "the input with Send-JobInput 1 -Close (jobtui's own cmdlet)."
+        "the input with Send-JobInput 1 -Close (jobtui's own cmdlet; in the app, the i key on "
+        "the job)."
     ]
     run(session, "Send-JobInput 1 hello; Wait-Job 1 -Timeout 10")
     assert output(run(session, "Receive-Job 1")) == ["got hello"]

@@ -1,0 +1,196 @@
+"""What the UI reads of a job, as one flat record: a protocol that a live job and a snapshot fit.
+
+The table and the formatting read a job's facts by these names, never through the live job's
+handles (``executing_job.process``, ``transcript``). A frozen snapshot of a job with the same
+property names fits :class:`JobRecord` as it is; a live :class:`~jobtui.engine.Job` fits through
+:class:`LiveJob`, a thin view that reads the job when asked and copies nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from jobtui.engine import Job, JobState
+
+
+class JobRecord(Protocol):
+    """The facts of a top-level job that the table and the formatting read."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def state(self) -> JobState: ...
+    @property
+    def has_more_data(self) -> bool: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def command(self) -> str: ...
+    @property
+    def ps_job_type_name(self) -> str: ...
+    @property
+    def ps_begin_time(self) -> datetime | None: ...
+    @property
+    def ps_end_time(self) -> datetime | None: ...
+    @property
+    def pid(self) -> int | None: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def signal(self) -> str | None: ...
+    @property
+    def cpu_percent(self) -> float | None: ...
+    @property
+    def memory_rss(self) -> int | None: ...
+    @property
+    def unread_lines(self) -> int:
+        """Lines of output a receive without -Keep would still return."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """Moves on whenever any fact above changed (a snapshot's version does)."""
+        ...
+
+
+def unread_lines(job: Job) -> int:
+    """Lines of output a receive without -Keep would still return."""
+    store = job.transcript
+    if store is None:
+        return 0
+    cursor = store.cursor
+    received = store.line_span(cursor - 1)[1] if cursor else 0
+    return max(0, store.line_count - received)
+
+
+class LiveJob:
+    """A live job read as a :class:`JobRecord`: each fact is read from the job when asked.
+
+    The process facts are those of the job that runs the command (``ChildJobs[0]`` of a
+    BackgroundJob), as Get-Job's list shows them for the parent.
+    """
+
+    __slots__ = ("id", "job")
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        #: ``$job.Id`` (it never changes: read once).
+        self.id = job.id
+
+    def __repr__(self) -> str:
+        return f"<LiveJob {self.job!r}>"
+
+    @property
+    def name(self) -> str:
+        """``$job.Name``."""
+        return self.job.name
+
+    @property
+    def state(self) -> JobState:
+        """``$job.State``."""
+        return self.job.state
+
+    @property
+    def has_more_data(self) -> bool:
+        """``$job.HasMoreData``."""
+        return self.job.has_more_data
+
+    @property
+    def location(self) -> str:
+        """``$job.Location``."""
+        return self.job.location
+
+    @property
+    def command(self) -> str:
+        """``$job.Command``."""
+        return self.job.command
+
+    @property
+    def ps_job_type_name(self) -> str:
+        """``$job.PSJobTypeName``."""
+        return self.job.ps_job_type_name
+
+    @property
+    def ps_begin_time(self) -> datetime | None:
+        """``$job.PSBeginTime``."""
+        return self.job.ps_begin_time
+
+    @property
+    def ps_end_time(self) -> datetime | None:
+        """``$job.PSEndTime``."""
+        return self.job.ps_end_time
+
+    @property
+    def pid(self) -> int | None:
+        """The process id of the job's command."""
+        return self.job.executing_job.process.pid
+
+    @property
+    def exit_code(self) -> int | None:
+        """The command's exit code."""
+        return self.job.executing_job.process.exit_code
+
+    @property
+    def signal(self) -> str | None:
+        """The signal that ended the command (``SIGTERM``), if one did."""
+        return self.job.executing_job.process.signal
+
+    @property
+    def cpu_percent(self) -> float | None:
+        """CPU % of the command's whole process tree."""
+        return self.job.executing_job.process.cpu_percent
+
+    @property
+    def memory_rss(self) -> int | None:
+        """Resident memory of the command's process tree."""
+        return self.job.executing_job.process.memory_rss
+
+    @property
+    def unread_lines(self) -> int:
+        """Lines of output a receive without -Keep would still return."""
+        return unread_lines(self.job)
+
+    @property
+    def version(self) -> int:
+        """The job's version plus its children's: each only grows, so the sum moves with any."""
+        job = self.job
+        children = job.child_jobs
+        if len(children) == 1:  # a BackgroundJob: the commonest by far
+            return job.version + children[0].version
+        return job.version + sum(child.version for child in children)
+
+
+class LiveJobs:
+    """Live jobs as records, with one :class:`LiveJob` kept per job (none made per refresh)."""
+
+    def __init__(self) -> None:
+        self._views: dict[int, LiveJob] = {}
+
+    def records(self, jobs: Iterable[Job | JobRecord]) -> list[JobRecord]:
+        """``jobs`` as records: a live job through its view, a record as it is."""
+        views = self._views
+        out: list[JobRecord] = []
+        live = False
+        for job in jobs:
+            if isinstance(job, Job):
+                live = True
+                view = views.get(job.id)
+                if view is None or view.job is not job:
+                    view = views[job.id] = LiveJob(job)
+                out.append(view)
+            else:
+                out.append(job)
+        if live and len(views) > 2 * len(out) + 64:
+            # Removed jobs' views go, now and then, not on every refresh.
+            kept = {record.id for record in out}
+            self._views = {jid: view for jid, view in views.items() if jid in kept}
+        return out
+
+
+def as_record(job: Job | JobRecord) -> JobRecord:
+    """One job as a record (a view made for the occasion)."""
+    return LiveJob(job) if isinstance(job, Job) else job
