@@ -181,3 +181,11 @@ async def test_a_wait_on_a_blocked_job_says_how_to_give_it_input(
         hint = f"Send-JobInput {job.id} 'text'"
         assert any(hint in text for text in main_screen(app).console.texts())
         await until(pilot, lambda: any(hint in n.message for n in app._notifications))
+
+
+def test_the_help_says_when_keep_off_receives_and_that_keys_are_lines() -> None:
+    from jobtui.ui.screens.help import HELP_TEXT
+
+    text = " ".join(HELP_TEXT.split())
+    assert "stayed selected for a second" in text and "Arrowing past jobs consumes nothing" in text
+    assert "`PS> Stop-Job -Id 3`" in text and "types itself" in text
