@@ -30,8 +30,9 @@ async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
         await pilot.press("escape", "w")
         assert isinstance(app.screen, WaitDialog)
         assert not app.screen.started  # opened from a key: Any/All and timeout first
-        await pilot.press("enter")  # Enter in the timeout box starts
-        assert app.screen.started
+        await pilot.press("enter")  # Enter in the timeout box starts: a Wait-Job line runs
+        dialog = app.screen
+        await until(pilot, lambda: dialog.started)
         assert job.state is JobState.Running
         gate.touch()
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
@@ -50,7 +51,8 @@ async def test_digits_typed_in_the_wait_dialog_set_its_timeout(
         assert isinstance(app.screen, WaitDialog)
         dialog = app.screen
         await pilot.press("1", "enter")
-        assert dialog.started and dialog.timeout == 1
+        await until(pilot, lambda: dialog.started)
+        assert dialog.timeout == 1
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
         # The cmdlet's own words, as plain mode prints them.
         notice = "Wait-Job: timed out after 1 s; 0 of 1 job finished."

@@ -31,7 +31,10 @@ async def test_a_blocked_job_gets_lines_and_the_end_of_its_input(
         await until(pilot, lambda: "got:hello" in transcript(job))
         dialog = app.screen
         assert dialog.query_one("#input-line", Input).value == ""
-        assert "Sent 6 bytes" in str(dialog.query_one("#input-status", Static).render())
+        status = dialog.query_one("#input-status", Static)
+        await until(pilot, lambda: "Sent 6 bytes" in str(status.render()))  # from its worker
+        assert f"PS> Send-JobInput -Id {job.id} 'hello'" in main_screen(app).console.texts()
+        assert not any("hello" in line for line in main_screen(app).history.entries)  # no secret
         await pilot.press(*"more", "enter")
         await until(pilot, lambda: "more" in transcript(job))
         await pilot.press("ctrl+d")  # on an empty line: the end of file
@@ -39,8 +42,7 @@ async def test_a_blocked_job_gets_lines_and_the_end_of_its_input(
         assert transcript(job)[-1] == "eof-seen"
         # Input to a closed stdin: one line, in the error colour.
         await pilot.press(*"late", "enter")
-        status = dialog.query_one("#input-status", Static)
-        assert status.has_class("-error")
+        await until(pilot, lambda: status.has_class("-error"))
         assert "does not accept input" in str(status.render())
         assert status.region.height == 1
         await pilot.press("escape")
