@@ -251,7 +251,10 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         received = engine.receive_job(
             jobs, keep=bound.switch("Keep"), no_recurse=bound.switch("NoRecurse")
         )
-        _deliver(context, received, set())
+        if context.feeds_search:
+            _deliver_unread(context, received)
+        else:
+            _deliver(context, received, set())
         return
     if bound.switch("WriteJobInResults"):
         for job in jobs:
@@ -318,6 +321,17 @@ def _deliver(context: Context, received: Received, failures_shown: set[int]) -> 
                     context.stream_error(text)
         if part.failure is not None and part.job.id not in failures_shown:
             failures_shown.add(part.job.id)
+            context.error("Receive-Job", _failure_text(part.failure))
+
+
+def _deliver_unread(context: Context, received: Received) -> None:
+    """For ``Receive-Job | Select-String``: each job's records as taken (consumed unless -Keep,
+    exactly as if they were read), unread, for the search to run over the store rather than
+    over a gigabyte of strings; then each Failed job's Reason, as :func:`_deliver` does."""
+    for part in received.parts:
+        if part.store is not None and part.stop > part.start:
+            context.emit(part)
+        if part.failure is not None:
             context.error("Receive-Job", _failure_text(part.failure))
 
 

@@ -37,6 +37,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
+    "jobtui.commands.select_string",
 )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.match_info import MatchInfo
 from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
 from jobtui.engine.job import PS_PROPERTIES
 
@@ -179,6 +180,8 @@ def get_member(value: object, name: str) -> object:
         return len(text) if key == "length" else None
     if isinstance(value, PathInfo):
         return value.path if key in ("path", "providerpath") else None
+    if isinstance(value, MatchInfo):
+        return value.member(key)
     if isinstance(value, datetime):
         return _datetime_member(value, key)
     return None

@@ -48,7 +48,7 @@ __all__ = [
     "SearchTask",
     "SearchTool",
     "compile_query",
-    "search",
+    "search_transcripts",
 ]
 
 #: The most characters of a line a hit carries (the rest is in the store, at its offset).
@@ -122,7 +122,7 @@ OnProgress = Callable[[int, int], None]
 OnHit = Callable[[SearchHit], None]
 
 
-def search(
+def search_transcripts(
     sources: Sequence[SearchSource],
     query: SearchQuery,
     *,
@@ -130,8 +130,12 @@ def search(
     progress: OnProgress | None = None,
     on_hit: OnHit | None = None,
     use_ripgrep: bool | None = None,
+    keep_hits: bool = True,
 ) -> SearchResult:
     """Search each source in order; blocks until done or cancelled (run it in a thread).
+
+    ``keep_hits`` False leaves ``result.hits`` empty: each hit goes only to ``on_hit`` (a
+    Select-String over a gigabyte streams its hits instead of holding them).
 
     ``use_ripgrep``: None uses it when installed, False never (the Python path), True insists
     (falling back to Python, with a note, if it is missing or refuses the pattern).
@@ -147,7 +151,7 @@ def search(
             Transcript(snap, lo, hi) for snap, (lo, hi) in zip(snapshots, ranges, strict=True)
         ]
         result.total_bytes = sum(t.stop - t.start for t in transcripts)
-        collector = _Collector(matcher, query, result, on_hit)
+        collector = _Collector(matcher, query, result, on_hit, keep_hits)
         wanted = use_ripgrep if use_ripgrep is not None else True
         ripgrep = wanted and not query.invert and ripgrep_binary() is not None
         if use_ripgrep and ripgrep_binary() is None:
@@ -226,8 +230,16 @@ class _Collector:
     """Turns matching lines into hits, up to the cap, and counts every one."""
 
     def __init__(
-        self, matcher: Matcher, query: SearchQuery, result: SearchResult, on_hit: OnHit | None
+        self,
+        matcher: Matcher,
+        query: SearchQuery,
+        result: SearchResult,
+        on_hit: OnHit | None,
+        keep_hits: bool = True,
     ) -> None:
+        self.keep_hits = keep_hits
+        #: Hits made so far (listed in ``result.hits`` when kept).
+        self.listed = 0
         self.matcher = matcher
         self.query = query
         self.result = result
@@ -241,16 +253,19 @@ class _Collector:
         """Forget what an aborted pass listed (ripgrep refused after all)."""
         self.result.hits.clear()
         self.result.count = 0
+        self.listed = 0
 
     def take(self, line: Line) -> bool:
         """Count the line and list it if the cap allows; False once nothing more is needed."""
         result = self.result
         result.count += 1
         cap = self.query.cap
-        if cap is None or len(result.hits) < cap:
+        if cap is None or self.listed < cap:
             assert self.transcript is not None and self.source is not None
             hit = make_hit(self.transcript, line, self.matcher, self.source.job_id)
-            result.hits.append(hit)
+            self.listed += 1
+            if self.keep_hits:
+                result.hits.append(hit)
             if self.on_hit is not None:
                 self.on_hit(hit)
             return True
@@ -322,7 +337,7 @@ def _search_ripgrep(
             transcript = transcripts[index]
             if not transcript.start <= offset < transcript.stop:
                 continue
-            if cap is not None and len(result.hits) >= cap and transcript.start == 0:
+            if cap is not None and collector.listed >= cap and transcript.start == 0:
                 capped.add(position)
                 continue  # the whole file: rg --count below counts the rest faster
             collector.source = sources[index]
@@ -379,7 +394,7 @@ class SearchTask:
 
         def run() -> None:
             try:
-                self.result = search(
+                self.result = search_transcripts(
                     sources,
                     query,
                     cancel=self.cancel_event,

@@ -21,7 +21,7 @@ from jobtui.engine.search import (
     SearchSource,
     SearchTask,
     SearchTool,
-    search,
+    search_transcripts,
 )
 from jobtui.engine.search.query import nests_repetition, required_literal
 
@@ -49,7 +49,7 @@ def spilled(tmp_path: object) -> OutputStore:
 def run(
     store: OutputStore, query: SearchQuery, rg: bool, **kw: object
 ) -> search_module.SearchResult:
-    result = search([SearchSource(store, job_id=7, **kw)], query, use_ripgrep=rg)  # type: ignore[arg-type]
+    result = search_transcripts([SearchSource(store, job_id=7, **kw)], query, use_ripgrep=rg)  # type: ignore[arg-type]
     if rg:
         assert result.tool is SearchTool.RIPGREP
     return result
@@ -192,7 +192,9 @@ def test_cancel_before_the_start_and_from_progress(tmp_path) -> None:
     store.append(Stream.Output, b"nothing to see here\n" * 600_000, 0.0)  # 12 MB
     cancel = threading.Event()
     cancel.set()
-    result = search([SearchSource(store)], SearchQuery("needle"), cancel=cancel, use_ripgrep=False)
+    result = search_transcripts(
+        [SearchSource(store)], SearchQuery("needle"), cancel=cancel, use_ripgrep=False
+    )
     assert result.cancelled and result.count == 0
 
     cancel = threading.Event()
@@ -202,7 +204,7 @@ def test_cancel_before_the_start_and_from_progress(tmp_path) -> None:
         seen.append((done, total))
         cancel.set()
 
-    result = search(
+    result = search_transcripts(
         [SearchSource(store)],
         SearchQuery(r"ne+dle", literal=False),
         cancel=cancel,
@@ -223,7 +225,7 @@ def test_cancel_kills_ripgrep(tmp_path) -> None:
     def stop_at_first(_hit: object) -> None:
         cancel.set()
 
-    result = search(
+    result = search_transcripts(
         [SearchSource(store)],
         SearchQuery("needle", cap=None),
         cancel=cancel,
@@ -319,11 +321,11 @@ def test_search_equals_a_naive_search_of_the_stores_lines(
     lines = store.lines(0, store.line_count)
     expected = [(n + 1, s, t) for n, (s, t) in enumerate(lines) if regex.search(t)]
     for rg in [False, True] if HAVE_RG and store.spilled else [False]:
-        result = search([SearchSource(store)], query, use_ripgrep=rg)
+        result = search_transcripts([SearchSource(store)], query, use_ripgrep=rg)
         assert [(h.line_number, h.stream, h.text) for h in result.hits] == expected
         assert result.count == len(expected)
     inverted = SearchQuery(source, literal=literal, case=case, cap=None, invert=True)
-    result = search([SearchSource(store)], inverted, use_ripgrep=False)
+    result = search_transcripts([SearchSource(store)], inverted, use_ripgrep=False)
     assert [h.line_number for h in result.hits] == [
         n + 1 for n, (_, t) in enumerate(lines) if not regex.search(t)
     ]
