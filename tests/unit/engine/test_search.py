@@ -329,3 +329,29 @@ def test_search_equals_a_naive_search_of_the_stores_lines(
     assert [h.line_number for h in result.hits] == [
         n + 1 for n, (_, t) in enumerate(lines) if not regex.search(t)
     ]
+
+
+def test_ripgrep_can_be_turned_off_and_its_absence_is_said(tmp_path, monkeypatch) -> None:
+    store = spilled(tmp_path)
+    sample(store)
+    monkeypatch.setenv("JOBTUI_NO_RIPGREP", "1")
+    assert ripgrep_binary() is None
+    result = search_transcripts([SearchSource(store)], SearchQuery("memory"))
+    assert result.tool is SearchTool.PYTHON and result.count == 1 and not result.notes
+    insisted = search_transcripts([SearchSource(store)], SearchQuery("memory"), use_ripgrep=True)
+    assert insisted.count == 1 and insisted.notes == [
+        "ripgrep is not installed; Python searched instead"
+    ]
+
+
+@pytest.mark.skipif(not HAVE_RG, reason="rg not installed")
+def test_a_pattern_ripgrep_refuses_is_searched_by_python(tmp_path) -> None:
+    store = spilled(tmp_path)
+    sample(store)
+    result = run(store, SearchQuery(r"(?<=out of )memory", literal=False), False)
+    assert result.count == 1
+    via = search_transcripts(
+        [SearchSource(store)], SearchQuery(r"(?<=out of )memory", literal=False), use_ripgrep=True
+    )
+    assert via.count == 1 and via.tool is SearchTool.PYTHON
+    assert via.notes and via.notes[0].startswith("ripgrep refused the pattern")
