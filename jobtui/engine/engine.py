@@ -11,6 +11,7 @@ import fnmatch
 import itertools
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jobtui.engine import dependencies
 from jobtui.engine.backend import LOCALHOST, Backend, Hooks, Runner, StartRequest
+from jobtui.engine.dependencies import DependencyKey
 from jobtui.engine.errors import (
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
@@ -35,6 +38,7 @@ from jobtui.engine.events import (
     JobOutputAdded,
     JobReceived,
     JobRemoved,
+    JobRetried,
     JobStateChanged,
     JobStatsUpdated,
 )
@@ -42,14 +46,27 @@ from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
 from jobtui.engine.local import DEFAULT_GRACE, LocalBackend, default_shell
 from jobtui.engine.local.monitor import DEFAULT_INTERVAL
 from jobtui.engine.locking import EventLock
+from jobtui.engine.matching import OutputMatch, OutputScanner
+from jobtui.engine.options import DEFAULT_RETRY_INTERVAL, JobOptions, Recipe, human_duration
 from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
+from jobtui.engine.timers import Timers
 
 __all__ = ["JobEngine", "Received", "ReceivedPart", "default_shell"]
 
 log = logging.getLogger(__name__)
 _WILDCARD = set("*?[")
+#: The states in which Start-Job -IfNotRunning finds a job already there (not on its way out).
+_ACTIVE = frozenset(
+    {
+        JobState.NotStarted,
+        JobState.Running,
+        JobState.Blocked,
+        JobState.Suspending,
+        JobState.Suspended,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +155,10 @@ class JobEngine:
             name: {THREAD_JOB: Throttle(), BACKGROUND_JOB: Throttle()} for name in self._backends
         }
         self._throttles[LOCALHOST][THREAD_JOB].limit = throttle_limit
+        #: Top-level jobs waiting for their dependencies (Start-Job -DependsOn), oldest first.
+        self._waiting: list[Job] = []
+        #: Time limits and retry intervals.
+        self._timers = Timers()
 
     @property
     def shell(self) -> str:
@@ -261,13 +282,26 @@ class JobEngine:
         initialization_script: str | None = None,
         job_type: str = BACKGROUND_JOB,
         location: str = LOCALHOST,
+        depends_on: Sequence[DependencyKey] = (),
+        timeout_sec: float | None = None,
+        maximum_retry_count: int = 0,
+        retry_interval_sec: float = DEFAULT_RETRY_INTERVAL,
+        if_not_running: bool = False,
     ) -> Job:
         """Start ``command`` as a job and return it, already Running (or NotStarted if throttled).
 
         A BackgroundJob is a parent with one child that runs the command (Ids N and N+1); a
         ThreadJob runs by itself. ``location`` names the backend that runs it (``localhost``,
         where built-ins such as Get-Process run in process, on a thread).
+
+        jobtui's own: ``depends_on`` (jobs, Ids or names) keeps it NotStarted until each of them
+        Completed, and Fails it if one does not; ``timeout_sec`` stops an attempt that runs
+        longer and Fails it; ``maximum_retry_count`` runs a failed BackgroundJob again, each
+        attempt a new child, ``retry_interval_sec`` apart, the interval doubling each time;
+        ``if_not_running`` returns the job with the same command (or the same ``name``) that is
+        NotStarted or Running instead of starting another.
         """
+        options = _options(job_type, timeout_sec, maximum_retry_count, retry_interval_sec)
         with self._lock:
             backend = self._backends.get(location)
             known = ", ".join(self._backends)
@@ -277,35 +311,111 @@ class JobEngine:
                 f"Known locations: {known}."
             )
         cwd = backend.working_directory(working_directory, self.working_directory)
-        request = StartRequest(
+        recipe = Recipe(
             command=command,
-            cwd=cwd,
+            name=name,
+            working_directory=cwd,
             environment=dict(environment or {}),
             argument_list=tuple(argument_list),
             input=input,
             initialization_script=initialization_script,
+            job_type=job_type,
+            location=location,
+            options=options,
         )
+        request = _request(recipe)
         with self._lock:
             if self._closed:
                 raise JobError("The job engine has been shut down.")
+            if if_not_running:
+                existing = self._active_like(command, name)
+                if existing is not None:
+                    return existing
+            waits_for = dependencies.resolve(depends_on, name, self._find_top, self._find_named)
             shown = backend.location(job_type)
             top = self._new_job(command, name, job_type, shown)
+            top.options = options
+            top.recipe = recipe
+            top.depends_on = waits_for
+            cycle = dependencies.find_cycle(top, waits_for)
+            if cycle is not None:  # none can close yet: a new job is no one's dependency
+                raise dependencies.cycle_error(cycle)
             if job_type == BACKGROUND_JOB:
-                runner_job = self._new_job(command, None, "", shown)
-                runner_job.parent = top
-                top.child_jobs.append(runner_job)
+                runner_job = self._new_attempt(top, backend, request)
             else:
                 runner_job = top
-            runner_job.output = OutputStore(
-                memory_limit=self.memory_limit, spill_dir=self.spill_dir
-            )
-            runner_job.runner = backend.create_runner(runner_job, request)
+                runner_job.output = OutputStore(
+                    memory_limit=self.memory_limit, spill_dir=self.spill_dir
+                )
+                runner_job.runner = backend.create_runner(runner_job, request)
             self._jobs[top.id] = top
             self._emit(JobAdded(top))
-            if not self._throttle(runner_job).admit(runner_job):
+            if waits_for:
+                self._waiting.append(top)
+                top.status_message = dependencies.waiting_for(top)
+            elif not self._throttle(runner_job).admit(runner_job):
                 return top
-        self._launch(runner_job)
+        if waits_for:
+            self._settle()  # they may all be Completed already, or one Failed
+        else:
+            self._launch(runner_job)
         return top
+
+    def _new_attempt(self, top: Job, backend: Backend, request: StartRequest) -> Job:
+        """A new child of ``top`` that runs its command (the first, or a retry), NotStarted."""
+        attempt = self._new_job(top.command, None, "", top.location)
+        attempt.parent = top
+        attempt.output = OutputStore(memory_limit=self.memory_limit, spill_dir=self.spill_dir)
+        attempt.runner = backend.create_runner(attempt, request)
+        top.child_jobs.append(attempt)
+        return attempt
+
+    def _active_like(self, command: str, name: str | None) -> Job | None:
+        """The newest top-level job with this name (if given) or command that is NotStarted or
+        Running (Start-Job -IfNotRunning)."""
+        text = command.strip()
+        for job in reversed(list(self._jobs.values())):
+            if job.state not in _ACTIVE:
+                continue
+            if name is not None and job.name.lower() == name.lower():
+                return job
+            if name is None and job.command.strip() == text:
+                return job
+        return None
+
+    def _find_top(self, job_id: int) -> Job | None:
+        job = self.find_by_id(job_id)
+        return None if job is None else job.parent or job
+
+    def _find_named(self, name: str) -> list[Job]:
+        return [j for j in self._jobs.values() if _like(name, j.name)]
+
+    # -- Restart-Job (jobtui's own) -----------------------------------------------------------
+
+    def restart_job(self, job: Job) -> Job:
+        """Start ``job``'s command again as a new job, with the same working directory,
+        environment additions, name, location, time limit and retries (not its dependencies,
+        which have run). A job still running is stopped first, as Restart-Service does."""
+        top = job.parent or job
+        recipe = top.recipe
+        if recipe is None:
+            raise JobError(f"The job with the job ID {top.id} cannot be restarted.")
+        if not top.state.is_finished and not top.removed:
+            self.stop_job([top], wait=True)
+        return self.start_job(
+            recipe.command,
+            name=recipe.name,
+            working_directory=recipe.working_directory,
+            environment=recipe.environment,
+            argument_list=recipe.argument_list,
+            input=recipe.input,
+            initialization_script=recipe.initialization_script,
+            job_type=recipe.job_type,
+            location=recipe.location,
+            timeout_sec=recipe.options.timeout_sec,
+            maximum_retry_count=recipe.options.maximum_retry_count,
+            retry_interval_sec=recipe.options.retry_interval_sec,
+        )
 
     def _new_job(self, command: str, name: str | None, type_name: str, location: str) -> Job:
         return Job(
@@ -321,6 +431,17 @@ class JobEngine:
     def _launch(self, job: Job) -> None:
         assert job.runner is not None
         job.runner.start()
+        limit = (job.parent or job).options.timeout_sec
+        if limit is not None and not job.state.is_finished:
+            self._timers.schedule(limit, lambda: self._time_out(job, limit))
+
+    def _time_out(self, job: Job, limit: float) -> None:
+        """An attempt's time is up: stop its tree (grace, then kill); it ends Failed."""
+        with self._lock:
+            if job.state.is_finished or self._closed:
+                return
+            job.stop_failure = JobFailure(f"timed out after {human_duration(limit)}")
+        self.stop_job([job], wait=False)
 
     def _throttle(self, job: Job) -> Throttle:
         """The throttle a job that runs a command belongs to: its Location's, of its type."""
@@ -328,13 +449,93 @@ class JobEngine:
         return self._throttles[job.runner.backend][_kind(job)]
 
     def _finished(self, job: Job) -> None:
-        """A runner is done: free its throttle slot, start the next queued job."""
+        """A runner is done: free its throttle slot, start the next queued job, plan a retry,
+        and start or fail the jobs that waited for this one."""
         with self._lock:
             throttle = self._throttle(job)
             throttle.release()
             ready = throttle.next_ready() if not self._closed else []
+            if not self._closed:
+                self._plan_retry(job)
         for nxt in ready:
             self._launch(nxt)
+        self._settle()
+
+    # -- retries ------------------------------------------------------------------------------
+
+    def _plan_retry(self, job: Job) -> None:
+        """A failed attempt with retries left: add the next attempt, started after its interval.
+
+        Called under the lock, as the parent (kept Running by ``derive_state``) expects it.
+        """
+        top = job.parent
+        if (
+            top is None
+            or job.state is not JobState.Failed
+            or top.stop_requested
+            or top.state.is_finished
+            or top.executing_job is not job
+            or not top.retries_left
+            or job.runner is None
+            or top.recipe is None
+        ):
+            return
+        retry = len(top.child_jobs)
+        delay = top.options.retry_delay(retry)
+        backend = self._backends[job.runner.backend]
+        attempt = self._new_attempt(top, backend, _request(top.recipe))
+        why = job.job_state_info.reason
+        total = top.options.maximum_retry_count + 1
+        top.status_message = (
+            f"Attempt {retry + 1} of {total} in {human_duration(delay)}: attempt {retry} failed"
+            f" ({why}). The interval doubles after each retry."
+        )
+        top.touch()
+        self._emit(JobRetried(top, attempt, delay))
+        self._timers.schedule(delay, lambda: self._start_attempt(attempt))
+
+    def _start_attempt(self, attempt: Job) -> None:
+        """A retry's interval is over: it takes a throttle slot (or its place in the queue)."""
+        with self._lock:
+            if self._closed or attempt.state is not JobState.NotStarted or attempt.stop_requested:
+                return
+            if attempt.parent is not None:
+                attempt.parent.status_message = ""
+            if not self._throttle(attempt).admit(attempt):
+                return
+        self._launch(attempt)
+
+    # -- dependencies -------------------------------------------------------------------------
+
+    def _settle(self) -> None:
+        """Start the waiting jobs whose dependencies all Completed; fail those with one that
+        did not (which may fail others in turn: repeated until nothing changes)."""
+        changed = True
+        while changed:
+            changed = False
+            launch: list[Job] = []
+            with self._lock:
+                for top in list(self._waiting):
+                    if top.state.is_finished or top.removed:  # stopped while it waited
+                        self._waiting.remove(top)
+                        continue
+                    outcome = dependencies.verdict(top)
+                    if outcome is False:
+                        top.status_message = dependencies.waiting_for(top)
+                        continue
+                    self._waiting.remove(top)
+                    changed = True
+                    top.status_message = ""
+                    attempt = top.executing_job
+                    if isinstance(outcome, JobFailure):
+                        top.stop_requested = True  # it never runs: no retry either
+                        if attempt.output is not None:
+                            attempt.output.close()
+                        attempt.set_state(JobState.Failed, outcome)
+                    elif not self._closed and self._throttle(attempt).admit(attempt):
+                        launch.append(attempt)
+            for attempt in launch:
+                self._launch(attempt)
 
     # -- Get-Job ------------------------------------------------------------------------------
 
@@ -401,7 +602,7 @@ class JobEngine:
                 elif include_child_job:
                     extra.extend(job.child_jobs)
             unique = {j.id: j for j in [*found, *extra]}
-            return [unique[k] for k in sorted(unique)]
+            return _queue_order([unique[k] for k in sorted(unique)])
 
     def _select(
         self,
@@ -562,6 +763,53 @@ class JobEngine:
                 waits = [w for w in (remaining, slice_) if w is not None]
                 self._changed.wait(min(waits) if waits else None)
 
+    def wait_job_match(
+        self,
+        jobs: Sequence[Job],
+        pattern: re.Pattern[str],
+        *,
+        any: bool = False,
+        timeout: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[OutputMatch]:
+        """Wait-Job -Match: block until a line of each job's output (or ``any`` one's) matches.
+
+        Returns the matches in input order. A job that finishes without a match can no longer
+        match: then the wait ends with the matches found (none, with ``any``, only once every
+        job has finished). On ``timeout`` or ``cancel`` it returns an empty list. Only output
+        that arrived since the last look is read (:mod:`jobtui.engine.matching`).
+        """
+        deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+        scanner = OutputScanner(pattern)
+        matched: dict[int, OutputMatch] = {}
+        ended: set[int] = set()
+        while True:
+            with self._changed:
+                version = self.version
+            for job in jobs:
+                if job.id in matched or job.id in ended:
+                    continue
+                finished = job.state.is_finished  # before the scan: its last lines are stored
+                found = scanner.scan(job)
+                if found is not None:
+                    if any:
+                        return [found]
+                    matched[job.id] = found
+                elif finished:
+                    ended.add(job.id)
+            settled = len(matched) + len(ended) == len(jobs)
+            if (not any and (ended or settled)) or (any and settled):
+                return [matched[j.id] for j in jobs if j.id in matched]
+            if cancel is not None and cancel.is_set():
+                return []
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return []
+            with self._changed:
+                if self.version == version:
+                    waits = [w for w in (remaining, 0.25 if cancel is not None else None) if w]
+                    self._changed.wait(min(waits) if waits else None)
+
     def wake_waiters(self) -> None:
         """Wake every blocked wait so it rechecks its cancel event."""
         with self._changed:
@@ -584,20 +832,26 @@ class JobEngine:
                 child = job.executing_job
                 child.stop_requested = True
                 if child.state is JobState.NotStarted:
-                    self._throttle(child).withdraw(child)
+                    if job is not child and job.state is JobState.Running:
+                        job.set_state(JobState.Stopping)  # a retry waiting for its interval
+                    if child.runner is not None:
+                        self._throttle(child).withdraw(child)
                     if child.output is not None:
                         child.output.close()
                     child.set_state(JobState.Stopped)
                     continue
                 if child.state.is_finished:
+                    job.derive_state()  # a failed attempt whose retry was not added yet
                     continue
                 child.set_state(JobState.Stopping)
                 if child.runner is not None:
                     runners.append(child.runner)
         if not runners:
+            self._settle()
             return
         if wait:
             self._terminate(runners, self.grace)
+            self._settle()
         else:
             threading.Thread(
                 target=self._terminate,
@@ -688,6 +942,7 @@ class JobEngine:
                 if each.output is not None:
                     each.output.dispose()
         self._emit(JobRemoved(job))
+        self._settle()  # the jobs that waited for it fail
 
     # -- the end of a session -----------------------------------------------------------------
 
@@ -697,6 +952,7 @@ class JobEngine:
             if self._closed:
                 return
             self._closed = True
+        self._timers.close()
         self.stop_job(self.jobs, wait=True)
         for backend in self._backends.values():
             backend.close(self.grace)
@@ -706,6 +962,44 @@ class JobEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def _options(job_type: str, timeout_sec: float | None, retries: int, interval: float) -> JobOptions:
+    """Start-Job's time limit and retries, checked (0 seconds means no limit, as in
+    Invoke-WebRequest)."""
+    if timeout_sec is not None and timeout_sec < 0:
+        raise JobError(f"The time limit cannot be negative ({timeout_sec:g} s).")
+    if retries < 0 or interval < 0:
+        raise JobError("The retry count and the retry interval cannot be negative.")
+    if retries and job_type != BACKGROUND_JOB:
+        raise JobError("Only a background job is retried: each attempt is one of its ChildJobs.")
+    return JobOptions(timeout_sec or None, retries, interval)
+
+
+def _request(recipe: Recipe) -> StartRequest:
+    """What the backend is asked to run, from how the job was started."""
+    return StartRequest(
+        command=recipe.command,
+        cwd=recipe.working_directory,
+        environment=dict(recipe.environment),
+        argument_list=tuple(recipe.argument_list),
+        input=recipe.input,
+        initialization_script=recipe.initialization_script,
+    )
+
+
+def _queue_order(jobs: list[Job]) -> list[Job]:
+    """Jobs by Id, except that the queued ones take their places among themselves in queue
+    order (a retry or a job whose dependencies completed joins the queue at its end)."""
+    slots = [i for i, job in enumerate(jobs) if job.queue_position is not None]
+    if len(slots) > 1:
+        queued = sorted(
+            (jobs[i] for i in slots),
+            key=lambda j: (j.ps_job_type_name, j.queue_position or 0),
+        )
+        for slot, job in zip(slots, queued, strict=True):
+            jobs[slot] = job
+    return jobs
 
 
 def _kind(job: Job) -> str:

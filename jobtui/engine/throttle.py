@@ -20,6 +20,7 @@ class Throttle:
         """Take a slot for ``job``, or queue it and return False."""
         if self.limit is not None and self.active >= self.limit:
             self.waiting.append(job)
+            job.queued_in = self
             return False
         self.active += 1
         return True
@@ -33,10 +34,25 @@ class Throttle:
         ready = []
         while self.waiting and (self.limit is None or self.active < self.limit):
             self.active += 1
-            ready.append(self.waiting.popleft())
+            job = self.waiting.popleft()
+            job.queued_in = None
+            ready.append(job)
         return ready
 
     def withdraw(self, job: Job) -> None:
         """Take a queued job out of the queue (it was stopped before it started)."""
         with contextlib.suppress(ValueError):
             self.waiting.remove(job)
+        if job.queued_in is self:
+            job.queued_in = None
+
+    def position(self, job: Job) -> int | None:
+        """``job``'s place in the queue, from 1; None if it is not queued here.
+
+        A scan of the queue (by identity, in C): a number kept on each job would have to be
+        renumbered on every start and withdrawal instead.
+        """
+        try:
+            return self.waiting.index(job) + 1
+        except ValueError:
+            return None
