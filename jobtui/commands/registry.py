@@ -35,6 +35,7 @@ from jobtui.commands.declaration import Cmdlet, CmdletFunction
 #: help lists them.
 MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
+    "jobtui.commands.queuecmdlets",
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
 )

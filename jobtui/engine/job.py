@@ -304,3 +304,11 @@ LIST_PROPERTIES = [
     "InstanceId", "Id", "Name", "ChildJobs", "PSBeginTime", "PSEndTime", "PSJobTypeName",
     "Pid", "ExitCode", "Signal", "WorkingDirectory", "Shell",
 ]  # fmt: skip
+
+#: jobtui's queue properties (Start-Job -DependsOn, -TimeoutSec, -MaximumRetryCount, the
+#: background throttle): read by name (``$job.TimeLeft``, ``Format-Table Id,TimeLeft``), not part
+#: of Format-List's default list.
+QUEUE_PROPERTIES = [
+    "DependsOn", "TimeoutSec", "TimeLeft", "MaximumRetryCount", "RetryIntervalSec",
+    "QueuePosition",
+]  # fmt: skip
