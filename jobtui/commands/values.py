@@ -20,6 +20,7 @@ from jobtui.engine import (
     Stream,
 )
 from jobtui.engine.job import PS_PROPERTIES
+from jobtui.engine.progress import ProgressRecord
 
 #: A job's stream collections, properties of every job as in PowerShell (a parent's own are
 #: empty: its children hold the output). Shell jobs write only Output (stdout) and Error
@@ -182,6 +183,8 @@ def get_member(value: object, name: str) -> object:
     if isinstance(value, JobFailure):
         getter = _FAILURE_MEMBERS.get(key)
         return getter(value) if getter is not None else None
+    if isinstance(value, ProgressRecord):
+        return value.get_property(key)
     if isinstance(value, JobState):
         return {"value__": int(value)}.get(key)
     if isinstance(value, str | ScriptBlock):

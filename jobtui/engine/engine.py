@@ -512,6 +512,8 @@ class JobEngine:
     def _settle(self) -> None:
         """Start the waiting jobs whose dependencies all Completed; fail those with one that
         did not (which may fail others in turn: repeated until nothing changes)."""
+        if not self._waiting:  # every job's end calls this: most sessions have no dependencies
+            return
         changed = True
         while changed:
             changed = False

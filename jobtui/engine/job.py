@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jobtui.engine.options import JobOptions, Recipe
-from jobtui.engine.output import OutputStore
+from jobtui.engine.output import OutputStore, Stream
+from jobtui.engine.progress import TAIL_BYTES, ProgressRecord, parse_progress
 from jobtui.engine.states import (
     TRANSITIONS,
     InvalidJobStateTransition,
@@ -168,6 +169,22 @@ class Job:
         spent = (datetime.now() - attempt.ps_begin_time).total_seconds()
         return timedelta(seconds=max(round(limit - spent), 0))
 
+    @property
+    def progress(self) -> list[ProgressRecord]:
+        """``$job.ChildJobs[0].Progress``: the progress the job's output shows now (its latest
+        stream's last ``\r`` piece, parsed when asked, never as output arrives); empty for a
+        parent, whose children hold it, as in PowerShell."""
+        store = self.output
+        if store is None:
+            return []
+        tails = sorted((store.tail(stream, TAIL_BYTES) for stream in Stream), reverse=True)
+        for index, data in tails:
+            if index >= 0:
+                record = parse_progress(data.decode("utf-8", "replace"))
+                if record is not None:
+                    return [record]
+        return []
+
     def stopped_outcome(self) -> tuple[JobState, JobFailure | None]:
         """The state a stopped job ends in: Failed with the engine's Reason (a time limit), or
         Stopped when a user stopped it."""
@@ -291,6 +308,7 @@ PS_PROPERTIES: dict[str, Callable[[Job], Any]] = {
     "maximumretrycount": lambda j: (j.parent or j).options.maximum_retry_count,
     "retryintervalsec": lambda j: (j.parent or j).options.retry_interval_sec,
     "queueposition": lambda j: j.queue_position,
+    "progress": lambda j: j.progress,
     "pid": _process("pid"),
     "exitcode": _process("exit_code"),
     "signal": _process("signal"),

@@ -316,3 +316,14 @@ def test_if_not_running_returns_the_job_already_there(session: CommandSession) -
     result = run(session, "Start-Job -IfNotRunning { sleep 30 }")
     assert infos(result) == [] and output(result)[2].split()[0] == "5"
     assert JobState.Running.name in output(result)[2]
+
+
+# -- Progress ---------------------------------------------------------------------------------
+
+
+def test_progress_of_a_child_job(session: CommandSession) -> None:
+    run(session, r"$j = Start-Job { printf 'fetch: 10%%\rfetch: 60%%' >&2; sleep 30 }")
+    wait_until(lambda: value(session, "$j.ChildJobs[0].Progress.PercentComplete") == ["60"])
+    assert value(session, "$j.ChildJobs[0].Progress.Activity") == ["fetch"]
+    assert value(session, "$j.ChildJobs[0].Progress.StatusDescription") == ["60%"]
+    assert value(session, "$j.Progress.Count") == ["0"]
