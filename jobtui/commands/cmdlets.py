@@ -219,6 +219,8 @@ START_THREAD_JOB = Cmdlet(
         _INPUT_OBJECT,
         _ARGUMENT_LIST,
         Parameter("ThrottleLimit", ParamType.INT, minimum=1, maximum=1_000_000),
+        # jobtui's own, as on Start-Job; no retries: a thread job has no child for each attempt.
+        *(p for p in _QUEUE_PARAMETERS if p.name in ("DependsOn", "TimeoutSec", "IfNotRunning")),
         Parameter(
             "StreamingHost",
             ParamType.OBJECT,

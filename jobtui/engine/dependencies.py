@@ -7,7 +7,7 @@ has Completed; if one Fails, is Stopped or is removed first, the job is Failed w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from jobtui.engine.errors import DependencyError, JobNotFoundError
 from jobtui.engine.job import Job
@@ -24,7 +24,11 @@ def resolve(
     find_name: Callable[[str], list[Job]],
 ) -> list[Job]:
     """The top-level jobs ``keys`` name, in order and once each; DependencyError if any is
-    unknown, removed, or the new job itself (its own -Name: a cycle of one)."""
+    unknown, removed, or the new job itself (its own -Name: a cycle of one).
+
+    That is the only cycle there can be: a job's dependencies are fixed when it starts and
+    are jobs that exist already, so none of them can depend on it, directly or not.
+    """
     found: list[Job] = []
     for key in keys:
         if isinstance(key, Job):
@@ -53,29 +57,6 @@ def resolve(
             if top not in found:
                 found.append(top)
     return found
-
-
-def find_cycle(job: Job, depends_on: Iterable[Job]) -> list[Job] | None:
-    """A path from ``job`` back to itself through ``depends_on``, or None if there is none."""
-    stack: list[tuple[Job, list[Job]]] = [(dep, [job, dep]) for dep in depends_on]
-    seen: set[int] = set()
-    while stack:
-        current, path = stack.pop()
-        if current is job:
-            return path
-        if current.id in seen:
-            continue
-        seen.add(current.id)
-        stack.extend((dep, [*path, dep]) for dep in current.depends_on)
-    return None
-
-
-def cycle_error(path: list[Job]) -> DependencyError:
-    """The error for a cycle, naming each job on it."""
-    chain = " -> ".join(job.name for job in path)
-    return DependencyError(
-        f"The dependencies form a cycle: {chain}. A job cannot depend on a job that depends on it."
-    )
 
 
 def verdict(job: Job) -> JobFailure | bool:

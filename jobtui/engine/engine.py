@@ -335,9 +335,6 @@ class JobEngine(QueueRules):
             top.options = options
             top.recipe = recipe
             top.depends_on = waits_for
-            cycle = dependencies.find_cycle(top, waits_for)
-            if cycle is not None:  # none can close yet: a new job is no one's dependency
-                raise dependencies.cycle_error(cycle)
             if job_type == BACKGROUND_JOB:
                 runner_job = self._new_attempt(top, backend, request)
             else:

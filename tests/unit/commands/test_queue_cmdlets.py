@@ -327,3 +327,17 @@ def test_progress_of_a_child_job(session: CommandSession) -> None:
     assert value(session, "$j.ChildJobs[0].Progress.Activity") == ["fetch"]
     assert value(session, "$j.ChildJobs[0].Progress.StatusDescription") == ["60%"]
     assert value(session, "$j.Progress.Count") == ["0"]
+
+
+def test_thread_jobs_take_dependencies_and_time_limits(session: CommandSession) -> None:
+    run(session, "$a = Start-ThreadJob { exit 2 }")
+    run(session, "$b = Start-ThreadJob -DependsOn $a { echo never }")
+    run(session, "$c = Start-ThreadJob -TimeoutSec 1 { sleep 30 }")
+    run(session, "$null = Wait-Job $b,$c")
+    assert value(session, "$b.JobStateInfo.Reason") == ["dependency Job1 failed"]
+    assert value(session, "$c.JobStateInfo.Reason") == ["timed out after 1 s"]
+    result = run(session, "Start-ThreadJob -MaximumRetryCount 2 { true }")
+    assert errors(result) == [
+        "Start-ThreadJob: A parameter cannot be found that matches parameter name "
+        "'MaximumRetryCount'."
+    ]
