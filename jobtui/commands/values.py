@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
@@ -100,6 +100,8 @@ def type_name(value: object) -> str:
         return "System.Guid"
     if isinstance(value, datetime):
         return "System.DateTime"
+    if isinstance(value, timedelta):
+        return "System.TimeSpan"
     if isinstance(value, list | tuple):
         return "System.Object[]"
     return type(value).__name__
@@ -120,9 +122,21 @@ def to_string(value: object) -> str:
         return value.state.name
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, timedelta):
+        return _timespan(value)
     if isinstance(value, list | tuple):
         return " ".join(to_string(v) for v in value)
     return str(value)
+
+
+def _timespan(value: timedelta) -> str:
+    """A duration as PowerShell prints a TimeSpan: ``00:09:59``, ``1.02:00:00`` past a day."""
+    seconds = int(value.total_seconds())
+    days, rest = divmod(abs(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    sign = "-" if seconds < 0 else ""
+    return f"{sign}{f'{days}.' if days else ''}{hours:02}:{minutes:02}:{secs:02}"
 
 
 def as_list(value: object) -> list[object]:

@@ -111,7 +111,7 @@ def test_a_timeout_fails_a_job_that_ignores_sigterm(session: CommandSession) -> 
 def test_time_left_is_a_property(session: CommandSession) -> None:
     run(session, "$j = Start-Job -TimeoutSec 600 { sleep 30 }")
     [left] = value(session, "$j.TimeLeft")
-    assert left.startswith(("0:10:00", "0:09:5"))
+    assert left.startswith(("00:10:00", "00:09:5"))
     assert value(session, "$j.TimeoutSec") == ["600"]
     table = output(run(session, "Get-Job | Format-Table Id,TimeoutSec"))
     assert table[2].split() == ["1", "600"]
@@ -341,3 +341,13 @@ def test_thread_jobs_take_dependencies_and_time_limits(session: CommandSession) 
         "Start-ThreadJob: A parameter cannot be found that matches parameter name "
         "'MaximumRetryCount'."
     ]
+
+
+def test_a_duration_prints_as_powershells_timespan() -> None:
+    from datetime import timedelta
+
+    from jobtui.commands.values import to_string, type_name
+
+    assert to_string(timedelta(minutes=9, seconds=59)) == "00:09:59"
+    assert to_string(timedelta(days=1, hours=2)) == "1.02:00:00"
+    assert type_name(timedelta(0)) == "System.TimeSpan"
