@@ -357,7 +357,11 @@ _FORMAT_PARAMETERS = (Parameter("Property", ParamType.STRING_ARRAY, position=0),
 FORMAT_LIST = Cmdlet(
     "Format-List",
     ("fl",),
-    _FORMAT_PARAMETERS,
+    (
+        *_FORMAT_PARAMETERS,
+        _switch("Force"),  # accepted as typed: every property is shown already
+        Parameter("Expand", ParamType.STRING),
+    ),
     ("Default",),
     "Default",
     "Shows every property of each job, one per line.",
@@ -366,10 +370,16 @@ FORMAT_LIST = Cmdlet(
 FORMAT_TABLE = Cmdlet(
     "Format-Table",
     ("ft",),
-    _FORMAT_PARAMETERS,
+    (
+        *_FORMAT_PARAMETERS,
+        _switch("AutoSize"),
+        _switch("Wrap"),
+        _switch("HideTableHeaders"),
+        _switch("Force"),
+    ),
     ("Default",),
     "Default",
-    "Shows jobs as a table (of the given properties).",
+    "Shows objects as a table (of the given properties); -AutoSize, -Wrap, -HideTableHeaders.",
 )
 
 OUT_FILE = Cmdlet(

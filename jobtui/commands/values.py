@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.records import CustomObject
 from jobtui.engine import (
     LIST_PROPERTIES,
     QUEUE_PROPERTIES,
@@ -100,10 +101,12 @@ def type_name(value: object) -> str:
         return "System.Guid"
     if isinstance(value, datetime):
         return "System.DateTime"
-    if isinstance(value, timedelta):
-        return "System.TimeSpan"
     if isinstance(value, list | tuple):
         return "System.Object[]"
+    if isinstance(value, CustomObject):
+        return value.type_name
+    if isinstance(value, timedelta):
+        return "System.TimeSpan"
     return type(value).__name__
 
 
@@ -122,21 +125,39 @@ def to_string(value: object) -> str:
         return value.state.name
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, timedelta):
-        return _timespan(value)
     if isinstance(value, list | tuple):
         return " ".join(to_string(v) for v in value)
+    if isinstance(value, float):
+        return _double(value)
+    if isinstance(value, timedelta):
+        return _timespan(value)
+    if isinstance(value, CustomObject):  # PowerShell's text of a PSCustomObject
+        return "@{" + "; ".join(f"{k}={to_string(v)}" for k, v in value.properties.items()) + "}"
     return str(value)
 
 
+def _double(value: float) -> str:
+    """A double as PowerShell writes it: ``2``, not ``2.0``; ``0.333333333333333``."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}".replace("e", "E")
+
+
 def _timespan(value: timedelta) -> str:
-    """A duration as PowerShell prints a TimeSpan: ``00:09:59``, ``1.02:00:00`` past a day."""
-    seconds = int(value.total_seconds())
-    days, rest = divmod(abs(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    sign = "-" if seconds < 0 else ""
-    return f"{sign}{f'{days}.' if days else ''}{hours:02}:{minutes:02}:{secs:02}"
+    """A TimeSpan as .NET writes it: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    ticks = value.days * 864_000_000_000 + value.seconds * 10_000_000 + value.microseconds * 10
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def as_list(value: object) -> list[object]:
@@ -175,6 +196,8 @@ def get_member(value: object, name: str) -> object:
     key = name.lower()
     if value is None:
         return 0 if key == "count" else None
+    if isinstance(value, CustomObject) and value.key(name) is not None:
+        return value.get(name)
     if key == "count" and not isinstance(value, list | tuple):
         return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
@@ -208,6 +231,8 @@ def get_member(value: object, name: str) -> object:
         return value.path if key in ("path", "providerpath") else None
     if isinstance(value, datetime):
         return _datetime_member(value, key)
+    if isinstance(value, timedelta):
+        return _timespan_member(value, key)
     return None
 
 
@@ -230,6 +255,24 @@ def _datetime_member(value: datetime, key: str) -> Any:
         "hour": value.hour,
         "minute": value.minute,
         "second": value.second,
+    }
+    return members.get(key)
+
+
+def _timespan_member(value: timedelta, key: str) -> Any:
+    total = value.total_seconds()
+    whole = int(total)  # the parts keep the span's sign, as .NET's do
+    members = {
+        "days": int(total / 86400),
+        "hours": int(whole % 86400 / 3600) if whole >= 0 else -int(-whole % 86400 / 3600),
+        "minutes": int(abs(whole) % 3600 / 60) * (1 if whole >= 0 else -1),
+        "seconds": int(abs(whole) % 60) * (1 if whole >= 0 else -1),
+        "milliseconds": int(round(abs(total - whole) * 1000, 6)) * (1 if total >= 0 else -1),
+        "totaldays": total / 86400,
+        "totalhours": total / 3600,
+        "totalminutes": total / 60,
+        "totalseconds": total,
+        "totalmilliseconds": total * 1000,
     }
     return members.get(key)
 

@@ -78,6 +78,8 @@ class MainScreen(Screen[None]):
     """Jobs at a glance, their output, and a command line to drive them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First: the key bar lists it right after the focused widget's own keys.
+        Binding("escape", "escape", "Jobs"),
         Binding("colon", "focus_bar", "Command", key_display=":", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("enter", "detail", "Detail", show=False),
@@ -92,7 +94,6 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "show_help", "Help", show=False),
         Binding("q", "quit", "Quit"),
-        Binding("escape", "escape", "Jobs"),
     ]
 
     def __init__(
@@ -209,7 +210,8 @@ class MainScreen(Screen[None]):
 
     def _update_output_title(self, job: Job) -> None:
         store = job.transcript
-        seen = (job.id, job.version, store.version if store else -1, int(self.keep))
+        following = self._output_view.following
+        seen = (job.id, job.version, store.version if store else -1, int(self.keep), following)
         if seen == self._title_seen:
             return
         self._title_seen = seen
@@ -223,6 +225,8 @@ class MainScreen(Screen[None]):
             parts.append(f"{human_count(unread)} unread" if unread else "all received")
             if store.lost_bytes:
                 parts.append(f"{store.lost_bytes:,} bytes lost")
+        if not job.state.is_finished:
+            parts.append("following" if self._output_view.following else "scrolled up, End follows")
         parts.append(" ".join(plain(job.command).split()))
         title = " · ".join(parts)
         if title != self._title_text:
@@ -230,6 +234,11 @@ class MainScreen(Screen[None]):
             # running job every few seconds without changing what the title says).
             self._title_text = title
             self.query_one("#output-title", Label).update(title)
+
+    @on(OutputView.FollowingChanged, "#output")
+    def _following_changed(self) -> None:
+        if self._shown_job is not None:
+            self._update_output_title(self._shown_job)
 
     def _notify_finished(self) -> bool:
         finished = self.watcher.drain_finished()
@@ -318,8 +327,10 @@ class MainScreen(Screen[None]):
         if action in _TABLE_KEY_ACTIONS and isinstance(self.focused, Input):
             return False
         if action == "escape":
-            # Shown where it does something: in the bar, in the filter, or to clear a filter.
-            return isinstance(self.focused, Input) or bool(self.query_one(JobsTable).filter_text)
+            # Shown where it does something: in the bar, the filter or a pane, or to clear a
+            # filter.
+            focused = self.focused
+            return isinstance(focused, (Input, OutputView)) or bool(self._jobs_table.filter_text)
         if action in _JOB_ACTIONS and not self.query_one(JobsTable).target_job_ids():
             return None
         return True

@@ -203,6 +203,10 @@ class JobsTable(ScrollView, can_focus=True):
     def _lay_out(self) -> bool:
         """Fit the columns to the width and the widest name; True if they changed."""
         width = self.scrollable_content_region.width
+        if width == 0:
+            # Not laid out yet (a sync on mount): a width of 0 would hide every optional column
+            # for the first frame, and on_resize would bring them back a frame later.
+            return False
         wanted = (width, self.rows.widest_name)
         if wanted == self._laid_out_for:
             return False
