@@ -368,3 +368,28 @@ def test_if_not_running_returns_the_job_already_there(engine: JobEngine) -> None
     engine.stop_job([first])
     fresh = engine.start_job("sleep 30", if_not_running=True)
     assert fresh is not first and fresh.state is JobState.Running
+
+
+# -- the queue left running overnight -----------------------------------------------------------
+
+
+def test_a_hung_job_with_a_time_limit_does_not_block_the_queue(engine: JobEngine) -> None:
+    engine.background_throttle_limit = 1
+    hung = engine.start_job("trap '' TERM; sleep 30", timeout_sec=0.5)
+    queued = engine.start_job("echo next")
+    assert queued.queue_position == 1
+    finish(engine, hung, queued)
+    assert str(hung.reason) == "timed out after 0.5 s"
+    assert queued.state is JobState.Completed
+
+
+def test_shutdown_ends_the_timer_thread_and_pending_retries() -> None:
+    engine = JobEngine(grace=0.5, guardian=False, shell="/bin/sh")
+    job = engine.start_job("exit 1", maximum_retry_count=5, retry_interval_sec=30)
+    limited = engine.start_job("sleep 30", timeout_sec=600)
+    finish(engine, job.child_jobs[0])
+    assert any(t.name == "jobtui-timers" for t in threading.enumerate())
+    engine.shutdown()
+    assert job.state is JobState.Stopped and limited.state is JobState.Stopped
+    assert len(job.child_jobs) == 2  # the retry waiting for its interval never ran
+    assert not any(t.name == "jobtui-timers" for t in threading.enumerate())
