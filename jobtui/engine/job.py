@@ -268,6 +268,14 @@ class Job:
                 target = JobState.Running
             if target is self.state:
                 return
+            attempts = len(self.child_jobs)
+            if attempts > 1 and target in (JobState.Completed, JobState.Failed):
+                # Said before the state changes: whoever sees the end sees how it ended.
+                self.status_message = (
+                    f"Completed on attempt {attempts}."
+                    if target is JobState.Completed
+                    else f"Failed after {attempts} attempts."
+                )
             self.set_state(target)
 
     def touch(self) -> None:

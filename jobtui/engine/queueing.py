@@ -119,8 +119,6 @@ class QueueRules:
         Called under the lock, as the parent (kept Running by ``derive_state``) expects it.
         """
         top = job.parent
-        if top is not None and top.state is JobState.Failed and len(top.child_jobs) > 1:
-            top.status_message = f"Failed after {len(top.child_jobs)} attempts."
         if (
             top is None
             or job.state is not JobState.Failed

@@ -82,8 +82,8 @@ def test_fan_in_waits_for_every_dependency(engine: JobEngine, tmp_path: Path) ->
     joined = engine.start_job(f"echo joined >> '{log}'", depends_on=[a, b])
     (tmp_path / "go-a").touch()
     finish(engine, a)
+    wait_until(lambda: joined.status_message == f"Waiting for {b.name}")
     assert joined.state is JobState.NotStarted  # b has not completed
-    assert joined.status_message == f"Waiting for {b.name}"
     (tmp_path / "go-b").touch()
     finish(engine, b, joined)
     assert joined.state is JobState.Completed
@@ -191,6 +191,7 @@ def test_a_job_that_fails_twice_is_retried_until_it_succeeds(
     retried = [e for e in events if isinstance(e, JobRetried)]
     assert [e.delay for e in retried] == [0.1, 0.2]  # the interval doubles
     assert [e.attempt for e in retried] == job.child_jobs[1:]
+    assert job.status_message == "Completed on attempt 3."
 
 
 def test_retries_run_out(engine: JobEngine, tmp_path: Path) -> None:
@@ -199,12 +200,13 @@ def test_retries_run_out(engine: JobEngine, tmp_path: Path) -> None:
     assert job.state is JobState.Failed
     assert len(job.child_jobs) == 3
     assert str(job.reason) == "Exit code 4."
+    assert job.status_message == "Failed after 3 attempts."
 
 
 def test_a_job_stopped_between_attempts_is_not_retried(engine: JobEngine) -> None:
     job = engine.start_job("exit 1", maximum_retry_count=3, retry_interval_sec=30)
-    finish(engine, job.child_jobs[0])
-    assert job.state is JobState.Running  # waiting for its retry
+    wait_until(lambda: len(job.child_jobs) == 2)  # the retry, waiting for its interval
+    assert job.state is JobState.Running
     assert job.status_message.startswith("Attempt 2 of 4 in 30 s: attempt 1 failed (Exit code 1")
     assert "doubles" in job.status_message
     engine.stop_job([job])
@@ -387,7 +389,7 @@ def test_shutdown_ends_the_timer_thread_and_pending_retries() -> None:
     engine = JobEngine(grace=0.5, guardian=False, shell="/bin/sh")
     job = engine.start_job("exit 1", maximum_retry_count=5, retry_interval_sec=30)
     limited = engine.start_job("sleep 30", timeout_sec=600)
-    finish(engine, job.child_jobs[0])
+    wait_until(lambda: len(job.child_jobs) == 2)
     assert any(t.name == "jobtui-timers" for t in threading.enumerate())
     engine.shutdown()
     assert job.state is JobState.Stopped and limited.state is JobState.Stopped
