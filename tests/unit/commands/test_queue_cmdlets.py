@@ -351,3 +351,15 @@ def test_a_duration_prints_as_powershells_timespan() -> None:
     assert to_string(timedelta(minutes=9, seconds=59)) == "00:09:59"
     assert to_string(timedelta(days=1, hours=2)) == "1.02:00:00"
     assert type_name(timedelta(0)) == "System.TimeSpan"
+
+
+def test_completion_of_the_queues_parameters(session: CommandSession) -> None:
+    run(session, "Start-Job -Name nightly { sleep 30 }")
+    assert session.complete("Start-Job -Dep") == ["Start-Job -DependsOn"]
+    assert session.complete("Start-Job -DependsOn n") == ["Start-Job -DependsOn nightly"]
+    assert session.complete("Start-Job -DependsOn ") == [
+        "Start-Job -DependsOn 1",
+        "Start-Job -DependsOn nightly",
+    ]
+    assert session.complete("Restart-J") == ["Restart-Job"]
+    assert session.complete("Wait-Job -Ma") == ["Wait-Job -Match"]
