@@ -79,21 +79,23 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # First: the key bar lists it right after the focused widget's own keys.
-        Binding("escape", "escape", "Jobs"),
-        Binding("colon", "focus_bar", "Command", key_display=":", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("enter", "detail", "Detail", show=False),
-        Binding("r", "receive", "Receive"),
-        Binding("k", "toggle_keep", "Keep"),
-        Binding("s", "stop", "Stop"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("w", "wait", "Wait"),
-        Binding("p", "suspend_resume", "Pause"),
-        Binding("i", "input", "Input"),
-        Binding("c", "switch_pane", "Console"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f1", "show_help", "Help", show=False),
-        Binding("q", "quit", "Quit"),
+        Binding("escape", "escape", "Jobs", id="main.escape"),
+        Binding(
+            "colon", "focus_bar", "Command", key_display=":", show=False, id="main.command_bar"
+        ),
+        Binding("slash", "filter", "Filter", key_display="/", id="jobs.filter"),
+        Binding("enter", "detail", "Detail", show=False, id="jobs.detail"),
+        Binding("r", "receive", "Receive", id="jobs.receive"),
+        Binding("k", "toggle_keep", "Keep", id="jobs.keep"),
+        Binding("s", "stop", "Stop", id="jobs.stop"),
+        Binding("x,delete", "remove", "Remove", id="jobs.remove"),
+        Binding("w", "wait", "Wait", id="jobs.wait"),
+        Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
+        Binding("i", "input", "Input", id="jobs.input"),
+        Binding("c", "switch_pane", "Console", id="main.switch_pane"),
+        Binding("question_mark", "help", "Help", key_display="?", id="main.help"),
+        Binding("f1", "show_help", "Help", show=False, id="main.help_anywhere"),
+        Binding("q", "quit", "Quit", id="main.quit"),
     ]
 
     def __init__(
@@ -103,6 +105,9 @@ class MainScreen(Screen[None]):
         history: CommandHistory,
         formatter: JobFormatter,
         watcher: EngineWatcher,
+        *,
+        keep: bool = True,
+        columns: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -112,7 +117,8 @@ class MainScreen(Screen[None]):
         self.watcher = watcher
         self.console = ConsoleBuffer()
         self.actions = JobActions(engine, self.console)
-        self.keep = True
+        self.keep = keep
+        self._columns = columns
         self._shown_job: Job | None = None
         self._seen_engine = -1
         self._table_at = 0.0
@@ -126,7 +132,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Bar, status line, table, panes, key bar (the filter box comes with its key: / )."""
         yield CommandLine(self.engine, self.session, self.history, self.console, id="command-line")
-        yield JobsTable(self.formatter, id="jobs")
+        yield JobsTable(self.formatter, columns=self._columns, id="jobs")
         with Panes({"output-tab": "Output", "console-tab": "Console"}, id="panes"):
             with Vertical(id="output-tab"):
                 with Horizontal(id="output-header"):

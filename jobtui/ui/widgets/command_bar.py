@@ -48,9 +48,9 @@ class CommandBar(OrderedInput):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "History", key_display="↑↓"),
-        Binding("down", "history(1)", "Next", show=False),
-        Binding("tab", "complete", "Complete"),
+        Binding("up", "history(-1)", "History", key_display="↑↓", id="bar.history_previous"),
+        Binding("down", "history(1)", "Next", show=False, id="bar.history_next"),
+        Binding("tab", "complete", "Complete", id="bar.complete"),
     ]
 
     class CompletionsOffered(Message):

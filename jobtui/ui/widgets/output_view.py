@@ -41,10 +41,10 @@ class OutputView(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_home", "Top", key_display="Home"),
-        Binding("end", "scroll_end", "Follow", key_display="End"),
-        Binding("pageup", "page_up", "Page", key_display="PgUp/PgDn"),
-        Binding("w", "toggle_wrap", "Wrap"),
+        Binding("home", "scroll_home", "Top", key_display="Home", id="output.top"),
+        Binding("end", "scroll_end", "Follow", key_display="End", id="output.follow"),
+        Binding("pageup", "page_up", "Page", key_display="PgUp/PgDn", id="output.page_up"),
+        Binding("w", "toggle_wrap", "Wrap", id="output.wrap"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
