@@ -2,9 +2,10 @@
 bare Textual app that shows one label (the floor: Python, Textual, a screen and one widget).
 
 Each run is a new process, started here. For jobtui it runs what the ``jobtui`` command runs
-(``jobtui.__main__.main``: the engine, logging, the app, its stylesheets, the main screen's
-widgets); for the floor, a ten-line app. A hook set on the import of Textual makes either run
-headless at 120x40 and notes every frame for half a second. The time taken is that of the first
+(``jobtui.__main__.main``: the settings from a typical config.toml, the engine, logging, the
+app, its stylesheets, the main screen's widgets); for the floor, a ten-line app. A hook set on
+the import of Textual makes either run headless at 120x40 and notes every frame for half a
+second. The time taken is that of the first
 frame that already shows what the screen settles to (for jobtui, a frame of its main screen
 with the key bar's keys, the table's header and the panes), not merely the first frame drawn.
 The clock is the machine's monotonic clock, read here before the start and there at the frame.
@@ -187,11 +188,40 @@ Widgets().run()
 """
 
 
+#: A config.toml such as a user keeps: every kind of setting, none that changes the screen.
+TYPICAL_CONFIG = """# jobtui settings
+keep = true
+grace = 3.0
+theme = "textual-dark"
+columns = ["id", "name", "type", "state", "more", "location", "pid", "cpu", "mem", "elapsed",
+           "exit", "command"]
+mouse = true
+
+[keymap]
+jobs.stop = "s"
+jobs.receive = "r"
+
+[locations.box]
+kind = "ssh"
+host = "box.example.org"
+
+[locations.cluster]
+kind = "slurm"
+partition = "gpu"
+cpus = 4
+"""
+
+
 def _main(case: str) -> None:
     frames: list[tuple[float, str]] = []
     with tempfile.TemporaryDirectory(prefix="jobtui-bench-state-") as state:
-        # jobtui's history and log go to a private directory.
+        # jobtui's history and log go to a private directory, and it reads a typical
+        # config.toml from another (not the user's own): reading it is part of the start-up.
         os.environ["XDG_STATE_HOME"] = state
+        os.environ["XDG_CONFIG_HOME"] = os.path.join(state, "config")
+        os.makedirs(os.path.join(state, "config", "jobtui"))
+        with open(os.path.join(state, "config", "jobtui", "config.toml"), "w") as file:
+            file.write(TYPICAL_CONFIG)
         if case in ("floor", "widgets"):
             _hook_textual(frames, None)
             exec(FLOOR if case == "floor" else WIDGETS, {"__name__": case})

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from typing import TYPE_CHECKING, TextIO
 
 from jobtui import __version__
+
+if TYPE_CHECKING:
+    from jobtui.engine import JobEngine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,16 +31,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="read command lines from standard input, one per line, and print the results "
         "(for scripts, pipes and screen readers)",
     )
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="config")
+    config = commands.add_parser("config", help="where the settings are, what they are, and "
+                                 "what is wrong with them")  # fmt: skip
+    config.add_argument(
+        "action",
+        choices=["path", "show", "check"],
+        help="path: the config file's; show: each setting and where it came from; "
+        "check: every problem, with its line and key (exit status 1 if any)",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run jobtui; returns the process exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "config":
+        from jobtui.config_cli import run_config
+
+        return run_config(args.action, sys.stdout)
     if args.plain:
         from jobtui.plain import run_plain
 
-        return run_plain(sys.stdin, sys.stdout, sys.stderr)
+        return run_plain(sys.stdin, sys.stdout, sys.stderr, engine=plain_engine(sys.stderr))
     # Importing the app makes a few hundred thousand objects (modules, classes, styles) that live
     # as long as the process. The cyclic collector would scan them again and again, for nothing
     # (a tenth of the start-up): it stays off while they are made, and they are then frozen out
@@ -48,6 +65,18 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()
         gc.enable()
     return run_app()
+
+
+def plain_engine(stderr: TextIO) -> JobEngine:
+    """Plain mode's engine, on the user's settings; what is wrong with them, in one line."""
+    from jobtui.data.config import load_config
+    from jobtui.engine import JobEngine
+
+    config = load_config()
+    summary = config.summary()
+    if summary:
+        stderr.write(f"jobtui: {summary}\n")
+    return JobEngine(**config.settings.engine_options())
 
 
 if __name__ == "__main__":

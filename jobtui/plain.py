@@ -24,10 +24,13 @@ PROMPT = "jobtui> "
 CONTINUATION_PROMPT = ">> "
 
 
-def run_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    """Run every line of ``stdin`` in one session; the exit status."""
+def run_plain(
+    stdin: TextIO, stdout: TextIO, stderr: TextIO, *, engine: JobEngine | None = None
+) -> int:
+    """Run every line of ``stdin`` in one session (on ``engine``, which it shuts down); the
+    exit status."""
     interactive = stdin.isatty()
-    engine = JobEngine()
+    engine = engine or JobEngine()
     session = CommandSession(engine, width=_width(stdout))
     status = 0
     try:

@@ -25,7 +25,10 @@ from jobtui.ui.records import JobRecord
 
 SIZE = (120, 36)
 FIXED_NOW = datetime(2026, 1, 2, 9, 30, 0)
+#: Every picture's theme, set explicitly (not left to Textual's default or $TEXTUAL_THEME).
 THEME = "textual-dark"
+#: The second theme some snapshots are taken on: a light one, to show states read on both.
+LIGHT_THEME = "textual-light"
 
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -80,13 +83,17 @@ class Scene:
     #: Background jobs allowed to run at once; more wait as NotStarted.
     throttle: int | None = None
 
-    def make(self, history: Path) -> tuple[JobApp, JobEngine]:
-        """A new engine with the scene's jobs, and the app over it."""
+    def make(self, history: Path, *, theme: str = THEME) -> tuple[JobApp, JobEngine]:
+        """A new engine with the scene's jobs, and the app over it, on ``theme``.
+
+        The app gets no settings (``config=None``): it reads no config.toml and saves nothing,
+        so no user's keymap or theme can change a picture.
+        """
         engine = JobEngine(shell="/bin/sh", grace=0.5, guardian=False)
         engine.background_throttle_limit = self.throttle
         self.setup(engine)
-        app = JobApp(engine, history_path=history, formatter=FrozenFormatter())
-        app.theme = THEME
+        app = JobApp(engine, history_path=history, formatter=FrozenFormatter(), config=None)
+        app.theme = theme
         return app, engine
 
 

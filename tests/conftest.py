@@ -1,10 +1,13 @@
-"""What every test shares: an app that shows the same thing however fast the machine is."""
+"""What every test shares: an app that shows the same thing however fast the machine is, and
+no developer's own settings."""
 
 from __future__ import annotations
 
 import sys
 
 import pytest
+
+from jobtui.data.config import VARIABLES
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +23,14 @@ def _calm(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty config directory, and none of the variables that override settings (children
+    started by a test inherit both): no test reads the developer's config.toml."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    for variable in [*VARIABLES, "TEXTUAL_THEME"]:
+        monkeypatch.delenv(variable, raising=False)

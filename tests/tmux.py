@@ -50,6 +50,19 @@ class Pane:
         self.type(text)
         self.send("Enter")
 
+    def type_long(self, text: str, chunk: int = 4000) -> None:
+        """Text of any length, literally, as keys: in pieces, since one tmux command can carry
+        only about 16 kB."""
+        for start in range(0, len(text), chunk):
+            self.type(text[start : start + chunk])
+
+    def paste(self, text: str) -> None:
+        """Text pasted as a terminal pastes it: bracketed, if the program asked for that
+        (tmux paste-buffer -p), with each line end sent as a carriage return."""
+        buffer = f"paste-{uuid.uuid4().hex[:8]}"
+        self.tmux("set-buffer", "-b", buffer, text)
+        self.tmux("paste-buffer", "-p", "-d", "-b", buffer, "-t", self.name)
+
     def send_bytes(self, data: bytes) -> None:
         """Raw bytes, as a terminal would read them (tmux send-keys -H)."""
         self.tmux("send-keys", "-t", self.name, "-H", *(f"{byte:02x}" for byte in data))
@@ -74,15 +87,19 @@ class Pane:
         raise AssertionError(f"{text!r} never appeared on the screen:\n{screen}")
 
 
-def jobtui_command(state: Path, program: str | None = None) -> str:
+def jobtui_command(state: Path, program: str | None = None, *, animations: bool = False) -> str:
     """A shell command that runs jobtui from the repository with its state under ``state``, a
-    fixed terminal type and no animations. ``program`` defaults to ``python -m jobtui`` with the
-    tests' interpreter. COLUMNS and LINES go: the test process may carry stale ones (readline
-    sets them), and they would beat the pane's size."""
+    fixed terminal type and no animations (unless ``animations``, as a user's terminal has
+    them). ``program`` defaults to ``python -m jobtui`` with the tests' interpreter. COLUMNS
+    and LINES go: the test process may carry stale ones (readline sets them), and they would
+    beat the pane's size."""
     env = {
+        # This checkout's code, whichever jobtui is installed (and whatever environment the
+        # tmux server was started with).
+        "PYTHONPATH": str(REPO),
         "XDG_STATE_HOME": str(state),
         "TERM": "xterm-256color",
-        "TEXTUAL_ANIMATIONS": "none",
+        "TEXTUAL_ANIMATIONS": "full" if animations else "none",
         "SHELL": "/bin/sh",
     }
     exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())

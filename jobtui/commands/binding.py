@@ -25,7 +25,7 @@ from jobtui.commands.declaration import (
 from jobtui.commands.errors import CommandError, not_recognized
 from jobtui.commands.registry import find_cmdlet
 from jobtui.commands.syntax import CommandCall, CommandParameter, Constant, Expression
-from jobtui.commands.values import ScriptBlock, to_string
+from jobtui.commands.values import ScriptBlock, as_list, to_string
 from jobtui.engine import Job, JobState
 
 Evaluator = Callable[[Expression], object]
@@ -59,6 +59,10 @@ def bind(call: CommandCall, evaluate: Evaluator, *, has_input: bool) -> BoundCom
         values[name] = convert(cmdlet, item.parameter, evaluate(item.expression))
     for expression in positional:
         value = evaluate(expression)
+        rest = _remaining(cmdlet, sets, values)
+        if rest is not None:  # Write-Output a b c: the leftovers join the first one's list
+            values[rest.name] = [*values[rest.name], *as_list(convert(cmdlet, rest, value))]
+            continue
         parameter, converted = _bind_positional(cmdlet, sets, values, value, expression)
         values[parameter.name] = converted
         sets = [s for s in sets if parameter.in_set(s)]
@@ -68,6 +72,26 @@ def bind(call: CommandCall, evaluate: Evaluator, *, has_input: bool) -> BoundCom
     if cmdlet.check is not None:
         cmdlet.check(bound)
     return bound
+
+
+def _remaining(cmdlet: Cmdlet, sets: list[str], values: dict[str, Any]) -> Parameter | None:
+    """The parameter that takes the positional arguments left over, once it has its first
+    (PowerShell's ValueFromRemainingArguments); None when a positional one is still free."""
+    for parameter in cmdlet.parameters:
+        if (
+            parameter.remaining
+            and parameter.name in values
+            and any(parameter.in_set(s) for s in sets)
+        ):
+            free = [
+                p
+                for p in cmdlet.parameters
+                if p.position is not None
+                and p.name not in values
+                and any(p.in_set(s) for s in sets)
+            ]
+            return None if free else parameter
+    return None
 
 
 def split_arguments(

@@ -50,7 +50,8 @@ class Host:
 
     def print_line(self, text: str, kind: LineKind) -> None:
         """Print a line as it is."""
-        self.formatter.interrupt()
+        for held in self.formatter.interrupt():
+            self._add(OutputLine(held, LineKind.OUTPUT))
         self._add(OutputLine(text, kind))
 
     def error(self, message: str) -> None:
@@ -81,7 +82,10 @@ class Host:
             self.result.truncated += extra
 
     def flush(self) -> None:
-        """Hand the lines printed since the last flush to ``on_output``."""
+        """Hand the lines printed since the last flush to ``on_output`` (a table's rows held
+        back for their widths come out first)."""
+        for held in self.formatter.release():
+            self._add(OutputLine(held, LineKind.OUTPUT))
         if self._on_output is None or not self._pending:
             return
         batch, self._pending = self._pending, []
@@ -89,6 +93,8 @@ class Host:
 
     def finish(self) -> CommandResult:
         """The line is over: the last lines out, the result's lines cut to their bound."""
+        for held in self.formatter.end():
+            self._add(OutputLine(held, LineKind.OUTPUT))
         self.flush()
         self._trim()
         return self.result

@@ -64,6 +64,9 @@ class Parameter:
     maximum: float | None = None
     #: Accepted, but cannot work on Linux or macOS: using it is an error with this text.
     unsupported: str | None = None
+    #: ValueFromRemainingArguments: it also takes every positional argument left over
+    #: (``Write-Output a b c``).
+    remaining: bool = False
 
     def in_set(self, set_name: str) -> bool:
         """Whether the parameter can be used in ``set_name``."""
@@ -98,6 +101,9 @@ class Cmdlet:
     #: It acts on this session's jobs, so it cannot run inside a job; completion offers job ids
     #: and names for its positional argument unless it starts jobs.
     acts_on_jobs: bool = False
+    #: Aliases that name it only after a ``|``: at the start of a statement the word stays the
+    #: shell's (``sort``, ``write``) or PowerShell's keyword (``foreach``), as on Linux.
+    pipeline_aliases: tuple[str, ...] = ()
     by_name: dict[str, Parameter] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

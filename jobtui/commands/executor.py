@@ -108,7 +108,7 @@ class Executor:
         body = statement.body
         status = StatementStatus()
         collected: list[object] = []
-        files: list[IO[str]] = []
+        files: list[_FileSink] = []
         try:
             output_sink, error_writer = self._sinks(statement, collected, files, status)
         except OSError as error:
@@ -121,8 +121,8 @@ class Executor:
         except JobError as error:
             error_writer(f"{_source(statement)}: {error}", True)
         finally:
-            for handle in files:
-                handle.close()
+            for file_sink in files:
+                file_sink.close()
         if statement.assign_to is not None:
             self.session.set_variable(statement.assign_to.name, unwrap(collected))
         return not status.failed
@@ -137,7 +137,7 @@ class Executor:
         self,
         statement: Statement,
         collected: list[object],
-        files: list[IO[str]],
+        files: list[_FileSink],
         status: StatementStatus,
     ) -> tuple[Sink, ErrorWriter]:
         host = self.host
@@ -312,13 +312,22 @@ class _FileSink:
         for text in self.formatter.format(value):
             self.handle.write(text + "\n")
 
+    def close(self) -> None:
+        """Write what the formatter still holds back (a table's last rows), then close."""
+        try:
+            for text in self.formatter.end():
+                self.handle.write(text + "\n")
+        finally:
+            self.handle.close()
 
-def _open(redirection: Redirection, session: CommandSession, files: list[IO[str]]) -> _FileSink:
+
+def _open(redirection: Redirection, session: CommandSession, files: list[_FileSink]) -> _FileSink:
     assert redirection.target is not None
     path = session.resolve_path(redirection.target)
     handle = open(path, "a" if redirection.append else "w", encoding="utf-8")  # noqa: SIM115
-    files.append(handle)
-    return _FileSink(handle, session.width)
+    sink = _FileSink(handle, session.width)
+    files.append(sink)
+    return sink
 
 
 def _os_message(error: OSError) -> str:

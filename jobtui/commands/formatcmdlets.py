@@ -20,34 +20,51 @@ from jobtui.commands.output_format import (
     format_property,
     format_table,
 )
+from jobtui.commands.record_format import format_record_list, format_rows, job_rows, table_rows
+from jobtui.commands.records import CustomObject
+from jobtui.commands.selectcmdlets import expand_names
 from jobtui.commands.values import JOB_PROPERTIES, FormattedText, as_list, get_member
-from jobtui.engine import Job
+from jobtui.engine import Job, JobFailure, JobStateInfo
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
 
 
 def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Format-List: each job's properties, one per line; other objects as they are."""
+    """Format-List: each job's or record's properties, one per line; other objects (text,
+    numbers) as they are."""
     properties = bound.get("Property")
     objects = _format_input(bound, input)
     first = True
     for value in objects:
         if isinstance(value, Job):
             lines = format_list(value, _expand_properties(properties))
-            if lines:
-                context.emit(FormattedText(tuple(lines if first else ["", *lines])))
-                first = False
+        elif has_properties(value):
+            lines = list_lines(value, properties)
         else:
             context.emit(value)
+            continue
+        if lines:
+            context.emit(FormattedText(tuple(lines if first else ["", *lines])))
+            first = False
 
 
 def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
-    """Format-Table: jobs as the Get-Job table, or as a table of the given properties."""
+    """Format-Table: jobs as the Get-Job table, or as a table of the given properties; records
+    as tables of their properties. -AutoSize sizes the job view's columns to their cells,
+    -Wrap wraps long cells instead of cutting them, -HideTableHeaders leaves out the header."""
     properties = bound.get("Property")
     objects = _format_input(bound, input)
     jobs = [v for v in objects if isinstance(v, Job)]
-    if jobs:
+    hide, wrap = bound.switch("HideTableHeaders"), bound.switch("Wrap")
+    width = context.session.width
+    if jobs and (hide or wrap or bound.switch("AutoSize")):
+        names = _expand_properties(properties) if properties else None
+        laid_out = job_rows(jobs, names, width, autosize=bound.switch("AutoSize"))
+        context.emit(
+            FormattedText(tuple(format_rows(laid_out, width, hide_headers=hide, wrap=wrap)))
+        )
+    elif jobs:
         if properties:
             names = _expand_properties(properties)
             rows = [[format_property(get_member(j, n)) for n in names] for j in jobs]
@@ -55,9 +72,32 @@ def format_table_cmdlet(context: Context, bound: BoundCommand, input: list[objec
         else:
             lines = format_job_table(jobs, context.session.width)
         context.emit(FormattedText(tuple(lines)))
+    tabular = [v for v in objects if not isinstance(v, Job) and has_properties(v)]
+    if tabular:
+        records = [table_rows(v, table_names(v, properties)) for v in tabular]
+        context.emit(
+            FormattedText(tuple(format_rows(records, width, hide_headers=hide, wrap=wrap)))
+        )
     for value in objects:
-        if not isinstance(value, Job):
+        if not isinstance(value, Job) and not has_properties(value):
             context.emit(value)
+
+
+def has_properties(value: object) -> bool:
+    """Whether Format-Table and Format-List lay ``value`` out by its properties (records and
+    objects; text and numbers print as they are)."""
+    return isinstance(value, CustomObject | JobStateInfo | JobFailure)
+
+
+def table_names(value: object, patterns: list[str] | None) -> list[str] | None:
+    """The properties -Property selects on ``value`` (wildcards expanded)."""
+    return expand_names(value, patterns) if patterns else None
+
+
+def list_lines(value: object, patterns: list[str] | None) -> list[str]:
+    """Format-List of an object that is not a job: its (selected) properties."""
+    row = table_rows(value, table_names(value, patterns))
+    return format_record_list(row)
 
 
 def _format_input(bound: BoundCommand, input: list[object] | None) -> list[object]:
@@ -97,6 +137,7 @@ def out_file(context: Context, bound: BoundCommand, input: list[object] | None) 
     with handle:  # written as formatted: a large input is never held twice
         for value in _format_input(bound, input):
             handle.writelines(line + "\n" for line in formatter.format(value))
+        handle.writelines(line + "\n" for line in formatter.end())
 
 
 def out_null(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from jobtui.commands.match_info import MatchInfo
+from jobtui.commands.records import CustomObject
 from jobtui.commands.values import (
     JOB_PROPERTIES,
     FormattedText,
@@ -174,29 +175,62 @@ def value_lines(value: object) -> list[str]:
 class OutputFormatter:
     """Turns objects arriving one by one into lines, as PowerShell's Out-Default does.
 
-    Consecutive jobs share one table header, even across statements of one line.
+    Consecutive jobs share one table header, even across statements of one line. Records
+    (Select-Object's results, groups, measures) print through a
+    :class:`~jobtui.commands.record_format.RecordPrinter`, whose tables hold their rows back
+    until :meth:`release`, :meth:`interrupt` or :meth:`end` so that their columns fit them all.
     """
 
     def __init__(self, width: int) -> None:
+        # Imported here: record_format lays its cells out with this module's format_property.
+        from jobtui.commands.record_format import RecordPrinter
+
         self.width = width
         self._in_table = False
+        self._records = RecordPrinter(width)
 
     def format(self, value: object) -> list[str]:
         """The lines for the next object."""
-        if isinstance(value, Job):
-            row = job_table_row(value, self.width)
-            if self._in_table:
-                return [row]
-            self._in_table = True
-            return [*job_table_header(self.width), row]
-        self._in_table = False
+        if type(value) is str and not self._records.open:  # the hot path: received lines
+            self._in_table = False
+            self._records.note_printed()
+            return value.split("\n") if "\n" in value else [value]
+        if isinstance(value, CustomObject):
+            self._in_table = False
+            return self._records.add(value)
+        lines = self._records.close()
         if isinstance(value, list | tuple):
-            lines: list[str] = []
+            self._in_table = False
             for item in value:
                 lines.extend(self.format(item))
             return lines
-        return value_lines(value)
+        if isinstance(value, Job):
+            if not self._in_table:
+                lines.extend(job_table_header(self.width))
+            self._in_table = True
+            lines.append(job_table_row(value, self.width))
+        else:
+            self._in_table = False
+            printed = value_lines(value)
+            if not printed:
+                return lines
+            lines.extend(printed)
+        self._records.note_printed()  # a record table after this starts after a blank line
+        return lines
 
-    def interrupt(self) -> None:
-        """Something else was printed: the next job starts a new table."""
+    def interrupt(self) -> list[str]:
+        """Something else is printed: the lines still held back; the next job starts a new
+        table."""
         self._in_table = False
+        lines = self._records.close()
+        self._records.note_printed()
+        return lines
+
+    def release(self) -> list[str]:
+        """A pipeline stage ended: the record rows held back, under their header."""
+        return self._records.release()
+
+    def end(self) -> list[str]:
+        """The output is over: every line still held back."""
+        self._in_table = False
+        return self._records.close()

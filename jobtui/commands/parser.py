@@ -292,14 +292,17 @@ class _Parser:
                 raise parser_error(
                     "A redirection (> file) can only end a pipeline: put it after the last command."
                 )
-            if token.kind is TokenKind.GENERIC and find_cmdlet(token.value) is not None:
+            if token.kind is TokenKind.GENERIC and find_cmdlet(
+                token.value, after_pipe=bool(elements)
+            ):
                 elements.append(self.command(redirections))
             elif elements:
                 if token.kind is TokenKind.GENERIC:
                     raise parser_error(
-                        f"'{token.value}' is not a cmdlet of jobtui: after '|' come the job "
-                        "cmdlets, Format-List, Format-Table, Out-File or Out-Null. A shell "
-                        f"pipeline goes inside the job: Start-Job {{ ... | {token.value} }}."
+                        f"'{token.value}' is not a cmdlet of jobtui: after '|' come its cmdlets "
+                        "(the job cmdlets, Where-Object, Select-Object, Sort-Object, "
+                        "Format-Table, ConvertTo-Json...). A shell pipeline goes inside the "
+                        f"job: Start-Job {{ ... | {token.value} }}."
                     )
                 raise parser_error(
                     "Expressions are only allowed as the first element of a pipeline."
@@ -349,7 +352,11 @@ class _Parser:
                 raise self.unexpected(token)
             elements.append(self.argument())
         text = self.line[name_token.start : self.pos].strip()
-        return CommandCall(name_token.value, tuple(elements), text)
+        name = name_token.value
+        if find_cmdlet(name) is None:  # a pipeline alias (Get-Job | sort): the cmdlet's name
+            cmdlet = find_cmdlet(name, after_pipe=True)
+            name = cmdlet.name if cmdlet is not None else name
+        return CommandCall(name, tuple(elements), text)
 
     def redirection(self) -> Redirection:
         op = self.take().value

@@ -35,8 +35,13 @@ from jobtui.commands.declaration import Cmdlet, CmdletFunction
 #: help lists them.
 MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
+    "jobtui.commands.queuecmdlets",
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
+    "jobtui.commands.objectcmdlets",
+    "jobtui.commands.selectcmdlets",
+    "jobtui.commands.summarycmdlets",
+    "jobtui.commands.convertcmdlets",
     "jobtui.commands.select_string",
 )
 
@@ -67,14 +72,26 @@ def _by_name() -> Mapping[str, Cmdlet]:
     return MappingProxyType(names)
 
 
+@cache
+def _after_pipe() -> Mapping[str, Cmdlet]:
+    names = dict(_by_name())
+    for cmdlet in registered():
+        for alias in cmdlet.pipeline_aliases:
+            names.setdefault(alias.lower(), cmdlet)  # a cmdlet's own name or alias comes first
+    return MappingProxyType(names)
+
+
 def cmdlets() -> list[Cmdlet]:
     """Every registered cmdlet, in order."""
     return list(registered())
 
 
-def find_cmdlet(name: str) -> Cmdlet | None:
-    """The cmdlet called ``name`` (or an alias of it), in any case; None if there is none."""
-    return _by_name().get(name.lower())
+def find_cmdlet(name: str, *, after_pipe: bool = False) -> Cmdlet | None:
+    """The cmdlet called ``name`` (or an alias of it), in any case; None if there is none.
+
+    ``after_pipe``: the word follows a ``|``, where a cmdlet's pipeline aliases name it too.
+    """
+    return (_after_pipe() if after_pipe else _by_name()).get(name.lower())
 
 
 def function_of(cmdlet: Cmdlet) -> CmdletFunction:

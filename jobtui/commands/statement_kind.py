@@ -20,7 +20,7 @@ from jobtui.engine.local import builtins as engine_builtins
 #: (``for d in a b; do cd $d; make; done``), in a ``&&``/``||`` chain (``cd src && make``) and
 #: in the background (``pwd -P &``) they are the shell's, and the statement is a job; anywhere
 #: else, the session's cmdlets.
-SHELL_WORDS = frozenset({"cd", "chdir", "pwd"})
+SHELL_WORDS = frozenset({"cd", "chdir", "pwd", "echo"})
 
 
 def starts_statement(word: str) -> bool:
@@ -81,8 +81,9 @@ def is_shell_start(line: str, token: Token, *, after_assignment: bool) -> bool:
     if kind is TokenKind.GENERIC:
         if starts_statement(token.value):
             return _runs_in_a_job(line, token)
-        # "$x = 5" assigns a number; any other word starts a shell command.
-        return not after_assignment or isinstance(constant_value_or_none(token.value), str)
+        # A number or a range is a value ("$x = 5", "1..5 | Measure-Object -Sum"); any other
+        # word starts a shell command.
+        return isinstance(constant_value_or_none(token.value), str)
     if after_assignment:
         return kind not in (
             TokenKind.STRING,
@@ -122,4 +123,6 @@ def _parens_hold_powershell(line: str, lparen: Token) -> bool:
     inner = next_token(line, lparen.end, lparen)
     if inner.kind in (TokenKind.VARIABLE, TokenKind.LPAREN):
         return True
+    if inner.kind is TokenKind.GENERIC and not isinstance(constant_value_or_none(inner.value), str):
+        return True  # (1..5), (3)
     return names_our_cmdlet(inner)  # (cd /tmp; ls) is the shell's subshell

@@ -6,13 +6,23 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
 from jobtui.commands.match_info import MatchInfo
-from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
+from jobtui.commands.records import CustomObject
+from jobtui.engine import (
+    LIST_PROPERTIES,
+    QUEUE_PROPERTIES,
+    Job,
+    JobFailure,
+    JobState,
+    JobStateInfo,
+    Stream,
+)
 from jobtui.engine.job import PS_PROPERTIES
+from jobtui.engine.progress import ProgressRecord
 
 #: A job's stream collections, properties of every job as in PowerShell (a parent's own are
 #: empty: its children hold the output). Shell jobs write only Output (stdout) and Error
@@ -24,14 +34,16 @@ _STREAMS = {"output": Stream.Output, "error": Stream.Error}
 def _job_properties() -> tuple[str, ...]:
     after = LIST_PROPERTIES.index("PSJobTypeName") + 1
     listed = [*LIST_PROPERTIES[:after], *STREAM_PROPERTIES, *LIST_PROPERTIES[after:]]
-    by_key = {name.lower(): name for name in listed}
-    return (*listed, *(by_key.get(key, key) for key in PS_PROPERTIES if key not in by_key))
+    by_key = {name.lower(): name for name in [*listed, *QUEUE_PROPERTIES]}
+    rest = [key for key in PS_PROPERTIES if by_key.get(key) not in (*listed, *QUEUE_PROPERTIES)]
+    return (*listed, *rest)
 
 
 #: Every property of a job by its PowerShell name, in Format-List's order: PowerShell's (the
 #: streams after PSJobTypeName, as Format-List shows them), then jobtui's Unix additions.
 JOB_PROPERTIES: tuple[str, ...] = _job_properties()
-_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in JOB_PROPERTIES)
+#: Every property name a job answers to: the listed ones and the queue's, asked for by name.
+_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in (*JOB_PROPERTIES, *QUEUE_PROPERTIES))
 
 
 def has_job_property(name: str) -> bool:
@@ -92,6 +104,10 @@ def type_name(value: object) -> str:
         return "System.DateTime"
     if isinstance(value, list | tuple):
         return "System.Object[]"
+    if isinstance(value, CustomObject):
+        return value.type_name
+    if isinstance(value, timedelta):
+        return "System.TimeSpan"
     return type(value).__name__
 
 
@@ -112,7 +128,37 @@ def to_string(value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list | tuple):
         return " ".join(to_string(v) for v in value)
+    if isinstance(value, float):
+        return _double(value)
+    if isinstance(value, timedelta):
+        return _timespan(value)
+    if isinstance(value, CustomObject):  # PowerShell's text of a PSCustomObject
+        return "@{" + "; ".join(f"{k}={to_string(v)}" for k, v in value.properties.items()) + "}"
     return str(value)
+
+
+def _double(value: float) -> str:
+    """A double as PowerShell writes it: ``2``, not ``2.0``; ``0.333333333333333``."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.15g}".replace("e", "E")
+
+
+def _timespan(value: timedelta) -> str:
+    """A TimeSpan as .NET writes it: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    ticks = value.days * 864_000_000_000 + value.seconds * 10_000_000 + value.microseconds * 10
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
 
 
 def as_list(value: object) -> list[object]:
@@ -151,6 +197,8 @@ def get_member(value: object, name: str) -> object:
     key = name.lower()
     if value is None:
         return 0 if key == "count" else None
+    if isinstance(value, CustomObject) and value.key(name) is not None:
+        return value.get(name)
     if key == "count" and not isinstance(value, list | tuple):
         return 1  # PowerShell's intrinsic Count: one object counts as one
     if isinstance(value, Job):
@@ -173,6 +221,8 @@ def get_member(value: object, name: str) -> object:
     if isinstance(value, JobFailure):
         getter = _FAILURE_MEMBERS.get(key)
         return getter(value) if getter is not None else None
+    if isinstance(value, ProgressRecord):
+        return value.get_property(key)
     if isinstance(value, JobState):
         return {"value__": int(value)}.get(key)
     if isinstance(value, str | ScriptBlock):
@@ -184,6 +234,8 @@ def get_member(value: object, name: str) -> object:
         return value.member(key)
     if isinstance(value, datetime):
         return _datetime_member(value, key)
+    if isinstance(value, timedelta):
+        return _timespan_member(value, key)
     return None
 
 
@@ -206,6 +258,24 @@ def _datetime_member(value: datetime, key: str) -> Any:
         "hour": value.hour,
         "minute": value.minute,
         "second": value.second,
+    }
+    return members.get(key)
+
+
+def _timespan_member(value: timedelta, key: str) -> Any:
+    total = value.total_seconds()
+    whole = int(total)  # the parts keep the span's sign, as .NET's do
+    members = {
+        "days": int(total / 86400),
+        "hours": int(whole % 86400 / 3600) if whole >= 0 else -int(-whole % 86400 / 3600),
+        "minutes": int(abs(whole) % 3600 / 60) * (1 if whole >= 0 else -1),
+        "seconds": int(abs(whole) % 60) * (1 if whole >= 0 else -1),
+        "milliseconds": int(round(abs(total - whole) * 1000, 6)) * (1 if total >= 0 else -1),
+        "totaldays": total / 86400,
+        "totalhours": total / 3600,
+        "totalminutes": total / 60,
+        "totalseconds": total,
+        "totalmilliseconds": total * 1000,
     }
     return members.get(key)
 

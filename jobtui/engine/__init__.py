@@ -28,7 +28,14 @@ from jobtui.engine.events import (
     JobStateChanged,
     JobStatsUpdated,
 )
-from jobtui.engine.job import BACKGROUND_JOB, LIST_PROPERTIES, THREAD_JOB, Job, ProcessInfo
+from jobtui.engine.job import (
+    BACKGROUND_JOB,
+    LIST_PROPERTIES,
+    QUEUE_PROPERTIES,
+    THREAD_JOB,
+    Job,
+    ProcessInfo,
+)
 from jobtui.engine.output import OutputStore, Record, Stream
 from jobtui.engine.search import (
     CaseMode,
@@ -49,6 +56,7 @@ __all__ = [
     "FINISHED",
     "LIST_PROPERTIES",
     "PERSISTENT",
+    "QUEUE_PROPERTIES",
     "THREAD_JOB",
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",

@@ -369,6 +369,18 @@ class OutputStore:
                 fd,
             )
 
+    def tail(self, stream: Stream, size: int) -> tuple[int, bytes]:
+        """The last ``size`` bytes of the last record of ``stream``, with that record's index
+        (-1 and nothing if the stream wrote nothing): what progress is read from, at a cost that
+        does not grow with the transcript."""
+        with self._lock:
+            index = self._streams.rfind(stream)
+            if index < 0:
+                return -1, b""
+            offset, end = self._bounds(index)
+            start = max(offset, end - size)
+            return index, self._read(start, end - start)
+
     def stream_bytes(self, stream: Stream) -> bytes:
         """Every byte one stream wrote, in order (for checks; it can be large)."""
         return b"".join(r.data for r in self.records() if r.stream is stream)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,8 +17,11 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from jobtui.data.config import LoadedConfig, load_config, problems_summary
+from jobtui.data.settings import COLUMN_NAMES, DEFAULT_THEME, Settings
 from jobtui.engine import JobEngine
 from jobtui.ui.actions import tree_preview
+from jobtui.ui.config_checks import keymap_problems, theme_problems
 from jobtui.ui.driver import terminal_driver
 from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.history import CommandHistory
@@ -29,12 +35,17 @@ from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.signals import exit_on_signals
 from jobtui.ui.watcher import EngineWatcher
 
+logger = logging.getLogger(__name__)
+
 #: Characters a notification keeps (a toast shows one line of them, cut with an ellipsis).
 NOTIFY_WIDTH = 200
 #: The longest a notification stays, in seconds, whatever its caller asks.
 NOTIFY_MAX_TIMEOUT = 6.0
 #: Seconds between looks for errors that threads have logged.
 ERRORS_INTERVAL = 0.5
+#: Seconds from the start to checking the keymap's ids and reporting bad settings: after the
+#: first frame, which need not wait for the screens the ids come from.
+SETTINGS_CHECK_DELAY = 0.3
 
 
 class JobApp(App[int]):
@@ -49,7 +60,7 @@ class JobApp(App[int]):
     NOTIFICATION_TIMEOUT = 3.0
     COMMANDS = App.COMMANDS | {JobCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
     ]
 
     def __init__(
@@ -61,16 +72,37 @@ class JobApp(App[int]):
         formatter: JobFormatter | None = None,
         handle_signals: bool = False,
         error_notices: ErrorNotices | None = None,
+        config: LoadedConfig | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
+        #: The settings read at start (None: the defaults, and nothing is saved: what tests and
+        #: pictures want, so that no user's config.toml can change them).
+        self.config = config
+        self.settings = config.settings if config is not None else Settings()
+        self._config_problems = list(config.problems) if config is not None else []
+        self._apply_looks()
         self.engine = engine
         self.formatter = formatter or JobFormatter(clock)
-        self.history = CommandHistory(history_path or default_history_path())
+        history_dir = self.settings.history_dir
+        self.history = CommandHistory(
+            history_path or (history_dir / "history" if history_dir else default_history_path())
+        )
         self.session = LazySession(engine)
         self.watcher = EngineWatcher(engine)
         self._handle_signals = handle_signals
         self._undo_signals: Callable[[], None] | None = None
         self.error_notices = error_notices
+
+    def _apply_looks(self) -> None:
+        """The theme and the keymap of the settings (a theme that does not exist: the default,
+        and a problem to report)."""
+        if self.config is not None:
+            self._config_problems += theme_problems(self.config, self.available_themes)
+        theme = self.settings.theme
+        self.theme = theme if theme in self.available_themes else DEFAULT_THEME
+        self._theme_saved = self.theme
+        self._save_lock = threading.Lock()
+        self.set_keymap(self.settings.keymap)
 
     def get_default_screen(self) -> MainScreen:
         """The main screen is the first on the stack (not pushed over a blank one: a second
@@ -78,11 +110,24 @@ class JobApp(App[int]):
 
         Textual does not load a default screen's own CSS_PATH: main.tcss stays in the app's.
         """
-        return MainScreen(self.engine, self.session, self.history, self.formatter, self.watcher)
+        settings = self.settings
+        columns = None if settings.columns == COLUMN_NAMES else settings.columns
+        return MainScreen(
+            self.engine,
+            self.session,
+            self.history,
+            self.formatter,
+            self.watcher,
+            keep=settings.keep,
+            columns=columns,
+        )
 
     def on_mount(self) -> None:
-        """Listen to the engine."""
+        """Listen to the engine; remember the theme picked; say what the settings got wrong."""
         self.watcher.start()
+        self.watch(self, "theme", self._theme_picked, init=False)
+        if self.config is not None:
+            self.set_timer(SETTINGS_CHECK_DELAY, self._check_settings)
         if self.error_notices is not None:
             self.set_interval(ERRORS_INTERVAL, self._announce_errors)
         if self._handle_signals:
@@ -94,6 +139,43 @@ class JobApp(App[int]):
         if self._undo_signals is not None:
             self._undo_signals()
             self._undo_signals = None
+
+    def _check_settings(self) -> None:
+        """Check the keymap's binding ids (unknown ones do nothing), then say in one line what
+        was wrong with the settings, if anything."""
+        assert self.config is not None
+        problems = [*self._config_problems, *keymap_problems(self.config)]
+        line = problems_summary(problems, brief=True)
+        if line:
+            self.notify(line, severity="warning", timeout=NOTIFY_MAX_TIMEOUT, markup=False)
+
+    def _theme_picked(self, theme: str) -> None:
+        """Remember the theme picked (in the palette) in config.toml, off the UI thread: the
+        first save loads tomlkit (about 20 ms)."""
+        if self.config is None or theme == self._theme_saved:
+            return
+        self._theme_saved = theme
+        self.run_worker(
+            partial(self._save_theme, self.config.path),
+            thread=True,
+            group="settings",
+            exit_on_error=False,
+        )
+
+    def _save_theme(self, path: Path) -> None:
+        """Write the theme last picked (two quick picks: the saves take turns, the last wins)."""
+        from jobtui.data.config_write import ConfigNotSaved, save_setting
+
+        with self._save_lock:
+            try:
+                save_setting(path, "theme", self._theme_saved)
+            except ConfigNotSaved as exc:
+                self.call_from_thread(
+                    self.notify, f"Theme not remembered: {exc}", severity="warning", markup=False
+                )
+            except Exception:
+                # A bug, not the file: logged, and the log's notice says so.
+                logger.exception("the theme was not saved to %s", path)
 
     def _announce_errors(self) -> None:
         """Say, in one line, that errors were logged (by any thread) since the last look."""
@@ -165,16 +247,18 @@ class JobApp(App[int]):
 
 
 def run_app(*, log_path: Path | None = None) -> int:
-    """Run the app on a new engine; every job is stopped when it ends (SIGTERM and SIGHUP too).
+    """Run the app on a new engine, with the user's settings; every job is stopped when it ends
+    (SIGTERM and SIGHUP too).
 
     Log records go to ``log_path`` (``$XDG_STATE_HOME/jobtui/jobtui.log`` by default), never to
     the terminal the app draws on.
     """
+    config = load_config()
     logs = start_logging(log_path or default_log_path())
-    engine = JobEngine()
+    engine = JobEngine(**config.settings.engine_options())
     try:
-        app = JobApp(engine, handle_signals=True, error_notices=logs.notices)
-        app.run()
+        app = JobApp(engine, handle_signals=True, error_notices=logs.notices, config=config)
+        app.run(mouse=config.settings.mouse)
     finally:
         engine.shutdown()
         logs.close()

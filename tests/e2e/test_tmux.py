@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import time
@@ -80,6 +81,115 @@ def test_input_that_is_not_utf8_does_no_harm(tmux: Pane) -> None:
     tmux.wait_for("q Quit")
     tmux.send("q")
     tmux.wait_for("jobtui exited with 0")
+
+
+@pytest.fixture
+def tmux_animated(tmp_path: Path) -> Iterator[Pane]:
+    """jobtui with animations on, as in a user's terminal."""
+    command = jobtui_command(tmp_path / "state", animations=True)
+    with running(SERVER, "jobtui-e2e", command + '; echo "jobtui exited with $?"; sleep 5') as pane:
+        yield pane
+
+
+def last_tick(screen: str) -> int:
+    """The highest ``tick N`` on the screen."""
+    ticks = [int(word) for word in re.findall(r"\btick (\d+)", screen)]
+    return max(ticks, default=0)
+
+
+def test_end_in_the_output_pane_follows_a_job_still_writing(tmux_animated: Pane) -> None:
+    """Issue: End animated towards where the end was while the end moved, and the pane froze
+    there. Now it jumps, follows, and the pane's title says so."""
+    tmux = tmux_animated
+    tmux.wait_for("Jobs 0")
+    tmux.type_line(
+        "Start-Job -Name ticker {i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.01; done}"
+    )
+    tmux.wait_for("Running")
+    tmux.send("Escape")
+    tmux.wait_for("r Receive")
+    tmux.send("c")  # the Output pane (the line's result put the Console up)
+    tmux.wait_for("ticker (Id 1)")
+    tmux.wait_for("tick 60")  # more than a pane of lines
+    tmux.send("Tab")
+    time.sleep(0.3)
+    tmux.send("PageUp")
+    tmux.send("PageUp")
+    time.sleep(1)
+    scrolled = last_tick(tmux.screen())
+    time.sleep(1)
+    assert last_tick(tmux.screen()) == scrolled  # reading: not dragged down
+    tmux.send("End")
+    time.sleep(0.5)
+    before = last_tick(tmux.screen())
+    assert before > scrolled + 5
+    time.sleep(1.5)
+    screen = tmux.screen()
+    assert last_tick(screen) > before + 5  # still following: new lines come into view
+    assert "following" in screen and "scrolled up" not in screen  # and the title says so
+    assert "End Follow" in screen  # the key bar shows the pane's keys
+    tmux.send("Escape")  # back to the table
+    tmux.wait_for("r Receive")
+
+
+def test_a_bracketed_paste_of_three_lines_runs_two_and_keeps_the_third(tmux: Pane) -> None:
+    tmux.wait_for("Jobs 0")
+    tmux.paste("Start-Job -Name p1 {echo pasted-1}\nStart-Job -Name p2 {echo pasted-2}\nGet-Jo")
+    screen = tmux.wait_for("PS> Start-Job -Name p2 {echo pasted-2}")
+    assert "PS> Start-Job -Name p1 {echo pasted-1}" in screen
+    assert screen.index("{echo pasted-1}") < screen.index("{echo pasted-2}")
+    tmux.wait_for("Jobs 2")
+    assert tmux.screen().splitlines()[0].rstrip().endswith("PS> Get-Jo")  # unfinished: kept
+
+
+def test_up_twice_in_one_burst_then_down_steps_back_through_history(tmux: Pane) -> None:
+    """Key repeat on Up: the bar's own changes arrive late; history must still step."""
+    tmux.wait_for("Jobs 0")
+    lines = ["Get-Job -State Running", "Get-Job -State Failed", "Get-Job -State Stopped"]
+    for line in lines:
+        tmux.type_line(line)
+        tmux.wait_for(f"PS> {line}")
+    bar = lambda: tmux.screen().splitlines()[0]  # noqa: E731
+    tmux.send("Up", "Up", "Up", "Down")  # one burst: a single write to the terminal
+    deadline = time.monotonic() + 10
+    while "-State Failed" not in bar() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "-State Failed" in bar()
+    tmux.send("Up")
+    deadline = time.monotonic() + 10
+    while "-State Running" not in bar() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "-State Running" in bar()  # the next older entry, not the newest
+
+
+def test_a_hundred_kilobytes_typed_as_keys_arrive_whole_and_quickly(tmux: Pane) -> None:
+    """An unbracketed paste of 100 kB, as keys: it took about 9.5 minutes and 5 GB."""
+    tmux.wait_for("Jobs 0")
+    payload = "abcdefghij" * 10_000
+    tmux.type_long(f"printf %s {payload} | wc -c")
+    tmux.wait_for("| wc -c", timeout=120)
+    tmux.send("Enter")
+    tmux.wait_for("✓ Completed", timeout=30)
+    tmux.send("Escape")
+    tmux.wait_for("r Receive")
+    tmux.send("c")
+    tmux.wait_for("100000", timeout=10)  # wc counted every character typed
+    peak = peak_rss_kb(tmux)
+    if peak is not None:
+        assert peak < 400_000  # it was 5.1 GB, never given back
+
+
+def peak_rss_kb(pane: Pane) -> int | None:
+    """The peak resident size of the program the pane's shell runs (Linux), in kB."""
+    pid = pane.flag("pane_pid")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if not children.exists() or not children.read_text().split():
+        return None
+    child = children.read_text().split()[0]
+    for line in Path(f"/proc/{child}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
 
 
 def test_plain_mode_on_a_terminal_continues_lines_cancels_and_exits(tmp_path: Path) -> None:

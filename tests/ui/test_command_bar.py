@@ -61,7 +61,7 @@ async def test_an_error_shows_inline_on_one_line_and_keeps_the_text(
         status = screen.query_one("#bar-status")
         await until(pilot, lambda: status.has_class("-error"))
         assert "77" in str(status.render())
-        assert status.region.height == 1
+        assert 1 <= status.region.height <= 2  # under the bar, wrapped if it is long
         assert bar(app).value == "Receive-Job -Id 77"
         assert engine.jobs == []
         # Editing the line clears the error.
@@ -331,3 +331,120 @@ async def test_two_lines_in_one_burst_run_as_two_lines(
         await until(pilot, lambda: bar(app).value == "")
         echoes = [text for text in texts() if text.startswith("PS> ")]
         assert echoes == ["PS> Get-Job -Id 9", "PS> Get-Job"]
+
+
+async def test_two_ups_in_one_burst_then_down_walk_the_history(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Key repeat sends Up twice before the bar has seen its first change: the bar still knows
+    that both changes were its own, so Down steps back one entry (it used to think the user had
+    typed, drop its place, and the next Up jumped to the newest entry)."""
+    async with run_app() as (app, pilot):
+        for line in ("Get-Job -Id 1", "Get-Job -Id 2", "Get-Job -Id 3"):
+            await submit(pilot, line)
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        command_bar = bar(app)
+        post_burst(app, ["up", "up"])
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id 2")
+        await pilot.pause()
+        await pilot.press("down")
+        assert command_bar.value == "Get-Job -Id 3"
+        post_burst(app, ["up", "up", "up", "down"])
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id 2")
+        await pilot.pause()
+        await pilot.press("up")
+        assert command_bar.value == "Get-Job -Id 1"
+
+
+async def test_a_typed_change_after_browsing_ends_the_browsing(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        await submit(pilot, "Get-Job -Id 1")
+        await submit(pilot, "Get-Job -Id 2")
+        await until(pilot, lambda: main_screen(app).command_line.running_line is None)
+        command_bar = bar(app)
+        post_burst(app, ["up", "up", "backspace"])  # an edit in the same burst as the Ups
+        await until(pilot, lambda: command_bar.value == "Get-Job -Id ")
+        await pilot.pause()
+        await pilot.press("up")  # from the newest again: the edited line is a new draft
+        assert command_bar.value == "Get-Job -Id 2"
+        await pilot.press("down")
+        assert command_bar.value == "Get-Job -Id "
+
+
+async def test_the_completion_row_goes_when_the_bar_is_cleared_or_changed(
+    run_app: AppRunner,
+) -> None:
+    async with run_app() as (app, pilot):
+        command_bar = bar(app)
+        line = main_screen(app).command_line
+        await pilot.press(*"Get-Job -", "tab")
+        await pilot.pause()
+        assert "-State" in line.status_text
+        await pilot.press("tab")  # cycling keeps the row (it marks the candidate in the bar)
+        await pilot.pause()
+        assert "-State" in line.status_text and "[" in line.status_text
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        assert command_bar.value == ""
+        assert line.status_text == ""
+        # Typed over: gone as well, and so is "No completions."
+        await pilot.press(*"Get-Job -", "tab")
+        await pilot.pause()
+        assert "-State" in line.status_text
+        await pilot.press("x")
+        await pilot.pause()
+        assert line.status_text == ""
+        await pilot.press(*"yz", "tab")
+        await pilot.pause()
+        assert line.status_text == "No completions."
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert line.status_text == ""
+
+
+async def test_a_pasted_line_ending_in_a_newline_runs_and_an_unfinished_one_stays(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """Textual's Input keeps only the first line of a paste: the rest vanished without a word.
+    Each line a paste ends runs as if Enter followed it; the text after the last stays."""
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        command_bar = bar(app)
+        await pilot.press(*"Start-Job -Name ")  # the first pasted line goes on what is typed
+        text = (
+            "one {echo A}\r\nStart-Job -Name two {echo B}\n\nStart-Job -Name three {echo C}\rGet-J"
+        )
+        app.post_message(events.Paste(text))
+        await until(pilot, lambda: len(engine.jobs) == 3)
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        assert [job.name for job in engine.jobs] == ["one", "two", "three"]
+        echoes = [text for text in screen.console.texts() if text.startswith("PS> ")]
+        assert echoes == [
+            "PS> Start-Job -Name one {echo A}",
+            "PS> Start-Job -Name two {echo B}",
+            "PS> Start-Job -Name three {echo C}",
+        ]
+        assert command_bar.value == "Get-J"  # unfinished: left in the bar, cursor at its end
+        assert command_bar.cursor_position == len("Get-J")
+        assert app.history.entries[-3:] == [line[4:] for line in echoes]
+
+
+async def test_a_long_error_wraps_under_the_bar_instead_of_being_cut(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """The end of an error (the remoting error's hint about ssh) was cut at the edge."""
+    async with run_app(size=(60, 30)) as (app, pilot):
+        await submit(pilot, "Receive-Job -Id 77")
+        status = main_screen(app).query_one("#bar-status")
+        await until(pilot, lambda: status.has_class("-error"))
+        await pilot.pause()
+        message = str(status.render())
+        assert len(message) > 60
+        assert status.region.height >= 2
+        shown = " ".join(
+            "".join(segment.text for segment in status.render_line(y)).strip()
+            for y in range(status.region.height)
+        )
+        assert " ".join(message.split()) == " ".join(shown.split())  # every word shown

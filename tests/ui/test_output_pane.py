@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from jobtui.ui.formatting import unread_lines
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.output_view import OutputView
 
-from .conftest import AppRunner, cell, main_screen, until
+from .conftest import AppRunner, cell, main_screen, submit, until
 
 
 def output_view(app: object) -> OutputView:
@@ -300,3 +301,235 @@ async def test_a_quiet_screen_pulls_slowly_and_wakes_at_once_for_new_output(
         await until(pilot, lambda: pacer.sleeping)  # and quiet again
         main_screen(app).console.append([("output", "from a command")])
         await until(pilot, lambda: not pacer.sleeping)
+
+
+def output_title(app: object) -> str:
+    return str(main_screen(app).query_one("#output-title").render())  # type: ignore[arg-type]
+
+
+async def test_end_jumps_at_once_and_resumes_following_a_job_still_writing(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With animations on (as in a terminal), End used to animate towards where the end was
+    while the end kept moving: the pane froze short of it and never followed again."""
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "full")
+    job = engine.start_job("seq 1 300; while :; do echo tick; sleep 0.05; done")
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count > 300)
+        await until(pilot, lambda: "following" in output_title(app))
+        view.focus()
+        await pilot.press("pageup", "pageup")
+        await until(pilot, lambda: not view.following)
+        await until(pilot, lambda: "scrolled up" in output_title(app))
+        await pilot.press("end")
+        assert view.following and view.scroll_y == view.max_scroll_y  # at once, no animation
+        count = view.line_count
+        await until(pilot, lambda: view.line_count > count + 10)
+        await pilot.pause(0.1)
+        assert view.following and view.is_vertical_scroll_end
+        assert "following" in output_title(app) and "scrolled up" not in output_title(app)
+        await pilot.press("home")
+        assert view.scroll_y == 0 and not view.following  # at once too
+        await until(pilot, lambda: "scrolled up" in output_title(app))
+        assert job.state is JobState.Running
+
+
+async def test_tab_enters_the_pane_its_keys_show_and_escape_leaves_it_for_the_table(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    from jobtui.ui.screens.help import HELP_TEXT
+    from jobtui.ui.widgets.key_bar import KeyBar
+
+    job = engine.start_job("seq 100")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.press("escape", "tab")
+        assert app.focused is view
+        keys, _palette = screen.query_one(KeyBar).labels()
+        shown = [(label.shown, label.description) for label in keys]
+        # The pane's own keys first, then Esc, where a narrow key bar still shows them.
+        assert shown[:5] == [("Home", "Top"), ("End", "Follow"), ("PgUp/PgDn", "Page"),
+                             ("w", "Wrap"), ("esc", "Jobs")]  # fmt: skip
+        assert all(label.enabled for label in keys[:5])
+        await pilot.press("home")
+        assert view.scroll_y == 0
+        await pilot.press("escape")
+        assert app.focused is screen.query_one("#jobs")
+    assert "`Tab` from the job table moves into the pane" in HELP_TEXT
+    assert "`Esc` goes back to the job table" in HELP_TEXT
+
+
+def shown_rows(view: OutputView) -> list[str]:
+    view._frame = None  # a new frame, as the compositor starts one
+    return [row_text(view, y).lstrip("▍").rstrip() for y in range(view.size.height)]
+
+
+async def test_w_wraps_long_lines_in_the_pane_and_again_cuts_them(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    long = "".join(f"{i:03d}-" for i in range(100))  # 400 characters, each stretch numbered
+    job = engine.start_job(f"echo first; echo {long}; echo last")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        from jobtui.ui.widgets.key_bar import KeyBar
+
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 3)
+        await pilot.press("escape", "tab")
+        keys, _palette = main_screen(app).query_one(KeyBar).labels()
+        assert ("w", "Wrap") in [(label.shown, label.description) for label in keys]
+        cut = shown_rows(view)[:3]
+        assert cut == ["first", long[: len(cut[1])], "last"]  # cut at the edge
+        assert len(cut[1]) < len(long)
+        await pilot.press("w")
+        await pilot.pause()
+        assert view.wrap and view.virtual_size.width == 0  # nothing scrolls sideways
+        rows = shown_rows(view)
+        assert rows[0] == "first"
+        end = rows.index("last")
+        assert end > 2 and "".join(rows[1:end]) == long  # the whole line, on several rows
+        await pilot.press("w")
+        await pilot.pause()
+        assert shown_rows(view)[:3] == cut
+
+
+async def test_a_wrapped_pane_follows_the_end_and_measures_only_the_lines_shown(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """A million lines, wrapped: scrolling is by lines, and only those on screen are read."""
+    job = engine.start_job("seq 1 1000000 | sed 's/$/ ........................................"
+                           "..........................................................  ....."
+                           "..................................... end/'")  # fmt: skip
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 1_000_000, timeout=20)
+        await pilot.press("escape", "tab", "w")
+        await pilot.pause()
+        assert view.wrap and view.following
+        rows = shown_rows(view)
+        # At the end, the last line's last row at the bottom.
+        assert rows[-1].endswith(" end") and rows[-2].startswith("1000000 ")
+        view._strips.clear()
+        view.scroll_to(y=500_000, animate=False, immediate=True)
+        await pilot.pause()
+        rows = shown_rows(view)
+        assert rows[0].startswith("500001 ") and not view.following
+        assert rows[2].startswith("500002 ")  # each line takes two rows
+        assert len(view._strips) <= view.size.height  # the lines on screen, no more
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.following and shown_rows(view)[-1].endswith(" end")
+
+
+async def test_a_wrapped_pane_follows_a_running_job(run_app: AppRunner, engine: JobEngine) -> None:
+    long = "x" * 150
+    job = engine.start_job(
+        f"for i in $(seq 400); do echo line $i {long}; sleep 0.005; done; sleep 30"
+    )
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count > 50)
+        view.focus()
+        await pilot.press("w")
+        await until(pilot, lambda: view.line_count == 400, timeout=15)
+        await pilot.pause(0.3)
+        assert view.following
+        rows = shown_rows(view)
+        assert rows[-2].startswith("line 400 ")
+        assert job.state is JobState.Running
+
+
+async def test_the_console_wraps_too(run_app: AppRunner, engine: JobEngine) -> None:
+    async with run_app(size=(60, 30)) as (app, pilot):
+        screen = main_screen(app)
+        await submit(pilot, "Receive-Job -Id 77")
+        await until(pilot, lambda: screen.command_line.running_line is None)
+        console = screen.query_one("#console-tab", OutputView)
+        await until(pilot, lambda: console.line_count == 2)
+        error = screen.console.texts()[1]
+        assert len(error) > 60
+        await pilot.press("escape", "tab")
+        assert app.focused is console
+        await pilot.press("w")
+        await pilot.pause()
+        rows = shown_rows(console)
+        assert rows[0] == "PS> Receive-Job -Id 77"
+        assert "".join(rows[1:]).replace(" ", "") == error.replace(" ", "")
+
+
+async def test_keep_off_with_wrap_receives_only_what_has_been_shown(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    long = "y" * 150  # two rows each, wrapped
+    job = engine.start_job(
+        f"for i in 1 2 3 4 5; do for j in $(seq 20); do echo $i.$j {long}; done; sleep 0.4; done"
+    )
+    engine.wait_job([job])
+    assert job.transcript is not None and job.transcript.record_count == 5
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.press("escape", "tab", "w")
+        view.scroll_to(y=20, animate=False, immediate=True)  # lines 21 to about 36, wrapped
+        await pilot.pause()
+        assert not view.following
+        last = view.last_visible_line
+        # Two rows a line: about half as many lines as rows have been shown.
+        assert last is not None and 20 < last <= 20 + view.size.height // 2
+        await pilot.press("escape", "k")  # keep off: receives the records shown in full
+        await until(pilot, lambda: unread_lines(job) == 80)
+        await pilot.pause(0.3)
+        assert unread_lines(job) == 80
+
+
+async def test_page_down_to_the_end_follows_again_at_once(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Animated, PgDn aimed at where the end was: it landed short of a moving end."""
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "full")
+    engine.start_job("seq 1 300; while :; do echo tick; sleep 0.02; done")
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count > 300)
+        view.focus()
+        await pilot.press("pageup")
+        await until(pilot, lambda: not view.following)
+        await pilot.press("pagedown", "pagedown", "pagedown")  # past where the end has got to
+        assert view.following and view.scroll_y == view.max_scroll_y
+        count = view.line_count
+        await until(pilot, lambda: view.line_count > count + 10)
+        await pilot.pause(0.1)
+        assert view.following and view.is_vertical_scroll_end
+
+
+async def test_paging_a_wrapped_pane_shows_every_line_once(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    long = "z" * 150  # two rows each
+    job = engine.start_job(f"for i in $(seq 100); do echo L$i {long}; done")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = output_view(app)
+        await until(pilot, lambda: view.line_count == 100)
+        await pilot.press("escape", "tab", "w", "home")
+        seen: list[str] = []
+        tops = []
+        while True:
+            rows = shown_rows(view)
+            tops.append(view.scroll_y)
+            starts = [row.split()[0] for row in rows if row.startswith("L")]
+            seen.extend(start for start in starts if start not in seen)
+            if view.following:
+                break
+            await pilot.press("pagedown")
+            assert len(tops) < 30
+        assert seen == [f"L{i}" for i in range(1, 101)]  # none skipped
+        # Each page moves by the lines it showed (about half the rows), the last to the end.
+        assert all(b - a >= view.size.height // 2 - 1 for a, b in itertools.pairwise(tops[:-1]))
+        await pilot.press("home", "pagedown", "pageup")
+        assert view.scroll_y == 0

@@ -48,7 +48,7 @@ def within(modules: list[str], *packages: str) -> list[str]:
     return [m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages)]
 
 
-@pytest.mark.parametrize("package", ["jobtui.engine", "jobtui.commands"])
+@pytest.mark.parametrize("package", ["jobtui.engine", "jobtui.commands", "jobtui.data"])
 def test_a_headless_package_loads_neither_textual_nor_rich(package: str) -> None:
     loaded = loaded_after_importing(package)
     assert len(within(loaded, package)) > 5  # the walk reached its modules, not just the package

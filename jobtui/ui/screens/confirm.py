@@ -19,8 +19,8 @@ class ConfirmDialog(ModalScreen[bool]):
     CSS_PATH = screen_css_path("dialogs.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "answer(False)", "Cancel"),
-        Binding("y", "answer(True)", "Confirm"),
+        Binding("escape,n", "answer(False)", "Cancel", id="confirm.cancel"),
+        Binding("y", "answer(True)", "Confirm", id="confirm.confirm"),
     ]
 
     def __init__(

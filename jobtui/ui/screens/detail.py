@@ -55,9 +55,9 @@ class JobDetailScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "app.pop_screen", "Back"),
-        Binding("y", "copy_report", "Copy report"),
-        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("escape,q", "app.pop_screen", "Back", id="detail.back"),
+        Binding("y", "copy_report", "Copy report", id="detail.copy_report"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="detail.next_pane"),
     ]
 
     def __init__(self, job: Job, formatter: JobFormatter, watcher: EngineWatcher) -> None:

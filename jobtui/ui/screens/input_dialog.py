@@ -29,9 +29,9 @@ class InputDialog(ModalScreen[None]):
     CSS_PATH = screen_css_path("dialogs.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "leave", "Done"),
+        Binding("escape", "leave", "Done", id="input.done"),
         # Priority: the Input would take Ctrl+D as "delete right" first.
-        Binding("ctrl+d", "end_of_input", "Close input", priority=True),
+        Binding("ctrl+d", "end_of_input", "Close input", priority=True, id="input.end_of_input"),
     ]
 
     def __init__(self, engine: JobEngine, job: Job) -> None:

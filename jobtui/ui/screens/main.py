@@ -78,21 +78,24 @@ class MainScreen(Screen[None]):
     """Jobs at a glance, their output, and a command line to drive them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "focus_bar", "Command", key_display=":", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("enter", "detail", "Detail", show=False),
-        Binding("r", "receive", "Receive"),
-        Binding("k", "toggle_keep", "Keep"),
-        Binding("s", "stop", "Stop"),
-        Binding("x,delete", "remove", "Remove"),
-        Binding("w", "wait", "Wait"),
-        Binding("p", "suspend_resume", "Pause"),
-        Binding("i", "input", "Input"),
-        Binding("c", "switch_pane", "Console"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f1", "show_help", "Help", show=False),
-        Binding("q", "quit", "Quit"),
-        Binding("escape", "escape", "Jobs"),
+        # First: the key bar lists it right after the focused widget's own keys.
+        Binding("escape", "escape", "Jobs", id="main.escape"),
+        Binding(
+            "colon", "focus_bar", "Command", key_display=":", show=False, id="main.command_bar"
+        ),
+        Binding("slash", "filter", "Filter", key_display="/", id="jobs.filter"),
+        Binding("enter", "detail", "Detail", show=False, id="jobs.detail"),
+        Binding("r", "receive", "Receive", id="jobs.receive"),
+        Binding("k", "toggle_keep", "Keep", id="jobs.keep"),
+        Binding("s", "stop", "Stop", id="jobs.stop"),
+        Binding("x,delete", "remove", "Remove", id="jobs.remove"),
+        Binding("w", "wait", "Wait", id="jobs.wait"),
+        Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
+        Binding("i", "input", "Input", id="jobs.input"),
+        Binding("c", "switch_pane", "Console", id="main.switch_pane"),
+        Binding("question_mark", "help", "Help", key_display="?", id="main.help"),
+        Binding("f1", "show_help", "Help", show=False, id="main.help_anywhere"),
+        Binding("q", "quit", "Quit", id="main.quit"),
     ]
 
     def __init__(
@@ -102,6 +105,9 @@ class MainScreen(Screen[None]):
         history: CommandHistory,
         formatter: JobFormatter,
         watcher: EngineWatcher,
+        *,
+        keep: bool = True,
+        columns: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -111,7 +117,8 @@ class MainScreen(Screen[None]):
         self.watcher = watcher
         self.console = ConsoleBuffer()
         self.actions = JobActions(engine, self.console)
-        self.keep = True
+        self.keep = keep
+        self._columns = columns
         self._shown_job: Job | None = None
         self._seen_engine = -1
         self._table_at = 0.0
@@ -125,7 +132,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Bar, status line, table, panes, key bar (the filter box comes with its key: / )."""
         yield CommandLine(self.engine, self.session, self.history, self.console, id="command-line")
-        yield JobsTable(self.formatter, id="jobs")
+        yield JobsTable(self.formatter, columns=self._columns, id="jobs")
         with Panes({"output-tab": "Output", "console-tab": "Console"}, id="panes"):
             with Vertical(id="output-tab"):
                 with Horizontal(id="output-header"):
@@ -209,7 +216,8 @@ class MainScreen(Screen[None]):
 
     def _update_output_title(self, job: Job) -> None:
         store = job.transcript
-        seen = (job.id, job.version, store.version if store else -1, int(self.keep))
+        following = self._output_view.following
+        seen = (job.id, job.version, store.version if store else -1, int(self.keep), following)
         if seen == self._title_seen:
             return
         self._title_seen = seen
@@ -223,6 +231,8 @@ class MainScreen(Screen[None]):
             parts.append(f"{human_count(unread)} unread" if unread else "all received")
             if store.lost_bytes:
                 parts.append(f"{store.lost_bytes:,} bytes lost")
+        if not job.state.is_finished:
+            parts.append("following" if self._output_view.following else "scrolled up, End follows")
         parts.append(" ".join(plain(job.command).split()))
         title = " · ".join(parts)
         if title != self._title_text:
@@ -230,6 +240,11 @@ class MainScreen(Screen[None]):
             # running job every few seconds without changing what the title says).
             self._title_text = title
             self.query_one("#output-title", Label).update(title)
+
+    @on(OutputView.FollowingChanged, "#output")
+    def _following_changed(self) -> None:
+        if self._shown_job is not None:
+            self._update_output_title(self._shown_job)
 
     def _notify_finished(self) -> bool:
         finished = self.watcher.drain_finished()
@@ -318,8 +333,10 @@ class MainScreen(Screen[None]):
         if action in _TABLE_KEY_ACTIONS and isinstance(self.focused, Input):
             return False
         if action == "escape":
-            # Shown where it does something: in the bar, in the filter, or to clear a filter.
-            return isinstance(self.focused, Input) or bool(self.query_one(JobsTable).filter_text)
+            # Shown where it does something: in the bar, the filter or a pane, or to clear a
+            # filter.
+            focused = self.focused
+            return isinstance(focused, (Input, OutputView)) or bool(self._jobs_table.filter_text)
         if action in _JOB_ACTIONS and not self.query_one(JobsTable).target_job_ids():
             return None
         return True

@@ -68,7 +68,9 @@ class WaitDialog(ModalScreen[WaitOutcome]):
 
     CSS_PATH = screen_css_path("dialogs.tcss")
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="wait.cancel")
+    ]
 
     def __init__(
         self,

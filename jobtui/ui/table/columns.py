@@ -6,6 +6,7 @@ when the table is resized or when the widest name shown changes (both rare).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -78,25 +79,33 @@ NAME_MAX_WIDTH = 41
 MORE_WIDE_WIDTH = 17
 
 
-def layout(width: int, widest_name: int = 0) -> tuple[ColumnSpec, ...]:
-    """The columns a table ``width`` cells wide shows, and their widths.
+def layout(
+    width: int, widest_name: int = 0, *, chosen: Collection[str] | None = None
+) -> tuple[ColumnSpec, ...]:
+    """The columns a table ``width`` cells wide shows, and their widths, of those ``chosen``
+    (the ``columns`` setting; None: all), in the table's order.
 
     Narrow: the least useful columns go, as long as Command would keep fewer than
     MIN_COMMAND_WIDTH cells. Wide: once Command has COMMAND_ROOM cells, Name grows to fit
     ``widest_name`` characters, then HasMoreData to show a large unread count in full; Command
     takes the rest.
     """
-    hidden: set[str] = set()
-    fixed = TABLE_WIDTH - SPECS[ColumnKey.COMMAND].width
+    hidden = set() if chosen is None else {key for key in COLUMN_KEYS if key not in chosen}
+    fixed = sum(spec.width for spec in COLUMNS if spec.key not in hidden) - (
+        0 if ColumnKey.COMMAND in hidden else SPECS[ColumnKey.COMMAND].width
+    )
     for key in HIDE_ORDER:
         if width - fixed >= MIN_COMMAND_WIDTH:
             break
-        hidden.add(key)
-        fixed -= SPECS[key].width
+        if key not in hidden:
+            hidden.add(key)
+            fixed -= SPECS[key].width
     spare = width - fixed - COMMAND_ROOM
     name = SPECS[ColumnKey.NAME]
     more = SPECS[ColumnKey.MORE]
     name_grows = max(0, min(spare, min(widest_name + 1, NAME_MAX_WIDTH) - name.width))
+    if ColumnKey.NAME in hidden:
+        name_grows = 0
     spare -= name_grows
     more_grows = max(0, min(spare, MORE_WIDE_WIDTH - more.width))
     grown: dict[str, ColumnSpec] = {

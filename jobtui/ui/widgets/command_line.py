@@ -88,6 +88,8 @@ class CommandLine(Vertical):
         self.queued: deque[str] = deque()
         self._waiting = False
         self._restored: str | None = None
+        #: The status line lists completions (which go when the bar changes).
+        self._offering = False
         self._cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -106,6 +108,7 @@ class CommandLine(Vertical):
 
     def show_status(self, text: str, *, error: bool = False) -> None:
         """One line under the bar (an error in the error colour); empty hides it."""
+        self._offering = False
         status = self.query_one("#bar-status", Static)
         status.update(text)
         status.set_class(error, "-error")
@@ -150,6 +153,12 @@ class CommandLine(Vertical):
             more = len(event.candidates) - SHOWN_COMPLETIONS
             self.show_status("  ".join(words) + (f"  … {more} more" if more > 0 else ""))
         else:
+            self.show_status("")
+        self._offering = True
+
+    @on(CommandBar.CompletionsWithdrawn)
+    def _completions_withdrawn(self, event: CommandBar.CompletionsWithdrawn) -> None:
+        if self._offering:
             self.show_status("")
 
     @on(Input.Changed, "#command-bar")

@@ -9,7 +9,7 @@ text changed, from small caches of rendered cells and rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -34,7 +34,6 @@ from jobtui.ui.records import JobRecord, LiveJobs, as_record
 from jobtui.ui.table.columns import (
     COLUMN_KEYS,
     COLUMNS,
-    TABLE_WIDTH,
     ColumnKey,
     ColumnSpec,
     layout,
@@ -124,16 +123,16 @@ class JobsTable(ScrollView, can_focus=True):
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Detail"),
-        Binding("space", "toggle_mark", "Mark", show=False),
-        Binding("o", "next_sort", "Sort", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("up", "cursor_up", "Cursor up", show=False),
-        Binding("down", "cursor_down", "Cursor down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,ctrl+home", "first", "First job", show=False),
-        Binding("end,ctrl+end", "last", "Last job", show=False),
+        Binding("enter", "select_cursor", "Detail", id="table.select"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="table.mark"),
+        Binding("o", "next_sort", "Sort", show=False, id="table.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="table.reverse_sort"),
+        Binding("up", "cursor_up", "Cursor up", show=False, id="table.cursor_up"),
+        Binding("down", "cursor_down", "Cursor down", show=False, id="table.cursor_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
+        Binding("home,ctrl+home", "first", "First job", show=False, id="table.first"),
+        Binding("end,ctrl+end", "last", "Last job", show=False, id="table.last"),
     ]
 
     class JobHighlighted(Message):
@@ -160,12 +159,15 @@ class JobsTable(ScrollView, can_focus=True):
         self,
         formatter: JobFormatter,
         *,
+        columns: Collection[str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.formatter = formatter
+        #: The columns the settings choose (None: all of them).
+        self.chosen_columns = None if columns is None else frozenset(columns)
         #: The rows as data: cells, order, filter and marks.
         self.rows = JobRows(formatter)
         #: The row under the cursor (an index into the rows shown).
@@ -182,8 +184,9 @@ class JobsTable(ScrollView, can_focus=True):
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
         #: The columns drawn (fewer when the table is narrow, wider when wide), their total
         #: width, and what they were laid out for (the width and the widest name).
-        self._shown: tuple[ColumnSpec, ...] = COLUMNS
-        self._shown_width = TABLE_WIDTH
+        chosen = self.chosen_columns
+        self._shown = tuple(c for c in COLUMNS if chosen is None or c.key in chosen)
+        self._shown_width = sum(spec.width for spec in self._shown)
         self._laid_out_for: tuple[int, int] | None = None
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
@@ -203,11 +206,15 @@ class JobsTable(ScrollView, can_focus=True):
     def _lay_out(self) -> bool:
         """Fit the columns to the width and the widest name; True if they changed."""
         width = self.scrollable_content_region.width
+        if width == 0:
+            # Not laid out yet (a sync on mount): a width of 0 would hide every optional column
+            # for the first frame, and on_resize would bring them back a frame later.
+            return False
         wanted = (width, self.rows.widest_name)
         if wanted == self._laid_out_for:
             return False
         self._laid_out_for = wanted
-        shown = layout(*wanted)
+        shown = layout(*wanted, chosen=self.chosen_columns)
         if shown == self._shown:
             return False
         self._shown = shown
@@ -635,9 +642,10 @@ class JobsTable(ScrollView, can_focus=True):
             self.sort_column = column
 
     def action_next_sort(self) -> None:
-        """Sort by the next column."""
-        index = COLUMN_KEYS.index(self.sort_column)
-        self.sort_by(COLUMN_KEYS[(index + 1) % len(COLUMN_KEYS)])
+        """Sort by the next column shown."""
+        keys = [spec.key for spec in self._shown]
+        index = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_by(keys[(index + 1) % len(keys)])
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""

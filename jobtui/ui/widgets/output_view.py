@@ -12,13 +12,16 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobtui.ui.sanitize import to_text
 from jobtui.ui.sources import LineSource
+from jobtui.ui.widgets.wrap_layout import Row, fits, layout, rows_for
 
 #: Lines read from the source at a time.
 BLOCK = 256
@@ -30,7 +33,19 @@ class OutputView(ScrollView, can_focus=True):
 
     With a transcript it draws a one-cell gutter that marks the lines a receive has not yet
     consumed, so keep and receive can be seen working.
+
+    Home and End jump at once: an animated scroll over a transcript that grows while it runs
+    ends where the end *was*, short of the end, and the view would never follow again.
+
+    ``w`` wraps long lines (see wrap_layout: only the lines on screen are measured).
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_home", "Top", key_display="Home", id="output.top"),
+        Binding("end", "scroll_end", "Follow", key_display="End", id="output.follow"),
+        Binding("pageup", "page_up", "Page", key_display="PgUp/PgDn", id="output.page_up"),
+        Binding("w", "toggle_wrap", "Wrap", id="output.wrap"),
+    ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "output-view--error",
@@ -38,6 +53,19 @@ class OutputView(ScrollView, can_focus=True):
         "output-view--echo",
         "output-view--unread",
     }
+
+    class FollowingChanged(Message):
+        """The view started or stopped following the end (``following``)."""
+
+        def __init__(self, view: OutputView, following: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.following = following
+
+        @property
+        def control(self) -> OutputView:
+            """The view (for ``@on(OutputView.FollowingChanged, selector)``)."""
+            return self.view
 
     def __init__(
         self,
@@ -58,8 +86,12 @@ class OutputView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._frame: tuple[Style, int, int, int] | None = None
         self._pending_top: int | None = None
-        #: Whether new lines scroll the view: true at the bottom, false once scrolled up.
-        self.following = True
+        self._following = True
+        self._wrap = False
+        #: Wrapping: whether every line fits on screen (then nothing scrolls).
+        self._fits = True
+        #: Wrapping: the rows of this frame.
+        self._rows: list[Row] = []
         if source is not None:
             self.attach(source)
 
@@ -67,6 +99,40 @@ class OutputView(ScrollView, can_focus=True):
     def source(self) -> LineSource | None:
         """What the view shows."""
         return self._source
+
+    @property
+    def following(self) -> bool:
+        """Whether new lines scroll the view: true at the bottom, false once scrolled up."""
+        return self._following
+
+    @following.setter
+    def following(self, following: bool) -> None:
+        if following != self._following:
+            self._following = following
+            self.post_message(self.FollowingChanged(self, following))
+
+    @property
+    def wrap(self) -> bool:
+        """Whether long lines wrap (else they are cut at the edge and scroll sideways)."""
+        return self._wrap
+
+    @wrap.setter
+    def wrap(self, wrap: bool) -> None:
+        if wrap == self._wrap:
+            return
+        following = self.following
+        self._wrap = wrap
+        self._frame = None
+        # The top line stays the top line: the scroll offset is a line in both modes.
+        self.scroll_to(x=0, animate=False, immediate=True)
+        self._update_virtual_size()
+        if following:
+            self.call_after_refresh(self._to_end)
+        self.refresh()
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long lines, or cut them again."""
+        self.wrap = not self.wrap
 
     @property
     def line_count(self) -> int:
@@ -79,7 +145,17 @@ class OutputView(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         if not self._line_count or height <= 0 or self._pending_top is not None:
             return None
-        return min(self._line_count, self.scroll_offset.y + height) - 1
+        if not self._wrap:
+            return min(self._line_count, self.scroll_offset.y + height) - 1
+        base, width = self.rich_style, self._body_width(self.scrollable_content_region.width)
+        rows = self._layout(self.scroll_offset.y, width, height, base)
+        if not rows:
+            return None
+        line, part = rows[-1]
+        # A line cut off at the bottom has not all been shown.
+        whole = part == self._rows_of(line, width, base) - 1
+        last = line if whole else line - 1
+        return last if last >= 0 else None
 
     def attach(self, source: LineSource | None, *, top: int | None = None) -> None:
         """Show ``source`` from its end, following it (or from line ``top``, or nothing)."""
@@ -147,6 +223,50 @@ class OutputView(ScrollView, can_focus=True):
         # (the view showed a shorter source), and an unforced scroll would then be ignored.
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
+    def action_scroll_home(self) -> None:
+        """Home: the first line, at once (and the line's start, if already at the top)."""
+        x = 0 if self.scroll_y == 0 else None
+        self.scroll_to(x=x, y=0, animate=False, immediate=True, force=True)
+
+    def action_scroll_end(self) -> None:
+        """End: the last line, at once, and follow the end from there."""
+        self.following = True
+        self._to_end()
+
+    def action_page_down(self) -> None:
+        """PgDn: the next screen, at once (reaching the end, the view follows again)."""
+        self._page(down=True)
+
+    def action_page_up(self) -> None:
+        """PgUp: the screen before, at once."""
+        self._page(down=False)
+
+    def _page(self, *, down: bool) -> None:
+        # Not animated: an animation aims at where the end was when it started, and ends
+        # short of it while a job writes.
+        region = self.scrollable_content_region
+        height = region.height
+        if not self._wrap:
+            step = height if down else -height
+            self.scroll_to(y=self.scroll_y + step, animate=False, immediate=True, force=True)
+            return
+        # Wrapped, a screen holds fewer lines than rows: page by the lines on screen.
+        width, base = self._body_width(region.width), self.rich_style
+        shown = self._layout(self.scroll_offset.y, width, height, base)
+        if not shown:
+            return
+        if down:
+            last = shown[-1]
+            whole = last.part == self._rows_of(last.line, width, base) - 1
+            top = last.line + 1 if whole or last.line == shown[0].line else last.line
+        else:
+            first = shown[0].line
+            before = layout(0, first, height, lambda line: self._rows_of(line, width, base),
+                            from_end=True)  # fmt: skip
+            top = (before[0].line if before[0].part == 0 else before[0].line + 1) if before else 0
+            top = min(top, max(first - 1, 0))
+        self.scroll_to(y=top, animate=False, immediate=True, force=True)
+
     def watch_scroll_x(self, old_value: float, new_value: float) -> None:
         """Draw from the new offset."""
         self._frame = None
@@ -162,6 +282,8 @@ class OutputView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Keep the end in view when the view changes size while following."""
         self._frame = None
+        if self._wrap:
+            self._update_virtual_size()  # how far it scrolls depends on its height
         if self._pending_top is not None:
             self._scroll_to_top_line()
         elif self.following:
@@ -171,9 +293,40 @@ class OutputView(ScrollView, can_focus=True):
         return 1 if self._unread_from is not None else 0
 
     def _update_virtual_size(self) -> None:
-        width = self._widest + self._gutter_width()
-        if self.virtual_size != Size(width, self._line_count):
-            self.virtual_size = Size(width, self._line_count)
+        if self._wrap:
+            size = self._wrapped_size()
+        else:
+            size = Size(self._widest + self._gutter_width(), self._line_count)
+        if self.virtual_size != size:
+            self.virtual_size = size
+
+    def _wrapped_size(self) -> Size:
+        # Nothing to scroll sideways; downwards, a screen further than the lines (see
+        # wrap_layout), unless they all fit.
+        count, height = self._line_count, self.scrollable_content_region.height
+        width, base = self._body_width(self.content_region.width), self.rich_style
+        self._fits = self._source is None or fits(
+            count, height, lambda line: self._rows_of(line, width, base)
+        )
+        return Size(0, count if self._fits else count - 1 + height)
+
+    def _body_width(self, width: int) -> int:
+        """What is left of ``width`` cells for the text, once the gutter has its cell."""
+        return max(1, width - self._gutter_width())
+
+    def _rows_of(self, line: int, width: int, base: Style) -> int:
+        return rows_for(self._content(line, base).cell_length, width)
+
+    def _layout(self, top: int, width: int, height: int, base: Style) -> list[Row]:
+        """The rows on screen, wrapping at ``width``, the top line being ``top``."""
+        from_end = not self._fits and top >= self.max_scroll_y
+        return layout(
+            top,
+            self._line_count,
+            height,
+            lambda line: self._rows_of(line, width, base),
+            from_end=from_end,
+        )
 
     def widen(self) -> None:
         """Let the horizontal scrollbar cover the widest line drawn so far."""
@@ -232,16 +385,26 @@ class OutputView(ScrollView, can_focus=True):
     def _read_frame(self) -> tuple[Style, int, int, int]:
         # Each of these walks the DOM or computes a region: once a frame, not once a line.
         scroll_x, scroll_y = self.scroll_offset
-        self._frame = (self.rich_style, self.scrollable_content_region.width, scroll_x, scroll_y)
+        region = self.scrollable_content_region
+        self._frame = (self.rich_style, region.width, scroll_x, scroll_y)
+        if self._wrap and self._source is not None:
+            self._rows = self._layout(scroll_y, self._body_width(region.width), region.height,
+                                      self._frame[0])  # fmt: skip
         return self._frame
 
     def render_line(self, y: int) -> Strip:
         """One row of the view: the gutter mark, then the visible part of the line."""
         base, width, scroll_x, scroll_y = self._frame or self._read_frame()
-        index = scroll_y + y
+        gutter = self._gutter_width()
+        if self._wrap:
+            if y >= len(self._rows) or self._source is None:
+                return Strip.blank(width, base)
+            index, part = self._rows[y]
+            scroll_x = part * (width - gutter)  # row ``part`` of the line: the next cut
+        else:
+            index = scroll_y + y
         if index >= self._line_count or self._source is None:
             return Strip.blank(width, base)
-        gutter = self._gutter_width()
         body = self._content(index, base).crop_extend(scroll_x, scroll_x + width - gutter, base)
         if gutter:
             unread = self._unread_from is not None and index >= self._unread_from

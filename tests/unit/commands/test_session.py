@@ -227,10 +227,10 @@ def test_trailing_ampersand_prints_the_job_row(session: CommandSession) -> None:
 
 
 def test_a_bare_shell_command_starts_a_job_like_ampersand(session: CommandSession) -> None:
-    result = run(session, "echo hi")
+    result = run(session, "printf hi")  # (echo is Write-Output's alias, as in PowerShell)
 
     assert output(result)[2].split()[:2] == ["1", "Job1"]
-    assert result.jobs[0].command == "echo hi"
+    assert result.jobs[0].command == "printf hi"
 
 
 def test_ampersand_inside_shell_text_is_the_shells(session: CommandSession) -> None:
@@ -267,10 +267,10 @@ def test_background_then_foreground_statement(session: CommandSession) -> None:
 
 def test_shell_semicolons_stay_in_the_command_until_a_cmdlet(session: CommandSession) -> None:
     one = run(session, "sleep 0.1; echo hi")
-    two = run(session, "echo x; Get-Job -Id 3")
+    two = run(session, "printf x; Get-Job -Id 3")
 
     assert [job.command for job in one.jobs] == ["sleep 0.1; echo hi"]
-    assert [job.command for job in two.jobs] == ["echo x"]
+    assert [job.command for job in two.jobs] == ["printf x"]
     assert _ids(output(two))[-1] == 3
 
 

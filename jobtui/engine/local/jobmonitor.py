@@ -1,0 +1,709 @@
+"""A job's monitor: the small process that owns one running job, so the job outlives the host.
+
+Podman's conmon pattern. The host starts one monitor per job; the monitor
+
+- becomes a child subreaper (``PR_SET_CHILD_SUBREAPER``), so the job's orphans stay under it;
+- starts the job's command in its own session (a process group of its own), with stdin from
+  ``/dev/null`` and stdout and stderr on pipes that it alone reads;
+- writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
+  entry per record to ``records.idx`` (offset, length, stream, time): the record format of
+  ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
+  made durable. Lines are assembled as the engine's ``LineAssembler`` does (a partial line
+  waits up to 0.2 s for its end), so the host can append the records to an ``OutputStore`` as
+  they are, and a byte offset means the same in both.
+  The index's room is taken ahead, so its file ends in zeroed entries (length 0: not yet);
+- writes ``monitor.json`` (who it is, who the job is) when the job has started and
+  ``exit.json`` (exit code, signal, times) when it has ended, each by write, fsync and rename,
+  so a reader sees a whole file or none;
+- goes on when its parent (the host) dies: it holds everything the job needs.
+
+If the monitor itself is killed, the job must not be left running with nobody reading it: a
+forked sentinel waits on a pipe that only the monitor holds; at end of file without a goodbye it
+SIGKILLs the job's process group and every process tagged with the job's ``JOBTUI_JOB``. The
+job's main process also has ``PR_SET_PDEATHSIG``, for the moment before the sentinel knows it.
+
+It imports only the few standard modules it needs: it is started once per job, and the jobtui
+packages cost 70 ms and 8 MB more to import; even ``json`` and ``contextlib`` (which bring
+``re`` and ``collections``) cost about 15 ms of its start, so it writes its small JSON itself.
+The host runs it by path with ``python -I -S`` (see ``jobfiles.monitor_command``);
+``python -m jobtui.engine.local.jobmonitor`` works too. Everything is in this one file because
+a program run by path with ``-I`` cannot import its neighbours.
+
+Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] -- COMMAND...``
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import select
+import signal
+import struct
+import sys
+import time
+
+#: The format of the files below; a reader refuses a newer one.
+FORMAT = 1
+TRANSCRIPT = "out.log"
+INDEX = "records.idx"
+MONITOR = "monitor.json"
+EXIT = "exit.json"
+LOG = "monitor.log"
+#: One entry per read: offset in out.log, length, stream (0 stdout, 1 stderr), time.
+INDEX_ENTRY = struct.Struct("<qIB3xd")
+#: The variable that tags the job's processes (``processes.JOB_TAG``; not imported, see above).
+JOB_TAG = "JOBTUI_JOB"
+GOODBYE = b"bye\n"
+
+#: As output.LineAssembler: a partial line is committed after this long, or past this size.
+FLUSH_SECONDS = 0.2
+MAX_PENDING = 1024 * 1024
+_READ_SIZE = 1024 * 1024
+_EXIT_RESERVE = 4096
+_INDEX_FIRST = 4096 // 24
+_INDEX_MOST = 1024 * 1024 // 24
+_PIPE_SIZE = 1024 * 1024
+_F_SETPIPE_SZ = 1031
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_LINUX = sys.platform.startswith("linux")
+
+
+class UsageError(Exception):
+    """The command line is wrong."""
+
+
+def main(argv: list[str]) -> int:
+    """Run the job named by ``argv`` to its end; the exit status is the monitor's own concern."""
+    try:
+        options, command = _parse(argv)
+        flush = float(options.get("--flush", FLUSH_SECONDS))
+    except (UsageError, ValueError) as exc:
+        sys.stderr.write(f"jobmonitor: {exc}\n")
+        return 2
+    job_dir = options["dir"]
+    try:
+        monitor = Monitor(job_dir, options.get("--cwd", os.getcwd()), options.get("--tag"), command)
+    except OSError as exc:
+        sys.stderr.write(f"jobmonitor: cannot prepare {job_dir}: {exc.strerror or exc}\n")
+        return 1
+    monitor.flush_seconds = flush
+    return monitor.run()
+
+
+_OPTIONS = ("--cwd", "--tag", "--flush")
+
+
+def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The options (and "dir") before "--", and the command after it."""
+    if "--" not in argv:
+        raise UsageError(
+            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] -- COMMAND..."
+        )
+    split = argv.index("--")
+    given, command = argv[:split], argv[split + 1 :]
+    if not given or not command:
+        raise UsageError("a job directory and a command are needed")
+    options = {"dir": given[0]}
+    rest = given[1:]
+    while rest:
+        if len(rest) < 2 or rest[0] not in _OPTIONS:
+            raise UsageError(f"unknown option: {rest[0]}")
+        options[rest[0]] = rest[1]
+        rest = rest[2:]
+    return options, command
+
+
+class Monitor:
+    """One job's monitor: its files, its sentinel, its process and the loop that reads it."""
+
+    def __init__(self, job_dir: str, cwd: str, tag: str | None, command: list[str]) -> None:
+        self.dir = job_dir
+        self.cwd = cwd
+        self.tag = tag
+        self.command = command
+        # The partial last line of each stream, held as output.LineAssembler holds it.
+        self.pending = [bytearray(), bytearray()]
+        self.pending_since: list[float | None] = [None, None]
+        self.flush_seconds = FLUSH_SECONDS
+        os.makedirs(job_dir, mode=0o700, exist_ok=True)
+        # O_EXCL: a second monitor for the same job must never write over a transcript.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        self.out_fd = os.open(os.path.join(job_dir, TRANSCRIPT), flags | os.O_APPEND, 0o600)
+        self.idx_fd = os.open(os.path.join(job_dir, INDEX), flags, 0o600)
+        # The index is written into space taken ahead (zeros, read as "no entry yet"): when
+        # the transcript fills the disk, the entries for what it did write still fit.
+        self.idx_count = 0
+        self.idx_reserved = 0
+        self._reserve_index()
+        # Room for exit.json, taken now: a job that fills the disk must still get its status.
+        self.exit_fd = os.open(
+            os.path.join(job_dir, f"{EXIT}.tmp"),
+            os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC,
+            0o600,
+        )
+        with _suppress(OSError, AttributeError):
+            os.posix_fallocate(self.exit_fd, 0, _EXIT_RESERVE)
+        self.offset = 0
+        self.stream_bytes = [0, 0]
+        self.job_pid = 0
+        self.job_start: int | None = None
+        self.status: int | None = None
+        self.begin_time = 0.0
+        self.end_time: float | None = None
+        self.write_error: str | None = None
+        self.stop_requested = False
+
+    def run(self) -> int:
+        """Start the job, copy its output until it ends, record how it ended."""
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTTOU, signal.SIGTTIN):
+            signal.signal(sig, signal.SIG_IGN)
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, _noop)
+        signal.signal(signal.SIGTERM, self._forward)
+        sentinel_pid, sentinel_w = _start_sentinel(
+            self.tag, keep_closed=(self.out_fd, self.idx_fd, self.exit_fd)
+        )
+        try:
+            pipes = self._spawn()
+        except OSError as exc:
+            self._write_json(EXIT, self._exit_record(error=exc.strerror or str(exc)))
+            _goodbye(sentinel_w, sentinel_pid)
+            return 1
+        os.write(sentinel_w, f"+{self.job_pid}\n".encode())
+        if self.stop_requested:  # asked while the job was being started
+            self._forward(signal.SIGTERM, None)
+        info = self._monitor_record()
+        self._write_json(MONITOR, info)
+        self._announce(info)
+        self._copy(pipes, wake_r)
+        self._write_json(EXIT, self._exit_record())
+        _goodbye(sentinel_w, sentinel_pid)
+        return 0
+
+    # -- the job's process --------------------------------------------------------------------
+
+    def _spawn(self) -> dict[int, int]:
+        """Fork and exec the command in a new session; returns {read fd: stream}."""
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        check_r, check_w = os.pipe()  # exec's error, if any; closed by a successful exec
+        env = dict(os.environ)
+        if self.tag:
+            env[JOB_TAG] = self.tag
+        me = os.getpid()
+        self.begin_time = time.time()
+        pid = os.fork()
+        if pid == 0:  # the child: never return from here
+            step = "the job's process"
+            try:
+                os.setsid()
+                _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != me:  # the monitor died before the line above
+                    os._exit(137)
+                signal.set_wakeup_fd(-1)
+                for sig in range(1, signal.NSIG):
+                    with _suppress(OSError, ValueError):
+                        if signal.getsignal(sig) is not signal.SIG_DFL:
+                            signal.signal(sig, signal.SIG_DFL)
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                step = f"the working directory {self.cwd}"
+                os.chdir(self.cwd)
+                step = self.command[0]
+                os.execvpe(self.command[0], self.command, env)
+            except OSError as exc:
+                with _suppress(OSError):
+                    os.write(check_w, f"{exc.errno}:{step}: {exc.strerror or exc}".encode())
+            os._exit(127)
+        for fd in (out_w, err_w, check_w):
+            os.close(fd)
+        failure = _read_all(check_r)
+        os.close(check_r)
+        if failure:
+            os.waitpid(pid, 0)
+            for fd in (out_r, err_r):
+                os.close(fd)
+            number, _, text = failure.decode(errors="replace").partition(":")
+            raise OSError(int(number) if number.isdigit() else errno.EIO, text)
+        self.job_pid = pid
+        self.job_start = process_start(pid)
+        pipes: dict[int, int] = {}
+        for stream, fd in ((0, out_r), (1, err_r)):
+            os.set_blocking(fd, False)
+            if _LINUX:
+                with _suppress(OSError):  # a larger pipe: fewer reads and wake-ups
+                    fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
+            pipes[fd] = stream
+        return pipes
+
+    def _forward(self, signum: int, frame: object) -> None:
+        """SIGTERM to the monitor is a request to stop the job: pass it to the job's group."""
+        self.stop_requested = True
+        if self.job_pid and self.status is None:
+            with _suppress(OSError):
+                os.killpg(self.job_pid, signal.SIGTERM)
+                os.killpg(self.job_pid, signal.SIGCONT)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def _copy(self, pipes: dict[int, int], wake_r: int) -> None:
+        """Copy output until the job's main process has ended and both pipes are closed."""
+        poller = select.poll()
+        for fd in pipes:
+            poller.register(fd, select.POLLIN)
+        poller.register(wake_r, select.POLLIN)
+        while pipes or self.status is None:
+            try:
+                ready = poller.poll(self._wait_ms())
+            except InterruptedError:
+                continue
+            for fd, _events in ready:
+                if fd == wake_r:
+                    _read_all(wake_r, nonblocking=True)
+                    self._reap()
+                elif fd in pipes and not self._read(fd, pipes[fd]):
+                    poller.unregister(fd)
+                    os.close(fd)
+                    self._flush(pipes.pop(fd), final=True)
+            self._flush_waiting()
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.close(wake_r)
+
+    def _read(self, fd: int, stream: int) -> bool:
+        """Read what a pipe holds; commit its whole lines. False at end of file.
+
+        This is ``output.LineAssembler.feed``: a line is kept whole, so a stderr line that
+        comes between the halves of a stdout line does not cut it in two records.
+        """
+        try:
+            data = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not data:
+            return False
+        self.stream_bytes[stream] += len(data)
+        now = time.time()
+        buffer = self.pending[stream]
+        buffer += data
+        cut = buffer.rfind(b"\n") + 1
+        if len(buffer) - cut > MAX_PENDING:
+            cut = _utf8_boundary(buffer, len(buffer))
+        if cut:
+            self._commit(stream, bytes(buffer[:cut]), now)
+            del buffer[:cut]
+        if not buffer:
+            self.pending_since[stream] = None
+        elif self.pending_since[stream] is None or cut:
+            self.pending_since[stream] = now
+        return True
+
+    def _wait_ms(self) -> int:
+        """How long the loop may sleep: until the oldest partial line is due (or for ever)."""
+        waiting = [since for since in self.pending_since if since is not None]
+        if not waiting:
+            return -1
+        return max(0, int((min(waiting) + self.flush_seconds - time.time()) * 1000) + 1)
+
+    def _flush_waiting(self) -> None:
+        """Commit partial lines that waited ``flush_seconds`` (a prompt, a progress bar)."""
+        now = time.time()
+        for stream, since in enumerate(self.pending_since):
+            if since is not None and now - since >= self.flush_seconds:
+                self._flush(stream)
+                if self.pending_since[stream] is not None:  # only a cut UTF-8 sequence is left
+                    self.pending_since[stream] = now
+
+    def _flush(self, stream: int, final: bool = False) -> None:
+        """Commit the partial line: all of it when ``final``, else up to a UTF-8 boundary."""
+        buffer = self.pending[stream]
+        cut = len(buffer) if final else _utf8_boundary(buffer, len(buffer))
+        if cut:
+            self._commit(stream, bytes(buffer[:cut]), time.time())
+            del buffer[:cut]
+        if not buffer:
+            self.pending_since[stream] = None
+
+    def _commit(self, stream: int, data: bytes, now: float) -> None:
+        """Append ``data`` to the transcript and index it as one record."""
+        if self.write_error is not None:
+            return  # past a write error only counted: the transcript stays a prefix
+        view, written, error = memoryview(data), 0, None
+        try:
+            while written < len(data):
+                written += os.write(self.out_fd, view[written:])
+        except OSError as exc:  # a full disk: keep (and index) what did fit
+            error = exc
+        if written:
+            try:
+                entry = INDEX_ENTRY.pack(self.offset, written, stream, now)
+                os.pwrite(self.idx_fd, entry, self.idx_count * INDEX_ENTRY.size)
+                self.idx_count += 1
+                self.offset += written
+            except OSError as exc:
+                error = error or exc
+            if self.idx_reserved - self.idx_count < self.idx_reserved // 2:
+                self._reserve_index()
+        if error is not None:
+            self.write_error = f"transcript not kept past {self.offset} bytes: {error.strerror}"
+            _log(self.dir, self.write_error)
+
+    def _reap(self) -> None:
+        """Reap every ended child (a subreaper inherits orphans); keep the main one's status."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.job_pid and self.status is None:
+                self.status = status
+                self.end_time = time.time()
+
+    # -- files --------------------------------------------------------------------------------
+
+    def _reserve_index(self) -> None:
+        """Take room for as many entries again (4 KiB at first, at most 1 MiB at a time)."""
+        more = min(max(self.idx_reserved, _INDEX_FIRST), _INDEX_MOST)
+        with _suppress(OSError, AttributeError):
+            os.posix_fallocate(self.idx_fd, 0, (self.idx_reserved + more) * INDEX_ENTRY.size)
+            self.idx_reserved += more
+
+    def _monitor_record(self) -> dict[str, object]:
+        return {
+            "format": FORMAT,
+            "monitor_pid": os.getpid(),
+            "monitor_start": process_start(os.getpid()),
+            "boot_id": boot_id(),
+            "job_pid": self.job_pid,
+            "job_start": self.job_start,
+            "pgid": self.job_pid,
+            "command": self.command,
+            "cwd": self.cwd,
+            "tag": self.tag,
+            "begin_time": self.begin_time,
+        }
+
+    def _exit_record(self, error: str | None = None) -> dict[str, object]:
+        code = signum = None
+        if self.status is not None:
+            if os.WIFSIGNALED(self.status):
+                signum = os.WTERMSIG(self.status)
+            else:
+                code = os.waitstatus_to_exitcode(self.status)
+        return {
+            "format": FORMAT,
+            "exit_code": code,
+            "signal": signum,
+            "signal_name": _signal_name(signum) if signum else None,
+            "error": error,
+            "begin_time": self.begin_time or None,
+            "end_time": self.end_time or time.time(),
+            "finished_time": time.time(),
+            "boot_id": boot_id(),
+            "job_pid": self.job_pid or None,
+            "job_start": self.job_start,
+            "transcript_bytes": self.offset,
+            "stdout_bytes": self.stream_bytes[0],
+            "stderr_bytes": self.stream_bytes[1],
+            "transcript_error": self.write_error,
+        }
+
+    def _write_json(self, name: str, record: dict[str, object]) -> None:
+        """Write a whole file or none: a temporary file, then a rename over the name.
+
+        exit.json goes through the file reserved at start (a full disk cannot refuse it) and
+        is fsynced: a job's result must survive a power cut. monitor.json is not: an fsync
+        would delay the first read by milliseconds, and a power cut ends the job anyway.
+        """
+        path = os.path.join(self.dir, name)
+        temporary = f"{path}.tmp"
+        data = _json(record) + b"\n"
+        try:
+            if name == EXIT:
+                fd, self.exit_fd = self.exit_fd, -1
+            else:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+                fd = os.open(temporary, flags, 0o600)
+            try:
+                written = 0
+                while written < len(data):
+                    written += os.pwrite(fd, data[written:], written)
+                os.ftruncate(fd, len(data))
+                if name == EXIT:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temporary, path)
+        except OSError as exc:
+            _log(self.dir, f"{name} not written: {exc.strerror or exc}")
+
+    def _announce(self, info: dict[str, object]) -> None:
+        """Tell whoever started us that the job runs (one line), then let go of our stdout.
+
+        A host that died meanwhile must not make the monitor fail: stdout becomes /dev/null.
+        """
+        with _suppress(OSError):
+            _write_all(1, _json(info) + b"\n")
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        log = os.open(os.path.join(self.dir, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(null)
+
+
+# -- the sentinel ---------------------------------------------------------------------------
+
+
+def _start_sentinel(tag: str | None, keep_closed: tuple[int, ...]) -> tuple[int, int]:
+    """Fork the process that ends the job if the monitor dies; returns (pid, its pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(write_end)
+            for fd in keep_closed:
+                os.close(fd)
+            # Not the host's pipes: whoever reads the monitor's output until its end must not
+            # wait for the sentinel too.
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            os.close(null)
+            os.setsid()  # a signal to the monitor's group must not take the sentinel too
+            for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+                signal.signal(sig, signal.SIG_IGN)
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _sentinel(read_end, tag)
+        finally:
+            os._exit(0)
+    os.close(read_end)
+    return pid, write_end
+
+
+def _sentinel(read_end: int, tag: str | None) -> None:
+    """Wait for the monitor's goodbye; at end of file without one, kill the job."""
+    groups: set[int] = set()
+    buffer = b""
+    while True:
+        try:
+            chunk = os.read(read_end, 4096)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            if line + b"\n" == GOODBYE:
+                return
+            if line[:1] == b"+" and line[1:].isdigit():
+                groups.add(int(line[1:]))
+    for _sweep in range(20):  # a tree that forks while it dies needs more than one sweep
+        found = set(tagged_pids(tag)) if tag else set()
+        alive = False
+        for pgid in groups:
+            with _suppress(OSError):
+                os.killpg(pgid, signal.SIGKILL)
+                alive = True
+        for pid in found:
+            with _suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                alive = True
+        if not alive:
+            return
+        time.sleep(0.05)
+
+
+def _goodbye(sentinel_w: int, sentinel_pid: int) -> None:
+    with _suppress(OSError):
+        os.write(sentinel_w, GOODBYE)
+    os.close(sentinel_w)
+    with _suppress(ChildProcessError):
+        os.waitpid(sentinel_pid, 0)
+
+
+# -- /proc (shared with the reader) ---------------------------------------------------------
+
+
+def boot_id() -> str | None:
+    """This boot's id (Linux): a pid and a start time mean nothing across a reboot."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as file:
+            return file.read().strip()
+    except OSError:
+        return None
+
+
+def process_start(pid: int) -> int | None:
+    """A process's start time in clock ticks since boot (Linux), or None if it is gone.
+
+    With the boot id it names one process for ever: a pid alone is reused.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            stat = file.read()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after its last ")".
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    return int(fields[19])
+
+
+def process_state(pid: int) -> str | None:
+    """A process's state letter from /proc ("R", "S", "Z"...), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            stat = file.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(b")") + 2 :].split()[0].decode()
+
+
+def tagged_pids(tag: str) -> list[int]:
+    """Pids of processes whose environment holds ``JOBTUI_JOB=tag`` (those we may read)."""
+    wanted = f"{JOB_TAG}={tag}".encode()
+    me = os.getpid()
+    found: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as file:
+                environ = file.read()
+        except OSError:
+            continue
+        if wanted in environ.split(b"\0"):
+            found.append(int(name))
+    return found
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+
+class _suppress:
+    """``contextlib.suppress``, without importing contextlib (and collections, functools)."""
+
+    def __init__(self, *kinds: type[BaseException]) -> None:
+        self._kinds = kinds
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, value: object, trace: object) -> bool:
+        return kind is not None and issubclass(kind, self._kinds)
+
+
+_ESCAPES = {ord('"'): '\\"', ord("\\"): "\\\\"} | {n: f"\\u{n:04x}" for n in range(32)}
+
+
+def _json(value: object) -> bytes:
+    """``json.dumps(value).encode()`` for the monitor's records, without importing json (re).
+
+    Strings are kept as UTF-8; a lone surrogate (an undecodable byte of a file name or an
+    argument, as ``os.fsdecode`` gives it) becomes its ``\\udcXX`` escape, which JSON reads back.
+    """
+    return _encode(value).encode("utf-8", "backslashreplace")
+
+
+def _encode(value: object) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return (
+            repr(value) if value == value and value not in (float("inf"), -float("inf")) else "null"
+        )
+    if isinstance(value, str):
+        return '"' + value.translate(_ESCAPES) + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_encode(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_encode(str(k))}: {_encode(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _prctl(option: int, value: int) -> None:
+    if not _LINUX:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(option, value, 0, 0, 0)
+
+
+def _noop(signum: int, frame: object) -> None:
+    """SIGCHLD only has to wake the loop (through the wakeup fd)."""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int, nonblocking: bool = False) -> bytes:
+    parts: list[bytes] = []
+    while True:
+        try:
+            part = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        except InterruptedError:
+            continue
+        if not part:
+            break
+        parts.append(part)
+        if nonblocking and len(part) < 65536:
+            break
+    return b"".join(parts)
+
+
+def _utf8_boundary(buffer: bytearray, end: int) -> int:
+    """The largest cut <= end that does not split a UTF-8 sequence (output._utf8_boundary)."""
+    for i in range(end - 1, max(0, end - 4) - 1, -1):
+        byte = buffer[i]
+        if byte < 0x80:
+            return end
+        if byte >= 0xC0:  # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return end if end - i >= need else i
+    return end
+
+
+def _log(job_dir: str, text: str) -> None:
+    with _suppress(OSError), open(os.path.join(job_dir, LOG), "a") as file:
+        file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

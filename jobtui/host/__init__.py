@@ -1,0 +1,1 @@
+"""The per-user session host: its socket wire, its listener, and (later) the host itself."""

@@ -1,0 +1,348 @@
+"""The host's end of the wire: one listener per user, and a handler per request type.
+
+- Single instance: a lock on ``host.lock`` (``data.locks``; the holder writes its pid there, so
+  a second host can say which one won). A lock dies with its process, so a crashed host never
+  blocks the next one, unlike a pid file.
+- A socket file left by a host that died is stale: nobody holds the lock, and a connect is
+  refused. It is replaced (the usual fix: neovim, LXD, fcgiwrap).
+- Only the host's own user gets in: the directory is 0700 and ours, and each peer's uid is
+  checked with ``SO_PEERCRED`` (root passes directory permissions, not this check).
+- One thread per client connection: clients are a few terminals and scripts, and a request that
+  waits (Wait-Job) must not hold up the others. Each request goes to the handler of its ``op``
+  (pueue's ``message_handler``); a handler's bug becomes an error answer, never a dead listener.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import selectors
+import socket
+import stat
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobtui.data.locks import FileLock
+from jobtui.data.paths import LOCK_NAME, SOCKET_NAME, ensure_private_dir
+from jobtui.host.wire import (
+    MAX_MESSAGE,
+    PROTOCOL,
+    ConnectionClosed,
+    Hello,
+    LineChannel,
+    MessageTooLarge,
+    RequestError,
+    WireError,
+    error_message,
+    mismatch_message,
+    own_hello,
+    peer_uid,
+)
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client has to send its hello after it connects.
+HELLO_TIMEOUT = 10.0
+
+
+class HostRunningError(WireError):
+    """Another host already listens for this user; ``pid`` is its process id, when known."""
+
+    def __init__(self, message: str, pid: int | None) -> None:
+        super().__init__(message)
+        self.pid = pid
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Who sent a request: the client's hello and its uid."""
+
+    hello: Hello
+    uid: int | None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request, as a handler sees it."""
+
+    id: int
+    op: str
+    args: dict[str, Any]
+    peer: Peer
+
+
+#: A handler answers one type of request with a JSON-able value, or raises RequestError.
+Handler = Callable[[Request], Any]
+
+
+def _ping(request: Request) -> Any:
+    return "pong"
+
+
+@dataclass(eq=False)
+class _Connection:
+    channel: LineChannel
+    thread: threading.Thread | None = None
+    peer: Peer | None = field(default=None)
+
+
+class Listener:
+    """The host's socket: started once per user, serving every client until closed."""
+
+    def __init__(
+        self,
+        runtime: Path,
+        handlers: Mapping[str, Handler],
+        *,
+        max_message: int = MAX_MESSAGE,
+        hello: Hello | None = None,
+        hello_timeout: float = HELLO_TIMEOUT,
+    ) -> None:
+        self.runtime = runtime
+        self.socket_path = runtime / SOCKET_NAME
+        self.lock_path = runtime / LOCK_NAME
+        self.handlers: dict[str, Handler] = {"ping": _ping, **handlers}
+        self.max_message = max_message
+        self.hello = hello or own_hello()
+        self.hello_timeout = hello_timeout
+        #: True when start() found a socket file of a dead host and replaced it.
+        self.replaced_stale = False
+        self._lock = FileLock(self.lock_path)
+        self._sock: socket.socket | None = None
+        self._inode: int | None = None
+        self._wake_r, self._wake_w = -1, -1
+        self._closing = threading.Event()
+        self._serving: threading.Thread | None = None
+        self._served = threading.Event()
+        self._connections: set[_Connection] = set()
+        self._guard = threading.Lock()
+
+    # -- start --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Take the lock and listen; HostRunningError if another host has it."""
+        ensure_private_dir(self.runtime, parents=False)
+        self._take_lock()
+        try:
+            self._bind()
+        except BaseException:
+            self._release_lock()
+            raise
+        self._wake_r, self._wake_w = os.pipe()
+
+    def _take_lock(self) -> None:
+        if not self._lock.acquire():
+            pid = self._lock.holder_pid()
+            who = f" (pid {pid})" if pid else ""
+            raise HostRunningError(
+                f"a jobtui host is already running{who} at {self.socket_path}", pid
+            )
+
+    def _release_lock(self) -> None:
+        self._lock.release()
+
+    def _bind(self) -> None:
+        path = os.fspath(self.socket_path)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        if info is not None:
+            if not stat.S_ISSOCK(info.st_mode):
+                raise WireError(f"{path} exists and is not a socket: remove it")
+            if _answers(path):  # a host that took no lock (another version) still listens
+                raise HostRunningError(f"a jobtui host is already listening at {path}", None)
+            os.unlink(path)
+            self.replaced_stale = True
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(path)
+            os.chmod(path, 0o600)
+            sock.listen(64)
+        except BaseException:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._sock = sock
+        self._inode = os.stat(path).st_ino
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def serve_forever(self) -> None:
+        """Accept clients until close() (call it from another thread or a handler)."""
+        assert self._sock is not None, "start() first"
+        self._serving = threading.current_thread()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._sock, selectors.EVENT_READ)
+                selector.register(self._wake_r, selectors.EVENT_READ)
+                while not self._closing.is_set():
+                    for key, _ in selector.select():
+                        if key.fileobj is self._sock and not self._closing.is_set():
+                            self._accept()
+        finally:
+            self._served.set()
+
+    def _accept(self) -> None:
+        assert self._sock is not None
+        try:
+            sock, _ = self._sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:  # EMFILE and the like: say it, keep listening
+            log.warning("accept failed: %s", exc)
+            return
+        sock.settimeout(self.hello_timeout)  # a client that never says hello is hung up on
+        channel = LineChannel(sock, self.max_message)
+        uid = peer_uid(sock)
+        if uid is not None and uid != os.getuid():
+            with contextlib.suppress(WireError):
+                channel.send(
+                    error_message(
+                        None,
+                        "refused",
+                        f"this jobtui host belongs to uid {os.getuid()}; uid {uid} may not use it",
+                    )
+                )
+            channel.close()
+            return
+        connection = _Connection(channel)
+        thread = threading.Thread(
+            target=self._serve_connection, args=(connection, uid), name="jobtui-client", daemon=True
+        )
+        connection.thread = thread
+        with self._guard:
+            if self._closing.is_set():
+                channel.close()
+                return
+            self._connections.add(connection)
+        thread.start()
+
+    def _serve_connection(self, connection: _Connection, uid: int | None) -> None:
+        channel = connection.channel
+        try:
+            hello = Hello.from_message(channel.receive())
+            if hello.protocol != PROTOCOL:
+                channel.send(error_message(None, "version", mismatch_message(hello, self.hello)))
+                return
+            channel.send(self.hello.as_message())
+            channel.sock.settimeout(None)
+            connection.peer = Peer(hello, uid)
+            while not self._closing.is_set():
+                try:
+                    message = channel.receive()
+                except (ConnectionClosed, MessageTooLarge):
+                    raise
+                except WireError as exc:  # one bad line: say so and read the next
+                    channel.send(error_message(None, "bad_message", str(exc)))
+                    continue
+                channel.send(self._dispatch(message, connection.peer))
+        except MessageTooLarge as exc:
+            with contextlib.suppress(WireError):
+                channel.send(error_message(None, "too_large", f"{exc}; closing the connection"))
+        except ConnectionClosed:
+            pass
+        except WireError as exc:  # a bad hello
+            with contextlib.suppress(WireError):
+                channel.send(error_message(None, "bad_message", str(exc)))
+        finally:
+            with self._guard:
+                self._connections.discard(connection)
+            channel.close()
+
+    def _dispatch(self, message: dict[str, Any], peer: Peer) -> dict[str, Any]:
+        request_id, op, args = message.get("id"), message.get("op"), message.get("args", {})
+        if not isinstance(request_id, int) or not isinstance(op, str) or not isinstance(args, dict):
+            return error_message(
+                request_id if isinstance(request_id, int) else None,
+                "bad_message",
+                'a request needs an integer "id", an "op" and an "args" object',
+            )
+        handler = self.handlers.get(op)
+        if handler is None:
+            return error_message(request_id, "unknown_op", f"no such request: {op}")
+        try:
+            return {"id": request_id, "ok": handler(Request(request_id, op, args, peer))}
+        except RequestError as exc:
+            return error_message(request_id, exc.kind, exc.message)
+        except Exception as exc:  # a handler's bug must not end the connection or the host
+            log.exception("handler for %s failed", op)
+            return error_message(request_id, "internal", f"{op} failed: {exc!r}")
+
+    def broadcast(self, event: str, **fields: Any) -> int:
+        """Push ``{"event": event, ...}`` to every client past its hello; how many got it.
+
+        A client that cannot take it is hung up on. (A client that stops reading blocks this
+        call once its socket buffer is full: the host should push from one thread of its own.)
+        """
+        message = {"event": event, **fields}
+        with self._guard:
+            connections = [c for c in self._connections if c.peer is not None]
+        sent = 0
+        for connection in connections:
+            try:
+                connection.channel.send(message)
+                sent += 1
+            except WireError:
+                connection.channel.close()
+        return sent
+
+    @property
+    def client_count(self) -> int:
+        """How many clients are connected now."""
+        with self._guard:
+            return len(self._connections)
+
+    # -- stop ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop listening, hang up on every client, remove the socket, release the lock."""
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        if self._wake_w >= 0:
+            with contextlib.suppress(OSError):
+                os.write(self._wake_w, b"x")
+        if self._serving is not None and self._serving is not threading.current_thread():
+            self._served.wait(5.0)  # the accept loop lets go of the socket before it is closed
+        with self._guard:
+            connections = list(self._connections)
+        for connection in connections:
+            connection.channel.close()
+        for connection in connections:
+            if (
+                connection.thread is not None
+                and connection.thread is not threading.current_thread()
+            ):
+                connection.thread.join(5.0)
+        if self._sock is not None:
+            # Only our own socket file: a newer host may already have replaced it.
+            with contextlib.suppress(OSError):
+                if os.stat(self.socket_path).st_ino == self._inode:
+                    os.unlink(self.socket_path)
+            self._sock.close()
+        self._release_lock()
+        for fd in (self._wake_r, self._wake_w):
+            if fd >= 0:
+                os.close(fd)
+        self._wake_r = self._wake_w = -1
+
+
+def _answers(path: str) -> bool:
+    """True if something listens on the Unix socket at ``path``."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(path)
+    except OSError as exc:
+        if exc.errno in (errno.ECONNREFUSED, errno.ENOENT):
+            return False
+        raise
+    finally:
+        probe.close()
+    return True
