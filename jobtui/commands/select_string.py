@@ -268,10 +268,12 @@ def _search_part(context: Context, output: _Output, part: ReceivedPart) -> None:
     def on_hit(hit: SearchHit) -> None:
         if stop.is_set():
             return
+        first = not output.found
         output.add(hit.text, hit.line_number, path, hit.spans, hit.before, hit.after, hit)
         if one:
             stop.set()
-        context.host.flush()
+        if first:
+            context.host.flush()  # the first hit shows at once; the rest go in the host's batches
 
     source = SearchSource(part.store, job.id, part.start, part.stop)
     try:

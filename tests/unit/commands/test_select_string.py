@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import threading
 
 from jobtui.commands import CommandSession
 from jobtui.commands.match_info import MatchInfo
 from jobtui.engine import Job, JobEngine, ReceivedPart
 from jobtui.plain import run_plain
 
-from .support import errors, output, run
+from .support import errors, infos, output, run
 
 #: Twenty numbered lines, a line on stderr, then two more on stdout; the stderr line is
 #: written first (and flushed by its own echo) so that the transcript's order is fixed.
@@ -220,3 +221,12 @@ def test_plain_mode_from_the_command_line() -> None:
         check=False,
     )
     assert "Job1:2:two" in done.stdout.splitlines(), done.stdout + done.stderr
+
+
+def test_ctrl_c_ends_the_search_with_powershells_notice(session) -> None:
+    job = finished_job(session)
+    cancel = threading.Event()
+    cancel.set()
+    result = session.execute(f"Receive-Job -Keep {job.id} | sls 'tail'", cancel=cancel)
+    assert output(result) == []
+    assert infos(result) == ["Select-String: cancelled; the jobs go on running."]
