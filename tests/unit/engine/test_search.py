@@ -355,3 +355,21 @@ def test_a_pattern_ripgrep_refuses_is_searched_by_python(tmp_path) -> None:
     )
     assert via.count == 1 and via.tool is SearchTool.PYTHON
     assert via.notes and via.notes[0].startswith("ripgrep refused the pattern")
+
+
+def test_a_job_still_writing_is_searched_as_far_as_it_has_written(engine) -> None:
+    """Each search sees a consistent prefix of the transcript: every hit is the store's line
+    at that number, with its stream, however far the job has got."""
+    job = engine.start_job("i=0; while [ $i -lt 40000 ]; do i=$((i+1)); echo row $i; done")
+    store = job.child_jobs[0].output if job.child_jobs else job.output
+    assert store is not None
+    while True:
+        finished = job.state.is_finished
+        result = search_transcripts([SearchSource(store)], SearchQuery("7", cap=None))
+        for hit in result.hits[:: max(1, len(result.hits) // 50)]:
+            assert store.lines(hit.line_number - 1, hit.line_number) == [(hit.stream, hit.text)]
+            assert "7" in hit.text
+        if finished:
+            break
+    final = search_transcripts([SearchSource(store)], SearchQuery("7", cap=None))
+    assert final.count == sum(1 for i in range(1, 40001) if "7" in f"row {i}")
