@@ -29,8 +29,27 @@ from jobtui.engine.events import (
     JobStateChanged,
     JobStatsUpdated,
 )
-from jobtui.engine.job import BACKGROUND_JOB, LIST_PROPERTIES, THREAD_JOB, Job, ProcessInfo
+from jobtui.engine.job import (
+    BACKGROUND_JOB,
+    LIST_PROPERTIES,
+    QUEUE_PROPERTIES,
+    THREAD_JOB,
+    Job,
+    ProcessInfo,
+)
 from jobtui.engine.output import OutputStore, Record, Stream
+from jobtui.engine.search import (
+    CaseMode,
+    InvalidPatternError,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SearchSource,
+    SearchTask,
+    SearchTool,
+    compile_query,
+    search_transcripts,
+)
 from jobtui.engine.snapshot import (
     FailureInfo,
     JobChanges,
@@ -47,10 +66,13 @@ __all__ = [
     "FINISHED",
     "LIST_PROPERTIES",
     "PERSISTENT",
+    "QUEUE_PROPERTIES",
     "THREAD_JOB",
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",
+    "CaseMode",
     "FailureInfo",
+    "InvalidPatternError",
     "Job",
     "JobAdded",
     "JobChanges",
@@ -78,9 +100,17 @@ __all__ = [
     "Received",
     "ReceivedPart",
     "Record",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResult",
+    "SearchSource",
+    "SearchTask",
+    "SearchTool",
     "StateInfo",
     "StatsSample",
     "Stream",
     "WorkingDirectoryNotFoundError",
+    "compile_query",
     "default_shell",
+    "search_transcripts",
 ]
