@@ -251,7 +251,8 @@ class JobEngine(QueueRules):
 
         return unsubscribe
 
-    def _emit(self, event: JobEvent) -> None:
+    def _emit(self, event: JobEvent, *, stamp: bool = True) -> None:
+        """Tell the listeners; with ``stamp``, the job counts as changed for :meth:`changes`."""
         with self._changed:
             self.version += 1
             top = event.job.parent or event.job
@@ -259,7 +260,7 @@ class JobEngine(QueueRules):
                 self._stamps.pop(top.id, None)
                 self._samples.pop(top.id, None)
                 self._removed[top.id] = self.version
-            elif not top.removed:
+            elif stamp and not top.removed:
                 self._stamps[top.id] = self.version
             self._changed.notify_all()
         self._lock.emit(event)  # now, or when this thread lets go of the lock
@@ -292,7 +293,10 @@ class JobEngine(QueueRules):
                 if samples is None:
                     samples = self._samples[top.id] = deque(maxlen=STATS_SAMPLES)
                 samples.append(StatsSample(info.cpu_percent, info.memory_rss))
-        self._emit(JobStatsUpdated(top))
+        # A sample that changed no figure is no change for changes(): 200 running jobs would
+        # otherwise be copied every few seconds for a table that shows nothing new (the detail
+        # screen reads its job's samples with snapshot()).
+        self._emit(JobStatsUpdated(top), stamp=changed)
 
     # -- what changed, for a front end ----------------------------------------------------------
 
