@@ -36,10 +36,10 @@ from jobtui.commands.expression_tree import (
     Unary,
     Variable,
 )
-from jobtui.commands.exprtokens import Kind, Scanner, Token, subexpression_end
+from jobtui.commands.exprtokens import Kind, Scanner, Token
 from jobtui.commands.lexer import Token as LineToken
 from jobtui.commands.lexer import TokenKind as LineKind
-from jobtui.commands.lexer import is_name_char, next_token, unescape
+from jobtui.commands.lexer import is_name_char, next_token, subexpression_end, unescape
 from jobtui.commands.parser import parse as parse_line
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet

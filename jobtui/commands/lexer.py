@@ -124,7 +124,7 @@ def next_token(line: str, pos: int, previous: Token | None = None) -> Token:
     if redirect is not None:
         return Token(TokenKind.REDIRECT, redirect, pos, pos + len(redirect))
     if ch == "'":
-        value, end = _single_quoted(line, pos)
+        value, end = single_quoted(line, pos)
         return Token(TokenKind.STRING, value, pos, end)
     if ch == '"':
         value, end = _double_quoted(line, pos)
@@ -188,14 +188,15 @@ def _redirection(line: str, pos: int) -> str | None:
     return None
 
 
-def _single_quoted(line: str, pos: int) -> tuple[str, int]:
+def single_quoted(source: str, pos: int) -> tuple[str, int]:
+    """A 'single-quoted' string ('' is a quote): its value and its end."""
     out: list[str] = []
     i = pos + 1
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "'":
-            if i + 1 < n and line[i + 1] == "'":
+            if i + 1 < n and source[i + 1] == "'":
                 out.append("'")
                 i += 2
                 continue
@@ -205,48 +206,69 @@ def _single_quoted(line: str, pos: int) -> tuple[str, int]:
     raise parser_error("The string is missing the terminator: '.", incomplete=True)
 
 
-def _double_quoted(line: str, pos: int) -> tuple[str, int]:
-    """The raw content of a "string" (escapes kept: the parser expands it); and its end."""
+#: How deeply strings and ``$( )`` may nest inside each other.
+MAX_STRING_NESTING = 32
+
+
+def _too_deep() -> Exception:
+    return parser_error(
+        f"Strings and subexpressions nest too deeply (at most {MAX_STRING_NESTING} levels)."
+    )
+
+
+def expandable_end(source: str, pos: int, depth: int = 0) -> int:
+    """The index after the ``"`` that closes the string opened at ``pos`` (backtick escapes,
+    ``""`` and ``$( ... )`` with quotes of their own inside)."""
+    if depth > MAX_STRING_NESTING:
+        raise _too_deep()
     i = pos + 1
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "`":
             i += 2
             continue
         if ch == '"':
-            if i + 1 < n and line[i + 1] == '"':
+            if i + 1 < n and source[i + 1] == '"':
                 i += 2
                 continue
-            return line[pos + 1 : i], i + 1
-        if ch == "$" and i + 1 < n and line[i + 1] == "(":
-            i = _matching_paren(line, i + 1) + 1
+            return i + 1
+        if ch == "$" and i + 1 < n and source[i + 1] == "(":
+            i = subexpression_end(source, i + 1, depth + 1)
             continue
         i += 1
     raise parser_error('The string is missing the terminator: ".', incomplete=True)
 
 
-def _matching_paren(line: str, open_pos: int) -> int:
-    """The index of the ``)`` that closes the ``(`` at ``open_pos``."""
+def subexpression_end(source: str, open_pos: int, nesting: int = 0) -> int:
+    """The index after the ``)`` that closes the ``(`` at ``open_pos``."""
+    if nesting > MAX_STRING_NESTING:
+        raise _too_deep()
     depth = 0
     i = open_pos
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return i
+                return i + 1
         elif ch == "'":
-            _, i = _single_quoted(line, i)
+            _, i = single_quoted(source, i)
             continue
         elif ch == '"':
-            _, i = _double_quoted(line, i)
+            i = expandable_end(source, i, nesting + 1)
             continue
         i += 1
     raise parser_error("Missing closing ')' in subexpression.", incomplete=True)
+
+
+def _double_quoted(line: str, pos: int) -> tuple[str, int]:
+    """The raw content of a "string" (escapes kept: the parser expands it); and its end."""
+    end = expandable_end(line, pos)
+    return line[pos + 1 : end - 1], end
 
 
 def unescape(text: str) -> str:
@@ -316,7 +338,7 @@ def _generic(line: str, pos: int) -> Token:
             i += 2
             continue
         if ch == "'" and i > pos:
-            value, i = _single_quoted(line, i)
+            value, i = single_quoted(line, i)
             out.append(value)
             continue
         if ch == '"' and i > pos:
