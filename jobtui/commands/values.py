@@ -67,21 +67,23 @@ class FormattedText:
     lines: tuple[str, ...]
 
 
-#: PowerShell's full names of the types of plain values, tested in this order (a bool is an int
-#: in Python, so it comes first). Error messages (:func:`type_name`) and Get-Member's TypeName
-#: (``psobjects.full_type_name``) both name a value by this table.
+#: PowerShell's full names of the types of plain values, tested in this order (a bool and a
+#: JobState, an IntEnum, are ints in Python, so they come first). Error messages
+#: (:func:`type_name`) and Get-Member's TypeName (``psobjects.full_type_name``) both name a value
+#: by this table.
 _VALUE_TYPES: tuple[tuple[type | UnionType, str], ...] = (
     (bool, "System.Boolean"),
+    (JobState, "System.Management.Automation.JobState"),
     (int, "System.Int32"),
     (float, "System.Double"),
     (str, "System.String"),
     (ScriptBlock, "System.Management.Automation.ScriptBlock"),
     (PathInfo, "System.Management.Automation.PathInfo"),
-    (JobState, "System.Management.Automation.JobState"),
     (uuid.UUID, "System.Guid"),
     (datetime, "System.DateTime"),
     (list | tuple, "System.Object[]"),
     (timedelta, "System.TimeSpan"),
+    (dict, "System.Collections.Hashtable"),  # $Matches
 )
 
 

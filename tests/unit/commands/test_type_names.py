@@ -10,6 +10,7 @@ import pytest
 from jobtui.commands.psobjects import full_type_name, short_type_name
 from jobtui.commands.records import CustomObject
 from jobtui.commands.values import FormattedText, PathInfo, ScriptBlock, type_name
+from jobtui.engine import JobState
 
 
 @pytest.mark.parametrize(
@@ -18,6 +19,7 @@ from jobtui.commands.values import FormattedText, PathInfo, ScriptBlock, type_na
         (None, "null", "object", "object"),
         (True, "System.Boolean", "System.Boolean", "bool"),
         (5, "System.Int32", "System.Int32", "int"),
+        (JobState.Failed, *["System.Management.Automation.JobState"] * 3),  # an IntEnum
         (3_000_000_000, "System.Int32", "System.Int64", "long"),
         (2.5, "System.Double", "System.Double", "double"),
         ("x", "System.String", "System.String", "string"),
@@ -28,6 +30,7 @@ from jobtui.commands.values import FormattedText, PathInfo, ScriptBlock, type_na
         ([1, 2], "System.Object[]", "System.Object[]", "Object[]"),
         ((1,), "System.Object[]", "System.Object[]", "Object[]"),
         (timedelta(seconds=3), "System.TimeSpan", "System.TimeSpan", "timespan"),
+        ({0: "a"}, *["System.Collections.Hashtable"] * 3),  # $Matches
         (CustomObject({"a": 1}, type_name="Selected.X"), *["Selected.X"] * 3),
     ],
 )
