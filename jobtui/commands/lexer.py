@@ -289,6 +289,78 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """What a "string" expands: a ``$variable`` (its name) or a ``$( subexpression )`` (its
+    text, for the caller's own parser)."""
+
+    text: str
+    subexpression: bool = False
+
+
+def expandable_parts(raw: str) -> list[str | Expansion]:
+    """A "string"'s raw content (between its quotes) split into its text, with escapes resolved
+    and ``""`` a quote, and what expands into it: ``$name``, ``${name}``, ``$?``, ``$$``,
+    ``$^`` and ``$( ... )`` (``"$x.Name"`` expands ``$x`` only, as in PowerShell). The line's
+    parser and the script blocks' both read strings through this."""
+    parts: list[str | Expansion] = []
+    text: list[str] = []
+    i = 0
+    n = len(raw)
+
+    def flush() -> None:
+        if text:
+            parts.append("".join(text))
+            text.clear()
+
+    while i < n:
+        ch = raw[i]
+        if ch == "`" and i + 1 < n:
+            text.append(unescape(raw[i : i + 2]))
+            i += 2
+            continue
+        if ch == '"' and raw.startswith('""', i):
+            text.append('"')
+            i += 2
+            continue
+        if ch == "$" and i + 1 < n:
+            nxt = raw[i + 1]
+            if nxt == "(":
+                end = subexpression_end(raw, i + 1)
+                flush()
+                parts.append(Expansion(raw[i + 2 : end - 1], subexpression=True))
+                i = end
+                continue
+            if nxt == "{":
+                close = raw.find("}", i)
+                if close < 0:
+                    raise parser_error("Missing closing '}' in variable name.")
+                flush()
+                parts.append(Expansion(raw[i + 2 : close]))
+                i = close + 1
+                continue
+            if nxt in "?$^":
+                flush()
+                parts.append(Expansion(nxt))
+                i += 2
+                continue
+            if is_name_char(nxt):
+                j = i + 1
+                while j < n and (
+                    is_name_char(raw[j])
+                    or (raw[j] == ":" and j + 1 < n and is_name_char(raw[j + 1]))
+                ):
+                    j += 1
+                flush()
+                parts.append(Expansion(raw[i + 1 : j]))
+                i = j
+                continue
+        text.append(ch)
+        i += 1
+    flush()
+    return parts
+
+
 def _variable(line: str, pos: int) -> Token | None:
     n = len(line)
     nxt = line[pos + 1] if pos + 1 < n else ""
