@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from jobtui.commands.errors import parser_error
-from jobtui.commands.lexer import expandable_end, is_name_char, single_quoted
+from jobtui.commands.lexer import expandable_end, is_name_char, single_quoted, variable_name
 
 
 class Kind(enum.Enum):
@@ -173,26 +173,14 @@ def _after_value(previous: Token | None, spaced: bool) -> bool:
 
 
 def _variable(source: str, pos: int, spaced: bool) -> Token:
-    n = len(source)
-    nxt = source[pos + 1] if pos + 1 < n else ""
-    if nxt == "{":
-        close = source.find("}", pos + 2)
-        if close < 0:
-            raise parser_error("Missing closing '}' in variable name.", incomplete=True)
-        return Token(Kind.VARIABLE, source[pos + 2 : close], pos, close + 1, spaced)
-    if nxt and nxt in "?$^":
-        return Token(Kind.VARIABLE, nxt, pos, pos + 2, spaced)
-    end = pos + 1
-    while end < n and (is_name_char(source[end]) or source[end] == ":"):
-        if source[end] == ":" and not (end + 1 < n and is_name_char(source[end + 1])):
-            break
-        end += 1
-    if end == pos + 1:
+    found = variable_name(source, pos)
+    if found is None:
         raise parser_error(
             "Variable reference is not valid. '$' was not followed by a valid variable name "
             "character. Consider using ${} to delimit the name."
         )
-    return Token(Kind.VARIABLE, source[pos + 1 : end], pos, end, spaced)
+    name, end = found
+    return Token(Kind.VARIABLE, name, pos, end, spaced)
 
 
 def _number(source: str, pos: int, spaced: bool) -> Token:

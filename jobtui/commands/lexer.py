@@ -339,21 +339,11 @@ def expandable_parts(raw: str) -> list[str | Expansion]:
                 parts.append(Expansion(raw[i + 2 : close]))
                 i = close + 1
                 continue
-            if nxt in "?$^":
+            found = variable_name(raw, i) if is_name_char(nxt) or nxt in "?$^" else None
+            if found is not None:
                 flush()
-                parts.append(Expansion(nxt))
-                i += 2
-                continue
-            if is_name_char(nxt):
-                j = i + 1
-                while j < n and (
-                    is_name_char(raw[j])
-                    or (raw[j] == ":" and j + 1 < n and is_name_char(raw[j + 1]))
-                ):
-                    j += 1
-                flush()
-                parts.append(Expansion(raw[i + 1 : j]))
-                i = j
+                parts.append(Expansion(found[0]))
+                i = found[1]
                 continue
         text.append(ch)
         i += 1
@@ -361,26 +351,37 @@ def expandable_parts(raw: str) -> list[str | Expansion]:
     return parts
 
 
-def _variable(line: str, pos: int) -> Token | None:
-    n = len(line)
-    nxt = line[pos + 1] if pos + 1 < n else ""
-    if nxt == "(":
-        return Token(TokenKind.LPAREN, "$(", pos, pos + 2)
+def variable_name(source: str, pos: int) -> tuple[str, int] | None:
+    """The name of the variable whose ``$`` is at ``pos`` (``$name``, ``${any name}``,
+    ``$env:NAME``, ``$?``, ``$$``, ``$^``) and where it ends; None when no name follows the
+    ``$``. The line's lexer, the script blocks' and the strings' splitter all read names so."""
+    n = len(source)
+    nxt = source[pos + 1] if pos + 1 < n else ""
     if nxt == "{":
-        close = line.find("}", pos + 2)
+        close = source.find("}", pos + 2)
         if close < 0:
             raise parser_error("Missing closing '}' in variable name.", incomplete=True)
-        return Token(TokenKind.VARIABLE, line[pos + 2 : close], pos, close + 1)
-    if nxt in ("?", "$", "^"):
-        return Token(TokenKind.VARIABLE, nxt, pos, pos + 2)
+        return source[pos + 2 : close], close + 1
+    if nxt and nxt in "?$^":
+        return nxt, pos + 2
     end = pos + 1
-    while end < n and (is_name_char(line[end]) or line[end] == ":"):
-        if line[end] == ":" and not (end + 1 < n and is_name_char(line[end + 1])):
+    while end < n and (is_name_char(source[end]) or source[end] == ":"):
+        if source[end] == ":" and not (end + 1 < n and is_name_char(source[end + 1])):
             break  # "$x:" is $x followed by ':' (only "scope:name" keeps the colon)
         end += 1
     if end == pos + 1:
+        return None
+    return source[pos + 1 : end], end
+
+
+def _variable(line: str, pos: int) -> Token | None:
+    if line.startswith("$(", pos):
+        return Token(TokenKind.LPAREN, "$(", pos, pos + 2)
+    found = variable_name(line, pos)
+    if found is None:
         return None  # a lone "$" is a word
-    return Token(TokenKind.VARIABLE, line[pos + 1 : end], pos, end)
+    name, end = found
+    return Token(TokenKind.VARIABLE, name, pos, end)
 
 
 def _parameter(line: str, pos: int) -> Token:
