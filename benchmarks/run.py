@@ -28,6 +28,7 @@ MODULES = [
     "frames",
     "startup",
     "stop",
+    "search",
 ]
 RESULTS = Path(__file__).with_name("results.md")
 

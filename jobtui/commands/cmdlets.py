@@ -8,6 +8,7 @@ that run them are in :mod:`jobtui.commands.jobcmdlets` and :mod:`jobtui.commands
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from jobtui.commands.declaration import (
@@ -85,6 +86,18 @@ _INITIALIZATION_SCRIPT = Parameter("InitializationScript", ParamType.SCRIPT_BLOC
 #: The objects a cmdlet takes from the pipeline (Start-Job's become the job's stdin).
 _INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
 _ARGUMENT_LIST = Parameter("ArgumentList", ParamType.OBJECT_ARRAY, aliases=("Args",))
+_INT32_MAX = 2**31 - 1
+#: jobtui's own parameters of Start-Job for a queue (README's deviations table): dependencies,
+#: a time limit, retries (Invoke-WebRequest's names), a throttle for background jobs
+#: (Start-ThreadJob's), and a start that returns the job already running.
+_QUEUE_PARAMETERS = (
+    Parameter("DependsOn", ParamType.OBJECT_ARRAY),
+    Parameter("TimeoutSec", ParamType.INT, minimum=0, maximum=_INT32_MAX),
+    Parameter("MaximumRetryCount", ParamType.INT, minimum=0, maximum=_INT32_MAX),
+    Parameter("RetryIntervalSec", ParamType.INT, minimum=1, maximum=_INT32_MAX),
+    Parameter("ThrottleLimit", ParamType.INT, minimum=1, maximum=1_000_000),
+    Parameter("IfNotRunning", ParamType.SWITCH),
+)
 
 # -- the rules between parameters that PowerShell checks before a cmdlet runs -----------------
 
@@ -97,6 +110,30 @@ def _check_start_job(bound: BoundCommand) -> None:
             "empty, or consists of only white-space characters. Provide an argument that "
             "contains non white-space characters, and then try the command again."
         )
+    if bound.has("RetryIntervalSec") and not bound.get("MaximumRetryCount"):
+        raise bound.fail(
+            "The RetryIntervalSec parameter cannot be used without the MaximumRetryCount "
+            "parameter (how many times a failed job runs again)."
+        )
+
+
+def match_pattern(bound: BoundCommand) -> re.Pattern[str] | None:
+    """Wait-Job's -Match as a regular expression (case-insensitive, as PowerShell's -match
+    and Select-String are); None without -Match. An invalid pattern is the parameter's error."""
+    text = bound.get("Match")
+    if text is None:
+        return None
+    try:
+        return re.compile(text, re.IGNORECASE)
+    except re.error as error:
+        raise bound.fail(
+            f"Cannot validate argument on parameter 'Match'. The string '{text}' is not a valid "
+            f"regular expression: {error}."
+        ) from None
+
+
+def _check_wait_job(bound: BoundCommand) -> None:
+    match_pattern(bound)
 
 
 #: Receive-Job's switches that need -Wait, with PowerShell's message for each.
@@ -142,6 +179,7 @@ START_JOB = Cmdlet(
         Parameter("WorkingDirectory", ParamType.STRING),
         _INPUT_OBJECT,
         _ARGUMENT_LIST,
+        *_QUEUE_PARAMETERS,
         Parameter(
             "Credential",
             ParamType.OBJECT,
@@ -181,6 +219,8 @@ START_THREAD_JOB = Cmdlet(
         _INPUT_OBJECT,
         _ARGUMENT_LIST,
         Parameter("ThrottleLimit", ParamType.INT, minimum=1, maximum=1_000_000),
+        # jobtui's own, as on Start-Job; no retries: a thread job has no child for each attempt.
+        *(p for p in _QUEUE_PARAMETERS if p.name in ("DependsOn", "TimeoutSec", "IfNotRunning")),
         Parameter(
             "StreamingHost",
             ParamType.OBJECT,
@@ -259,10 +299,13 @@ WAIT_JOB = Cmdlet(
         _switch("Any"),
         Parameter("Timeout", ParamType.INT, aliases=("TimeoutSec",), minimum=-1, maximum=2**31 - 1),
         _switch("Force"),
+        Parameter("Match", ParamType.STRING),
     ),
     _SELECT,
     ID,
-    "Waits until all (or -Any) of the jobs are finished, then outputs them.",
+    "Waits until all (or -Any) of the jobs are finished (or, with -Match, have printed a line "
+    "that matches), then outputs them.",
+    check=_check_wait_job,
     acts_on_jobs=True,
 )
 
@@ -366,6 +409,17 @@ OUT_NULL = Cmdlet(
     ("Default",),
     "Default",
     "Discards what it receives.",
+)
+
+RESTART_JOB = Cmdlet(
+    "Restart-Job",
+    (),
+    (*_selection(*_SELECT),),
+    _SELECT,
+    ID,
+    "jobtui's own, not PowerShell's: starts a job's command again as a new job (same directory, "
+    "environment, name and location); a running job is stopped first.",
+    acts_on_jobs=True,
 )
 
 SEND_JOB_INPUT = Cmdlet(

@@ -105,6 +105,8 @@ def _values(session: CommandSession, cmdlet: Cmdlet, awaiting: str | None) -> li
         return [j.name for j in jobs]
     if parameter.name == "InstanceId":
         return [str(j.instance_id) for j in jobs]
+    if parameter.name == "DependsOn":  # Start-Job's: the jobs it can wait for
+        return [str(j.id) for j in jobs] + [j.name for j in jobs]
     if parameter.type is ParamType.JOB_ARRAY:
         return [
             "$" + name

@@ -122,6 +122,10 @@ class Context:
     write_error: ErrorWriter
     cancel: threading.Event | None
     status: StatementStatus = field(default_factory=StatementStatus)
+    #: The next stage searches what this one sends (``Receive-Job | Select-String``): a
+    #: receive may send the records it took, unread, for the search to run over the store,
+    #: instead of every line as a string.
+    feeds_search: bool = False
 
     @property
     def engine(self) -> JobEngine:

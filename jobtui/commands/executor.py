@@ -205,6 +205,7 @@ class Executor:
             stage_output: list[object] = []
             emit: Sink = sink if last else self._collector(stage_output)
             context = Context(self.session, self.host, emit, write_error, self.cancel, status)
+            context.feeds_search = not last and _searches(body.elements[index + 1])
             if isinstance(element, CommandCall):
                 bound = bind(element, self.evaluate, has_input=index > 0)
                 function_of(bound.cmdlet)(context, bound, objects)
@@ -278,6 +279,14 @@ class _ExitRequested(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+def _searches(element: object) -> bool:
+    """Whether a pipeline element is Select-String, which can search a job's store itself."""
+    if not isinstance(element, CommandCall):
+        return False
+    cmdlet = find_cmdlet(element.name)
+    return cmdlet is not None and cmdlet.name == "Select-String"
 
 
 def _source(statement: Statement) -> str:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from jobtui.commands import cmdlets, job_values
-from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE
+from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE, match_pattern
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
+from jobtui.commands.queuecmdlets import dependency_keys, wait_for_match
 from jobtui.commands.values import ScriptBlock, to_string
 from jobtui.engine import (
     BACKGROUND_JOB,
@@ -123,6 +124,8 @@ def _engine_error(source: str, error: JobError) -> CommandError:
 
 #: Start-ThreadJob's ThrottleLimit until -ThrottleLimit sets another: PowerShell's default.
 DEFAULT_THREAD_THROTTLE_LIMIT = 5
+#: Seconds before the first retry when -MaximumRetryCount comes without -RetryIntervalSec.
+DEFAULT_RETRY_INTERVAL = 5
 
 
 def start_job(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
@@ -149,6 +152,12 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
         context.engine.throttle_limit = bound.get("ThrottleLimit")
     elif thread_job and context.engine.throttle_limit is None:
         context.engine.throttle_limit = DEFAULT_THREAD_THROTTLE_LIMIT
+    elif bound.has("ThrottleLimit"):
+        # jobtui's own for background jobs, and sticky as Start-ThreadJob's is.
+        context.engine.background_throttle_limit = bound.get("ThrottleLimit")
+    depends_on = dependency_keys(source, bound.get("DependsOn", []))
+    if_not_running = bound.switch("IfNotRunning")
+    known = {j.id for j in context.engine.jobs} if if_not_running else set()
     try:
         job = context.engine.start_job(
             command,
@@ -160,9 +169,20 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
             input=data.encode() if stdin_objects else None,
             initialization_script=init_text,
             job_type=THREAD_JOB if thread_job else BACKGROUND_JOB,
+            depends_on=depends_on,
+            timeout_sec=bound.get("TimeoutSec"),
+            maximum_retry_count=bound.get("MaximumRetryCount", 0),
+            retry_interval_sec=bound.get("RetryIntervalSec", DEFAULT_RETRY_INTERVAL),
+            if_not_running=if_not_running,
         )
     except JobError as error:
         raise _engine_error(source, error) from None
+    if job.id in known:
+        same = "name" if bound.get("Name") else "command"
+        context.info(
+            f"{source}: the job {job.name} (Id {job.id}) with the same {same} is already "
+            f"{job.state.name}; -IfNotRunning returns it instead of starting another."
+        )
     context.emit(job)
 
 
@@ -251,7 +271,10 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         received = engine.receive_job(
             jobs, keep=bound.switch("Keep"), no_recurse=bound.switch("NoRecurse")
         )
-        _deliver(context, received, set())
+        if context.feeds_search:
+            _deliver_unread(context, received)
+        else:
+            _deliver(context, received, set())
         return
     if bound.switch("WriteJobInResults"):
         for job in jobs:
@@ -321,6 +344,17 @@ def _deliver(context: Context, received: Received, failures_shown: set[int]) -> 
             context.error("Receive-Job", _failure_text(part.failure))
 
 
+def _deliver_unread(context: Context, received: Received) -> None:
+    """For ``Receive-Job | Select-String``: each job's records as taken (consumed unless -Keep,
+    exactly as if they were read), unread, for the search to run over the store rather than
+    over a gigabyte of strings; then each Failed job's Reason, as :func:`_deliver` does."""
+    for part in received.parts:
+        if part.store is not None and part.stop > part.start:
+            context.emit(part)
+        if part.failure is not None:
+            context.error("Receive-Job", _failure_text(part.failure))
+
+
 def _failure_text(failure: JobFailure) -> str:
     return failure.message
 
@@ -334,6 +368,10 @@ def wait_job(context: Context, bound: BoundCommand, input: list[object] | None) 
     if not jobs:
         return
     timeout = wait_timeout(bound)
+    pattern = match_pattern(bound)
+    if pattern is not None:
+        wait_for_match(context, bound, jobs, pattern, timeout)
+        return
     try:
         done = context.engine.wait_job(
             jobs,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from jobtui.commands.match_info import MatchInfo
 from jobtui.commands.records import CustomObject
 from jobtui.commands.values import (
     JOB_PROPERTIES,
@@ -164,6 +165,8 @@ def value_lines(value: object) -> list[str]:
         return [value.message]
     if isinstance(value, PathInfo):
         return format_table([[value.path]], ["Path"])
+    if isinstance(value, MatchInfo):
+        return value.display_lines()
     if isinstance(value, str):
         return value.split("\n") if "\n" in value else [value]
     return [format_property(value)]

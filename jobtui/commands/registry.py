@@ -35,12 +35,14 @@ from jobtui.commands.declaration import Cmdlet, CmdletFunction
 #: help lists them.
 MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
+    "jobtui.commands.queuecmdlets",
     "jobtui.commands.sessioncmdlets",
     "jobtui.commands.formatcmdlets",
     "jobtui.commands.objectcmdlets",
     "jobtui.commands.selectcmdlets",
     "jobtui.commands.summarycmdlets",
     "jobtui.commands.convertcmdlets",
+    "jobtui.commands.select_string",
 )
 
 

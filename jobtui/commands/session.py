@@ -207,6 +207,8 @@ class CommandSession:
             objects = []
             executor.run_body(upstream, objects.append, _collect_errors(host), StatementStatus())
         bound = bind(last, executor.evaluate, has_input=objects is not None)
+        if bound.has("Match"):
+            return None  # waits for a line, not for the jobs to end: it runs as a line does
         context = Context(self, host, lambda _: None, _collect_errors(host), None)
         jobs = select_jobs(context, bound, objects)
         if host.result.errors:

@@ -11,9 +11,19 @@ from types import UnionType
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.match_info import MatchInfo
 from jobtui.commands.records import CustomObject
-from jobtui.engine import LIST_PROPERTIES, Job, JobFailure, JobState, JobStateInfo, Stream
+from jobtui.engine import (
+    LIST_PROPERTIES,
+    QUEUE_PROPERTIES,
+    Job,
+    JobFailure,
+    JobState,
+    JobStateInfo,
+    Stream,
+)
 from jobtui.engine.job import PS_PROPERTIES
+from jobtui.engine.progress import ProgressRecord
 
 #: A job's stream collections, properties of every job as in PowerShell (a parent's own are
 #: empty: its children hold the output). Shell jobs write only Output (stdout) and Error
@@ -25,14 +35,16 @@ _STREAMS = {"output": Stream.Output, "error": Stream.Error}
 def _job_properties() -> tuple[str, ...]:
     after = LIST_PROPERTIES.index("PSJobTypeName") + 1
     listed = [*LIST_PROPERTIES[:after], *STREAM_PROPERTIES, *LIST_PROPERTIES[after:]]
-    by_key = {name.lower(): name for name in listed}
-    return (*listed, *(by_key.get(key, key) for key in PS_PROPERTIES if key not in by_key))
+    by_key = {name.lower(): name for name in [*listed, *QUEUE_PROPERTIES]}
+    rest = [key for key in PS_PROPERTIES if by_key.get(key) not in (*listed, *QUEUE_PROPERTIES)]
+    return (*listed, *rest)
 
 
 #: Every property of a job by its PowerShell name, in Format-List's order: PowerShell's (the
 #: streams after PSJobTypeName, as Format-List shows them), then jobtui's Unix additions.
 JOB_PROPERTIES: tuple[str, ...] = _job_properties()
-_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in JOB_PROPERTIES)
+#: Every property name a job answers to: the listed ones and the queue's, asked for by name.
+_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in (*JOB_PROPERTIES, *QUEUE_PROPERTIES))
 
 
 def has_job_property(name: str) -> bool:
@@ -217,6 +229,8 @@ def get_member(value: object, name: str) -> object:
     if isinstance(value, JobFailure):
         getter = _FAILURE_MEMBERS.get(key)
         return getter(value) if getter is not None else None
+    if isinstance(value, ProgressRecord):
+        return value.get_property(key)
     if isinstance(value, JobState):
         return {"value__": int(value)}.get(key)
     if isinstance(value, str | ScriptBlock):
@@ -224,6 +238,8 @@ def get_member(value: object, name: str) -> object:
         return len(text) if key == "length" else None
     if isinstance(value, PathInfo):
         return value.path if key in ("path", "providerpath") else None
+    if isinstance(value, MatchInfo):
+        return value.member(key)
     if isinstance(value, datetime):
         return _datetime_member(value, key)
     if isinstance(value, timedelta):

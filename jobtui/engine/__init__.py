@@ -28,8 +28,27 @@ from jobtui.engine.events import (
     JobStateChanged,
     JobStatsUpdated,
 )
-from jobtui.engine.job import BACKGROUND_JOB, LIST_PROPERTIES, THREAD_JOB, Job, ProcessInfo
+from jobtui.engine.job import (
+    BACKGROUND_JOB,
+    LIST_PROPERTIES,
+    QUEUE_PROPERTIES,
+    THREAD_JOB,
+    Job,
+    ProcessInfo,
+)
 from jobtui.engine.output import OutputStore, Record, Stream
+from jobtui.engine.search import (
+    CaseMode,
+    InvalidPatternError,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    SearchSource,
+    SearchTask,
+    SearchTool,
+    compile_query,
+    search_transcripts,
+)
 from jobtui.engine.states import FINISHED, PERSISTENT, JobFailure, JobState, JobStateInfo
 
 __all__ = [
@@ -37,9 +56,12 @@ __all__ = [
     "FINISHED",
     "LIST_PROPERTIES",
     "PERSISTENT",
+    "QUEUE_PROPERTIES",
     "THREAD_JOB",
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",
+    "CaseMode",
+    "InvalidPatternError",
     "Job",
     "JobAdded",
     "JobEngine",
@@ -62,7 +84,15 @@ __all__ = [
     "Received",
     "ReceivedPart",
     "Record",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResult",
+    "SearchSource",
+    "SearchTask",
+    "SearchTool",
     "Stream",
     "WorkingDirectoryNotFoundError",
+    "compile_query",
     "default_shell",
+    "search_transcripts",
 ]

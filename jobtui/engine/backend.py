@@ -68,7 +68,13 @@ class Details(Protocol):
 
 
 class Runner(Protocol):
-    """The part of a job that executes; the engine drives it only through these calls."""
+    """The part of a job that executes; the engine drives it only through these calls.
+
+    When it ends it sets the job's final state: a job the engine asked to stop
+    (``job.stop_requested``) ends in ``job.stopped_outcome()``, which is Failed with the
+    engine's Reason when the stop was the engine's own (a time limit), else Stopped. Then it
+    calls the ``finished`` hook, which frees its throttle slot and plans a retry.
+    """
 
     #: What this kind of runner can do.
     capabilities: ClassVar[Capabilities]

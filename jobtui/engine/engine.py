@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from jobtui.engine import dependencies
 from jobtui.engine.backend import LOCALHOST, Backend, Hooks, Runner, StartRequest
+from jobtui.engine.dependencies import DependencyKey
 from jobtui.engine.errors import (
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
@@ -42,14 +44,27 @@ from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
 from jobtui.engine.local import DEFAULT_GRACE, LocalBackend, default_shell
 from jobtui.engine.local.monitor import DEFAULT_INTERVAL
 from jobtui.engine.locking import EventLock
+from jobtui.engine.options import DEFAULT_RETRY_INTERVAL, Recipe
 from jobtui.engine.output import DEFAULT_MEMORY_LIMIT, OutputStore, Record, Stream
+from jobtui.engine.queueing import QueueRules, check_options, queue_order, start_request
 from jobtui.engine.states import JobFailure, JobState, JobStateInfo
 from jobtui.engine.throttle import Throttle
+from jobtui.engine.timers import Timers
 
 __all__ = ["JobEngine", "Received", "ReceivedPart", "default_shell"]
 
 log = logging.getLogger(__name__)
 _WILDCARD = set("*?[")
+#: The states in which Start-Job -IfNotRunning finds a job already there (not on its way out).
+_ACTIVE = frozenset(
+    {
+        JobState.NotStarted,
+        JobState.Running,
+        JobState.Blocked,
+        JobState.Suspending,
+        JobState.Suspended,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +106,7 @@ class Received:
         return [p.failure for p in self.parts if p.failure is not None]
 
 
-class JobEngine:
+class JobEngine(QueueRules):
     """A session's jobs. Every method is safe to call from any thread."""
 
     def __init__(
@@ -138,6 +153,10 @@ class JobEngine:
             name: {THREAD_JOB: Throttle(), BACKGROUND_JOB: Throttle()} for name in self._backends
         }
         self._throttles[LOCALHOST][THREAD_JOB].limit = throttle_limit
+        #: Top-level jobs waiting for their dependencies (Start-Job -DependsOn), oldest first.
+        self._waiting: list[Job] = []
+        #: Time limits and retry intervals.
+        self._timers = Timers()
 
     @property
     def shell(self) -> str:
@@ -261,13 +280,26 @@ class JobEngine:
         initialization_script: str | None = None,
         job_type: str = BACKGROUND_JOB,
         location: str = LOCALHOST,
+        depends_on: Sequence[DependencyKey] = (),
+        timeout_sec: float | None = None,
+        maximum_retry_count: int = 0,
+        retry_interval_sec: float = DEFAULT_RETRY_INTERVAL,
+        if_not_running: bool = False,
     ) -> Job:
         """Start ``command`` as a job and return it, already Running (or NotStarted if throttled).
 
         A BackgroundJob is a parent with one child that runs the command (Ids N and N+1); a
         ThreadJob runs by itself. ``location`` names the backend that runs it (``localhost``,
         where built-ins such as Get-Process run in process, on a thread).
+
+        jobtui's own: ``depends_on`` (jobs, Ids or names) keeps it NotStarted until each of them
+        Completed, and Fails it if one does not; ``timeout_sec`` stops an attempt that runs
+        longer and Fails it; ``maximum_retry_count`` runs a failed BackgroundJob again, each
+        attempt a new child, ``retry_interval_sec`` apart, the interval doubling each time;
+        ``if_not_running`` returns the job with the same command (or the same ``name``) that is
+        NotStarted or Running instead of starting another.
         """
+        options = check_options(job_type, timeout_sec, maximum_retry_count, retry_interval_sec)
         with self._lock:
             backend = self._backends.get(location)
             known = ", ".join(self._backends)
@@ -277,35 +309,81 @@ class JobEngine:
                 f"Known locations: {known}."
             )
         cwd = backend.working_directory(working_directory, self.working_directory)
-        request = StartRequest(
+        recipe = Recipe(
             command=command,
-            cwd=cwd,
+            name=name,
+            working_directory=cwd,
             environment=dict(environment or {}),
             argument_list=tuple(argument_list),
             input=input,
             initialization_script=initialization_script,
+            job_type=job_type,
+            location=location,
+            options=options,
         )
+        request = start_request(recipe)
         with self._lock:
             if self._closed:
                 raise JobError("The job engine has been shut down.")
+            if if_not_running:
+                existing = self._active_like(command, name)
+                if existing is not None:
+                    return existing
+            waits_for = dependencies.resolve(depends_on, name, self._find_top, self._find_named)
             shown = backend.location(job_type)
             top = self._new_job(command, name, job_type, shown)
+            top.options = options
+            top.recipe = recipe
+            top.depends_on = waits_for
             if job_type == BACKGROUND_JOB:
-                runner_job = self._new_job(command, None, "", shown)
-                runner_job.parent = top
-                top.child_jobs.append(runner_job)
+                runner_job = self._new_attempt(top, backend, request)
             else:
                 runner_job = top
-            runner_job.output = OutputStore(
-                memory_limit=self.memory_limit, spill_dir=self.spill_dir
-            )
-            runner_job.runner = backend.create_runner(runner_job, request)
+                runner_job.output = OutputStore(
+                    memory_limit=self.memory_limit, spill_dir=self.spill_dir
+                )
+                runner_job.runner = backend.create_runner(runner_job, request)
             self._jobs[top.id] = top
             self._emit(JobAdded(top))
-            if not self._throttle(runner_job).admit(runner_job):
+            if waits_for:
+                self._waiting.append(top)
+                top.status_message = dependencies.waiting_for(top)
+            elif not self._throttle(runner_job).admit(runner_job):
                 return top
-        self._launch(runner_job)
+        if waits_for:
+            self._settle()  # they may all be Completed already, or one Failed
+        else:
+            self._launch(runner_job)
         return top
+
+    def _new_attempt(self, top: Job, backend: Backend, request: StartRequest) -> Job:
+        """A new child of ``top`` that runs its command (the first, or a retry), NotStarted."""
+        attempt = self._new_job(top.command, None, "", top.location)
+        attempt.parent = top
+        attempt.output = OutputStore(memory_limit=self.memory_limit, spill_dir=self.spill_dir)
+        attempt.runner = backend.create_runner(attempt, request)
+        top.child_jobs.append(attempt)
+        return attempt
+
+    def _active_like(self, command: str, name: str | None) -> Job | None:
+        """The newest top-level job with this name (if given) or command that is NotStarted or
+        Running (Start-Job -IfNotRunning)."""
+        text = command.strip()
+        for job in reversed(list(self._jobs.values())):
+            if job.state not in _ACTIVE:
+                continue
+            if name is not None and job.name.lower() == name.lower():
+                return job
+            if name is None and job.command.strip() == text:
+                return job
+        return None
+
+    def _find_top(self, job_id: int) -> Job | None:
+        job = self.find_by_id(job_id)
+        return None if job is None else job.parent or job
+
+    def _find_named(self, name: str) -> list[Job]:
+        return [j for j in self._jobs.values() if _like(name, j.name)]
 
     def _new_job(self, command: str, name: str | None, type_name: str, location: str) -> Job:
         return Job(
@@ -321,6 +399,9 @@ class JobEngine:
     def _launch(self, job: Job) -> None:
         assert job.runner is not None
         job.runner.start()
+        limit = (job.parent or job).options.timeout_sec
+        if limit is not None and not job.state.is_finished:
+            self._timers.schedule(limit, lambda: self._time_out(job, limit))
 
     def _throttle(self, job: Job) -> Throttle:
         """The throttle a job that runs a command belongs to: its Location's, of its type."""
@@ -328,13 +409,17 @@ class JobEngine:
         return self._throttles[job.runner.backend][_kind(job)]
 
     def _finished(self, job: Job) -> None:
-        """A runner is done: free its throttle slot, start the next queued job."""
+        """A runner is done: free its throttle slot, start the next queued job, plan a retry,
+        and start or fail the jobs that waited for this one."""
         with self._lock:
             throttle = self._throttle(job)
             throttle.release()
             ready = throttle.next_ready() if not self._closed else []
+            if not self._closed:
+                self._plan_retry(job)
         for nxt in ready:
             self._launch(nxt)
+        self._settle()
 
     # -- Get-Job ------------------------------------------------------------------------------
 
@@ -401,7 +486,7 @@ class JobEngine:
                 elif include_child_job:
                     extra.extend(job.child_jobs)
             unique = {j.id: j for j in [*found, *extra]}
-            return [unique[k] for k in sorted(unique)]
+            return queue_order([unique[k] for k in sorted(unique)])
 
     def _select(
         self,
@@ -584,20 +669,26 @@ class JobEngine:
                 child = job.executing_job
                 child.stop_requested = True
                 if child.state is JobState.NotStarted:
-                    self._throttle(child).withdraw(child)
+                    if job is not child and job.state is JobState.Running:
+                        job.set_state(JobState.Stopping)  # a retry waiting for its interval
+                    if child.runner is not None:
+                        self._throttle(child).withdraw(child)
                     if child.output is not None:
                         child.output.close()
                     child.set_state(JobState.Stopped)
                     continue
                 if child.state.is_finished:
+                    job.derive_state()  # a failed attempt whose retry was not added yet
                     continue
                 child.set_state(JobState.Stopping)
                 if child.runner is not None:
                     runners.append(child.runner)
         if not runners:
+            self._settle()
             return
         if wait:
             self._terminate(runners, self.grace)
+            self._settle()
         else:
             threading.Thread(
                 target=self._terminate,
@@ -688,6 +779,7 @@ class JobEngine:
                 if each.output is not None:
                     each.output.dispose()
         self._emit(JobRemoved(job))
+        self._settle()  # the jobs that waited for it fail
 
     # -- the end of a session -----------------------------------------------------------------
 
@@ -697,6 +789,7 @@ class JobEngine:
             if self._closed:
                 return
             self._closed = True
+        self._timers.close()
         self.stop_job(self.jobs, wait=True)
         for backend in self._backends.values():
             backend.close(self.grace)

@@ -100,3 +100,13 @@ class JobInputError(JobError):
     """Input sent to a job whose input is closed, or that does not read input."""
 
     error_id = "JobInputClosed"
+
+
+class DependencyError(JobError):
+    """Start-Job -DependsOn names a job that cannot be waited for: unknown, removed, or one
+    that would close a cycle. No job is created."""
+
+    error_id = "InvalidDependency"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Cannot validate argument on parameter 'DependsOn'. {detail}")

@@ -46,6 +46,14 @@ class JobStatsUpdated(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobRetried(JobEvent):
+    """A top-level job failed and will run again: a new attempt joined its ChildJobs."""
+
+    attempt: Job
+    delay: float
+
+
+@dataclass(frozen=True)
 class JobRemoved(JobEvent):
     """A top-level job was removed from the session."""
 

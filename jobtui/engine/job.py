@@ -7,10 +7,12 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from jobtui.engine.output import OutputStore
+from jobtui.engine.options import JobOptions, Recipe
+from jobtui.engine.output import OutputStore, Stream
+from jobtui.engine.progress import TAIL_BYTES, ProgressRecord, parse_progress
 from jobtui.engine.states import (
     TRANSITIONS,
     InvalidJobStateTransition,
@@ -21,6 +23,7 @@ from jobtui.engine.states import (
 
 if TYPE_CHECKING:
     from jobtui.engine.backend import Runner
+    from jobtui.engine.throttle import Throttle
 
 BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"
@@ -80,7 +83,18 @@ class Job:
         self.ps_begin_time: datetime | None = None
         self.ps_end_time: datetime | None = None
         self.stop_requested = False
+        #: Set when the engine stops the job for a reason of its own (its time limit): the job
+        #: then ends Failed with this Reason rather than Stopped.
+        self.stop_failure: JobFailure | None = None
         self.removed = False
+        #: The jobs that must complete before this one runs (Start-Job -DependsOn).
+        self.depends_on: list[Job] = []
+        #: Time limit and retries (Start-Job -TimeoutSec, -MaximumRetryCount...).
+        self.options = JobOptions()
+        #: How the job was started, for Restart-Job (on a top-level job).
+        self.recipe: Recipe | None = None
+        #: The throttle whose queue holds this job while it waits for a slot.
+        self.queued_in: Throttle | None = None
         self.version = 0
         self._lock = lock
         self._on_state_changed = on_state_changed
@@ -123,8 +137,60 @@ class Job:
 
     @property
     def executing_job(self) -> Job:
-        """The job that runs the command: ``ChildJobs[0]`` for a BackgroundJob, else itself."""
-        return self.child_jobs[0] if self.child_jobs else self
+        """The job that runs the command: the last of ``ChildJobs`` for a BackgroundJob (its
+        latest attempt, when it is retried), else itself."""
+        return self.child_jobs[-1] if self.child_jobs else self
+
+    @property
+    def retries_left(self) -> int:
+        """How many more times this job may run again after a failed attempt."""
+        attempts = max(len(self.child_jobs), 1)
+        return max(self.options.maximum_retry_count - (attempts - 1), 0)
+
+    @property
+    def queue_position(self) -> int | None:
+        """1 for the next job to start when a throttle slot frees, 2 after it...; None when not
+        queued (running, finished, or waiting for its dependencies)."""
+        runner_job = self.executing_job
+        throttle = runner_job.queued_in
+        return None if throttle is None else throttle.position(runner_job)
+
+    @property
+    def time_left(self) -> timedelta | None:
+        """What remains of the time limit (Start-Job -TimeoutSec) of the running attempt; the
+        whole limit while it waits to start; None with no limit or once finished."""
+        top = self.parent or self
+        limit = top.options.timeout_sec
+        attempt = self.executing_job
+        if limit is None or attempt.state.is_finished:
+            return None
+        if attempt.state is JobState.NotStarted or attempt.ps_begin_time is None:
+            return timedelta(seconds=round(limit))
+        spent = (datetime.now() - attempt.ps_begin_time).total_seconds()
+        return timedelta(seconds=max(round(limit - spent), 0))
+
+    @property
+    def progress(self) -> list[ProgressRecord]:
+        """``$job.ChildJobs[0].Progress``: the progress the job's output shows now (its latest
+        stream's last ``\r`` piece, parsed when asked, never as output arrives); empty for a
+        parent, whose children hold it, as in PowerShell."""
+        store = self.output
+        if store is None:
+            return []
+        tails = sorted((store.tail(stream, TAIL_BYTES) for stream in Stream), reverse=True)
+        for index, data in tails:
+            if index >= 0:
+                record = parse_progress(data.decode("utf-8", "replace"))
+                if record is not None:
+                    return [record]
+        return []
+
+    def stopped_outcome(self) -> tuple[JobState, JobFailure | None]:
+        """The state a stopped job ends in: Failed with the engine's Reason (a time limit), or
+        Stopped when a user stopped it."""
+        if self.stop_failure is not None:
+            return JobState.Failed, self.stop_failure
+        return JobState.Stopped, None
 
     @property
     def reason(self) -> JobFailure | None:
@@ -174,6 +240,11 @@ class Job:
             if self.state.is_finished or not self.child_jobs:
                 return
             states = [child.state for child in self.child_jobs]
+            if self.options.maximum_retry_count:
+                # Attempts run one after another and each earlier one failed: the last decides.
+                states = states[-1:]
+                if states[0] is JobState.Failed and self.retries_left and not self.stop_requested:
+                    states = [JobState.Running]  # the next attempt waits for its interval
             if all(s.is_finished or s is JobState.Disconnected for s in states):
                 if JobState.Disconnected in states:
                     target = JobState.Disconnected
@@ -197,6 +268,14 @@ class Job:
                 target = JobState.Running
             if target is self.state:
                 return
+            attempts = len(self.child_jobs)
+            if attempts > 1 and target in (JobState.Completed, JobState.Failed):
+                # Said before the state changes: whoever sees the end sees how it ended.
+                self.status_message = (
+                    f"Completed on attempt {attempts}."
+                    if target is JobState.Completed
+                    else f"Failed after {attempts} attempts."
+                )
             self.set_state(target)
 
     def touch(self) -> None:
@@ -231,6 +310,13 @@ PS_PROPERTIES: dict[str, Callable[[Job], Any]] = {
     "psbegintime": lambda j: j.ps_begin_time,
     "psendtime": lambda j: j.ps_end_time,
     "finished": lambda j: j.finished.is_set(),
+    "dependson": lambda j: (j.parent or j).depends_on,
+    "timeoutsec": lambda j: (j.parent or j).options.timeout_sec,
+    "timeleft": lambda j: j.time_left,
+    "maximumretrycount": lambda j: (j.parent or j).options.maximum_retry_count,
+    "retryintervalsec": lambda j: (j.parent or j).options.retry_interval_sec,
+    "queueposition": lambda j: j.queue_position,
+    "progress": lambda j: j.progress,
     "pid": _process("pid"),
     "exitcode": _process("exit_code"),
     "signal": _process("signal"),
@@ -243,4 +329,12 @@ LIST_PROPERTIES = [
     "State", "HasMoreData", "StatusMessage", "Location", "Command", "JobStateInfo", "Finished",
     "InstanceId", "Id", "Name", "ChildJobs", "PSBeginTime", "PSEndTime", "PSJobTypeName",
     "Pid", "ExitCode", "Signal", "WorkingDirectory", "Shell",
+]  # fmt: skip
+
+#: jobtui's queue properties (Start-Job -DependsOn, -TimeoutSec, -MaximumRetryCount, the
+#: background throttle): read by name (``$job.TimeLeft``, ``Format-Table Id,TimeLeft``), not part
+#: of Format-List's default list.
+QUEUE_PROPERTIES = [
+    "DependsOn", "TimeoutSec", "TimeLeft", "MaximumRetryCount", "RetryIntervalSec",
+    "QueuePosition",
 ]  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import mmap
 import os
 import tempfile
 import threading
@@ -70,6 +71,33 @@ def count_lines(data: bytes) -> int:
     if not data:
         return 0
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """A store as it was at one moment, for a reader that scans its bytes (search).
+
+    The record columns are copies (about 25 bytes a record: 1 GiB of output in 64 KiB records
+    is 16,000 of them, well under a millisecond to copy); ``data`` is the bytes themselves, a
+    read-only map of the spill file or a copy of the memory buffer (at most the memory limit).
+    ``fd`` is a duplicate of the spill file's descriptor for a tool that reads the file itself
+    (ripgrep): the reader closes it with :meth:`close`.
+    """
+
+    size: int
+    offsets: array[int]
+    streams: bytes
+    times: array[float]
+    lines_cum: array[int]
+    data: bytes | mmap.mmap
+    fd: int | None
+
+    def close(self) -> None:
+        """Let go of the map and the descriptor (the store itself is untouched)."""
+        if isinstance(self.data, mmap.mmap):
+            self.data.close()
+        if self.fd is not None:
+            os.close(self.fd)
 
 
 class OutputStore:
@@ -313,6 +341,45 @@ class OutputStore:
             offset, end = self._bounds(index)
             data = self._read(offset, end - offset)
             return Record(Stream(self._streams[index]), self._times[index], data)
+
+    def snapshot(self) -> StoreSnapshot:
+        """The transcript as it is now, for scanning its bytes without splitting it into lines.
+
+        Output that arrives later is not in it; the map stays readable even if the job is
+        removed meanwhile (the map holds the file open).
+        """
+        with self._lock:
+            size = self._size
+            data: bytes | mmap.mmap
+            fd: int | None = None
+            if self._fd is None:
+                data = bytes(self._mem[:size])
+            elif size == 0:
+                data = b""
+            else:
+                data = mmap.mmap(self._fd, size, prot=mmap.PROT_READ)
+                fd = os.dup(self._fd)
+            return StoreSnapshot(
+                size,
+                array("q", self._offsets),
+                bytes(self._streams),
+                array("d", self._times),
+                array("q", self._lines_cum),
+                data,
+                fd,
+            )
+
+    def tail(self, stream: Stream, size: int) -> tuple[int, bytes]:
+        """The last ``size`` bytes of the last record of ``stream``, with that record's index
+        (-1 and nothing if the stream wrote nothing): what progress is read from, at a cost that
+        does not grow with the transcript."""
+        with self._lock:
+            index = self._streams.rfind(stream)
+            if index < 0:
+                return -1, b""
+            offset, end = self._bounds(index)
+            start = max(offset, end - size)
+            return index, self._read(start, end - start)
 
     def stream_bytes(self, stream: Stream) -> bytes:
         """Every byte one stream wrote, in order (for checks; it can be large)."""

@@ -250,7 +250,7 @@ class ProcessRunner:
         else:
             info.exit_code = code
         if self.job.stop_requested:
-            self.job.set_state(JobState.Stopped)
+            self.job.set_state(*self.job.stopped_outcome())
         elif code == 0:
             self.job.set_state(JobState.Completed)
         else:
@@ -435,7 +435,7 @@ class ThreadRunner:
             failure = exc if isinstance(exc, JobFailure) else JobFailure(str(exc) or repr(exc))
         self.job.output.close()
         if self.job.stop_requested:
-            self.job.set_state(JobState.Stopped)
+            self.job.set_state(*self.job.stopped_outcome())
         elif failure is not None:
             self.job.set_state(JobState.Failed, failure)
         else:
