@@ -96,6 +96,8 @@ _VALUE_TYPES: tuple[tuple[type | UnionType, str], ...] = (
     (list | tuple, "System.Object[]"),
     (timedelta, "System.TimeSpan"),
     (dict, "System.Collections.Hashtable"),  # $Matches
+    (MatchInfo, "Microsoft.PowerShell.Commands.MatchInfo"),
+    (ProgressRecord, "System.Management.Automation.ProgressRecord"),
 )
 
 

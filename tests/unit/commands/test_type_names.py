@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from jobtui.commands.match_info import MatchInfo
 from jobtui.commands.psobjects import full_type_name, short_type_name
 from jobtui.commands.records import CustomObject
 from jobtui.commands.values import FormattedText, PathInfo, ScriptBlock, type_name
 from jobtui.engine import JobState
+from jobtui.engine.progress import ProgressRecord
 
 
 @pytest.mark.parametrize(
@@ -31,6 +33,8 @@ from jobtui.engine import JobState
         ((1,), "System.Object[]", "System.Object[]", "Object[]"),
         (timedelta(seconds=3), "System.TimeSpan", "System.TimeSpan", "timespan"),
         ({0: "a"}, *["System.Collections.Hashtable"] * 3),  # $Matches
+        (MatchInfo("a", 1, "InputStream", "a"), *["Microsoft.PowerShell.Commands.MatchInfo"] * 3),
+        (ProgressRecord("copy", "1/2", 50), *["System.Management.Automation.ProgressRecord"] * 3),
         (CustomObject({"a": 1}, type_name="Selected.X"), *["Selected.X"] * 3),
     ],
 )
