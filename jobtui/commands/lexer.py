@@ -4,6 +4,11 @@ The parser drives the scanner token by token (:func:`next_token`) because a line
 languages: PowerShell's for the job cmdlets, and the shell's inside script blocks and bare shell
 commands, whose text is taken verbatim (:mod:`jobtui.commands.shell_text`). Blanks, ``#``
 comments, ``<# #>`` block comments and a backtick that ends a line are skipped between tokens.
+
+Strings and variables are PowerShell's in both modes, so their scanners here (:func:`single_quoted`,
+:func:`expandable_end`, :func:`expandable_parts`, :func:`variable_name`) also serve the script
+blocks' expression tokens (:mod:`jobtui.commands.exprtokens`) and the check for PowerShell-only
+statements (:mod:`jobtui.commands.powershell_only`).
 """
 
 from __future__ import annotations
