@@ -59,12 +59,9 @@ def convert(cmdlet: Cmdlet, parameter: Parameter, value: object) -> object:
 def _scalar(cmdlet: Cmdlet, parameter: Parameter, value: object) -> object:
     ptype = parameter.type
     if ptype in (ParamType.INT, ParamType.INT_ARRAY):
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
+        whole = _whole_number(value)
+        if whole is not None:
+            return whole
         if isinstance(value, Job):
             return value.id  # Get-Job $job: the job by its Id
         if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
@@ -200,16 +197,24 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def exit_code(value: object) -> int:
-    """``exit``'s argument as an Int32, as PowerShell converts it; raises CommandError."""
-    if value is None:
-        return 0
+def _whole_number(value: object) -> int | None:
+    """A number that is an Int32 as it is ($true is 1, 3.0 is 3); None for anything else."""
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    return None
+
+
+def exit_code(value: object) -> int:
+    """``exit``'s argument as an Int32, as PowerShell converts it; raises CommandError."""
+    if value is None:
+        return 0
+    whole = _whole_number(value)
+    if whole is not None:
+        return whole
     text = to_string(value).strip()
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)

@@ -12,6 +12,7 @@ import os
 from typing import TYPE_CHECKING
 
 from jobtui.commands.declaration import (
+    INPUT_OBJECT,
     BoundCommand,
     Cmdlet,
     CmdletFunction,
@@ -36,7 +37,6 @@ from jobtui.commands.values import as_list, to_string
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
 
-_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
 _PIPED_OR_POSITIONAL = Parameter("InputObject", ParamType.OBJECT, position=0, from_pipeline=True)
 
 
@@ -156,7 +156,7 @@ EXPORT_CSV = Cmdlet(
             sets=frozenset({"LiteralPath"}),
             mandatory=frozenset({"LiteralPath"}),
         ),
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         *_CSV_PARAMETERS,
         Parameter("Append", ParamType.SWITCH),
         Parameter("Force", ParamType.SWITCH),
@@ -209,7 +209,7 @@ OUT_STRING = Cmdlet(
     "Out-String",
     (),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter("Stream", ParamType.SWITCH),
         Parameter("Width", ParamType.INT, minimum=2),
         Parameter("NoNewline", ParamType.SWITCH),

@@ -78,6 +78,10 @@ class Parameter:
         return self.type is ParamType.SWITCH
 
 
+#: The -InputObject of the object cmdlets: the objects piped in, by value (named, it is one more).
+INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
+
+
 #: A cmdlet's own rule between its bound parameters; raises CommandError when broken.
 CmdletCheck = Callable[["BoundCommand"], None]
 #: What a cmdlet does once bound: ``(context, bound, input)``; ``input`` holds the objects piped

@@ -36,10 +36,10 @@ from jobtui.commands.expression_tree import (
     Unary,
     Variable,
 )
-from jobtui.commands.exprtokens import Kind, Scanner, Token, subexpression_end
+from jobtui.commands.exprtokens import Kind, Scanner, Token
 from jobtui.commands.lexer import Token as LineToken
 from jobtui.commands.lexer import TokenKind as LineKind
-from jobtui.commands.lexer import is_name_char, next_token, unescape
+from jobtui.commands.lexer import expandable_parts, next_token
 from jobtui.commands.parser import parse as parse_line
 from jobtui.commands.preflight import check_line
 from jobtui.commands.registry import find_cmdlet
@@ -538,60 +538,14 @@ def expandable(raw: str, nesting: int = 0) -> Expandable:
     """A "double-quoted string"'s text split into text and the variables and ``$( )`` in it
     (``"$_.Name"`` expands ``$_`` only, as in PowerShell; ``$($_.Name)`` the member)."""
     parts: list[str | Node] = []
-    text: list[str] = []
-    i = 0
-    n = len(raw)
-
-    def flush() -> None:
-        if text:
-            parts.append("".join(text))
-            text.clear()
-
-    while i < n:
-        ch = raw[i]
-        if ch == "`" and i + 1 < n:
-            text.append(unescape(raw[i : i + 2]))
-            i += 2
-            continue
-        if ch == '"' and raw.startswith('""', i):
-            text.append('"')
-            i += 2
-            continue
-        if ch == "$" and i + 1 < n:
-            nxt = raw[i + 1]
-            if nxt == "(":
-                end = subexpression_end(raw, i + 1)
-                flush()
-                inner = _Parser(raw[i + 2 : end - 1], nesting + 1).statements(until=None)
-                parts.append(SubExpression(inner))
-                i = end
-                continue
-            if nxt == "{":
-                close = raw.find("}", i)
-                if close < 0:
-                    raise parser_error("Missing closing '}' in variable name.")
-                flush()
-                parts.append(_variable_node(raw[i + 2 : close]))
-                i = close + 1
-                continue
-            if is_name_char(nxt) or nxt in "?$^":
-                j = i + 2 if nxt in "?$^" else i + 1
-                while (
-                    nxt not in "?$^"
-                    and j < n
-                    and (
-                        is_name_char(raw[j])
-                        or (raw[j] == ":" and j + 1 < n and is_name_char(raw[j + 1]))
-                    )
-                ):
-                    j += 1
-                flush()
-                parts.append(_variable_node(raw[i + 1 : j]))
-                i = j
-                continue
-        text.append(ch)
-        i += 1
-    flush()
+    for part in expandable_parts(raw):
+        if isinstance(part, str):
+            parts.append(part)
+        elif part.subexpression:
+            inner = _Parser(part.text, nesting + 1).statements(until=None)
+            parts.append(SubExpression(inner))
+        else:
+            parts.append(_variable_node(part.text))
     return Expandable(tuple(parts))
 
 

@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 
 from jobtui.commands.errors import parser_error
-from jobtui.commands.lexer import is_name_char
+from jobtui.commands.lexer import expandable_end, is_name_char, single_quoted, variable_name
 
 
 class Kind(enum.Enum):
@@ -129,7 +129,7 @@ def _next(source: str, pos: int, spaced: bool, previous: Token | None) -> Token:
     if ch == "\n":
         return Token(Kind.NEWLINE, "\n", pos, pos + 1, spaced)
     if ch == "'":
-        value, end = _verbatim(source, pos)
+        value, end = single_quoted(source, pos)
         return Token(Kind.STRING, value, pos, end, spaced)
     if ch == '"':
         end = expandable_end(source, pos)
@@ -172,104 +172,15 @@ def _after_value(previous: Token | None, spaced: bool) -> bool:
     return previous.kind in (Kind.VARIABLE, Kind.WORD) or previous.value in (")", "]")
 
 
-def _verbatim(source: str, pos: int) -> tuple[str, int]:
-    """A 'single-quoted' string ('' is a quote); its value and end."""
-    out: list[str] = []
-    i = pos + 1
-    n = len(source)
-    while i < n:
-        ch = source[i]
-        if ch == "'":
-            if i + 1 < n and source[i + 1] == "'":
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(ch)
-        i += 1
-    raise parser_error("The string is missing the terminator: '.", incomplete=True)
-
-
-#: How deeply strings and ``$( )`` may nest inside each other.
-MAX_STRING_NESTING = 32
-
-
-def _too_deep() -> Exception:
-    return parser_error(
-        f"Strings and subexpressions nest too deeply (at most {MAX_STRING_NESTING} levels)."
-    )
-
-
-def expandable_end(source: str, pos: int, depth: int = 0) -> int:
-    """The index after the ``"`` that closes the string opened at ``pos`` (backtick escapes,
-    ``""`` and ``$( ... )`` with quotes of their own inside)."""
-    if depth > MAX_STRING_NESTING:
-        raise _too_deep()
-    i = pos + 1
-    n = len(source)
-    while i < n:
-        ch = source[i]
-        if ch == "`":
-            i += 2
-            continue
-        if ch == '"':
-            if i + 1 < n and source[i + 1] == '"':
-                i += 2
-                continue
-            return i + 1
-        if ch == "$" and i + 1 < n and source[i + 1] == "(":
-            i = subexpression_end(source, i + 1, depth + 1)
-            continue
-        i += 1
-    raise parser_error('The string is missing the terminator: ".', incomplete=True)
-
-
-def subexpression_end(source: str, open_pos: int, nesting: int = 0) -> int:
-    """The index after the ``)`` that closes the ``(`` at ``open_pos``."""
-    if nesting > MAX_STRING_NESTING:
-        raise _too_deep()
-    depth = 0
-    i = open_pos
-    n = len(source)
-    while i < n:
-        ch = source[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        elif ch == "'":
-            _, i = _verbatim(source, i)
-            continue
-        elif ch == '"':
-            i = expandable_end(source, i, nesting + 1)
-            continue
-        i += 1
-    raise parser_error("Missing closing ')' in subexpression.", incomplete=True)
-
-
 def _variable(source: str, pos: int, spaced: bool) -> Token:
-    n = len(source)
-    nxt = source[pos + 1] if pos + 1 < n else ""
-    if nxt == "{":
-        close = source.find("}", pos + 2)
-        if close < 0:
-            raise parser_error("Missing closing '}' in variable name.", incomplete=True)
-        return Token(Kind.VARIABLE, source[pos + 2 : close], pos, close + 1, spaced)
-    if nxt and nxt in "?$^":
-        return Token(Kind.VARIABLE, nxt, pos, pos + 2, spaced)
-    end = pos + 1
-    while end < n and (is_name_char(source[end]) or source[end] == ":"):
-        if source[end] == ":" and not (end + 1 < n and is_name_char(source[end + 1])):
-            break
-        end += 1
-    if end == pos + 1:
+    found = variable_name(source, pos)
+    if found is None:
         raise parser_error(
             "Variable reference is not valid. '$' was not followed by a valid variable name "
             "character. Consider using ${} to delimit the name."
         )
-    return Token(Kind.VARIABLE, source[pos + 1 : end], pos, end, spaced)
+    name, end = found
+    return Token(Kind.VARIABLE, name, pos, end, spaced)
 
 
 def _number(source: str, pos: int, spaced: bool) -> Token:

@@ -4,6 +4,11 @@ The parser drives the scanner token by token (:func:`next_token`) because a line
 languages: PowerShell's for the job cmdlets, and the shell's inside script blocks and bare shell
 commands, whose text is taken verbatim (:mod:`jobtui.commands.shell_text`). Blanks, ``#``
 comments, ``<# #>`` block comments and a backtick that ends a line are skipped between tokens.
+
+Strings and variables are PowerShell's in both modes, so their scanners here (:func:`single_quoted`,
+:func:`expandable_end`, :func:`expandable_parts`, :func:`variable_name`) also serve the script
+blocks' expression tokens (:mod:`jobtui.commands.exprtokens`) and the check for PowerShell-only
+statements (:mod:`jobtui.commands.powershell_only`).
 """
 
 from __future__ import annotations
@@ -124,7 +129,7 @@ def next_token(line: str, pos: int, previous: Token | None = None) -> Token:
     if redirect is not None:
         return Token(TokenKind.REDIRECT, redirect, pos, pos + len(redirect))
     if ch == "'":
-        value, end = _single_quoted(line, pos)
+        value, end = single_quoted(line, pos)
         return Token(TokenKind.STRING, value, pos, end)
     if ch == '"':
         value, end = _double_quoted(line, pos)
@@ -188,14 +193,15 @@ def _redirection(line: str, pos: int) -> str | None:
     return None
 
 
-def _single_quoted(line: str, pos: int) -> tuple[str, int]:
+def single_quoted(source: str, pos: int) -> tuple[str, int]:
+    """A 'single-quoted' string ('' is a quote): its value and its end."""
     out: list[str] = []
     i = pos + 1
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "'":
-            if i + 1 < n and line[i + 1] == "'":
+            if i + 1 < n and source[i + 1] == "'":
                 out.append("'")
                 i += 2
                 continue
@@ -205,48 +211,69 @@ def _single_quoted(line: str, pos: int) -> tuple[str, int]:
     raise parser_error("The string is missing the terminator: '.", incomplete=True)
 
 
-def _double_quoted(line: str, pos: int) -> tuple[str, int]:
-    """The raw content of a "string" (escapes kept: the parser expands it); and its end."""
+#: How deeply strings and ``$( )`` may nest inside each other.
+MAX_STRING_NESTING = 32
+
+
+def _too_deep() -> Exception:
+    return parser_error(
+        f"Strings and subexpressions nest too deeply (at most {MAX_STRING_NESTING} levels)."
+    )
+
+
+def expandable_end(source: str, pos: int, depth: int = 0) -> int:
+    """The index after the ``"`` that closes the string opened at ``pos`` (backtick escapes,
+    ``""`` and ``$( ... )`` with quotes of their own inside)."""
+    if depth > MAX_STRING_NESTING:
+        raise _too_deep()
     i = pos + 1
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "`":
             i += 2
             continue
         if ch == '"':
-            if i + 1 < n and line[i + 1] == '"':
+            if i + 1 < n and source[i + 1] == '"':
                 i += 2
                 continue
-            return line[pos + 1 : i], i + 1
-        if ch == "$" and i + 1 < n and line[i + 1] == "(":
-            i = _matching_paren(line, i + 1) + 1
+            return i + 1
+        if ch == "$" and i + 1 < n and source[i + 1] == "(":
+            i = subexpression_end(source, i + 1, depth + 1)
             continue
         i += 1
     raise parser_error('The string is missing the terminator: ".', incomplete=True)
 
 
-def _matching_paren(line: str, open_pos: int) -> int:
-    """The index of the ``)`` that closes the ``(`` at ``open_pos``."""
+def subexpression_end(source: str, open_pos: int, nesting: int = 0) -> int:
+    """The index after the ``)`` that closes the ``(`` at ``open_pos``."""
+    if nesting > MAX_STRING_NESTING:
+        raise _too_deep()
     depth = 0
     i = open_pos
-    n = len(line)
+    n = len(source)
     while i < n:
-        ch = line[i]
+        ch = source[i]
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                return i
+                return i + 1
         elif ch == "'":
-            _, i = _single_quoted(line, i)
+            _, i = single_quoted(source, i)
             continue
         elif ch == '"':
-            _, i = _double_quoted(line, i)
+            i = expandable_end(source, i, nesting + 1)
             continue
         i += 1
     raise parser_error("Missing closing ')' in subexpression.", incomplete=True)
+
+
+def _double_quoted(line: str, pos: int) -> tuple[str, int]:
+    """The raw content of a "string" (escapes kept: the parser expands it); and its end."""
+    end = expandable_end(line, pos)
+    return line[pos + 1 : end - 1], end
 
 
 def unescape(text: str) -> str:
@@ -267,26 +294,99 @@ def unescape(text: str) -> str:
     return "".join(out)
 
 
-def _variable(line: str, pos: int) -> Token | None:
-    n = len(line)
-    nxt = line[pos + 1] if pos + 1 < n else ""
-    if nxt == "(":
-        return Token(TokenKind.LPAREN, "$(", pos, pos + 2)
+@dataclass(frozen=True)
+class Expansion:
+    """What a "string" expands: a ``$variable`` (its name) or a ``$( subexpression )`` (its
+    text, for the caller's own parser)."""
+
+    text: str
+    subexpression: bool = False
+
+
+def expandable_parts(raw: str) -> list[str | Expansion]:
+    """A "string"'s raw content (between its quotes) split into its text, with escapes resolved
+    and ``""`` a quote, and what expands into it: ``$name``, ``${name}``, ``$?``, ``$$``,
+    ``$^`` and ``$( ... )`` (``"$x.Name"`` expands ``$x`` only, as in PowerShell). The line's
+    parser and the script blocks' both read strings through this."""
+    parts: list[str | Expansion] = []
+    text: list[str] = []
+    i = 0
+    n = len(raw)
+
+    def flush() -> None:
+        if text:
+            parts.append("".join(text))
+            text.clear()
+
+    while i < n:
+        ch = raw[i]
+        if ch == "`" and i + 1 < n:
+            text.append(unescape(raw[i : i + 2]))
+            i += 2
+            continue
+        if ch == '"' and raw.startswith('""', i):
+            text.append('"')
+            i += 2
+            continue
+        if ch == "$" and i + 1 < n:
+            nxt = raw[i + 1]
+            if nxt == "(":
+                end = subexpression_end(raw, i + 1)
+                flush()
+                parts.append(Expansion(raw[i + 2 : end - 1], subexpression=True))
+                i = end
+                continue
+            if nxt == "{":
+                close = raw.find("}", i)
+                if close < 0:
+                    raise parser_error("Missing closing '}' in variable name.")
+                flush()
+                parts.append(Expansion(raw[i + 2 : close]))
+                i = close + 1
+                continue
+            found = variable_name(raw, i) if is_name_char(nxt) or nxt in "?$^" else None
+            if found is not None:
+                flush()
+                parts.append(Expansion(found[0]))
+                i = found[1]
+                continue
+        text.append(ch)
+        i += 1
+    flush()
+    return parts
+
+
+def variable_name(source: str, pos: int) -> tuple[str, int] | None:
+    """The name of the variable whose ``$`` is at ``pos`` (``$name``, ``${any name}``,
+    ``$env:NAME``, ``$?``, ``$$``, ``$^``) and where it ends; None when no name follows the
+    ``$``. The line's lexer, the script blocks' and the strings' splitter all read names so."""
+    n = len(source)
+    nxt = source[pos + 1] if pos + 1 < n else ""
     if nxt == "{":
-        close = line.find("}", pos + 2)
+        close = source.find("}", pos + 2)
         if close < 0:
             raise parser_error("Missing closing '}' in variable name.", incomplete=True)
-        return Token(TokenKind.VARIABLE, line[pos + 2 : close], pos, close + 1)
-    if nxt in ("?", "$", "^"):
-        return Token(TokenKind.VARIABLE, nxt, pos, pos + 2)
+        return source[pos + 2 : close], close + 1
+    if nxt and nxt in "?$^":
+        return nxt, pos + 2
     end = pos + 1
-    while end < n and (is_name_char(line[end]) or line[end] == ":"):
-        if line[end] == ":" and not (end + 1 < n and is_name_char(line[end + 1])):
+    while end < n and (is_name_char(source[end]) or source[end] == ":"):
+        if source[end] == ":" and not (end + 1 < n and is_name_char(source[end + 1])):
             break  # "$x:" is $x followed by ':' (only "scope:name" keeps the colon)
         end += 1
     if end == pos + 1:
+        return None
+    return source[pos + 1 : end], end
+
+
+def _variable(line: str, pos: int) -> Token | None:
+    if line.startswith("$(", pos):
+        return Token(TokenKind.LPAREN, "$(", pos, pos + 2)
+    found = variable_name(line, pos)
+    if found is None:
         return None  # a lone "$" is a word
-    return Token(TokenKind.VARIABLE, line[pos + 1 : end], pos, end)
+    name, end = found
+    return Token(TokenKind.VARIABLE, name, pos, end)
 
 
 def _parameter(line: str, pos: int) -> Token:
@@ -316,7 +416,7 @@ def _generic(line: str, pos: int) -> Token:
             i += 2
             continue
         if ch == "'" and i > pos:
-            value, i = _single_quoted(line, i)
+            value, i = single_quoted(line, i)
             out.append(value)
             continue
         if ch == '"' and i > pos:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from jobtui.commands import comparison as ops
 from jobtui.commands.comparison import Operator, is_true
 from jobtui.commands.declaration import (
+    INPUT_OBJECT,
     BoundCommand,
     Cmdlet,
     CmdletFunction,
@@ -35,8 +36,6 @@ from jobtui.commands.values import ScriptBlock, as_list, unwrap
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
-
-_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
 
 
 def piped(bound: BoundCommand, input: list[object] | None) -> list[object]:
@@ -149,7 +148,7 @@ WHERE_OBJECT = Cmdlet(
     "Where-Object",
     ("where", "?"),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter(
             "FilterScript",
             ParamType.SCRIPT_BLOCK,
@@ -264,7 +263,7 @@ FOREACH_OBJECT = Cmdlet(
     "ForEach-Object",
     ("%",),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter(
             "Process",
             ParamType.SCRIPT_BLOCK,

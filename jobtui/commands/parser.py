@@ -23,7 +23,7 @@ from jobtui.commands.lexer import (
     END_OF_STATEMENT,
     Token,
     TokenKind,
-    is_name_char,
+    expandable_parts,
     next_token,
     unescape,
 )
@@ -442,60 +442,16 @@ class _Parser:
 
     def expandable(self, token: Token) -> ExpandableString:
         """``"text $var $(pipeline)"`` split into text and expressions."""
-        raw = token.value
         parts: list[str | Expression] = []
-        text: list[str] = []
-        i = 0
-        while i < len(raw):
-            ch = raw[i]
-            if ch == "`" and i + 1 < len(raw):
-                text.append(unescape(raw[i : i + 2]))
-                i += 2
-                continue
-            if ch == '"' and raw.startswith('""', i):
-                text.append('"')
-                i += 2
-                continue
-            if ch == "$" and i + 1 < len(raw):
-                nxt = raw[i + 1]
-                if nxt == "(":
-                    depth, j = 0, i + 1
-                    while j < len(raw):
-                        depth += {"(": 1, ")": -1}.get(raw[j], 0)
-                        if depth == 0:
-                            break
-                        j += 1
-                    inner = _Parser(raw[i + 2 : j])
-                    statement = inner.statement(inside_parens=True)
-                    if inner.peek().kind is not TokenKind.EOF:
-                        raise inner.unexpected(inner.peek())
-                    parts.append("".join(text))
-                    text = []
-                    parts.append(SubExpression(statement))
-                    i = j + 1
-                    continue
-                if nxt == "{" and "}" in raw[i:]:
-                    close = raw.index("}", i)
-                    parts.append("".join(text))
-                    text = []
-                    parts.append(VariableExpression(raw[i + 2 : close]))
-                    i = close + 1
-                    continue
-                if is_name_char(nxt) or nxt in "?":
-                    j = i + 1
-                    while j < len(raw) and (
-                        is_name_char(raw[j])
-                        or (raw[j] == ":" and j + 1 < len(raw) and is_name_char(raw[j + 1]))
-                    ):
-                        j += 1
-                    if nxt == "?":
-                        j = i + 2
-                    parts.append("".join(text))
-                    text = []
-                    parts.append(VariableExpression(raw[i + 1 : j]))
-                    i = j
-                    continue
-            text.append(ch)
-            i += 1
-        parts.append("".join(text))
-        return ExpandableString(tuple(p for p in parts if p != ""), token.text(self.line))
+        for part in expandable_parts(token.value):
+            if isinstance(part, str):
+                parts.append(part)
+            elif part.subexpression:
+                inner = _Parser(part.text)
+                statement = inner.statement(inside_parens=True)
+                if inner.peek().kind is not TokenKind.EOF:
+                    raise inner.unexpected(inner.peek())
+                parts.append(SubExpression(statement))
+            else:
+                parts.append(VariableExpression(part.text))
+        return ExpandableString(tuple(parts), token.text(self.line))

@@ -31,7 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from jobtui.commands.errors import parser_error
+from jobtui.commands.errors import CommandError, parser_error
+from jobtui.commands.lexer import expandable_end, single_quoted
+from jobtui.commands.shell_text import block_comment_end
 
 _WORD = re.compile(r"[A-Za-z]+(?![\w.-])")
 _TYPE_LITERAL = re.compile(r"\[[A-Za-z_][\w.]*(?:\[\])?\]")
@@ -173,27 +175,13 @@ def _scan(line: str, pos: int, stop_at: int | None = None) -> tuple[int | None, 
         if ch == "`":
             i += 2
             continue
-        if ch == "'":
-            close = line.find("'", i + 1)
-            while close >= 0 and line.startswith("''", close):
-                close = line.find("'", close + 2)
-            if close < 0:
-                return None, False
-            i = close + 1
-            continue
-        if ch == '"':
-            j = i + 1
-            while j < n and line[j] != '"':
-                j += 2 if line[j] == "`" else 1
-            if j >= n:
-                return None, False
-            i = j + 1
-            continue
-        if ch == "<" and line.startswith("<#", i):
-            close = line.find("#>", i + 2)
-            if close < 0:
-                return None, False
-            i = close + 2
+        if ch in "'\"" or line.startswith("<#", i):
+            try:
+                i = _string_or_comment_end(line, i)
+            except CommandError as error:
+                if not error.incomplete:
+                    raise
+                return None, False  # the string or comment is still open
             continue
         if ch == "#":
             newline = line.find("\n", i)
@@ -207,6 +195,15 @@ def _scan(line: str, pos: int, stop_at: int | None = None) -> tuple[int | None, 
                 return i, False
         i += 1
     return None, not stack
+
+
+def _string_or_comment_end(line: str, pos: int) -> int:
+    """The end of the 'string', "string" or ``<# #>`` comment at ``pos``, by the lexer's rules."""
+    if line[pos] == "'":
+        return single_quoted(line, pos)[1]
+    if line[pos] == '"':
+        return expandable_end(line, pos)
+    return block_comment_end(line, pos)
 
 
 def _matching(line: str, open_at: int) -> int | None:

@@ -9,18 +9,17 @@ holds.
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from jobtui.commands.records import CustomObject
 from jobtui.commands.values import (
     JOB_PROPERTIES,
     STREAM_PROPERTIES,
     PathInfo,
-    ScriptBlock,
     get_member,
+    value_type_name,
 )
-from jobtui.engine import THREAD_JOB, Job, JobFailure, JobState, JobStateInfo
+from jobtui.engine import THREAD_JOB, Job, JobFailure, JobStateInfo
 
 # -- the properties of any value --------------------------------------------------------------
 
@@ -95,54 +94,32 @@ def full_type_name(value: object) -> str:
         return "System.Management.Automation.JobStateInfo"
     if isinstance(value, JobFailure):
         return "System.Management.Automation.RuntimeException"
-    if isinstance(value, timedelta):
-        return "System.TimeSpan"
-    return _SYSTEM_NAMES.get(short_type_name(value), short_type_name(value))
+    if value is None:
+        return "object"
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**31) <= value < 2**31:
+        return "System.Int64"
+    return value_type_name(value) or type(value).__name__
 
 
-_SYSTEM_NAMES = {
-    "string": "System.String",
-    "int": "System.Int32",
-    "long": "System.Int64",
-    "double": "System.Double",
-    "bool": "System.Boolean",
-    "datetime": "System.DateTime",
-    "guid": "System.Guid",
-    "timespan": "System.TimeSpan",
-    "scriptblock": "System.Management.Automation.ScriptBlock",
-    "System.Management.Automation.PathInfo": "System.Management.Automation.PathInfo",
-    "System.Management.Automation.JobState": "System.Management.Automation.JobState",
-    "Object[]": "System.Object[]",
+#: The short names Get-Member writes in definitions, by full type name (the others: as they are).
+_SHORT_NAMES = {
+    "System.String": "string",
+    "System.Int32": "int",
+    "System.Int64": "long",
+    "System.Double": "double",
+    "System.Boolean": "bool",
+    "System.DateTime": "datetime",
+    "System.Guid": "guid",
+    "System.TimeSpan": "timespan",
+    "System.Management.Automation.ScriptBlock": "scriptblock",
+    "System.Object[]": "Object[]",
 }
 
 
 def short_type_name(value: object) -> str:
     """The short type name PowerShell writes in member definitions (``string``, ``int``)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int" if -(2**31) <= value < 2**31 else "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, datetime):
-        return "datetime"
-    if isinstance(value, timedelta):
-        return "timespan"
-    if isinstance(value, uuid.UUID):
-        return "guid"
-    if isinstance(value, JobState):
-        return "System.Management.Automation.JobState"
-    if isinstance(value, ScriptBlock):
-        return "scriptblock"
-    if isinstance(value, PathInfo):
-        return "System.Management.Automation.PathInfo"
-    if isinstance(value, list | tuple):
-        return "Object[]"
-    if value is None:
-        return "object"
-    return full_type_name(value)
+    full = full_type_name(value)
+    return _SHORT_NAMES.get(full, full)
 
 
 _COLLECTION = "System.Management.Automation.PSDataCollection"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from jobtui.commands import comparison as ops
 from jobtui.commands.declaration import (
+    INPUT_OBJECT,
     BoundCommand,
     Cmdlet,
     CmdletFunction,
@@ -36,8 +37,6 @@ from jobtui.commands.values import ScriptBlock, as_list, to_string, unwrap
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
 
-_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
-
 
 def check_property_blocks(bound: BoundCommand) -> None:
     """The check of cmdlets whose -Property may hold script blocks: they parse."""
@@ -52,7 +51,7 @@ SELECT_OBJECT = Cmdlet(
     "Select-Object",
     ("select",),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter(
             "Property",
             ParamType.OBJECT_ARRAY,
@@ -215,7 +214,7 @@ SORT_OBJECT = Cmdlet(
     "Sort-Object",
     (),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter("Property", ParamType.OBJECT_ARRAY, position=0),
         Parameter("Descending", ParamType.SWITCH),
         Parameter("Unique", ParamType.SWITCH),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from jobtui.commands import comparison as ops
 from jobtui.commands.comparison import ConversionError, text, to_number
 from jobtui.commands.declaration import (
+    INPUT_OBJECT,
     BoundCommand,
     Cmdlet,
     CmdletFunction,
@@ -44,7 +45,6 @@ from jobtui.engine import Job
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
 
-_INPUT_OBJECT = Parameter("InputObject", ParamType.OBJECT, from_pipeline=True)
 
 # -- Group-Object -----------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ GROUP_OBJECT = Cmdlet(
     "Group-Object",
     ("group",),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter("Property", ParamType.OBJECT_ARRAY, position=0),
         Parameter("NoElement", ParamType.SWITCH),
         Parameter("CaseSensitive", ParamType.SWITCH),
@@ -159,7 +159,7 @@ MEASURE_OBJECT = Cmdlet(
     "Measure-Object",
     ("measure",),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter("Property", ParamType.STRING_ARRAY, position=0),
         *(Parameter(n, ParamType.SWITCH, sets=frozenset({"GenericMeasure"})) for n in _STATISTICS),
         Parameter("AllStats", ParamType.SWITCH, sets=frozenset({"GenericMeasure"})),
@@ -288,7 +288,7 @@ GET_MEMBER = Cmdlet(
     "Get-Member",
     (),
     (
-        _INPUT_OBJECT,
+        INPUT_OBJECT,
         Parameter("Name", ParamType.STRING_ARRAY, position=0),
         Parameter("MemberType", ParamType.STRING_ARRAY, aliases=("Type",)),
         Parameter("Force", ParamType.SWITCH),

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import UnionType
 from typing import Any
 
 from jobtui.commands.errors import CommandError, parser_error
@@ -78,37 +79,46 @@ class FormattedText:
     lines: tuple[str, ...]
 
 
+#: PowerShell's full names of the types of plain values, tested in this order (a bool and a
+#: JobState, an IntEnum, are ints in Python, so they come first). Error messages
+#: (:func:`type_name`) and Get-Member's TypeName (``psobjects.full_type_name``) both name a value
+#: by this table.
+_VALUE_TYPES: tuple[tuple[type | UnionType, str], ...] = (
+    (bool, "System.Boolean"),
+    (JobState, "System.Management.Automation.JobState"),
+    (int, "System.Int32"),
+    (float, "System.Double"),
+    (str, "System.String"),
+    (ScriptBlock, "System.Management.Automation.ScriptBlock"),
+    (PathInfo, "System.Management.Automation.PathInfo"),
+    (uuid.UUID, "System.Guid"),
+    (datetime, "System.DateTime"),
+    (list | tuple, "System.Object[]"),
+    (timedelta, "System.TimeSpan"),
+    (dict, "System.Collections.Hashtable"),  # $Matches
+    (MatchInfo, "Microsoft.PowerShell.Commands.MatchInfo"),
+    (ProgressRecord, "System.Management.Automation.ProgressRecord"),
+)
+
+
+def value_type_name(value: object) -> str | None:
+    """PowerShell's full type name of a plain value (a number, a string, a date...); None for
+    anything else (jobs, records and None are named by their callers)."""
+    for python_type, name in _VALUE_TYPES:
+        if isinstance(value, python_type):
+            return name
+    return None
+
+
 def type_name(value: object) -> str:
     """PowerShell's name for the type of ``value``, as its messages show it."""
     if value is None:
         return "null"
     if isinstance(value, Job):
         return "System.Management.Automation.Job"
-    if isinstance(value, bool):
-        return "System.Boolean"
-    if isinstance(value, int):
-        return "System.Int32"
-    if isinstance(value, float):
-        return "System.Double"
-    if isinstance(value, str):
-        return "System.String"
-    if isinstance(value, ScriptBlock):
-        return "System.Management.Automation.ScriptBlock"
-    if isinstance(value, PathInfo):
-        return "System.Management.Automation.PathInfo"
-    if isinstance(value, JobState):
-        return "System.Management.Automation.JobState"
-    if isinstance(value, uuid.UUID):
-        return "System.Guid"
-    if isinstance(value, datetime):
-        return "System.DateTime"
-    if isinstance(value, list | tuple):
-        return "System.Object[]"
     if isinstance(value, CustomObject):
         return value.type_name
-    if isinstance(value, timedelta):
-        return "System.TimeSpan"
-    return type(value).__name__
+    return value_type_name(value) or type(value).__name__
 
 
 def to_string(value: object) -> str:

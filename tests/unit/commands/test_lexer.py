@@ -6,6 +6,7 @@ import pytest
 
 from jobtui.commands import CommandError
 from jobtui.commands.lexer import TokenKind, tokenize, unescape
+from jobtui.commands.parser import parse
 from jobtui.commands.shell_text import scan_script_block, scan_shell_command
 from jobtui.commands.statement_kind import powershell_follows
 
@@ -109,6 +110,17 @@ def test_unbalanced_input_is_an_incomplete_parser_error(line: str, message: str)
 
     assert str(caught.value) == message
     assert caught.value.incomplete
+
+
+def test_deeply_nested_strings_on_a_line_are_one_parser_error() -> None:
+    """The line's strings are scanned by the same code as a script block's expressions, with
+    the same nesting limit: a line nested hundreds deep is refused, not a RecursionError."""
+    line = 'Write-Output "' + '$("' * 400 + "x" + '")' * 400 + '"'
+
+    with pytest.raises(CommandError) as caught:
+        parse(line)
+
+    assert str(caught.value).startswith("ParserError: Strings and subexpressions nest too deeply")
 
 
 @pytest.mark.parametrize(

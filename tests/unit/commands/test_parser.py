@@ -99,6 +99,23 @@ def test_expandable_strings() -> None:
     assert value.parts[2:] == (" is ", VariableExpression("state"), ": ", VariableExpression("x"))
 
 
+def test_a_lines_strings_expand_as_a_script_blocks_do() -> None:
+    """The line's parser and the blocks' read strings by one splitter: a ')' quoted inside
+    ``$( )`` does not close it, ``$$`` and ``$^`` are variables, an open ``${`` is an error."""
+    (statement,) = parse("\"a $(Write-Output ')') [$$] [$^]\"").statements
+    assert isinstance(statement.body, Pipeline)
+    value = statement.body.elements[0]
+
+    assert isinstance(value, ExpandableString)
+    assert value.parts[0] == "a "
+    assert isinstance(value.parts[1], SubExpression)
+    assert value.parts[1].statement.text == "Write-Output ')'"
+    assert value.parts[2:] == (" [", VariableExpression("$"), "] [", VariableExpression("^"), "]")
+    with pytest.raises(CommandError) as caught:
+        parse('Write-Output "x${abc"')
+    assert str(caught.value) == "ParserError: Missing closing '}' in variable name."
+
+
 def test_redirections() -> None:
     (statement,) = parse("Receive-Job -Job $job >> results.txt 2>&1").statements
 

@@ -47,6 +47,8 @@ from .support import run
         ("$n = [int]'5'", "Type literals such as [int] are PowerShell's"),
         ("Get-Job; foreach ($j in 1) {}", "The foreach loop is PowerShell's"),
         ("make; foreach ($j in 1) {}", "The foreach loop is PowerShell's"),
+        # its strings are scanned by the lexer's rules: the quoted ')' does not end the condition
+        ('if ("$(")")" -eq $x) { 1 }', "The if statement is PowerShell's"),
     ],
 )
 def test_clearly_powershell_is_refused(session: CommandSession, line: str, start: str) -> None:

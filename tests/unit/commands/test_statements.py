@@ -167,6 +167,17 @@ def test_exit_ends_the_line_with_a_status(session: CommandSession) -> None:
     assert isinstance(statement.body, Exit)
 
 
+def test_exit_and_an_int_parameter_take_the_same_whole_numbers(session: CommandSession) -> None:
+    """$true is 1 and 3.0 is 3 both for ``exit`` and for an Int32 parameter; 2.5 is neither."""
+    run(session, "Start-Job {true} -Name a")
+
+    assert run(session, "exit $true").exit_code == 1
+    assert run(session, "exit 3.0").exit_code == 3
+    assert not run(session, "exit 2.5").succeeded
+    assert output(run(session, "(Get-Job -Id $true).Name; (Get-Job -Id 1.0).Name")) == ["a", "a"]
+    assert not run(session, "Get-Job -Id 1.5").succeeded
+
+
 def test_array_subexpression_is_always_a_list(session: CommandSession) -> None:
     assert output(run(session, "@(Get-Job).Count")) == ["0"]
     run(session, "Start-Job {true}")

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from jobtui.commands import CommandSession
 from tests.unit.commands.support import errors, output, run
-
-
-@pytest.fixture
-def jobs(session: CommandSession) -> CommandSession:
-    """build1 (Completed), test2 (Failed), build3 (Completed): Ids 1, 3 and 5."""
-    started = run(
-        session,
-        "Start-Job {echo a; echo b} -Name build1; Start-Job {exit 3} -Name test2; "
-        "Start-Job {echo c} -Name build3",
-    )
-    assert started.succeeded
-    assert run(session, "Get-Job | Wait-Job").succeeded
-    return session
-
 
 # -- Group-Object -----------------------------------------------------------------------------
 
