@@ -84,6 +84,8 @@ class LineResult:
     #: Lines left out of the front of ``lines`` (they went through ``on_output``).
     truncated: int = 0
     wait: WaitOutcome | None = None
+    #: Set by ``exit [N]``: the session should end with this status (the app asks to quit).
+    exit_code: int | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -142,6 +144,11 @@ class JobService(Protocol):
 
     def complete(self, text: str) -> list[str]:
         """Completions for ``text`` (the line up to the cursor); never raises."""
+        ...
+
+    def is_complete(self, text: str) -> bool:
+        """Whether ``text`` is a whole statement, or needs more lines (an open brace or quote,
+        a trailing backtick or ``|``): PowerShell's ``>>`` prompt. Never raises."""
         ...
 
     @property
@@ -268,7 +275,12 @@ class LocalService:
             job_ids=list(ids),
             truncated=result.truncated,
             wait=result.wait,
+            exit_code=result.exit_code,
         )
+
+    def is_complete(self, text: str) -> bool:
+        """:meth:`CommandSession.is_complete` (a pure parse: cheap, safe on the UI thread)."""
+        return self.session().is_complete(text)
 
     def complete(self, text: str) -> list[str]:
         """Completions for ``text``; a line the language cannot read has none."""

@@ -448,3 +448,61 @@ async def test_a_long_error_wraps_under_the_bar_instead_of_being_cut(
             for y in range(status.region.height)
         )
         assert " ".join(message.split()) == " ".join(shown.split())  # every word shown
+
+
+async def test_an_open_statement_continues_at_a_double_prompt_and_runs_when_complete(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """PowerShell's ``>>`` prompt: a trailing ``|`` (or an open brace) keeps the statement in
+    the bar, and Enter on the line that completes it runs it all, once. Before, the first line
+    ran alone and failed ("An empty pipe element is not allowed")."""
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        command_line = screen.command_line
+        prompt = command_line.query_one("#prompt")
+        await submit(pilot, "Start-Job -Name one {echo A} |")
+        await pilot.pause(0.1)
+        assert command_line.continued == ["Start-Job -Name one {echo A} |"]
+        assert str(prompt.render()) == ">>"
+        assert engine.jobs == []  # nothing ran yet
+        await submit(pilot, "Wait-Job")
+        await until(pilot, lambda: command_line.running_line is None and len(engine.jobs) == 1)
+        assert str(prompt.render()) == "PS>"
+        assert command_line.continued == []
+        echoes = [t for t in screen.console.texts() if t.startswith(("PS> ", ">> "))]
+        assert echoes[-2:] == ["PS> Start-Job -Name one {echo A} |", ">> Wait-Job"]
+        assert "ParserError" not in console_text(screen)
+        assert app.history.entries[-2:] == ["Start-Job -Name one {echo A} |", "Wait-Job"]
+
+
+async def test_a_pasted_multi_line_statement_runs_as_one(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """A paste of a statement over several lines (an open brace) runs once it is complete."""
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        app.post_message(events.Paste("Start-Job -Name multi {\necho one\necho two\n}\n"))
+        await until(pilot, lambda: len(engine.jobs) == 1)
+        await until(pilot, lambda: engine.jobs[0].state.is_finished)
+        assert engine.jobs[0].name == "multi"
+        assert screen.command_line.continued == []
+
+
+async def test_escape_drops_an_open_statement(run_app: AppRunner, engine: JobEngine) -> None:
+    async with run_app() as (app, pilot):
+        command_line = main_screen(app).command_line
+        await submit(pilot, "Get-Job |")
+        await pilot.pause(0.1)
+        assert command_line.continued
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert command_line.continued == []
+        assert str(command_line.query_one("#prompt").render()) == "PS>"
+        assert "dropped" in command_line.status_text
+
+
+async def test_exit_in_the_bar_quits_as_q_does(run_app: AppRunner, engine: JobEngine) -> None:
+    """``exit`` ends the session: with no job running, the app quits at once."""
+    async with run_app() as (app, pilot):
+        await submit(pilot, "exit")
+        await until(pilot, lambda: app.return_code is not None or not app.is_running)

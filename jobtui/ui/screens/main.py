@@ -319,12 +319,16 @@ class MainScreen(JobKeys):
         self.wait_started(event.line, event.started)
 
     @on(CommandLine.LineFinished)
-    def _line_finished(self, event: CommandLine.LineFinished) -> None:
+    async def _line_finished(self, event: CommandLine.LineFinished) -> None:
         self.line_finished(event.line, event.result)
         self._panes.active = "console-tab"
         self.refresh_table()
         if event.result.job_ids:
             self._highlight(event.result.job_ids[0])
+        if event.result.exit_code is not None:
+            # `exit` ends the session: the app asks to quit, as q does (lines queued after it
+            # wait; they run if the user stays).
+            await self.app.action_quit()
 
     def _highlight(self, job_id: int) -> None:
         table = self.query_one(JobsTable)

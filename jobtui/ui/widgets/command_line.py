@@ -84,6 +84,9 @@ class CommandLine(Vertical):
         #: The status line lists completions (which go when the bar changes).
         self._offering = False
         self._cancel = threading.Event()
+        #: The lines of a statement left open (``Get-Job |``, an open brace or quote), waiting
+        #: for the line that completes it, as PowerShell's ``>>`` prompt waits.
+        self.continued: list[str] = []
 
     def compose(self) -> ComposeResult:
         """Prompt and bar on one row, the status below."""
@@ -113,7 +116,12 @@ class CommandLine(Vertical):
         return str(self.query_one("#bar-status", Static).render())
 
     def cancel(self) -> bool:
-        """End the line that runs, if one does (as Ctrl+C would); True if there was one."""
+        """Drop a statement left open, or end the line that runs (as Ctrl+C would); True if
+        there was one."""
+        if self.continued:
+            self._continue_with([])
+            self.show_status("The unfinished statement was dropped.")
+            return True
         if self.running_line is None:
             return False
         self._cancel.set()
@@ -175,18 +183,40 @@ class CommandLine(Vertical):
     @on(Input.Submitted, "#command-bar")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if not event.value.strip():
+        if not self.continued and not event.value.strip():
             return
         # The bar emptied itself on Enter (the console echoes the line): the next line can be
         # typed meanwhile, and what was typed since is not touched here.
         self._restored = None
-        self.run_line(event.value)
+        if event.value.strip():
+            self.history.add(event.value)  # each line as typed: Up brings them back one by one
+        lines = [*self.continued, event.value]
+        text = "\n".join(lines)
+        # An empty line ends a continuation as PowerShell's does: what is there runs (and an
+        # unfinished statement gets its error).
+        if event.value.strip() and not self.service.is_complete(text):
+            self._continue_with(lines)
+            return
+        self._continue_with([])
+        self.run_line(text, remember=False)
 
-    def run_line(self, line: str) -> None:
-        """Run ``line`` as if typed; while another line runs, queue it to run after that one."""
+    def _continue_with(self, lines: list[str]) -> None:
+        """Hold ``lines`` as an open statement (the prompt says ``>>``), or none."""
+        self.continued = lines
+        self.query_one("#prompt", Label).update(">>" if lines else "PS>")
+        if lines:
+            self.show_status(
+                "The statement continues: Enter on the line that completes it runs it all "
+                "(an empty line runs what is there; Esc drops it)."
+            )
+
+    def run_line(self, line: str, *, remember: bool = True) -> None:
+        """Run ``line`` as if typed (kept in the history unless ``remember`` is False: the bar
+        keeps its lines as typed); while another line runs, queue it to run after that one."""
         if not line.strip():
             return
-        self.history.add(line)
+        if remember:
+            self.history.add(line)
         self.bar.forget_position()
         if self.running_line is not None:
             self.queued.append(line)
@@ -196,7 +226,8 @@ class CommandLine(Vertical):
 
     def _start(self, line: str) -> None:
         """Run ``line`` now, in a worker."""
-        self.console.append([("echo", f"PS> {line}")])
+        first, *rest = line.split("\n")
+        self.console.append([("echo", f"PS> {first}"), *(("echo", f">> {more}") for more in rest)])
         self.running_line = line
         self._cancel = threading.Event()
         self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
@@ -212,8 +243,10 @@ class CommandLine(Vertical):
         """Say why ``line`` failed; give its text back, selected, if the bar is free for it."""
         self.show_status(message, error=True)
         bar = self.bar
-        if bar.value or self.queued:
-            return  # the user has moved on: the line is in the history (Up)
+        if bar.value or self.queued or "\n" in line:
+            # The user has moved on, or the statement spanned lines the bar cannot hold: its
+            # lines are in the history (Up).
+            return
         self._restored = line
         bar.value = line
         # Selected: typing replaces it, and End or an arrow key edits it instead.
