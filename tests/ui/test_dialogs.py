@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from textual.widgets import Button, RadioButton
+from textual.widgets import Button, Input, RadioButton
 from textual.widgets._toast import Toast
 
 from jobtui.engine import JobEngine, JobState
@@ -77,6 +77,27 @@ async def test_wait_from_the_bar_times_out_with_a_countdown(
         notice = "Wait-Job: timed out after 1 s; 0 of 1 job finished."
         await until(pilot, lambda: notice in main_screen(app).console.texts())
         assert job.state is JobState.Running
+
+
+async def test_a_typed_wait_shows_its_own_mode_and_timeout(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """The dialog is the view of the typed line: ``-Any -Timeout 30`` shows Any chosen and 30
+    in the timeout box (it showed All and an empty, invalid box when the wait began to block
+    before the dialog was mounted)."""
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {job.id} -Any -Timeout 30")
+        assert isinstance(app.screen, WaitDialog)
+        dialog = app.screen
+        await pilot.pause(0.2)
+        assert dialog.query_one("#wait-any", RadioButton).value
+        assert not dialog.query_one("#wait-all", RadioButton).value
+        assert "✓" in str(dialog.query_one("#wait-any", RadioButton).label)
+        assert dialog.query_one("#wait-timeout", Input).value == "30"
+        assert dialog.query_one("#wait-timeout", Input).disabled
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
 
 
 async def test_wait_any_returns_with_the_first_job_done(

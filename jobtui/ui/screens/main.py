@@ -282,8 +282,7 @@ class MainScreen(JobKeys):
         self.notify(
             "Keep on: showing output leaves it unread (Receive-Job -Keep)."
             if self.keep
-            else "Keep off: the pane receives what it shows once you have had a moment to read"
-            " it (Receive-Job).",
+            else "Keep off: the pane receives what you read (Receive-Job).",
             timeout=3,
             markup=False,
         )

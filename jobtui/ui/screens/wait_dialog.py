@@ -109,7 +109,10 @@ class WaitDialog(ModalScreen[None]):
         """Show the jobs; the timeout box has the focus unless the wait runs already."""
         self._tick()
         self.set_interval(0.1, self._tick)
-        if self.line is not None:
+        if self.started:
+            # A typed Wait-Job began to block before the dialog was shown: show its options.
+            self._show_wait()
+        elif self.line is not None:
             self._lock_options()
         else:
             # The timeout box has the focus: digits typed at once set it, Enter starts.
@@ -166,14 +169,19 @@ class WaitDialog(ModalScreen[None]):
         if self.timeout is not None:
             self._deadline = self.clock() + timedelta(seconds=self.timeout)
         if self.is_mounted:
-            self._lock_options()
-            self.query_one("#wait-mode", RadioSet).query_one(
-                "#wait-any" if self.any else "#wait-all", RadioButton
-            ).value = True
-            self._show_mode()
-            if self.timeout is not None:
-                self.query_one(ProgressBar).update(total=self.timeout, progress=0)
-            self._tick()
+            self._show_wait()
+
+    def _show_wait(self) -> None:
+        """The options of the running Wait-Job, locked: its mode, its timeout, the countdown."""
+        self._lock_options()
+        self.query_one("#wait-mode", RadioSet).query_one(
+            "#wait-any" if self.any else "#wait-all", RadioButton
+        ).value = True
+        self._show_mode()
+        if self.timeout is not None:
+            self.query_one("#wait-timeout", Input).value = f"{self.timeout:g}"
+            self.query_one(ProgressBar).update(total=self.timeout, progress=0)
+        self._tick()
 
     def end(self) -> None:
         """The line has ended: close (the screen says how it ended)."""
