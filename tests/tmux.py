@@ -109,14 +109,20 @@ def jobtui_command(state: Path, program: str | None = None, *, animations: bool 
 
 @contextmanager
 def running(server: str, prefix: str, command: str) -> Iterator[Pane]:
-    """A WIDTHxHEIGHT pane running ``command``; the session is killed afterwards."""
-    pane = Pane(server, f"{prefix}-{uuid.uuid4().hex[:8]}")
+    """A WIDTHxHEIGHT pane running ``command`` on a tmux server of its own, ended afterwards.
+
+    One server per pane: with one server shared by the tests, a test's new-session could reach
+    the server just as the previous test's kill-session made it exit ("server exited
+    unexpectedly", a set-up error seen once in a few runs).
+    """
+    unique = uuid.uuid4().hex[:8]
+    pane = Pane(f"{server}-{unique}", f"{prefix}-{unique}")
     pane.tmux("new-session", "-d", "-s", pane.name, "-x", str(WIDTH), "-y", str(HEIGHT), command)
     try:
         yield pane
     finally:
         subprocess.run(
-            ["tmux", "-L", server, "-f", "/dev/null", "kill-session", "-t", pane.name],
+            ["tmux", "-L", pane.server, "-f", "/dev/null", "kill-server"],
             check=False,
             capture_output=True,
             timeout=10,

@@ -13,7 +13,7 @@ import pytest
 
 from tests.tmux import Pane, jobtui_command, running
 
-#: The e2e tests' own tmux server.
+#: The prefix of the e2e tests' tmux servers (one per test).
 SERVER = "jobtui-e2e"
 
 

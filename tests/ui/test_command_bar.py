@@ -73,8 +73,12 @@ async def test_an_error_shows_inline_on_one_line_and_keeps_the_text(
 async def test_a_syntax_error_is_reported_without_starting_anything(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
+    """An open brace continues the statement (PowerShell's ``>>``); an empty line ends the
+    continuation, and the unfinished statement gets its error with nothing started."""
     async with run_app() as (app, pilot):
         await submit(pilot, "Start-Job {echo unbalanced")
+        assert main_screen(app).command_line.continued == ["Start-Job {echo unbalanced"]
+        await submit(pilot, "")
         status = main_screen(app).query_one("#bar-status")
         await until(pilot, lambda: status.has_class("-error"))
         assert bar(app).value == "Start-Job {echo unbalanced"

@@ -191,7 +191,7 @@ class CommandLine(Vertical):
         if event.value.strip():
             self.history.add(event.value)  # each line as typed: Up brings them back one by one
         lines = [*self.continued, event.value]
-        text = "\n".join(lines)
+        text = "\n".join(lines).rstrip("\n")  # the empty line that ends a continuation
         # An empty line ends a continuation as PowerShell's does: what is there runs (and an
         # unfinished statement gets its error).
         if event.value.strip() and not self.service.is_complete(text):
