@@ -54,6 +54,16 @@ def state_dir(environ: Mapping[str, str] | None = None) -> Path:
     return (Path(home) if os.path.isabs(home) else Path.home()) / ".local" / "state" / APP
 
 
+def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The command bar's history of lines: ``$XDG_STATE_HOME/jobtui/history``."""
+    return state_dir(environ) / "history"
+
+
+def default_log_path(environ: Mapping[str, str] | None = None) -> Path:
+    """jobtui's log of internal errors: ``$XDG_STATE_HOME/jobtui/jobtui.log``."""
+    return state_dir(environ) / "jobtui.log"
+
+
 @dataclass(frozen=True)
 class HostPaths:
     """Every file the host and its monitors use, from one reading of the environment."""

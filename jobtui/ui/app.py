@@ -18,16 +18,17 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from jobtui.data.config import LoadedConfig, load_config, problems_summary
+from jobtui.data.line_history import CommandHistory
+from jobtui.data.logs import ErrorNotices, start_logging
+from jobtui.data.paths import default_history_path, default_log_path
 from jobtui.data.settings import COLUMN_NAMES, DEFAULT_THEME, Settings
 from jobtui.service import JobService, LocalService
 from jobtui.ui.actions import tree_preview
 from jobtui.ui.config_checks import keymap_problems, theme_problems
 from jobtui.ui.driver import terminal_driver
 from jobtui.ui.formatting import Clock, JobFormatter
-from jobtui.ui.history import CommandHistory
-from jobtui.ui.logs import ErrorNotices, start_logging
 from jobtui.ui.palette import JobCommands
-from jobtui.ui.paths import css_paths, default_history_path, default_log_path
+from jobtui.ui.paths import css_paths
 from jobtui.ui.sanitize import plain, plain_lines
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen

@@ -1,9 +1,7 @@
-"""Where the app finds its stylesheets and keeps its history and log files."""
+"""Where the app finds its stylesheets (the history and log files: :mod:`jobtui.data.paths`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path, PurePath
 
 import jobtui
@@ -36,22 +34,3 @@ def css_paths() -> list[str | PurePath]:
 def screen_css_path(name: str) -> str | PurePath:
     """A screen's own stylesheet, ``name`` in the folder of .tcss files (for its CSS_PATH)."""
     return tcss_dir() / name
-
-
-def state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_STATE_HOME/jobtui``, or ``~/.local/state/jobtui``."""
-    env = os.environ if environ is None else environ
-    state_home = env.get("XDG_STATE_HOME", "")
-    # The XDG spec says a relative path there is invalid and must be ignored.
-    base = Path(state_home) if os.path.isabs(state_home) else Path.home() / ".local" / "state"
-    return base / "jobtui"
-
-
-def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_STATE_HOME/jobtui/history``, or ``~/.local/state/jobtui/history``."""
-    return state_dir(environ) / "history"
-
-
-def default_log_path(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_STATE_HOME/jobtui/jobtui.log``, beside the history."""
-    return state_dir(environ) / "jobtui.log"

@@ -8,9 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from jobtui.data.logs import start_logging
+from jobtui.data.paths import default_history_path, default_log_path
 from jobtui.engine import JobEngine
-from jobtui.ui.logs import start_logging
-from jobtui.ui.paths import default_history_path, default_log_path
 
 from .conftest import AppRunner, until
 
@@ -66,7 +66,7 @@ def test_an_engine_error_never_reaches_stderr(tmp_path: Path) -> None:
         f"""
         import logging, threading
         from pathlib import Path
-        from jobtui.ui.logs import start_logging
+        from jobtui.data.logs import start_logging
 
         logs = start_logging(Path({str(path)!r}))
         worker = threading.Thread(

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from jobtui.data.line_history import CommandHistory
+from jobtui.data.paths import default_history_path
 from jobtui.ui.formatting import human_bytes, human_count, human_duration
-from jobtui.ui.history import CommandHistory
-from jobtui.ui.paths import css_paths, default_history_path, tcss_dir
+from jobtui.ui.paths import css_paths, tcss_dir
 from jobtui.ui.sanitize import MAX_LINE_CHARS, plain, sanitize, to_text
 
 

@@ -18,10 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.events import DescendantFocus, Key, Resize
 from textual.widgets import Input, Label
 
+from jobtui.data.line_history import CommandHistory
 from jobtui.service import JobService
 from jobtui.ui.actions import JOB_ACTIONS
 from jobtui.ui.formatting import JobFormatter
-from jobtui.ui.history import CommandHistory
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane

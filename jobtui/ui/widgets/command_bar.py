@@ -13,7 +13,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from jobtui.ui.history import CommandHistory
+from jobtui.data.line_history import CommandHistory
 from jobtui.ui.widgets.ordered_input import OrderedInput
 
 Completer = Callable[[str], list[str]]

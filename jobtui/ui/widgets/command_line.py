@@ -27,8 +27,8 @@ from textual.widgets import Input, Label, Static
 from textual.widgets.input import Selection
 from textual.worker import Worker, WorkerState
 
+from jobtui.data.line_history import CommandHistory
 from jobtui.service import JobService, LineResult
-from jobtui.ui.history import CommandHistory
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_bar import CommandBar
 
