@@ -541,3 +541,13 @@ async def test_paging_a_wrapped_pane_shows_every_line_once(
         assert all(b - a >= view.size.height // 2 - 1 for a, b in itertools.pairwise(tops[:-1]))
         await pilot.press("home", "pagedown", "pageup")
         assert view.scroll_y == 0
+
+
+async def test_the_pane_title_counts_lines_exactly(run_app: AppRunner, engine: JobEngine) -> None:
+    """Large counts were rounded (``235k lines``), so progress through a big job could not be
+    seen: the title gives them in full, with thousands separators."""
+    job = engine.start_job("seq 234567")
+    engine.wait_job([job], timeout=30)
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: "234,567 lines" in output_title(app))
+        assert "234,567 unread" in output_title(app)

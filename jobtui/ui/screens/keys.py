@@ -25,7 +25,7 @@ from jobtui.ui.actions import (
     suspend_resume_line,
     tree_preview,
 )
-from jobtui.ui.formatting import JobFormatter, human_count
+from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.sanitize import plain
 from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.sources import ConsoleBuffer
@@ -143,7 +143,7 @@ class JobKeys(Screen[None]):
             )
         elif unread:
             counts = ", ".join(
-                f"{plain(job.name)} ({human_count(job.unread_lines)} unread "
+                f"{plain(job.name)} ({job.unread_lines:,} unread "
                 f"line{'' if job.unread_lines == 1 else 's'})"
                 for job in unread
             )

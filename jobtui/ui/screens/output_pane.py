@@ -19,7 +19,7 @@ from textual.widgets import Label
 
 from jobtui.engine import JobSnapshot
 from jobtui.service import JobService
-from jobtui.ui.formatting import STATE_LOOKS, human_count
+from jobtui.ui.formatting import STATE_LOOKS
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.output_view import OutputView
 
@@ -128,9 +128,9 @@ class OutputPane:
         transcript = job.transcript
         if transcript is not None:
             count = transcript.line_count
-            parts.append(f"{human_count(count)} line{'' if count == 1 else 's'}")
+            parts.append(f"{count:,} line{'' if count == 1 else 's'}")
             unread = job.unread_lines
-            parts.append(f"{human_count(unread)} unread" if unread else "all received")
+            parts.append(f"{unread:,} unread" if unread else "all received")
             if transcript.lost_bytes:
                 parts.append(f"{transcript.lost_bytes:,} bytes lost")
         if not job.state.is_finished:
