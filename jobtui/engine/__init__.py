@@ -8,6 +8,8 @@ with JobEngine() as engine:
         print(stream.name, line)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from jobtui.engine.engine import JobEngine, Received, ReceivedPart, default_shell
 from jobtui.engine.errors import (
     BlockedJobsDeadlockError,
@@ -38,18 +40,6 @@ from jobtui.engine.job import (
     ProcessInfo,
 )
 from jobtui.engine.output import OutputStore, Record, Stream
-from jobtui.engine.search import (
-    CaseMode,
-    InvalidPatternError,
-    SearchHit,
-    SearchQuery,
-    SearchResult,
-    SearchSource,
-    SearchTask,
-    SearchTool,
-    compile_query,
-    search_transcripts,
-)
 from jobtui.engine.snapshot import (
     FailureInfo,
     JobChanges,
@@ -114,3 +104,42 @@ __all__ = [
     "default_shell",
     "search_transcripts",
 ]
+
+if TYPE_CHECKING:
+    from jobtui.engine.search import (
+        CaseMode,
+        InvalidPatternError,
+        SearchHit,
+        SearchQuery,
+        SearchResult,
+        SearchSource,
+        SearchTask,
+        SearchTool,
+        compile_query,
+        search_transcripts,
+    )
+
+#: Search loads when first used (PEP 562): its patterns and ripgrep runner cost start-up ~13 ms,
+#: and the app's first frame searches nothing.
+_SEARCH_NAMES = frozenset(
+    {
+        "CaseMode",
+        "InvalidPatternError",
+        "SearchHit",
+        "SearchQuery",
+        "SearchResult",
+        "SearchSource",
+        "SearchTask",
+        "SearchTool",
+        "compile_query",
+        "search_transcripts",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SEARCH_NAMES:
+        from jobtui.engine import search
+
+        return getattr(search, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from jobtui.engine.options import JobOptions, Recipe
 from jobtui.engine.output import OutputStore, Stream
-from jobtui.engine.progress import TAIL_BYTES, ProgressRecord, parse_progress
 from jobtui.engine.states import (
     TRANSITIONS,
     InvalidJobStateTransition,
@@ -29,6 +28,9 @@ BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"
 
 StateListener = Callable[["Job", JobStateInfo, JobStateInfo], None]
+
+if TYPE_CHECKING:
+    from jobtui.engine.progress import ProgressRecord
 
 
 @dataclass
@@ -177,6 +179,9 @@ class Job:
         store = self.output
         if store is None:
             return []
+        # Loaded when first read: the parser's patterns cost start-up about 2 ms.
+        from jobtui.engine.progress import TAIL_BYTES, parse_progress
+
         tails = sorted((store.tail(stream, TAIL_BYTES) for stream in Stream), reverse=True)
         for index, data in tails:
             if index >= 0:

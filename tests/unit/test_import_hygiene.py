@@ -64,3 +64,20 @@ def test_the_engine_loads_no_command_language() -> None:
 def test_psutil_is_loaded_only_when_it_is_needed() -> None:
     """The engine imports psutil inside the functions that use it: the app starts faster."""
     assert within(loaded_after_importing("jobtui.engine"), "psutil") == []
+
+
+def test_the_engine_loads_search_and_progress_only_when_used() -> None:
+    """Search (its patterns and ripgrep runner, about 13 ms) and the progress parser load when
+    first used, not with the engine: the app's first frame needs neither."""
+    probe = (
+        "import sys, jobtui.engine as e\n"
+        "before = sorted(m for m in sys.modules if m.startswith(('jobtui.engine.search', "
+        "'jobtui.engine.progress')))\n"
+        "hit = e.SearchHit\n"
+        "print(before, 'jobtui.engine.search' in sys.modules, hit.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True", "SearchHit"]
