@@ -24,7 +24,6 @@ from jobtui.engine import (
     JobChanges,
     JobEngine,
     JobEvent,
-    JobSnapshot,
     JobStatsUpdated,
     OutputStore,
     Stream,
@@ -32,6 +31,7 @@ from jobtui.engine import (
 
 if TYPE_CHECKING:
     from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
+    from jobtui.engine.snapshot import JobSnapshot
 
 #: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
 #: (notices), echo (a command line as typed).

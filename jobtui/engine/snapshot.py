@@ -252,32 +252,6 @@ class JobSnapshot:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class JobChanges:
-    """What changed since a version: the snapshots of the jobs that moved, the ids that went."""
-
-    version: int
-    changed: tuple[JobSnapshot, ...] = ()
-    removed: tuple[int, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe values."""
-        return {
-            "version": self.version,
-            "changed": [snapshot.to_dict() for snapshot in self.changed],
-            "removed": list(self.removed),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JobChanges:
-        """Changes from what :meth:`to_dict` made."""
-        return cls(
-            version=int(data["version"]),
-            changed=tuple(JobSnapshot.from_dict(item) for item in data["changed"]),
-            removed=tuple(int(i) for i in data["removed"]),
-        )
-
-
 def snapshot_of(job: Job, stats: tuple[StatsSample, ...] = ()) -> JobSnapshot:
     """A snapshot of ``job`` and its children (the caller holds the engine's lock)."""
     info = job.process

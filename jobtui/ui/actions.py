@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from jobtui.engine import JobSnapshot, JobState
+from jobtui.engine import JobState
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 
 class JobAction(enum.Enum):

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jobtui.engine import FailureInfo, JobSnapshot, JobState, StateInfo
+from jobtui.engine import JobState
 from jobtui.ui.records import JobRecord, unread_lines
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 __all__ = [
     "STATE_LOOKS",
@@ -153,6 +156,9 @@ class JobFormatter:
 
 def format_value(value: Any) -> str:
     """A property value as PowerShell prints it in a list: True/False, {Job2}, state names."""
+    # Here, not at the top: the snapshot's dataclasses load with the first job (start-up).
+    from jobtui.engine import FailureInfo, JobSnapshot, StateInfo
+
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from jobtui.engine import JobSnapshot, JobState
+from jobtui.engine import JobState
 from jobtui.ui.actions import JobAction
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.jobs_table import JobsTable
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 #: (action, verb shown, help, whether it applies to a job)
 ACTIONS: tuple[tuple[JobAction, str, str, Callable[[JobSnapshot], bool]], ...] = (

@@ -6,7 +6,7 @@ is the first thing on the screen, in plain words, with the exit code, signal and
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Label, Static
 
-from jobtui.engine import JobSnapshot, JobState
+from jobtui.engine import JobState
 from jobtui.service import JobService
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter
 from jobtui.ui.paths import screen_css_path
@@ -24,6 +24,9 @@ from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.property_list import PropertyList, job_properties
 from jobtui.ui.widgets.stats_graph import StatsGraph
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 
 def failure_report(job: JobSnapshot, formatter: JobFormatter) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -22,7 +22,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from jobtui.engine import JobSnapshot
 from jobtui.service import JobService, LineResult
 from jobtui.ui.actions import close_input_line, send_input_line
 from jobtui.ui.formatting import STATE_LOOKS
@@ -30,6 +29,9 @@ from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.ordered_input import OrderedInput
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 
 class InputDialog(ModalScreen[None]):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from jobtui.engine import JobSnapshot
 from jobtui.service import JobService, LineResult
 from jobtui.ui.actions import (
     JOB_ACTIONS,
@@ -34,6 +33,7 @@ from jobtui.ui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
     from jobtui.commands import WaitOutcome, WaitStarted
+    from jobtui.engine.snapshot import JobSnapshot
     from jobtui.ui.screens.pull import PullLoop
     from jobtui.ui.screens.wait_dialog import WaitDialog
 

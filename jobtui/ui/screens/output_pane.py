@@ -13,15 +13,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 from textual.widgets import Label
 
-from jobtui.engine import JobSnapshot
 from jobtui.service import JobService
 from jobtui.ui.formatting import STATE_LOOKS
 from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.output_view import OutputView
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 #: Seconds a job must stay shown before keep off receives what the pane shows of it.
 DWELL = 1.0

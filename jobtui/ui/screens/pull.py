@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 
-from jobtui.engine import JobSnapshot, JobState
+from jobtui.engine import JobState
 from jobtui.service import JobService
 from jobtui.ui.pacing import Pacer
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.output_view import OutputView
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 #: Least seconds between two refreshes of the table (a burst of events becomes one refresh).
 TABLE_INTERVAL = 0.25

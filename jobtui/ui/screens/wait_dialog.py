@@ -21,7 +21,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, ProgressBar, RadioButton, RadioSet, Static
 
-from jobtui.engine import JobSnapshot
 from jobtui.ui.actions import wait_line
 from jobtui.ui.formatting import STATE_LOOKS, Clock
 from jobtui.ui.paths import screen_css_path
@@ -30,6 +29,7 @@ from jobtui.ui.widgets.ordered_input import OrderedInput
 
 if TYPE_CHECKING:
     from jobtui.commands import WaitStarted
+    from jobtui.engine.snapshot import JobSnapshot
 
 #: What marks the chosen mode, so All and Any differ without colour too.
 CHOSEN = " ✓"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from jobtui.engine import LIST_PROPERTIES, JobSnapshot
+from jobtui.engine import LIST_PROPERTIES
 from jobtui.ui.formatting import JobFormatter, human_bytes
 from jobtui.ui.sanitize import plain_lines
+
+if TYPE_CHECKING:
+    from jobtui.engine.snapshot import JobSnapshot
 
 
 def job_properties(job: JobSnapshot, formatter: JobFormatter) -> list[tuple[str, str]]:
