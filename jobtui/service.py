@@ -30,8 +30,11 @@ from jobtui.engine import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
     from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.persistent import Persistence
 
 #: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
 #: (notices), echo (a command line as typed).
@@ -213,8 +216,12 @@ class LocalService:
     session: a lock makes sure there is one.
     """
 
-    def __init__(self, engine: JobEngine, *, width: int = 120) -> None:
+    def __init__(
+        self, engine: JobEngine, *, width: int = 120, persistence: Persistence | None = None
+    ) -> None:
         self.engine = engine
+        #: The history of a persistent session (its ``notices`` say what went wrong), or None.
+        self.persistence = persistence
         self._session: CommandSession | None = None
         self._width = width
         self._lock = threading.Lock()
@@ -224,6 +231,17 @@ class LocalService:
         """A service over a new engine of its own, made with ``engine_options`` (the settings'
         grace, spill directory...); :meth:`shutdown` ends it."""
         return cls(JobEngine(**engine_options))
+
+    @classmethod
+    def persistent(cls, state_dir: Path, **engine_options: Any) -> LocalService:
+        """A service whose jobs outlive this process: each runs under a monitor that keeps its
+        transcript in ``state_dir``, and the history there is restored now (earlier jobs listed,
+        running ones re-adopted). :meth:`shutdown` stops the jobs; a process that dies without
+        it leaves them running for the next one to adopt."""
+        from jobtui.persistent import open_persistent
+
+        engine, persistence = open_persistent(state_dir, **engine_options)
+        return cls(engine, persistence=persistence)
 
     # -- the command language ------------------------------------------------------------------
 
@@ -333,5 +351,7 @@ class LocalService:
         return self.engine.subscribe(listener)
 
     def shutdown(self) -> None:
-        """:meth:`JobEngine.shutdown`."""
+        """:meth:`JobEngine.shutdown` (then the history's last write)."""
         self.engine.shutdown()
+        if self.persistence is not None:
+            self.persistence.close()

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jobtui.engine import dependencies
@@ -125,6 +126,7 @@ class JobEngine(QueueRules):
         spill_dir: str | None = None,
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
+        job_root: str | None = None,
     ) -> None:
         self.grace = grace
         self.memory_limit = memory_limit
@@ -155,6 +157,7 @@ class JobEngine(QueueRules):
             shell=shell,
             guardian=guardian,
             monitor_interval=monitor_interval,
+            job_root=Path(job_root) if job_root is not None else None,
         )
         #: The backends by Location name: where ``start_job(location=...)`` looks.
         self._backends: dict[str, Backend] = {self._local.name: self._local}
@@ -826,6 +829,84 @@ class JobEngine(QueueRules):
             job.executing_job.transition(JobState.Blocked, JobState.Running)
             job.executing_job.touch()
             self._emit(JobInputClosed(job.parent or job))
+
+    # -- restoring a session (a persistent one, after a restart) -----------------------------
+
+    @property
+    def lock(self) -> EventLock[JobEvent]:
+        """The engine's lock: held while reading several jobs' fields as one moment."""
+        return self._lock
+
+    @property
+    def job_root(self) -> Path | None:
+        """Where the jobs' monitors keep their directories (a persistent session), or None."""
+        return self._local.job_root
+
+    def job_dir(self, job: Job) -> Path | None:
+        """The directory that holds a monitored job's transcript and status, or None."""
+        return self._local.job_dir(job) if self._local.job_root is not None else None
+
+    def continue_ids(self, next_id: int) -> None:
+        """Give new jobs ids from ``next_id`` on (ids of an earlier session are never reused)."""
+        with self._lock:
+            self._ids = itertools.count(max(next_id, max(self._all_ids(), default=0) + 1))
+
+    def _all_ids(self) -> list[int]:
+        return [each.id for job in self._jobs.values() for each in (job, *job.child_jobs)]
+
+    def restore_job(
+        self,
+        *,
+        id: int,
+        instance_id: uuid.UUID,
+        name: str,
+        command: str,
+        location: str,
+        type_name: str,
+        state: JobState,
+        reason: str | None = None,
+        begin_time: float | None = None,
+        end_time: float | None = None,
+        parent: Job | None = None,
+    ) -> Job:
+        """Put back a job an earlier session kept (its record, not yet its output or runner).
+
+        A top-level job is listed at once; a child joins ``parent``'s ChildJobs. Its state is
+        set as it was, not reached by transitions: nothing happened, it is only known again.
+        """
+        with self._lock:
+            job = Job(
+                id=id,
+                command=command,
+                name=name,
+                ps_job_type_name=type_name,
+                location=location,
+                lock=self._lock,
+                on_state_changed=self._state_changed,
+            )
+            job.instance_id = instance_id
+            job.restore_state(
+                state,
+                JobFailure(reason) if reason else None,
+                datetime.fromtimestamp(begin_time) if begin_time is not None else None,
+                datetime.fromtimestamp(end_time) if end_time is not None else None,
+            )
+            if parent is not None:
+                job.parent = parent
+                parent.child_jobs.append(job)
+                top = parent
+            else:
+                self._jobs[id] = job
+                top = job
+            self._emit(JobAdded(top))
+            return job
+
+    def adopt_running(self, job: Job, info: Any, cursor: int) -> None:
+        """Follow a restored Running job whose monitor still runs; ``info`` is its MonitorInfo."""
+        with self._lock:
+            runner = self._local.adopt(job, info, cursor)
+            self._throttle(job).admit(job)
+        del runner
 
     # -- Remove-Job ---------------------------------------------------------------------------
 

@@ -234,6 +234,22 @@ class Job:
                 self.parent.derive_state()
             return True
 
+    def restore_state(
+        self,
+        state: JobState,
+        reason: JobFailure | None,
+        begin: datetime | None,
+        end: datetime | None,
+    ) -> None:
+        """Take the state an earlier session recorded (no transition: nothing happened now)."""
+        with self._lock:
+            self._state_info = JobStateInfo(state, reason)
+            self.ps_begin_time = begin
+            self.ps_end_time = end
+            self.version += 1
+            if state.is_finished:
+                self.finished.set()
+
     def transition(self, expected: JobState, state: JobState) -> bool:
         """Move from ``expected`` to ``state`` atomically; False if the job was elsewhere."""
         with self._lock:

@@ -306,6 +306,25 @@ class OutputStore:
         return self._cursor
 
     @property
+    def cursor_offset(self) -> int:
+        """The receive cursor as a byte offset: what a restarted session can find again (its
+        records are rebuilt, and may be cut differently; the bytes are the same)."""
+        with self._lock:
+            return self._offsets[self._cursor] if self._cursor < len(self._offsets) else self._size
+
+    def restore_cursor(self, offset: int) -> None:
+        """Move the receive cursor to the record holding byte ``offset`` (a record only partly
+        received before counts as unread: a receive repeats a little rather than lose any)."""
+        with self._lock:
+            index = bisect.bisect_right(self._offsets, offset) - 1
+            if index < 0 or offset >= self._size:
+                index = 0 if offset <= 0 else len(self._offsets)
+            elif self._offsets[index] < offset and offset >= self._bounds(index)[1]:
+                index += 1
+            self._cursor = index
+            self.version += 1
+
+    @property
     def has_more_data(self) -> bool:
         """PowerShell's rule: the stream is still open, or unread records remain."""
         return not self._closed or self._cursor < len(self._offsets)

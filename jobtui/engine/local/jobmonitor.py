@@ -4,7 +4,8 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 
 - becomes a child subreaper (``PR_SET_CHILD_SUBREAPER``), so the job's orphans stay under it;
 - starts the job's command in its own session (a process group of its own), with stdin from
-  ``/dev/null`` and stdout and stderr on pipes that it alone reads;
+  ``/dev/null`` (or from a file: ``--stdin``, Start-Job's input written ahead), and stdout and
+  stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
   entry per record to ``records.idx`` (offset, length, stream, time): the record format of
   ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
@@ -29,7 +30,8 @@ The host runs it by path with ``python -I -S`` (see ``jobfiles.monitor_command``
 ``python -m jobtui.engine.local.jobmonitor`` works too. Everything is in this one file because
 a program run by path with ``-I`` cannot import its neighbours.
 
-Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] -- COMMAND...``
+Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] [--stdin FILE]
+-- COMMAND...``
 """
 
 from __future__ import annotations
@@ -90,17 +92,19 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"jobmonitor: cannot prepare {job_dir}: {exc.strerror or exc}\n")
         return 1
     monitor.flush_seconds = flush
+    monitor.stdin = options.get("--stdin", os.devnull)
     return monitor.run()
 
 
-_OPTIONS = ("--cwd", "--tag", "--flush")
+_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin")
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     """The options (and "dir") before "--", and the command after it."""
     if "--" not in argv:
         raise UsageError(
-            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] -- COMMAND..."
+            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] [--stdin FILE]"
+            " -- COMMAND..."
         )
     split = argv.index("--")
     given, command = argv[:split], argv[split + 1 :]
@@ -128,6 +132,8 @@ class Monitor:
         self.pending = [bytearray(), bytearray()]
         self.pending_since: list[float | None] = [None, None]
         self.flush_seconds = FLUSH_SECONDS
+        #: What the job reads: nothing, or the input Start-Job was given, from a file.
+        self.stdin = os.devnull
         os.makedirs(job_dir, mode=0o700, exist_ok=True)
         # O_EXCL: a second monitor for the same job must never write over a transcript.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -212,7 +218,8 @@ class Monitor:
                     with _suppress(OSError, ValueError):
                         if signal.getsignal(sig) is not signal.SIG_DFL:
                             signal.signal(sig, signal.SIG_DFL)
-                null = os.open(os.devnull, os.O_RDONLY)
+                step = f"the input {self.stdin}"
+                null = os.open(self.stdin, os.O_RDONLY)
                 os.dup2(null, 0)
                 os.dup2(out_w, 1)
                 os.dup2(err_w, 2)

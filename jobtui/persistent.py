@@ -1,0 +1,288 @@
+"""A persistent session: jobs that outlive the process that started them, and their history.
+
+Every shell job runs under a monitor of its own (``engine/local/jobmonitor.py``) that writes its
+transcript and exit status to ``<state dir>/jobs/<InstanceId>/``, and every job's record is kept
+in ``<state dir>/history.db`` (``data/history.py``). Opening the session again on the same state
+directory (after the session host was killed, or upgraded) puts every job back:
+
+- a job that had ended is listed as it ended, with its output, its Reason and its Receive cursor;
+- a job whose monitor still runs is Running again, followed from where its transcript is;
+- a job whose monitor recorded the end meanwhile takes its final state (and exit code) from it;
+- a job whose monitor is gone without a word is Failed, and the Reason says what was lost (the
+  machine was rebooted, or the monitor died);
+- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran.
+
+Records are written off the hot path: engine events only mark a job dirty, and one thread writes
+the dirty jobs in one transaction, at once after a job is added or removed (a crash right after
+Start-Job must not lose it), else at most every ``WRITE_DELAY`` seconds. Ids continue from the
+store's counter, so an id is never given twice.
+
+Ending the session normally (:meth:`LocalService.shutdown`) stops every job, as PowerShell ends a
+session's jobs; only a session that is dropped (its process killed) leaves them running.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobtui.data.history import HistoryStore, JobRecord
+from jobtui.engine import JobEngine, JobState, OutputStore
+from jobtui.engine.events import JobAdded, JobEvent, JobRemoved, JobStatsUpdated
+from jobtui.engine.job import BACKGROUND_JOB, Job
+from jobtui.engine.local.jobfiles import Found, JobFiles
+
+log = logging.getLogger(__name__)
+
+HISTORY_FILE = "history.db"
+JOBS_DIR = "jobs"
+#: The longest a changed record waits before it is written.
+WRITE_DELAY = 0.5
+NOT_STARTED = "The session ended before the job started; nothing of it ran."
+THREAD_LOST = "The session ended while the job ran in it; its output was not kept."
+
+
+@dataclass
+class _Dirty:
+    """What the writer owes the store."""
+
+    jobs: dict[int, Job] = field(default_factory=dict)
+    removed: dict[int, Job] = field(default_factory=dict)
+    urgent: bool = False
+
+
+class Persistence:
+    """The history of one persistent session: restores it on open, writes it as it changes."""
+
+    def __init__(self, engine: JobEngine, state_dir: Path) -> None:
+        self.engine = engine
+        self.state_dir = state_dir
+        #: One line for each problem with the history (a corrupt file moved aside...), said once.
+        self.notices: list[str] = []
+        self.store = HistoryStore(state_dir / HISTORY_FILE, on_notice=self._notice)
+        self._dirty = _Dirty()
+        self._cond = threading.Condition()
+        self._writing = threading.Lock()  # the store has one writer at a time
+        self._closed = False
+        self._restore()
+        self._unsubscribe = engine.subscribe(self._on_event)
+        self._thread = threading.Thread(target=self._run, name="jobtui-history", daemon=True)
+        self._thread.start()
+
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        log.warning("%s", text)
+
+    # -- restoring ------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        records = self.store.load()
+        by_id = {record.id: record for record in records}
+        for record in records:
+            if record.parent_id is None:
+                children = [by_id[c] for c in record.child_ids if c in by_id]
+                try:
+                    self._restore_top(record, children)
+                except (OSError, ValueError) as exc:
+                    self._notice(f"job {record.id} could not be restored: {exc}")
+        self.engine.continue_ids(self.store.next_id)
+
+    def _restore_top(self, record: JobRecord, children: list[JobRecord]) -> None:
+        engine = self.engine
+        type_name = BACKGROUND_JOB if children else "ThreadJob"
+        top_state = record.state
+        plans = [self._plan(child) for child in children]
+        if not children and not record.state.is_finished:
+            top_state = JobState.Failed
+        elif any(not state.is_finished for state, _ in plans):
+            top_state = JobState.Running
+        elif not record.state.is_finished:
+            top_state = JobState.Failed
+        top = engine.restore_job(
+            id=record.id,
+            instance_id=uuid.UUID(record.instance_id),
+            name=record.name,
+            command=record.command,
+            location=record.location,
+            type_name=type_name,
+            state=top_state,
+            reason=record.reason if children else _reason(record, top_state, THREAD_LOST),
+            begin_time=record.begin_time,
+            end_time=record.end_time,
+        )
+        if not children:
+            top.process.cwd = record.cwd
+            top.output = OutputStore(memory_limit=engine.memory_limit, spill_dir=engine.spill_dir)
+            top.output.close()
+            return
+        for child, (state, reason) in zip(children, plans, strict=True):
+            job = engine.restore_job(
+                id=child.id,
+                instance_id=uuid.UUID(child.instance_id),
+                name=child.name,
+                command=child.command,
+                location=child.location,
+                type_name="",
+                state=state,
+                reason=reason,
+                begin_time=child.begin_time,
+                end_time=child.end_time,
+                parent=top,
+            )
+            job.process.cwd = child.cwd
+            job.process.exit_code = child.exit_code
+            job.process.signal = child.signal
+            self._restore_output(job, child, state)
+        top.derive_state()
+
+    def _plan(self, child: JobRecord) -> tuple[JobState, str | None]:
+        """The state a child is restored in: as recorded if it had ended, else Running (to be
+        adopted), or Failed when nothing of it can be found."""
+        if child.state.is_finished:
+            return child.state, child.reason
+        if child.state is JobState.NotStarted or child.transcript is None:
+            return JobState.Failed, NOT_STARTED
+        adoption = JobFiles(Path(child.transcript)).adopt()
+        if adoption.found is Found.LOST and adoption.info is None:
+            return JobState.Failed, adoption.reason
+        if adoption.found is Found.RUNNING and child.state is JobState.Suspended:
+            return JobState.Suspended, None
+        return JobState.Running, None
+
+    def _restore_output(self, job: Job, record: JobRecord, state: JobState) -> None:
+        engine = self.engine
+        store = job.output = OutputStore(
+            memory_limit=engine.memory_limit, spill_dir=engine.spill_dir
+        )
+        files = JobFiles(Path(record.transcript)) if record.transcript else None
+        cursor = files.append_to(store, 0) if files is not None and files.dir.is_dir() else 0
+        store.restore_cursor(record.receive_cursor)
+        if state.is_finished or files is None:
+            store.close()
+            return
+        adoption = files.adopt()
+        assert adoption.info is not None
+        # Followed like a job this session started: a dead monitor is found at once, and the
+        # job ends as its exit.json says, or Failed with what was lost.
+        engine.adopt_running(job, adoption.info, cursor)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _on_event(self, event: JobEvent) -> None:
+        if isinstance(event, JobStatsUpdated):
+            return
+        top = event.job.parent or event.job
+        with self._cond:
+            if isinstance(event, JobRemoved):
+                self._dirty.jobs.pop(top.id, None)
+                self._dirty.removed[top.id] = top
+                self._dirty.urgent = True
+            else:
+                self._dirty.jobs[top.id] = top
+                self._dirty.urgent = self._dirty.urgent or isinstance(event, JobAdded)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not (self._dirty.jobs or self._dirty.removed):
+                    self._cond.wait()
+                if not self._closed and not self._dirty.urgent:
+                    self._cond.wait(WRITE_DELAY)
+                dirty, self._dirty = self._dirty, _Dirty()
+                closed = self._closed
+            self._write(dirty)
+            if closed:
+                return
+
+    def _write(self, dirty: _Dirty) -> None:
+        with self._writing:
+            self._write_locked(dirty)
+
+    def _write_locked(self, dirty: _Dirty) -> None:
+        records: list[JobRecord] = []
+        for top in dirty.jobs.values():
+            if not top.removed:
+                records.extend(self._records(top))
+        if records:
+            self.store.save_many(records)
+        for job_id, top in dirty.removed.items():
+            # Saved first, so that even a job added and removed between two writes moves the
+            # id counter on: its id is never given again.
+            self.store.save_many(self._records(top))
+            self.store.remove(job_id)
+            for each in (top, *top.child_jobs):
+                directory = self.engine.job_dir(each)
+                if directory is not None:
+                    shutil.rmtree(directory, ignore_errors=True)
+
+    def _records(self, top: Job) -> list[JobRecord]:
+        with self.engine.lock:
+            return [_record(self.engine, job) for job in (top, *top.child_jobs)]
+
+    def flush(self) -> None:
+        """Write what is dirty now (tests, and the end of the session)."""
+        with self._cond:
+            dirty, self._dirty = self._dirty, _Dirty()
+        self._write(dirty)
+
+    def close(self) -> None:
+        """Write the last changes and close the store."""
+        self._unsubscribe()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(10.0)
+        self.flush()
+        self.store.close()
+
+
+def _reason(record: JobRecord, state: JobState, lost: str) -> str | None:
+    if state is JobState.Failed and not record.state.is_finished:
+        return lost
+    return record.reason
+
+
+def _record(engine: JobEngine, job: Job) -> JobRecord:
+    reason = job.job_state_info.reason
+    info = job.process
+    files = getattr(job.runner, "files", None)  # a job run under a monitor
+    directory = files.dir if files is not None else None
+    runner_info = getattr(job.runner, "info", None)
+    return JobRecord(
+        id=job.id,
+        instance_id=str(job.instance_id),
+        name=job.name,
+        command=job.command,
+        location=job.location,
+        state=job.state,
+        cwd=info.cwd,
+        reason=str(reason) if reason is not None else None,
+        exit_code=info.exit_code,
+        signal=info.signal,
+        begin_time=job.ps_begin_time.timestamp() if job.ps_begin_time else None,
+        end_time=job.ps_end_time.timestamp() if job.ps_end_time else None,
+        parent_id=job.parent.id if job.parent is not None else None,
+        receive_cursor=job.output.cursor_offset if job.output is not None else 0,
+        transcript=str(directory) if directory is not None else None,
+        monitor_pid=getattr(runner_info, "monitor_pid", None),
+        monitor_start=getattr(runner_info, "monitor_start", None),
+        boot_id=getattr(runner_info, "boot_id", None),
+    )
+
+
+def open_persistent(state_dir: Path, **engine_options: Any) -> tuple[JobEngine, Persistence]:
+    """An engine whose jobs run under monitors in ``state_dir``, with the history restored."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = JobEngine(job_root=str(state_dir / JOBS_DIR), **engine_options)
+    try:
+        persistence = Persistence(engine, state_dir)
+    except BaseException:
+        engine.shutdown()
+        raise
+    return engine, persistence
