@@ -43,6 +43,8 @@ HISTORY_FILE = "history.db"
 JOBS_DIR = "jobs"
 #: The longest a changed record waits before it is written.
 WRITE_DELAY = 0.5
+#: How often changes a failed write kept are tried again.
+RETRY_DELAY = 5.0
 NOT_STARTED = "The session ended before the job started; nothing of it ran."
 THREAD_LOST = "The session ended while the job ran in it; its output was not kept."
 
@@ -191,6 +193,9 @@ class Persistence:
         while True:
             with self._cond:
                 while not self._closed and not (self._dirty.jobs or self._dirty.removed):
+                    if self.store.pending:  # a write failed (a full disk): try again now and then
+                        self._cond.wait(RETRY_DELAY)
+                        break
                     self._cond.wait()
                 if not self._closed and not self._dirty.urgent:
                     self._cond.wait(WRITE_DELAY)
@@ -209,7 +214,7 @@ class Persistence:
         for top in dirty.jobs.values():
             if not top.removed:
                 records.extend(self._records(top))
-        if records:
+        if records or self.store.pending:  # with none, what a failed write kept
             self.store.save_many(records)
         for job_id, top in dirty.removed.items():
             # Saved first, so that even a job added and removed between two writes moves the
