@@ -23,6 +23,7 @@ MODULES = [
     "memory",
     "many_jobs",
     "idle",
+    "monitored",
     "table_refresh",
     "output_pane",
     "frames",

@@ -23,6 +23,7 @@ session's jobs; only a session that is dropped (its process killed) leaves them 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
@@ -36,6 +37,7 @@ from jobtui.engine import JobEngine, JobState, OutputStore
 from jobtui.engine.events import JobAdded, JobEvent, JobRemoved, JobStatsUpdated
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
+from jobtui.engine.local.jobmonitor import TRANSCRIPT
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,11 @@ class Persistence:
             memory_limit=engine.memory_limit, spill_dir=engine.spill_dir
         )
         files = JobFiles(Path(record.transcript)) if record.transcript else None
-        cursor = files.append_to(store, 0) if files is not None and files.dir.is_dir() else 0
+        cursor = 0
+        if files is not None and files.dir.is_dir():
+            with contextlib.suppress(OSError, ValueError):  # else the store keeps a copy
+                store.attach_file(str(files.dir / TRANSCRIPT))
+            cursor = files.append_to(store, 0)
         store.restore_cursor(record.receive_cursor)
         if state.is_finished or files is None:
             store.close()

@@ -116,6 +116,9 @@ class OutputStore:
         self._spill_dir = spill_dir
         self._mem = bytearray()
         self._fd: int | None = None
+        # True when _fd is a file the bytes already are in (a monitor's out.log): nothing is
+        # written, only indexed and read back.
+        self._backed = False
         self._size = 0
         # One entry per record, in parallel columns (about 25 bytes a record).
         self._offsets = array("q")
@@ -214,7 +217,23 @@ class OutputStore:
                 os.close(self._fd)
                 self._fd = None
 
+    def attach_file(self, path: str) -> None:
+        """Read the transcript from ``path``, which holds (and goes on holding) every byte
+        appended, at the same offsets: a job monitor's ``out.log``. Appends then only index
+        what is already there: the bytes of a flood are written to disk once, not twice."""
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        with self._lock:
+            if self._size or self._fd is not None:
+                os.close(fd)
+                raise ValueError("a file can back only an empty store")
+            self._fd = fd
+            self._backed = True
+            self._mem = bytearray()
+
     def _store(self, data: bytes) -> bool:
+        if self._backed:
+            self._size += len(data)
+            return True
         if self.lost_bytes:
             # Once output is lost, later output is not kept either: the transcript stays an
             # exact prefix of what the job wrote, never a text with a silent hole in it.

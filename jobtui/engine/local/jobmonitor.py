@@ -303,6 +303,17 @@ class Monitor:
         self.stream_bytes[stream] += len(data)
         now = time.time()
         buffer = self.pending[stream]
+        if not buffer:
+            # The usual case, a flood of whole lines: commit the read itself, with no copy.
+            cut = data.rfind(b"\n") + 1
+            if len(data) - cut > MAX_PENDING:
+                cut = _utf8_boundary(data, len(data))
+            if cut:
+                self._commit(stream, data if cut == len(data) else data[:cut], now)
+            if cut < len(data):
+                buffer += memoryview(data)[cut:]
+                self.pending_since[stream] = now
+            return True
         buffer += data
         cut = buffer.rfind(b"\n") + 1
         if len(buffer) - cut > MAX_PENDING:
@@ -695,7 +706,7 @@ def _read_all(fd: int, nonblocking: bool = False) -> bytes:
     return b"".join(parts)
 
 
-def _utf8_boundary(buffer: bytearray, end: int) -> int:
+def _utf8_boundary(buffer: bytes | bytearray, end: int) -> int:
     """The largest cut <= end that does not split a UTF-8 sequence (output._utf8_boundary)."""
     for i in range(end - 1, max(0, end - 4) - 1, -1):
         byte = buffer[i]

@@ -53,6 +53,7 @@ SLOW_POLL = 0.5
 #: Bytes read from a transcript in one go (a flood is followed in steps, not in one read).
 _READ_LIMIT = 4 * 1024 * 1024
 INPUT_FILE = "stdin"
+TRANSCRIPT = "out.log"
 
 
 class MonitoredRunner:
@@ -138,9 +139,15 @@ class MonitoredRunner:
             self._on_finished(self.job)
             return
         self._process = process
+        self._attach()
         self._begin(info)
         self.job.set_state(JobState.Running)
         self._follower.add(self)
+
+    def _attach(self) -> None:
+        """Let the store read the monitor's transcript in place (one copy of it on disk)."""
+        with contextlib.suppress(OSError, ValueError):  # else it keeps its own copy
+            self.store.attach_file(str(self.files.dir / TRANSCRIPT))
 
     def adopt(self, info: MonitorInfo, cursor: int) -> None:
         """Follow a job whose monitor a previous host started (the job is Running already)."""
@@ -175,7 +182,7 @@ class MonitoredRunner:
         if now < self.due:
             return
         try:
-            size = os.stat(self.files.dir / "out.log").st_size
+            size = os.stat(self.files.dir / TRANSCRIPT).st_size
         except OSError:
             size = 0
         if size != self._size or size > self.cursor:
