@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from jobtui.engine import Job, JobState, Stream
+from jobtui.engine import Job, JobInputError, JobState, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import JobFiles
 from jobtui.service import LocalService
@@ -287,3 +287,28 @@ def test_a_full_disk_while_writing_history_loses_no_job(
     again = opened()
     assert [job.id for job in again.engine.jobs] == [job.id for job in jobs]
     assert all(job.state is JobState.Completed for job in again.engine.jobs)
+
+
+def test_a_monitored_job_reads_its_start_input_and_refuses_more(
+    opened: Callable[[], LocalService],
+) -> None:
+    service = opened()
+    job = service.engine.start_job("cat; echo end", input=b"given\n")
+    assert job.finished.wait(10)
+    assert [t for _, t in service.engine.receive_job([job]).lines()] == ["given", "end"]
+    sleeper = service.engine.start_job("sleep 30")
+    with pytest.raises(JobInputError, match="does not accept input"):
+        service.engine.send_input(sleeper, b"more\n")
+
+
+def test_suspend_and_resume_reach_a_monitored_jobs_processes(
+    opened: Callable[[], LocalService],
+) -> None:
+    service = opened()
+    job = service.engine.start_job("sleep 30 & sleep 30; wait")
+    wait_for(lambda: len(tagged(job)) >= 3)  # the shell and its two sleeps
+    assert service.engine.suspend_job([job]) == [job]
+    assert job.state is JobState.Suspended
+    wait_for(lambda: all(jobmonitor.process_state(pid) == "T" for pid in tagged(job)))
+    assert service.engine.resume_job([job]) == [job]
+    wait_for(lambda: all(jobmonitor.process_state(pid) != "T" for pid in tagged(job)))
