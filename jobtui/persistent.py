@@ -37,7 +37,7 @@ from jobtui.engine import JobEngine, JobState, OutputStore
 from jobtui.engine.events import JobAdded, JobEvent, JobRemoved, JobStatsUpdated
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
-from jobtui.engine.local.jobmonitor import TRANSCRIPT
+from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,17 @@ class _Dirty:
 class Persistence:
     """The history of one persistent session: restores it on open, writes it as it changes."""
 
-    def __init__(self, engine: JobEngine, state_dir: Path) -> None:
+    def __init__(
+        self, engine: JobEngine, state_dir: Path, *, disk_budget: int | None = None
+    ) -> None:
         self.engine = engine
         self.state_dir = state_dir
+        #: Bytes of transcripts kept in all (None: no budget); past it the oldest finished
+        #: transcripts are dropped first.
+        self.disk_budget = disk_budget
+        # Transcript bytes of finished jobs (they no longer grow), and what the budget dropped.
+        self._sizes: dict[int, int] = {}
+        self._dropped: dict[int, int] = {}
         #: One line for each problem with the history (a corrupt file moved aside...), said once.
         self.notices: list[str] = []
         self.store = HistoryStore(state_dir / HISTORY_FILE, on_notice=self._notice)
@@ -141,6 +149,9 @@ class Persistence:
             job.process.cwd = child.cwd
             job.process.exit_code = child.exit_code
             job.process.signal = child.signal
+            if child.dropped_bytes:
+                self._dropped[job.id] = child.dropped_bytes
+                top.status_message = dropped_note(child.dropped_bytes)
             self._restore_output(job, child, state)
         top.derive_state()
 
@@ -168,7 +179,8 @@ class Persistence:
         if files is not None and files.dir.is_dir():
             with contextlib.suppress(OSError, ValueError):  # else the store keeps a copy
                 store.attach_file(str(files.dir / TRANSCRIPT))
-            cursor = files.append_to(store, 0)
+            with contextlib.suppress(FileNotFoundError):  # the disk budget dropped it
+                cursor = files.append_to(store, 0)
         store.restore_cursor(record.receive_cursor)
         if state.is_finished or files is None:
             store.close()
@@ -220,6 +232,9 @@ class Persistence:
         for top in dirty.jobs.values():
             if not top.removed:
                 records.extend(self._records(top))
+        if self.disk_budget is not None and records:
+            for job in self.enforce_budget():
+                records.extend(self._records(job.parent or job))
         if records or self.store.pending:  # with none, what a failed write kept
             self.store.save_many(records)
         for job_id, top in dirty.removed.items():
@@ -234,7 +249,57 @@ class Persistence:
 
     def _records(self, top: Job) -> list[JobRecord]:
         with self.engine.lock:
-            return [_record(self.engine, job) for job in (top, *top.child_jobs)]
+            jobs = (top, *top.child_jobs)
+            return [_record(self.engine, job, self._dropped.get(job.id, 0)) for job in jobs]
+
+    # -- the disk budget ------------------------------------------------------------------
+
+    def enforce_budget(self) -> list[Job]:
+        """Drop the oldest finished transcripts until all of them fit the budget; the jobs
+        whose transcripts went (each keeps its record, and its StatusMessage says so)."""
+        budget = self.disk_budget
+        if budget is None:
+            return []
+        finished: list[tuple[float, Job, Path]] = []
+        total = 0
+        with self.engine.lock:
+            children = [c for top in self.engine.jobs for c in top.child_jobs if c.output]
+        for child in children:
+            directory = self.engine.job_dir(child)
+            if directory is None or child.id in self._dropped:
+                continue
+            size = self._sizes.get(child.id)
+            if size is None:
+                try:
+                    size = (directory / TRANSCRIPT).stat().st_size
+                except OSError:
+                    size = 0
+                if child.state.is_finished:
+                    self._sizes[child.id] = size
+            total += size
+            if child.state.is_finished:
+                end = child.ps_end_time.timestamp() if child.ps_end_time else 0.0
+                finished.append((end, child, directory))
+        dropped: list[Job] = []
+        for _, child, directory in sorted(finished, key=lambda item: item[0]):
+            if total <= budget:
+                break
+            size = self._sizes.pop(child.id, 0)
+            total -= size
+            self._drop(child, directory, size)
+            dropped.append(child)
+        return dropped
+
+    def _drop(self, child: Job, directory: Path, size: int) -> None:
+        self._dropped[child.id] = size
+        if child.output is not None:
+            child.output.dispose()
+        for name in (TRANSCRIPT, INDEX):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+        top = child.parent or child
+        top.status_message = dropped_note(size)
+        top.touch()
 
     def flush(self) -> None:
         """Write what is dirty now (tests, and the end of the session)."""
@@ -253,13 +318,18 @@ class Persistence:
         self.store.close()
 
 
+def dropped_note(size: int) -> str:
+    """The StatusMessage of a job whose transcript the disk budget dropped."""
+    return f"Its output ({size:,} bytes) was dropped: the transcripts passed their disk budget."
+
+
 def _reason(record: JobRecord, state: JobState, lost: str) -> str | None:
     if state is JobState.Failed and not record.state.is_finished:
         return lost
     return record.reason
 
 
-def _record(engine: JobEngine, job: Job) -> JobRecord:
+def _record(engine: JobEngine, job: Job, dropped: int) -> JobRecord:
     reason = job.job_state_info.reason
     info = job.process
     files = getattr(job.runner, "files", None)  # a job run under a monitor
@@ -284,15 +354,19 @@ def _record(engine: JobEngine, job: Job) -> JobRecord:
         monitor_pid=getattr(runner_info, "monitor_pid", None),
         monitor_start=getattr(runner_info, "monitor_start", None),
         boot_id=getattr(runner_info, "boot_id", None),
+        dropped_bytes=dropped,
     )
 
 
-def open_persistent(state_dir: Path, **engine_options: Any) -> tuple[JobEngine, Persistence]:
-    """An engine whose jobs run under monitors in ``state_dir``, with the history restored."""
+def open_persistent(
+    state_dir: Path, *, disk_budget: int | None = None, **engine_options: Any
+) -> tuple[JobEngine, Persistence]:
+    """An engine whose jobs run under monitors in ``state_dir``, with the history restored;
+    ``disk_budget`` (the setting) caps the bytes of transcripts kept."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = JobEngine(job_root=str(state_dir / JOBS_DIR), **engine_options)
     try:
-        persistence = Persistence(engine, state_dir)
+        persistence = Persistence(engine, state_dir, disk_budget=disk_budget)
     except BaseException:
         engine.shutdown()
         raise

@@ -237,7 +237,8 @@ class LocalService:
         """A service whose jobs outlive this process: each runs under a monitor that keeps its
         transcript in ``state_dir``, and the history there is restored now (earlier jobs listed,
         running ones re-adopted). :meth:`shutdown` stops the jobs; a process that dies without
-        it leaves them running for the next one to adopt."""
+        it leaves them running for the next one to adopt. ``disk_budget`` (bytes, the setting)
+        caps the transcripts kept: past it the oldest finished ones are dropped."""
         from jobtui.persistent import open_persistent
 
         engine, persistence = open_persistent(state_dir, **engine_options)

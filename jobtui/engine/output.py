@@ -216,6 +216,7 @@ class OutputStore:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+            self._backed = False
 
     def attach_file(self, path: str) -> None:
         """Read the transcript from ``path``, which holds (and goes on holding) every byte

@@ -18,6 +18,7 @@ import pytest
 from jobtui.engine import Job, JobInputError, JobState, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import JobFiles
+from jobtui.persistent import dropped_note
 from jobtui.service import LocalService
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
@@ -312,3 +313,30 @@ def test_suspend_and_resume_reach_a_monitored_jobs_processes(
     wait_for(lambda: all(jobmonitor.process_state(pid) == "T" for pid in tagged(job)))
     assert service.engine.resume_job([job]) == [job]
     wait_for(lambda: all(jobmonitor.process_state(pid) != "T" for pid in tagged(job)))
+
+
+def test_past_the_disk_budget_the_oldest_finished_transcripts_go_first(
+    state_dir: Path, opened: Callable[[], LocalService]
+) -> None:
+    service = LocalService.persistent(state_dir, disk_budget=10_000, **OPTIONS)
+    jobs = []
+    for n in range(3):  # 6,000 bytes each: two do not fit
+        job = service.engine.start_job(f"yes {n}{n}{n}{n} | head -c 6000")
+        assert job.finished.wait(10)
+        jobs.append(job)
+        assert service.persistence is not None
+        service.persistence.flush()
+    oldest, middle, newest = jobs
+    for gone in (oldest, middle):
+        assert gone.status_message == dropped_note(6000)
+        assert list(service.engine.receive_job([gone], keep=True).lines()) == []
+    assert newest.status_message == ""
+    assert len(list(service.engine.receive_job([newest], keep=True).lines())) == 1200
+    service.shutdown()
+
+    again = opened()
+    restored = again.engine.jobs
+    assert [job.status_message for job in restored] == [dropped_note(6000)] * 2 + [""]
+    assert [job.state for job in restored] == [JobState.Completed] * 3
+    store = restored[2].transcript
+    assert store is not None and store.size == 6000
