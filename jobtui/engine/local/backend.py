@@ -16,18 +16,21 @@ import signal
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobtui.engine.backend import LOCALHOST, Hooks, Runner, StartRequest
 from jobtui.engine.errors import WorkingDirectoryNotFoundError
 from jobtui.engine.job import THREAD_JOB, Job
 from jobtui.engine.local import builtins, processes
-from jobtui.engine.local.jobfiles import MonitorInfo
 from jobtui.engine.local.monitor import DEFAULT_INTERVAL, ProcessMonitor
-from jobtui.engine.local.monitored import Follower, MonitoredRunner
 from jobtui.engine.local.reactor import Reactor
 from jobtui.engine.local.runners import ProcessRunner, ProcessSpec, ThreadRunner
 from jobtui.engine.local.watchdog import Guardian
 from jobtui.engine.states import JobState
+
+if TYPE_CHECKING:  # loaded with the first monitored job: a session of its own needs none
+    from jobtui.engine.local.jobfiles import MonitorInfo
+    from jobtui.engine.local.monitored import Follower, MonitoredRunner
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +112,12 @@ class LocalBackend:
         trees = [r for r in runners if isinstance(r, ProcessRunner)]
         if trees:
             ProcessRunner.terminate_many(trees, grace)
-        monitored = [r for r in runners if isinstance(r, MonitoredRunner)]
-        if monitored:
-            MonitoredRunner.terminate_many(monitored, grace)
+        if self.job_root is not None:
+            from jobtui.engine.local.monitored import MonitoredRunner
+
+            monitored = [r for r in runners if isinstance(r, MonitoredRunner)]
+            if monitored:
+                MonitoredRunner.terminate_many(monitored, grace)
         for runner in runners:
             if isinstance(runner, ThreadRunner):
                 runner.terminate(grace)
@@ -136,12 +142,16 @@ class LocalBackend:
         return self.job_root / str(job.instance_id)
 
     def _ensure_follower(self) -> Follower:
+        from jobtui.engine.local.monitored import Follower
+
         with self._lock:
             if self._follower is None:
                 self._follower = Follower()
             return self._follower
 
     def _monitored(self, job: Job, request: StartRequest) -> MonitoredRunner:
+        from jobtui.engine.local.monitored import MonitoredRunner
+
         script = request.command
         if request.initialization_script:
             script = f"{request.initialization_script}\n{request.command}"
@@ -163,6 +173,8 @@ class LocalBackend:
 
     def adopt(self, job: Job, info: MonitorInfo, cursor: int) -> MonitoredRunner:
         """Follow a job that a previous host started and whose monitor still runs."""
+        from jobtui.engine.local.monitored import MonitoredRunner
+
         job.process.shell = self.shell
         runner = MonitoredRunner(
             job,
