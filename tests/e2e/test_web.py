@@ -199,6 +199,15 @@ def browser() -> Iterator[Any]:
         "--no-sandbox",  # CI runs as root, where chromium's sandbox refuses to start
         "--disable-dev-shm-usage",
         "--window-size=1280,900",
+        # Nothing leaves this machine: every name but the served address fails to resolve, in
+        # the browser (textual-serve's page asks Google for a font), and chromium's own
+        # background traffic (updates, sync, first-run) is off.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--no-first-run",
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
@@ -272,3 +281,24 @@ def test_the_token_is_printed_once_and_logged_nowhere(served: Served) -> None:
     for log in served.state.rglob("*"):
         if log.is_file():
             assert served.token.encode() not in log.read_bytes(), log
+
+
+def test_stopping_the_server_ends_its_tabs_at_once(served: Served, browser: Any) -> None:
+    """SIGTERM to the server alone: it closes each tab's websocket and its app quits, well
+    before aiohttp's own shutdown would give up waiting on them, and leaves no process."""
+    from jobtui.web import SHUTDOWN_SECONDS
+
+    browser.get(served.url)
+    wait_for_screen(browser, "Jobs 0")
+    served.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + SHUTDOWN_SECONDS - 1
+    closed = False
+    while not closed and time.monotonic() < deadline:
+        closed = "-closed" in browser.execute_script("return document.body.className")
+        time.sleep(0.1)
+    assert closed, f"the tab was still open {SHUTDOWN_SECONDS - 1} s after SIGTERM"
+    assert served.process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _group_alive(served.process.pid):
+        time.sleep(0.1)
+    assert not _group_alive(served.process.pid), "a tab's app outlived the server"
