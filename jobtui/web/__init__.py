@@ -29,7 +29,8 @@ INSTALL_HINT = "jobtui serve needs the web extra: pip install 'jobtui[web]'"
 #: The whole body of a refused request.
 REFUSED = "403: this jobtui needs the token: open the URL that jobtui serve printed at start\n"
 
-#: How long a stopping server waits for its tabs' apps to quit before it cancels them.
+#: How long a stopping server lets each tab's handler finish (it tells the tab's app to quit and
+#: waits for it) before aiohttp cancels it outright.
 SHUTDOWN_SECONDS = 5.0
 
 
