@@ -38,6 +38,7 @@ from jobtui.engine.events import JobAdded, JobEvent, JobRemoved, JobStatsUpdated
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
 from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
+from jobtui.engine.local.monitored import runaway_note
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,11 @@ class Persistence:
             job.process.exit_code = child.exit_code
             job.process.signal = child.signal
             if child.dropped_bytes:
-                self._dropped[job.id] = child.dropped_bytes
-                top.status_message = dropped_note(child.dropped_bytes)
+                kept = child.transcript and (Path(child.transcript) / TRANSCRIPT).exists()
+                if not kept:  # the budget dropped it all (a runaway keeps its head and tail)
+                    self._dropped[job.id] = child.dropped_bytes
+                note = runaway_note if kept else dropped_note
+                top.status_message = note(child.dropped_bytes)
             self._restore_output(job, child, state)
         top.derive_state()
 
@@ -250,7 +254,14 @@ class Persistence:
     def _records(self, top: Job) -> list[JobRecord]:
         with self.engine.lock:
             jobs = (top, *top.child_jobs)
-            return [_record(self.engine, job, self._dropped.get(job.id, 0)) for job in jobs]
+            return [
+                _record(
+                    self.engine,
+                    job,
+                    self._dropped.get(job.id, 0) or getattr(job.runner, "dropped_bytes", 0),
+                )
+                for job in jobs
+            ]
 
     # -- the disk budget ------------------------------------------------------------------
 
@@ -364,7 +375,9 @@ def open_persistent(
     """An engine whose jobs run under monitors in ``state_dir``, with the history restored;
     ``disk_budget`` (the setting) caps the bytes of transcripts kept."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    engine = JobEngine(job_root=str(state_dir / JOBS_DIR), **engine_options)
+    engine = JobEngine(
+        job_root=str(state_dir / JOBS_DIR), transcript_limit=disk_budget, **engine_options
+    )
     try:
         persistence = Persistence(engine, state_dir, disk_budget=disk_budget)
     except BaseException:

@@ -127,6 +127,7 @@ class JobEngine(QueueRules):
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
         job_root: str | None = None,
+        transcript_limit: int | None = None,
     ) -> None:
         self.grace = grace
         self.memory_limit = memory_limit
@@ -158,6 +159,7 @@ class JobEngine(QueueRules):
             guardian=guardian,
             monitor_interval=monitor_interval,
             job_root=Path(job_root) if job_root is not None else None,
+            transcript_limit=transcript_limit,
         )
         #: The backends by Location name: where ``start_job(location=...)`` looks.
         self._backends: dict[str, Backend] = {self._local.name: self._local}

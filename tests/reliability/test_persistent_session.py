@@ -18,6 +18,7 @@ import pytest
 from jobtui.engine import Job, JobInputError, JobState, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import JobFiles
+from jobtui.engine.local.monitored import runaway_note
 from jobtui.persistent import dropped_note
 from jobtui.service import LocalService
 
@@ -340,3 +341,43 @@ def test_past_the_disk_budget_the_oldest_finished_transcripts_go_first(
     assert [job.state for job in restored] == [JobState.Completed] * 3
     store = restored[2].transcript
     assert store is not None and store.size == 6000
+
+
+SEQ = b"".join(f"{n}\n".encode() for n in range(1, 100001))
+
+
+def test_a_runaway_job_keeps_its_head_and_its_tail_and_says_what_was_dropped(
+    state_dir: Path,
+) -> None:
+    service = LocalService.persistent(state_dir, disk_budget=2000, **OPTIONS)
+    try:
+        job = service.engine.start_job("seq 1 100000")
+        assert job.finished.wait(20)
+        store = job.transcript
+        assert store is not None
+        kept = store.stream_bytes(Stream.Output)
+        assert 1000 <= len(kept) <= 2000
+        dropped = len(SEQ) - len(kept)
+        # Whole lines from the start (up to half the budget), then the last bytes to the end.
+        splits = [
+            k
+            for k in range(1, 1001)
+            if kept[k - 1] == 0x0A and SEQ.startswith(kept[:k]) and SEQ.endswith(kept[k:])
+        ]
+        assert splits and len(kept) - splits[-1] <= 1000
+        assert job.state is JobState.Completed
+        assert job.status_message == runaway_note(dropped)
+    finally:
+        service.shutdown()
+    again = opened_once(state_dir)
+    try:
+        (restored,) = again.engine.jobs
+        assert restored.status_message == runaway_note(dropped)
+        assert restored.transcript is not None
+        assert restored.transcript.stream_bytes(Stream.Output) == kept
+    finally:
+        again.shutdown()
+
+
+def opened_once(state_dir: Path) -> LocalService:
+    return LocalService.persistent(state_dir, disk_budget=2000, **OPTIONS)

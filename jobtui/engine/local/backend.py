@@ -49,10 +49,13 @@ class LocalBackend:
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
         job_root: Path | None = None,
+        transcript_limit: int | None = None,
     ) -> None:
         #: Where each job's directory is made when its commands run under a monitor of their own
         #: (a persistent session: the jobs outlive this process); None runs them as children.
         self.job_root = job_root
+        #: The most bytes one monitored job's transcript keeps (its head and its tail).
+        self.transcript_limit = transcript_limit
         self._follower: Follower | None = None
         #: The shell that runs each command (``$SHELL -c``); changing it affects later jobs.
         self.shell = shell or default_shell()
@@ -169,6 +172,7 @@ class LocalBackend:
             cwd=request.cwd,
             env=env,
             stdin=request.input,
+            limit=self.transcript_limit,
         )
 
     def adopt(self, job: Job, info: MonitorInfo, cursor: int) -> MonitoredRunner:

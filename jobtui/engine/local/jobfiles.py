@@ -39,6 +39,7 @@ def monitor_command(
     cwd: str,
     tag: str | None = None,
     stdin: Path | None = None,
+    limit: int | None = None,
     python: str = sys.executable,
     by_module: bool = False,
 ) -> list[str]:
@@ -54,6 +55,7 @@ def monitor_command(
         cwd,
         *(["--tag", tag] if tag else []),
         *(["--stdin", str(stdin)] if stdin is not None else []),
+        *(["--limit", str(limit)] if limit is not None else []),
         "--",
         *command,
     ]
@@ -96,6 +98,7 @@ class ExitStatus:
     stdout_bytes: int
     stderr_bytes: int
     transcript_error: str | None  # a full disk: the transcript stops early
+    dropped_bytes: int | None = None  # the middle of a runaway job's output (--limit)
 
 
 class Found(enum.Enum):
@@ -327,6 +330,7 @@ def start_monitor(
     tag: str | None = None,
     env: Mapping[str, str] | None = None,
     stdin: Path | None = None,
+    limit: int | None = None,
     by_module: bool = False,
 ) -> tuple[subprocess.Popen[bytes], MonitorInfo]:
     """Start a monitor in its own session and wait until the job runs (or fails to start).
@@ -334,7 +338,9 @@ def start_monitor(
     The caller must ``wait()`` for the process (it exits when the job has ended and
     ``exit.json`` is written); if the caller dies first, the monitor goes on.
     """
-    argv = monitor_command(job_dir, command, cwd=cwd, tag=tag, stdin=stdin, by_module=by_module)
+    argv = monitor_command(
+        job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, by_module=by_module
+    )
     process = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

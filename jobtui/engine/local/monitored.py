@@ -56,6 +56,14 @@ INPUT_FILE = "stdin"
 TRANSCRIPT = "out.log"
 
 
+def runaway_note(dropped: int) -> str:
+    """The StatusMessage of a job whose output alone passed the disk budget."""
+    return (
+        f"{dropped:,} bytes of the middle of its output were dropped: the transcript passed "
+        "its disk budget (its head and its tail are kept)."
+    )
+
+
 class MonitoredRunner:
     """One job run by a monitor: started here, or adopted from a monitor a previous host started."""
 
@@ -73,6 +81,7 @@ class MonitoredRunner:
         cwd: str = "",
         env: dict[str, str] | None = None,
         stdin: bytes | None = None,
+        limit: int | None = None,
     ) -> None:
         assert job.output is not None
         self.job = job
@@ -86,6 +95,9 @@ class MonitoredRunner:
         self._cwd = cwd
         self._env = env
         self._stdin = stdin
+        self._limit = limit
+        #: Bytes of the middle of the output the limit dropped (known when the job ends).
+        self.dropped_bytes = 0
         self._follower = follower
         self._on_output = on_output
         self._on_finished = on_finished
@@ -129,6 +141,7 @@ class MonitoredRunner:
                 tag=str(self.job.instance_id),
                 env=self._env,
                 stdin=stdin_file,
+                limit=self._limit,
             )
         except (MonitorStartError, OSError) as exc:
             text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -245,6 +258,10 @@ class MonitoredRunner:
             failure = JobFailure(lost or "The job's end was not recorded.")
             self.job.set_state(JobState.Failed, failure)
         else:
+            if status.dropped_bytes:
+                self.dropped_bytes = status.dropped_bytes
+                top = self.job.parent or self.job
+                top.status_message = runaway_note(status.dropped_bytes)
             code = status.exit_code
             if status.signal:
                 info.signal = processes.signal_name(status.signal)
