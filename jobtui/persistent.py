@@ -13,8 +13,9 @@ directory (after the session host was killed, or upgraded) puts every job back:
 - a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran.
 
 Records are written off the hot path: engine events only mark a job dirty, and one thread writes
-the dirty jobs in one transaction, at once after a job is added or removed (a crash right after
-Start-Job must not lose it), else at most every ``WRITE_DELAY`` seconds. Ids continue from the
+the dirty jobs in one transaction, at once after a job is added, changes state or is removed (a
+crash right after Start-Job must not lose it), else (new output, a receive) at most every
+``WRITE_DELAY`` seconds. Ids continue from the
 store's counter, so an id is never given twice.
 
 Ending the session normally (:meth:`LocalService.shutdown`) stops every job, as PowerShell ends a
@@ -34,7 +35,14 @@ from typing import Any
 
 from jobtui.data.history import HistoryStore, JobRecord
 from jobtui.engine import JobEngine, JobState, OutputStore
-from jobtui.engine.events import JobAdded, JobEvent, JobRemoved, JobStatsUpdated
+from jobtui.engine.backend import LOCALHOST
+from jobtui.engine.events import (
+    JobAdded,
+    JobEvent,
+    JobRemoved,
+    JobStateChanged,
+    JobStatsUpdated,
+)
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
 from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
@@ -84,6 +92,9 @@ class Persistence:
         self._closed = False
         self._restore()
         self._unsubscribe = engine.subscribe(self._on_event)
+        if self._dirty.jobs:  # jobs found without a record: written by the first write
+            with self._cond:
+                self._cond.notify()
         self._thread = threading.Thread(target=self._run, name="jobtui-history", daemon=True)
         self._thread.start()
 
@@ -103,7 +114,71 @@ class Persistence:
                     self._restore_top(record, children)
                 except (OSError, ValueError) as exc:
                     self._notice(f"job {record.id} could not be restored: {exc}")
-        self.engine.continue_ids(self.store.next_id)
+        known = {Path(r.transcript).name for r in records if r.transcript}
+        next_id = self.store.next_id
+        for job_dir in sorted(self._job_dirs(), key=lambda d: d.stat().st_mtime):
+            if job_dir.name not in known:
+                next_id = self._adopt_unrecorded(job_dir, next_id)
+        self.engine.continue_ids(next_id)
+
+    def _job_dirs(self) -> list[Path]:
+        root = self.engine.job_root
+        try:
+            return [d for d in root.iterdir() if d.is_dir()] if root is not None else []
+        except OSError:
+            return []
+
+    def _adopt_unrecorded(self, job_dir: Path, next_id: int) -> int:
+        """A job whose monitor started but whose record was never written (the host died
+        within milliseconds of Start-Job): listed again with new ids, never left running
+        unseen. Returns the next free id."""
+        try:
+            instance_id = uuid.UUID(job_dir.name)
+        except ValueError:
+            return next_id
+        files = JobFiles(job_dir)
+        info = files.monitor_info()
+        if info is None:
+            if files.exit_status() is None:
+                shutil.rmtree(job_dir, ignore_errors=True)  # nothing of it ever ran
+            return next_id
+        argv = info.command
+        command = argv[2] if len(argv) > 2 and argv[1] == "-c" else " ".join(argv)
+        engine = self.engine
+        top = engine.restore_job(
+            id=next_id,
+            instance_id=uuid.uuid4(),
+            name=f"Job{next_id}",
+            command=command,
+            location=LOCALHOST,
+            type_name=BACKGROUND_JOB,
+            state=JobState.Running,
+            begin_time=info.begin_time,
+        )
+        child = engine.restore_job(
+            id=next_id + 1,
+            instance_id=instance_id,
+            name=f"Job{next_id + 1}",
+            command=command,
+            location=LOCALHOST,
+            type_name="",
+            state=JobState.Running,
+            begin_time=info.begin_time,
+            parent=top,
+        )
+        record = JobRecord(
+            id=child.id,
+            instance_id=str(instance_id),
+            name=child.name,
+            command=command,
+            location=LOCALHOST,
+            state=JobState.Running,
+            transcript=str(job_dir),
+        )
+        self._restore_output(child, record, JobState.Running)
+        self._dirty.jobs[top.id] = top
+        self._dirty.urgent = True
+        return next_id + 2
 
     def _restore_top(self, record: JobRecord, children: list[JobRecord]) -> None:
         engine = self.engine
@@ -164,11 +239,13 @@ class Persistence:
         adopted), or Failed when nothing of it can be found."""
         if child.state.is_finished:
             return child.state, child.reason
-        if child.state is JobState.NotStarted or child.transcript is None:
+        if child.transcript is None:
             return JobState.Failed, NOT_STARTED
         adoption = JobFiles(Path(child.transcript)).adopt()
         if adoption.found is Found.LOST and adoption.info is None:
-            return JobState.Failed, adoption.reason
+            # Recorded NotStarted (queued, or the host died as it started it): nothing ran.
+            reason = NOT_STARTED if child.state is JobState.NotStarted else adoption.reason
+            return JobState.Failed, reason
         if adoption.found is Found.RUNNING and child.state is JobState.Suspended:
             return JobState.Suspended, None
         return JobState.Running, None
@@ -208,7 +285,10 @@ class Persistence:
                 self._dirty.urgent = True
             else:
                 self._dirty.jobs[top.id] = top
-                self._dirty.urgent = self._dirty.urgent or isinstance(event, JobAdded)
+                # A job added or changing state is written at once (a host killed a moment
+                # later must still know of it); output and receives wait for the batch.
+                urgent = isinstance(event, (JobAdded, JobStateChanged))
+                self._dirty.urgent = self._dirty.urgent or urgent
             self._cond.notify()
 
     def _run(self) -> None:

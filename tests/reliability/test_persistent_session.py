@@ -381,3 +381,24 @@ def test_a_runaway_job_keeps_its_head_and_its_tail_and_says_what_was_dropped(
 
 def opened_once(state_dir: Path) -> LocalService:
     return LocalService.persistent(state_dir, disk_budget=2000, **OPTIONS)
+
+
+def test_a_job_whose_record_was_never_written_is_still_adopted(
+    state_dir: Path, opened: Callable[[], LocalService]
+) -> None:
+    crash_host(state_dir, WRITER, "echo short; exit 4")
+    # As if the host had died between starting the monitors and writing their records.
+    for path in state_dir.glob("history.db*"):
+        path.unlink()
+    time.sleep(0.3)
+    service = opened()
+    by_command = {job.command: job for job in service.engine.jobs}
+    assert set(by_command) == {WRITER, "echo short; exit 4"}
+    writer, short = by_command[WRITER], by_command["echo short; exit 4"]
+    assert writer.finished.wait(20) and short.finished.wait(20)
+    assert writer.state is JobState.Completed
+    assert writer.transcript is not None
+    assert writer.transcript.stream_bytes(Stream.Output) == EXPECTED
+    assert short.state is JobState.Failed
+    assert short.executing_job.process.exit_code == 4
+    assert len({job.id for job in service.engine.jobs}) == 2
