@@ -47,6 +47,7 @@ from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
 from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
 from jobtui.engine.local.monitored import runaway_note
+from jobtui.engine.options import Recipe
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,16 @@ class Persistence:
             begin_time=record.begin_time,
             end_time=record.end_time,
         )
+        if children:
+            # Enough for Restart-Job: the command, its name and directory (the history keeps
+            # no environment additions, arguments or input).
+            top.recipe = Recipe(
+                command=record.command,
+                name=None if record.name == f"Job{record.id}" else record.name,
+                working_directory=children[-1].cwd or engine.working_directory,
+                job_type=BACKGROUND_JOB,
+                location=LOCALHOST,
+            )
         if not children:
             top.process.cwd = record.cwd
             top.output = OutputStore(memory_limit=engine.memory_limit, spill_dir=engine.spill_dir)

@@ -244,6 +244,9 @@ def test_finished_jobs_are_listed_again_with_their_output_until_removed(
         "b",
     ]
     assert again.engine.start_job("true").id == gone.id + 2  # the removed job's id is not reused
+    restarted = again.engine.restart_job(listed)
+    assert restarted.finished.wait(10)
+    assert restarted.executing_job.process.exit_code == 2
 
 
 def test_a_corrupt_history_is_moved_aside_said_once_and_the_session_goes_on(
