@@ -180,6 +180,10 @@ START_JOB = Cmdlet(
         _INPUT_OBJECT,
         _ARGUMENT_LIST,
         *_QUEUE_PARAMETERS,
+        # jobtui's own: where the job runs (localhost, or a cluster such as slurm) and what it
+        # asks of the cluster's scheduler (Partition=gpu,Cpus=4,Memory=16G,Time=02:00:00).
+        Parameter("Location", ParamType.STRING),
+        Parameter("Resources", ParamType.OBJECT_ARRAY),
         Parameter(
             "Credential",
             ParamType.OBJECT,
