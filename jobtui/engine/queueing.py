@@ -72,6 +72,7 @@ class QueueRules:
             maximum_retry_count: int = 0,
             retry_interval_sec: float = ...,
             if_not_running: bool = False,
+            resources: dict[str, object] | None = None,
         ) -> Job: ...
 
     # -- Restart-Job (jobtui's own) -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Slurm Location's tests share one real one-node Slurm on loopback (tests/services/slurm.py)."""
+"""The Slurm Location's tests share one real one-node Slurm (tests/services/slurm.py)."""
 
 from __future__ import annotations
 
