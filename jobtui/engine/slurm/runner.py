@@ -156,6 +156,7 @@ class SlurmRunner:
         except SlurmError as error:
             raise JobFailure(f"Cannot hold Slurm job {job_id}: {error}") from None
         self._details.queue_reason = "JobHeldUser"
+        self._owner.hurry()
 
     def suspend(self) -> None:
         """Never asked (``capabilities.suspend`` is False): see SUSPEND_REFUSAL."""
@@ -174,6 +175,7 @@ class SlurmRunner:
             except SlurmError as error:
                 raise JobFailure(f"Cannot release Slurm job {job_id}: {error}") from None
         self.job.transition(JobState.Suspended, JobState.NotStarted)
+        self._owner.hurry()
         self.job.status_message = f"Released; Slurm job {job_id} is pending."
 
     def send_input(self, data: bytes) -> int:
