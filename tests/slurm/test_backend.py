@@ -221,3 +221,49 @@ def test_a_stopped_controller_is_reported_then_recovered(
     assert engine.wait_job([job], timeout=30) == [job]
     assert job.state is JobState.Completed
     assert [text for _, text in lines(engine, job)] == ["done"]
+
+
+def test_output_is_received_as_it_arrives(engine: JobEngine) -> None:
+    job = engine.start_job("echo one; sleep 3; echo two", location=SLURM)
+    assert wait_for(lambda: job.transcript is not None and job.transcript.line_count == 1)
+    assert lines(engine, job) == [(Stream.Output, "one")]
+    assert job.state is JobState.Running
+    engine.wait_job([job], timeout=20)
+    assert lines(engine, job) == [(Stream.Output, "two")]
+
+
+def test_an_output_directory_that_cannot_be_written_fails_the_job(
+    engine: JobEngine, cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    from jobtui.engine.slurm import SlurmBackend
+
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the directory should be")
+    engine.add_backend(
+        lambda hooks: SlurmBackend(
+            hooks, name="slurm-blocked", session_id="s", output_dir=str(blocked)
+        )
+    )
+    job = engine.start_job("true", location="slurm-blocked")
+    assert job.state is JobState.Failed
+    assert str(job.reason).startswith(
+        f"The job was not submitted: the output directory {blocked}/s cannot be written: "
+    )
+    assert cluster.live_job_ids() == []
+
+
+def test_a_time_limit_of_jobtui_cancels_the_slurm_job(
+    engine: JobEngine, cluster: SlurmCluster
+) -> None:
+    job = engine.start_job("sleep 60", location=SLURM, timeout_sec=2)
+    assert engine.wait_job([job], timeout=20) == [job]
+    assert job.state is JobState.Failed
+    assert wait_for(lambda: slurm_id(job) not in cluster.live_job_ids())
+
+
+def test_remove_job_force_cancels_first(engine: JobEngine, cluster: SlurmCluster) -> None:
+    job = engine.start_job("sleep 60", location=SLURM)
+    assert wait_for(lambda: job.state is JobState.Running)
+    engine.remove_job(job, force=True)
+    assert job.removed
+    assert slurm_id(job) not in cluster.live_job_ids()
