@@ -147,3 +147,24 @@ def test_suspend_resume_and_stop_job_on_a_pending_job(
     stopped = run(session, "Stop-Job $big, $p; $big.State; $p.State")
     assert output(stopped) == ["Stopped", "Stopped"]
     assert cluster.wait_queue_empty(10) == []
+
+
+def test_format_list_shows_the_slurm_job_id_partition_node_and_queue_reason(
+    session: CommandSession, cluster: SlurmCluster
+) -> None:
+    run(session, "$j = Start-Job -Location slurm {true}; Wait-Job $j -Timeout 20 | Out-Null")
+    job = session.engine.jobs[0]
+    slurm_id = job.executing_job.runner.details.as_dict()["slurm_job_id"]  # type: ignore[union-attr]
+    listed = output(run(session, "$j | Format-List"))
+    fields = {}
+    for line in listed:
+        name, _, value = line.partition(":")
+        fields[name.strip()] = value.strip()
+    assert list(fields)[-4:] == ["SlurmJobId", "Partition", "Node", "QueueReason"]
+    assert fields["SlurmJobId"] == str(slurm_id)
+    assert fields["Partition"] == "debug"
+    assert fields["Node"] == cluster.node
+    assert fields["QueueReason"] == ""
+    assert output(run(session, "$j.SlurmJobId")) == [str(slurm_id)]
+    local = output(run(session, "Start-Job {true} | Format-List"))
+    assert not any(line.startswith("SlurmJobId") for line in local)
