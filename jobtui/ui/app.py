@@ -231,6 +231,14 @@ class JobApp(App[int]):
             return
         names = ", ".join(plain(job.name) for job in running[:5])
         names += "…" if len(running) > 5 else ""
+        # Jobs elsewhere (a cluster's) end too, and are worth counting: they are not this
+        # machine's, and a user may have meant to leave them running.
+        away: dict[str, int] = {}
+        for job in running:
+            if job.location not in ("localhost", "PowerShell"):
+                away[job.location] = away.get(job.location, 0) + 1
+        where = ", ".join(f"{count} on {location}" for location, count in away.items())
+        names += f" ({where})" if where else ""
 
         def answered(stop: bool | None) -> None:
             if stop:
