@@ -47,7 +47,6 @@ class SlurmCluster:
     conf: str
     node: str
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    pids: dict[str, int] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:

@@ -9,6 +9,7 @@ its output files gained.
 from __future__ import annotations
 
 import shlex
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -17,7 +18,7 @@ from jobtui.engine.backend import Capabilities, StartRequest
 from jobtui.engine.slurm.client import SlurmError
 from jobtui.engine.slurm.files import OutputFiles
 from jobtui.engine.slurm.resources import Resources
-from jobtui.engine.slurm.status import Phase, SlurmStatus, outcome
+from jobtui.engine.slurm.status import Phase, SlurmStatus, outcome, signal_name
 from jobtui.engine.states import JobFailure, JobState
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class SlurmRunner:
             stdout=files.stdout, stderr=files.stderr, sbatch_options=shlex.join(resources.options)
         )
         self._hold_at_submit = False
+        self._finishing = threading.Lock()
         #: scancel was sent for it (by Stop-Job, or because the engine gave it up).
         self.cancel_sent = False
         self.done = False
@@ -198,6 +200,8 @@ class SlurmRunner:
         details.queue_reason = status.reason if status.reason != "None" else ""
         job = self.job
         phase = status.phase
+        if job.state.is_finished and phase is not Phase.FINISHED:
+            return False  # the engine stopped it while pending: the backend cancels it
         if phase is Phase.PENDING:
             held = status.reason in ("JobHeldUser", "JobHeldAdmin")
             if held and job.state is JobState.NotStarted and not job.stop_requested:
@@ -236,9 +240,10 @@ class SlurmRunner:
 
     def finish(self, status: SlurmStatus | None, why: str = "") -> None:
         """Slurm says the job ended (or no longer knows it: ``why``); set its final state."""
-        if self.done:
-            return
-        self.done = True
+        with self._finishing:  # the poll and a Stop-Job that timed out may both get here
+            if self.done:
+                return
+            self.done = True
         self.read_output(final=True)
         job = self.job
         if job.output is not None:
@@ -249,8 +254,6 @@ class SlurmRunner:
             self._details.exit_code = status.exit_code
             info.exit_code = status.exit_code
             if status.signal:
-                from jobtui.engine.slurm.status import signal_name
-
                 self._details.signal = info.signal = signal_name(status.signal)
         if job.state.is_finished:  # the engine gave it up while it was pending
             self._on_finished(job)
