@@ -249,24 +249,41 @@ class JobApp(App[int]):
         )
 
 
-def run_app(*, log_path: Path | None = None) -> int:
-    """Run the app on a new engine, with the user's settings; every job is stopped when it ends
-    (SIGTERM and SIGHUP too).
+def run_app(*, log_path: Path | None = None, hosted: bool = False) -> int:
+    """Run the app with the user's settings, on the session host's session (``hosted``: it is
+    started if none runs) or on a new engine in this process; an in-process session's jobs are
+    stopped when the app ends (SIGTERM and SIGHUP too), a hosted one's when its last attached
+    client leaves without disconnecting.
 
     Log records go to ``log_path`` (``$XDG_STATE_HOME/jobtui/jobtui.log`` by default), never to
     the terminal the app draws on.
     """
     config = load_config()
+    lost: list[str] = []
+    if hosted:
+        from jobtui.ui.hosting import attach_to_host
+
+        service: JobService | None = attach_to_host()
+        if service is None:
+            return 1
+    else:
+        service = LocalService.new(**config.settings.engine_options())
     logs = start_logging(log_path or default_log_path())
-    service = LocalService.new(**config.settings.engine_options())
     try:
         app = JobApp(
             service=service, handle_signals=True, error_notices=logs.notices, config=config
         )
+        if hosted:
+            from jobtui.ui.hosting import end_on_host_lost
+
+            end_on_host_lost(app, service, lost)
         app.run(mouse=config.settings.mouse)
     finally:
         service.shutdown()
         logs.close()
+    if lost:
+        print(f"jobtui: {lost[0]}", file=sys.stderr)
+        return 1
     if app.return_code is None:
         # A panic: Textual has restored the terminal and printed the error above.
         print("jobtui: stopped by an internal error (above)", file=sys.stderr)
