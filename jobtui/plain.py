@@ -66,7 +66,6 @@ def run_plain(
             result = _run_line(service, line, stdout, stderr)
             status = 0 if result.succeeded else 1
             if result.disconnected:
-                stderr.write("jobtui: disconnected; the session and its jobs go on in the host.\n")
                 break
             if result.exit_code is not None:
                 why = "exit"
