@@ -275,6 +275,12 @@ class HostService:
         """Why the host was lost, or None."""
         return self.connection.lost
 
+    def __enter__(self) -> HostService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- JobService ------------------------------------------------------------------------
 
     @property
