@@ -84,9 +84,7 @@ def get_pssession(context: Context, bound: BoundCommand, input: list[object] | N
         context.emit(_record(info))
 
 
-def disconnect_pssession(
-    context: Context, bound: BoundCommand, input: list[object] | None
-) -> None:
+def disconnect_pssession(context: Context, bound: BoundCommand, input: list[object] | None) -> None:
     """Disconnect-PSSession: this client ends; the session and its jobs go on in the host."""
     refuse_input(context, "Disconnect-PSSession", input)
     chosen = _chosen(context, "Disconnect-PSSession", bound)

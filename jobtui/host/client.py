@@ -399,10 +399,9 @@ class HostService:
         """
         while not finished.wait(0.05):
             if cancel.is_set():
-                try:
+                # The line may have ended, or the host gone: either way nothing waits now.
+                with contextlib.suppress(WireError):
                     self.connection.request("cancel", request=request_id)
-                except WireError:
-                    pass  # the line ended, or the host went: either way nothing waits now
                 return
 
     def complete(self, text: str) -> list[str]:

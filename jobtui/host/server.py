@@ -377,9 +377,7 @@ def _end_on_signals(server: HostServer) -> Any:
     def on_signal(signum: int, frame: object) -> None:
         del frame
         name = signal.Signals(signum).name
-        threading.Thread(
-            target=server.end_session, args=(f"{name} received",), daemon=True
-        ).start()
+        threading.Thread(target=server.end_session, args=(f"{name} received",), daemon=True).start()
 
     signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
     previous = {signum: signal.signal(signum, on_signal) for signum in signals}

@@ -36,6 +36,7 @@ from jobtui.ui.signals import exit_on_signals
 
 if TYPE_CHECKING:
     from jobtui.engine import JobEngine
+    from jobtui.engine.snapshot import JobSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class JobApp(App[int]):
         handle_signals: bool = False,
         error_notices: ErrorNotices | None = None,
         config: LoadedConfig | None = None,
+        disconnect: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         #: The settings read at start (None: the defaults, and nothing is saved: what tests and
@@ -97,6 +99,9 @@ class JobApp(App[int]):
             history_path or (history_dir / "history" if history_dir else default_history_path())
         )
         self._handle_signals = handle_signals
+        #: Leaves a hosted session running when the app ends (None: the session is not
+        #: hosted); the quit dialog offers it as a third answer.
+        self.disconnect = disconnect
         self._undo_signals: Callable[[], None] | None = None
         self.error_notices = error_notices
 
@@ -231,6 +236,9 @@ class JobApp(App[int]):
             return
         names = ", ".join(plain(job.name) for job in running[:5])
         names += "…" if len(running) > 5 else ""
+        if self.disconnect is not None:
+            await self._ask_hosted_quit(main, running, names)
+            return
 
         def answered(stop: bool | None) -> None:
             if stop:
@@ -248,6 +256,30 @@ class JobApp(App[int]):
             answered,
         )
 
+    async def _ask_hosted_quit(
+        self, main: MainScreen | None, running: list[JobSnapshot], names: str
+    ) -> None:
+        """Stop the running jobs and quit, or disconnect (they go on in the host), or stay."""
+        from jobtui.ui.screens.quit_dialog import QuitAnswer, QuitDialog
+
+        def answered(answer: QuitAnswer | None) -> None:
+            if answer is QuitAnswer.STOP:
+                if main is not None:
+                    main.stop_in_background([job.id for job in running])
+                self.exit(0)
+            elif answer is QuitAnswer.DISCONNECT and self.disconnect is not None:
+                self.disconnect()
+                self.exit(0)
+
+        await self.push_screen(
+            QuitDialog(
+                f"{len(running)} job(s) still running: {names}. Stop them and quit, or "
+                "disconnect and leave them running in the session host?",
+                detail=tree_preview(running, self.service.grace),
+            ),
+            answered,
+        )
+
 
 def run_app(*, log_path: Path | None = None, hosted: bool = False) -> int:
     """Run the app with the user's settings, on the session host's session (``hosted``: it is
@@ -260,18 +292,25 @@ def run_app(*, log_path: Path | None = None, hosted: bool = False) -> int:
     """
     config = load_config()
     lost: list[str] = []
+    disconnect: Callable[[], None] | None = None
+    service: JobService
     if hosted:
         from jobtui.ui.hosting import attach_to_host
 
-        service: JobService | None = attach_to_host()
-        if service is None:
+        host_service = attach_to_host()
+        if host_service is None:
             return 1
+        service, disconnect = host_service, host_service.disconnect
     else:
         service = LocalService.new(**config.settings.engine_options())
     logs = start_logging(log_path or default_log_path())
     try:
         app = JobApp(
-            service=service, handle_signals=True, error_notices=logs.notices, config=config
+            service=service,
+            handle_signals=True,
+            error_notices=logs.notices,
+            config=config,
+            disconnect=disconnect,
         )
         if hosted:
             from jobtui.ui.hosting import end_on_host_lost

@@ -5,6 +5,7 @@ Its own module so that an app in process (``--no-host``, tests) loads none of th
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,7 @@ def end_on_host_lost(app: Any, service: JobService, lost: list[str]) -> None:
 
     def on_lost(why: str) -> None:
         lost.append(why)
-        try:
+        with contextlib.suppress(RuntimeError):  # the app is not running: nothing to end
             app.call_from_thread(app.exit, 1)
-        except RuntimeError:  # the app is not running (any more): nothing to end
-            pass
 
     service.on_lost = on_lost

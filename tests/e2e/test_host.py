@@ -251,7 +251,7 @@ def test_a_host_of_another_protocol_gets_what_to_do(host_env: HostEnv) -> None:
 def test_two_clients_starting_hosts_at_once_share_one(host_env: HostEnv) -> None:
     runs = [host_env.popen("-c", "Start-Job {sleep 1000}") for _ in range(2)]
     for run in runs:
-        out, err = run.communicate(timeout=60)
+        _out, err = run.communicate(timeout=60)
         assert run.returncode == 0, err
     host_env.note_host()
     with host_env.client() as client:

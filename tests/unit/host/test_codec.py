@@ -93,4 +93,4 @@ def test_data_of_the_wrong_shape_is_a_codec_error() -> None:
 
 
 def test_the_schema_fingerprint_names_the_fields() -> None:
-    assert codec.SCHEMA == codec._fingerprint() and len(codec.SCHEMA) == 12
+    assert codec._fingerprint() == codec.SCHEMA and len(codec.SCHEMA) == 12
