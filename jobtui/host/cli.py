@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from typing import TextIO
 
@@ -107,6 +109,18 @@ def run_hosted_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     except (WireError, OSError) as exc:
         stderr.write(f"jobtui: {exc}\n")
         return 1
+
+    def on_lost(why: str) -> None:
+        # A line that was running fails and says so itself. Between lines the main thread is
+        # blocked reading input, which nothing can wake: say it and end here.
+        if not service.connection.pending_at_loss:
+            stderr.write(f"jobtui: {why}\n")
+            stderr.flush()
+            with contextlib.suppress(OSError, ValueError):
+                stdout.flush()
+            os._exit(1)
+
+    service.on_lost = on_lost
     try:
         return run_plain(stdin, stdout, stderr, service=service, leave=service.leave)
     finally:

@@ -79,6 +79,7 @@ class HostConnection:
         self._guard = threading.Lock()
         self._lost: str | None = None
         self._closing = False
+        self.pending_at_loss = False
         #: Called (on the reader thread) with each ``changed`` event's ``urgent`` flag.
         self.on_changed: Callable[[bool], None] | None = None
         #: Called once (on the reader thread) when the connection is lost.
@@ -183,6 +184,8 @@ class HostConnection:
         with self._guard:
             self._lost = self._lost or why
             pending = list(self._pending.values())
+            #: Whether a request was waiting when the host went (it fails, and says so).
+            self.pending_at_loss = bool(pending)
         for item in pending:
             item.done.set()
         if self.on_lost is not None and not self._closing:

@@ -396,7 +396,7 @@ def run_host(settings: Settings, paths: HostPaths | None = None) -> int:
     server = HostServer(settings, paths)
     try:
         server.start()
-    except HostRunningError as exc:
+    except (HostRunningError, OSError) as exc:  # OSError: an unsafe or missing directory
         server.service.shutdown()
         print(f"jobtui host: {exc}", flush=True)
         return 1

@@ -275,3 +275,25 @@ def test_another_user_is_refused(host_env: HostEnv) -> None:
         os._exit(status)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 1  # it could not connect
+
+
+def test_a_client_whose_host_goes_says_so_in_one_line(host_env: HostEnv) -> None:
+    client = host_env.popen("--plain")
+    assert client.stdin is not None and client.stderr is not None
+    client.stdin.write("Start-Job -Name s {sleep 1000}\n")
+    client.stdin.flush()
+    host_env.wait_until(lambda: host_env.paths.socket.exists())
+    host_env.note_host()
+    host_env.wait_until(lambda: "s" in host_env.run("-c", "Get-Job s").stdout)
+    client.stdin.write("Wait-Job s\n")  # blocks until the host goes
+    client.stdin.flush()
+
+    assert host_env.run("host", "stop").returncode == 0
+
+    assert client.wait(30) == 1
+    errors = client.stderr.read().strip().splitlines()
+    assert len(errors) == 1 and "host" in errors[0] and "Traceback" not in errors[0]
+    client.stdin.close()
+    assert client.stdout is not None
+    client.stdout.close()
+    client.stderr.close()

@@ -193,3 +193,24 @@ def test_an_idle_host_with_no_client_exits_after_its_timeout() -> None:
             assert host.reason and host.reason[0].startswith("idle for 0.3 s")
         finally:
             host.stop()
+
+
+def test_a_host_whose_values_differ_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from jobtui.host.listener import Listener
+    from jobtui.host.wire import PROTOCOL, Hello
+
+    with tempfile.TemporaryDirectory(prefix="jh-") as root:
+        runtime = Path(root) / "jobtui"
+        listener = Listener(runtime, {}, hello=Hello(PROTOCOL, "0.0.1", 1, "not-our-fields"))
+        listener.start()
+        thread = threading.Thread(target=listener.serve_forever, daemon=True)
+        thread.start()
+        try:
+            client = HostService.connect(runtime / "host.sock")
+            _until(lambda: client.lost is not None)
+            assert "restart the host" in (client.lost or "")
+            with pytest.raises(HostLost, match="restart the host"):
+                client.execute("Get-Job")
+        finally:
+            listener.close()
+            thread.join(10)
