@@ -201,8 +201,9 @@ class HostServer:
         self.service.shutdown()
 
     def _idle(self) -> bool:
+        # The listener's count too: a client past its connect but before its first request.
         with self._guard:
-            if self._clients:
+            if self._clients or self.listener.client_count:
                 return False
         return all(job.state.is_finished for job in self.service.engine.jobs)
 
