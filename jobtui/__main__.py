@@ -102,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         from jobtui.plain import run_plain
 
         return run_plain(sys.stdin, sys.stdout, sys.stderr, engine=plain_engine(sys.stderr))
+    attaching = None
+    if hosted:
+        # Reach the host while the app's modules load (its round trips wait, the imports work).
+        from jobtui.host.autostart import attach_in_background
+
+        attaching = attach_in_background("app")
     # Importing the app makes a few hundred thousand objects (modules, classes, styles) that live
     # as long as the process. The cyclic collector would scan them again and again, for nothing
     # (a tenth of the start-up): it stays off while they are made, and they are then frozen out
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.freeze()
         gc.enable()
-    return run_app(hosted=hosted)
+    return run_app(hosted=hosted, attaching=attaching)
 
 
 def _host_disabled() -> bool:

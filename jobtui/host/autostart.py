@@ -61,6 +61,41 @@ def connect(
     return _start_and_connect(paths, kind=kind, width=width)
 
 
+class Attaching(threading.Thread):
+    """:func:`connect` on a thread of its own, so that reaching the host (a few round trips,
+    and on a busy machine the wait for the host to be scheduled) overlaps the app's imports
+    instead of adding to them."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(name="jobtui-attach", daemon=True)
+        self.kind = kind
+        self._service: HostService | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            service = connect(kind=self.kind)
+            service.prefetch()  # the first frame's pull, done while the imports run
+            self._service = service
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> HostService:
+        """The attached service, once there; the error :func:`connect` raised, if any."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._service is not None
+        return self._service
+
+
+def attach_in_background(kind: str) -> Attaching:
+    """Start attaching to the host (started if none runs) as ``kind``; ``result()`` waits."""
+    attaching = Attaching(kind)
+    attaching.start()
+    return attaching
+
+
 def _start_and_connect(paths: HostPaths, *, kind: str, width: int) -> HostService:
     from jobtui.host.client import HostService
 

@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jobtui.host.wire import (
     Client,
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from jobtui.engine import JobChanges
     from jobtui.engine.snapshot import JobSnapshot
     from jobtui.service import LineResult, OutputCallback, WaitCallback
+
+T = TypeVar("T")
 
 #: Lines a transcript block holds: a screenful is about 50, so one or two blocks per view.
 BLOCK = 256
@@ -212,6 +214,8 @@ class HostService:
         self._pulled_at = -1
         self._pulled_version = -1
         self._disconnecting = False
+        self._schema_checked = False
+        self._prefetched: JobChanges | None = None
         #: Called once (on the reader thread) with why, when the host is lost.
         self.on_lost: Callable[[str], None] | None = None
         connection.on_changed = self._changed
@@ -221,25 +225,37 @@ class HostService:
     def connect(cls, socket_path: Path, *, kind: str = "", width: int = 120) -> HostService:
         """Connect to the host at ``socket_path`` (and attach as ``kind``, if given).
 
-        The codec (about 10 ms of imports) loads on a thread of its own, after the hello: the
-        first frame of an app with no job does not need it. That thread also compares the
-        host's fields with ours (``host.codec.SCHEMA``) and hangs up, with the version
-        message, if they differ.
+        The codec (about 10 ms of imports) loads when a value first needs decoding, not here:
+        the first frame of an app with no job needs none. It then compares the host's fields
+        with ours (``host.codec.SCHEMA``) and hangs up, with the version message, if they
+        differ.
         """
         client = Client.connect(socket_path)
         service = cls(HostConnection(client), width=width)
-        threading.Thread(target=service._check_schema, name="jobtui-codec", daemon=True).start()
         if kind:
             service.attach(kind)
         return service
 
-    def _check_schema(self) -> None:
-        from jobtui.host.codec import SCHEMA
-        from jobtui.host.wire import mismatch_message, own_hello
+    def prefetch(self) -> None:
+        """Pull every job now (off the UI thread), for the first ``changes(-1)`` to take."""
+        changes = self.changes(-1)
+        with self._guard:
+            self._prefetched = changes
 
-        host = self.connection.host
-        if host.schema and host.schema != SCHEMA:
-            self.connection.hang_up(mismatch_message(own_hello(SCHEMA), host))
+    def _decode(self, kind: type[T], data: Any) -> T:
+        """``data`` decoded as a ``kind``; the first call checks that the host's fields are
+        ours (HostLost, with what to do, if not)."""
+        from jobtui.host import codec
+
+        if not self._schema_checked:
+            host = self.connection.host
+            if host.schema and host.schema != codec.SCHEMA:
+                from jobtui.host.wire import mismatch_message, own_hello
+
+                self.connection.hang_up(mismatch_message(own_hello(codec.SCHEMA), host))
+                raise HostLost(self.connection.lost or "the host's values differ")
+            self._schema_checked = True
+        return codec.decode(kind, data)
 
     # -- the session's lifetime ------------------------------------------------------------
 
@@ -311,6 +327,10 @@ class HostService:
             seen = self.change_count
             if since >= 0 and since == self._pulled_version and seen == self._pulled_at:
                 return JobChanges(since)
+            prefetched, self._prefetched = self._prefetched, None
+        if since < 0 and prefetched is not None:
+            # Pulled while the app loaded: whatever moved since is pulled next (its version).
+            return prefetched
         try:
             data = self.connection.request("changes", since=since)
         except HostLost:  # the front end hears of it through on_lost, and ends
@@ -319,9 +339,10 @@ class HostService:
             # Nothing changed: no snapshot to decode, so no need of the codec yet.
             changes = JobChanges(int(data[0]), (), tuple(int(i) for i in data[2]))
         else:
-            from jobtui.host.codec import decode
-
-            changes = decode(JobChanges, data)
+            try:
+                changes = self._decode(JobChanges, data)
+            except HostLost:
+                return JobChanges(max(since, 0))
         with self._guard:
             self._pulled_at, self._pulled_version = seen, changes.version
         return changes
@@ -329,13 +350,12 @@ class HostService:
     def snapshot(self, job_id: int) -> JobSnapshot | None:
         """One job as it is now."""
         from jobtui.engine.snapshot import JobSnapshot
-        from jobtui.host.codec import decode
 
         try:
             data = self.connection.request("snapshot", job=job_id)
+            return None if data is None else self._decode(JobSnapshot, data)
         except HostLost:
             return None
-        return None if data is None else decode(JobSnapshot, data)
 
     def transcript(self, job_id: int) -> HostTranscript | None:
         """A job's transcript, read from the host a block at a time."""
@@ -367,8 +387,9 @@ class HostService:
         """Run one line in the host's session; its printed batches and its wait come back as
         they happen, and ``cancel`` (checked while it runs) ends its wait."""
         from jobtui.commands.results import OutputLine, WaitStarted
-        from jobtui.host.codec import decode
         from jobtui.service import LineResult
+
+        decode = self._decode
 
         def on_event(message: dict[str, Any]) -> None:
             if message.get("event") == "output" and on_output is not None:

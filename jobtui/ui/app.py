@@ -37,6 +37,7 @@ from jobtui.ui.signals import exit_on_signals
 if TYPE_CHECKING:
     from jobtui.engine import JobEngine
     from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.host.autostart import Attaching
 
 logger = logging.getLogger(__name__)
 
@@ -281,14 +282,17 @@ class JobApp(App[int]):
         )
 
 
-def run_app(*, log_path: Path | None = None, hosted: bool = False) -> int:
+def run_app(
+    *, log_path: Path | None = None, hosted: bool = False, attaching: Attaching | None = None
+) -> int:
     """Run the app with the user's settings, on the session host's session (``hosted``: it is
     started if none runs) or on a new engine in this process; an in-process session's jobs are
     stopped when the app ends (SIGTERM and SIGHUP too), a hosted one's when its last attached
     client leaves without disconnecting.
 
     Log records go to ``log_path`` (``$XDG_STATE_HOME/jobtui/jobtui.log`` by default), never to
-    the terminal the app draws on.
+    the terminal the app draws on. ``attaching`` is an attach to the host begun before the
+    app's imports (see ``jobtui.__main__``).
     """
     config = load_config()
     lost: list[str] = []
@@ -297,7 +301,7 @@ def run_app(*, log_path: Path | None = None, hosted: bool = False) -> int:
     if hosted:
         from jobtui.ui.hosting import attach_to_host
 
-        host_service = attach_to_host()
+        host_service = attach_to_host(attaching)
         if host_service is None:
             return 1
         service, disconnect = host_service, host_service.disconnect

@@ -10,18 +10,20 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jobtui.host.autostart import Attaching
     from jobtui.host.client import HostService
     from jobtui.service import JobService
 
 
-def attach_to_host() -> HostService | None:
-    """The host's session, attached as the app (the host is started if none runs); None,
-    after one line on stderr, if it cannot be reached."""
+def attach_to_host(attaching: Attaching | None = None) -> HostService | None:
+    """The host's session, attached as the app (the host is started if none runs), or what
+    ``attaching`` (begun earlier) attached; None, after one line on stderr, if it cannot be
+    reached."""
     from jobtui.host.autostart import connect
     from jobtui.host.wire import WireError
 
     try:
-        service = connect(kind="app")
+        service = attaching.result() if attaching is not None else connect(kind="app")
     except (WireError, OSError) as exc:
         print(f"jobtui: {exc}", file=sys.stderr)
         return None

@@ -173,13 +173,17 @@ def test_a_host_whose_values_differ_is_refused_with_what_to_do(tmp_path: Path) -
 
     with tempfile.TemporaryDirectory(prefix="jh-") as root:
         runtime = Path(root) / "jobtui"
-        listener = Listener(runtime, {}, hello=Hello(PROTOCOL, "0.0.1", 1, "not-our-fields"))
+        listener = Listener(
+            runtime,
+            {"snapshot": lambda request: [1, "a snapshot of other fields"]},
+            hello=Hello(PROTOCOL, "0.0.1", 1, "not-our-fields"),
+        )
         listener.start()
         thread = threading.Thread(target=listener.serve_forever, daemon=True)
         thread.start()
         try:
             client = HostService.connect(runtime / "host.sock")
-            _until(lambda: client.lost is not None)
+            assert client.snapshot(1) is None  # the first value to decode finds out
             assert "restart the host" in (client.lost or "")
             with pytest.raises(HostLost, match="restart the host"):
                 client.execute("Get-Job")
