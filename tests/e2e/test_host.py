@@ -297,3 +297,23 @@ def test_a_client_whose_host_goes_says_so_in_one_line(host_env: HostEnv) -> None
     assert client.stdout is not None
     client.stdout.close()
     client.stderr.close()
+
+
+def test_the_app_in_a_terminal_is_a_client_and_disconnects(host_env: HostEnv) -> None:
+    from tests.tmux import jobtui_command, running
+
+    command = jobtui_command(Path(host_env.env["XDG_STATE_HOME"]))
+    command = (
+        f"export XDG_RUNTIME_DIR={host_env.env['XDG_RUNTIME_DIR']}; unset JOBTUI_NO_HOST; "
+        f'{command}; echo "jobtui exited with $?"; sleep 5'
+    )
+    with running("jobtui-host-e2e", "host", command) as pane:
+        pane.wait_for("PS>")
+        host_env.wait_until(lambda: host_env.paths.socket.exists())
+        host_env.note_host()
+        assert host_env.run("-c", "Start-Job -Name fromc {sleep 1000}").returncode == 0
+        pane.wait_for("fromc")  # a job another client started shows in the app
+        pane.type_line("Disconnect-PSSession")
+        pane.wait_for("jobtui exited with 0")
+    status = host_env.run("host", "status")
+    assert "Disconnected" in status.stdout and "1 (1 running)" in status.stdout
