@@ -1,5 +1,6 @@
 """The command line: ``jobtui`` (the full-screen app), ``jobtui --plain`` (line mode),
-``jobtui -c LINE`` (one line), ``jobtui host`` (the session host) and ``jobtui config``.
+``jobtui -c LINE`` (one line), ``jobtui host`` (the session host), ``jobtui config`` and
+``jobtui serve`` (the app in a browser).
 
 The app, plain mode and ``-c`` are clients of the user's session host, which they start when
 none runs; ``--no-host`` (or ``JOBTUI_NO_HOST=1``) keeps the session in their own process, as
@@ -49,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep the session in this process (its jobs end with it); also JOBTUI_NO_HOST=1",
     )
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="{config,host}")
+    commands = parser.add_subparsers(
+        dest="command", title="commands", metavar="{config,host,serve}"
+    )
     config = commands.add_parser("config", help="where the settings are, what they are, and "
                                  "what is wrong with them")  # fmt: skip
     config.add_argument(
@@ -69,7 +72,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="run (the default): serve in the foreground; status: its pid, version, uptime, "
         "clients and jobs; stop: stop it and its jobs",
     )
+    serve = commands.add_parser(
+        "serve",
+        help="serve jobtui to web browsers (one jobtui per tab), behind a token printed in its "
+        "URL; needs the web extra: pip install 'jobtui[web]'",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address or name to listen on (default: %(default)s, this machine only)",
+    )
+    # Not textual-serve's own 8000, which every other development server takes too.
+    serve.add_argument(
+        "--port",
+        type=port_number,
+        default=8765,
+        help="the port to listen on; 0 picks a free one (default: %(default)s)",
+    )
     return parser
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 to 65535, for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from jobtui.host.cli import run_host_command
 
         return run_host_command(args.action, sys.stdout, sys.stderr)
+    if args.command == "serve":
+        from jobtui.web import run_serve
+
+        return run_serve(args.host, args.port, sys.stdout, sys.stderr)
     hosted = not args.no_host and not _host_disabled()
     if args.line is not None:
         if not hosted:
