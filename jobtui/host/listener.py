@@ -273,6 +273,8 @@ class Listener:
                 channel.send(error_message(None, "too_large", f"{exc}; closing the connection"))
         except ConnectionClosed:
             pass
+        except OSError as exc:  # close() shut the socket under this thread: the client is gone
+            log.debug("connection %d ended: %s", connection.number, exc)
         except WireError as exc:  # a bad hello
             with contextlib.suppress(WireError):
                 channel.send(error_message(None, "bad_message", str(exc)))
