@@ -30,6 +30,7 @@ MODULES = [
     "stop",
     "search",
     "slurm",
+    "session_host",
 ]
 RESULTS = Path(__file__).with_name("results.md")
 

@@ -492,3 +492,35 @@ START_SLEEP = Cmdlet(
     "Seconds",
     "Pauses this session (Ctrl+C or Esc ends the pause); with & or in { } it is a job.",
 )
+
+# -- the session's own PSSession cmdlets (the session host answers them) ------------------------
+
+_SESSION_NAME = Parameter("Name", ParamType.STRING_ARRAY, sets=frozenset({"Name"}), position=0)
+_SESSION_ID = Parameter("Id", ParamType.INT_ARRAY, sets=frozenset({"Id"}))
+
+GET_PSSESSION = Cmdlet(
+    "Get-PSSession",
+    ("gsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Lists the session host's session: its state, clients and jobs.",
+)
+
+DISCONNECT_PSSESSION = Cmdlet(
+    "Disconnect-PSSession",
+    ("dnsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Ends this client and leaves the session and its jobs running in the host.",
+)
+
+CONNECT_PSSESSION = Cmdlet(
+    "Connect-PSSession",
+    ("cnsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Attaches this client to the session host's session.",
+)
