@@ -250,8 +250,11 @@ class Persistence:
         adopted), or Failed when nothing of it can be found."""
         if child.state.is_finished:
             return child.state, child.reason
-        if child.transcript is None:
-            return JobState.Failed, NOT_STARTED
+        if child.transcript is None:  # not run by a monitor: a built-in, on the host's thread
+            return (
+                JobState.Failed,
+                NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST,
+            )
         adoption = JobFiles(Path(child.transcript)).adopt()
         if adoption.found is Found.LOST and adoption.info is None:
             # Recorded NotStarted (queued, or the host died as it started it): nothing ran.
