@@ -106,6 +106,7 @@ def port_number(text: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run jobtui; returns the process exit status."""
     args = build_parser().parse_args(argv)
+    hosted = not args.no_host and not _host_disabled()
     if args.command == "config":
         from jobtui.config_cli import run_config
 
@@ -117,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from jobtui.web import run_serve
 
-        return run_serve(args.host, args.port, sys.stdout, sys.stderr)
-    hosted = not args.no_host and not _host_disabled()
+        return run_serve(args.host, args.port, sys.stdout, sys.stderr, hosted=hosted)
     if args.line is not None:
         if not hosted:
             from jobtui.plain import run_plain

@@ -13,6 +13,7 @@ aiohttp, until ``serve`` runs, and a missing extra is one line and exit status 2
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import logging
@@ -34,19 +35,25 @@ REFUSED = "403: this jobtui needs the token: open the URL that jobtui serve prin
 SHUTDOWN_SECONDS = 5.0
 
 
-def tab_command() -> str:
+def tab_command(*, hosted: bool = True) -> str:
     """The shell command that each browser tab runs: the one place it is decided.
 
-    Today it is jobtui's full-screen app on this interpreter, so each tab has a session of its
-    own, and closing the tab ends that app and stops its jobs. Once ``jobtui`` is a client of the
-    per-user session host, this should start that client, which only detaches when the tab
-    closes: every tab then shows the same jobs, and none dies with its tab.
+    It is jobtui's full-screen app on this interpreter. Hosted, every tab is a client of the
+    user's session host and shows the same jobs; ``jobtui serve`` itself stays attached while it
+    runs, so a tab that closes is never the last client, and no job dies with its tab. With
+    ``--no-host`` each tab has a session of its own, which ends with the tab.
     """
-    return f"{shlex.quote(sys.executable)} -m jobtui"
+    command = f"{shlex.quote(sys.executable)} -m jobtui"
+    return command if hosted else f"{command} --no-host"
 
 
-def run_serve(host: str, port: int, stdout: TextIO, stderr: TextIO) -> int:
-    """Run ``jobtui serve`` until it is stopped (Ctrl+C, SIGTERM); the exit status."""
+def run_serve(host: str, port: int, stdout: TextIO, stderr: TextIO, *, hosted: bool = True) -> int:
+    """Run ``jobtui serve`` until it is stopped (Ctrl+C, SIGTERM); the exit status.
+
+    Hosted, it attaches to the session host (starting one if none runs) for as long as it
+    serves, and leaves when it stops: as with any client, the session ends then unless another
+    client is attached or the session was disconnected.
+    """
     try:
         import textual_serve  # noqa: F401
     except ImportError:
@@ -63,13 +70,30 @@ def run_serve(host: str, port: int, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"{warning}\n")
     from jobtui.web.server import TokenServer
 
+    session = None
+    if hosted:
+        from jobtui.host.autostart import connect
+        from jobtui.host.wire import WireError
+
+        try:
+            session = connect(kind="web")
+        except (OSError, WireError) as error:
+            listener.close()
+            stderr.write(f"jobtui serve: {error}\n")
+            return 1
     token = secrets.token_urlsafe(32)
-    server = TokenServer(tab_command(), listener, token)
+    server = TokenServer(tab_command(hosted=hosted), listener, token)
     stdout.write(f"jobtui is served at {page_url(host, address, server.port, token)}\n")
     stdout.write("(Ctrl+C stops it, and the jobtui of every open tab)\n")
     stdout.flush()
     stderr.flush()
-    server.run()
+    try:
+        server.run()
+    finally:
+        if session is not None:
+            with contextlib.suppress(OSError, WireError):
+                session.leave()
+            session.close()
     return 0
 
 

@@ -19,13 +19,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
+from jobtui.data.paths import HostPaths
 from tests.tmux import REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -90,27 +92,30 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """``jobtui serve --port 0`` in a process group of its own, its state in tmp; the whole group
-    is ended afterwards, and the test fails if anything of it outlives that."""
+@contextmanager
+def serving(root: Path, *, hosted: bool) -> Iterator[Served]:
+    """``jobtui serve --port 0`` in a process group of its own, its state in ``root``; the whole
+    group is ended afterwards (and a session host it started), and the test fails if anything
+    of it outlives that."""
     pytest.importorskip("textual_serve", reason="the web extra is not installed")
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_RUNTIME_DIR": str(root / "runtime"),
+        "XDG_DATA_HOME": str(root / "data"),
+        "XDG_CACHE_HOME": str(root / "cache"),
         "TEXTUAL_ANIMATIONS": "none",
         "SHELL": "/bin/sh",
     }
-    (tmp_path / "runtime").mkdir(mode=0o700)
-    stderr_path = tmp_path / "serve.err"
+    if hosted:
+        env.pop("JOBTUI_NO_HOST", None)
+    (root / "runtime").mkdir(mode=0o700)
+    stderr_path = root / "serve.err"
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "jobtui", "serve", "--port", "0"],
-            cwd=tmp_path,
+            cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -120,9 +125,41 @@ def served(tmp_path: Path) -> Iterator[Served]:
     stdout: list[str] = []
     try:
         url = _read_url(process, stdout, stderr_path)
-        yield Served(url, process, stdout, stderr_path, tmp_path / "state")
+        yield Served(url, process, stdout, stderr_path, root / "state")
     finally:
         _end_group(process, stdout)
+        if hosted:
+            _host_ends(HostPaths.from_environ(env).lock)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """A server whose tabs each have a session of their own (``--no-host``: the tests' default)."""
+    with serving(tmp_path, hosted=False) as running:
+        yield running
+
+
+@pytest.fixture
+def served_hosted(tmp_path: Path) -> Iterator[Served]:
+    """A server whose tabs are clients of one session host, as users get it."""
+    with serving(tmp_path, hosted=True) as running:
+        yield running
+
+
+def _host_ends(lock: Path) -> None:
+    """The session host that holds ``lock`` exits once its last client (the server) has left;
+    it is killed, and the test fails, if it is still there after 10 seconds."""
+    text = lock.read_text().strip() if lock.exists() else ""
+    if not text.isdigit():
+        return
+    try:
+        host = psutil.Process(int(text))
+        host.wait(timeout=10)
+    except psutil.NoSuchProcess:
+        return
+    except psutil.TimeoutExpired:
+        host.kill()
+        raise AssertionError("the session host outlived jobtui serve, its last client") from None
 
 
 def _read_url(process: subprocess.Popen[bytes], stdout: list[str], stderr: Path) -> str:
@@ -302,3 +339,25 @@ def test_stopping_the_server_ends_its_tabs_at_once(served: Served, browser: Any)
     while time.monotonic() < deadline and _group_alive(served.process.pid):
         time.sleep(0.1)
     assert not _group_alive(served.process.pid), "a tab's app outlived the server"
+
+
+def test_a_closed_tab_leaves_its_jobs_running_for_the_next_tab(
+    served_hosted: Served, browser: Any
+) -> None:
+    """Every tab is a client of the same session host, and the server stays attached: closing
+    a tab only detaches it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(served_hosted.url)
+    wait_for_screen(browser, "Jobs 0")
+    keys = browser.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
+    keys.send_keys("Start-Job -Name keep {sleep 60}")
+    keys.send_keys(Keys.ENTER)
+    wait_for_screen(browser, "Running")
+
+    browser.get("about:blank")  # the tab's websocket closes, and its app ends
+    browser.get(served_hosted.url)
+
+    screen = wait_for_screen(browser, "keep")
+    assert re.search(r"│\s*1\s+keep\s+BackgroundJob\s+\S*\s*Running", screen), screen
