@@ -1,0 +1,106 @@
+"""The local side of the remote agent: each operation as one ssh command with a JSON answer.
+
+The agent's source (``remote_agent.py``) travels compressed in the command line of every call,
+so nothing is installed on the host and an agent of another jobtui version never answers. It
+costs about 5 KiB of command line, nothing beside the connection's round trip.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jobtui.engine.ssh.transport import Transport, TransportError
+
+#: The exit status of a shell that found no such command (no python3 on the host).
+NOT_FOUND = 127
+
+
+class AgentError(Exception):
+    """The agent could not do what was asked (no python3, a full disk...): one line for the user."""
+
+
+@cache
+def _loader() -> str:
+    source = resources.files("jobtui.engine.ssh").joinpath("remote_agent.py").read_bytes()
+    packed = base64.b64encode(zlib.compress(source, 9)).decode()
+    return (
+        "import base64,zlib,sys;sys.argv[0]='jobtui-agent';"
+        f"exec(compile(zlib.decompress(base64.b64decode('{packed}')),'jobtui-agent','exec'))"
+    )
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What a poll says of one remote job."""
+
+    #: The job directory is gone (removed, or never there).
+    missing: bool = False
+    #: ``exit N`` or ``signal N`` once the job ended; None while it runs.
+    status: str | None = None
+    out: bytes = b""
+    err: bytes = b""
+    #: More output remains past what this poll returned.
+    more: bool = False
+
+
+class Agent:
+    """The agent's operations on one host, each one ssh command (over the shared connection)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def _call(self, operation: str, request: dict[str, Any], timeout: float = 60.0) -> Any:
+        words = ["python3", "-c", _loader(), operation]
+        done = self.transport.run(words, input=json.dumps(request).encode(), timeout=timeout)
+        if done.returncode == NOT_FOUND and not done.stdout:
+            raise AgentError(f"python3 was not found on {self.transport.target.host}")
+        if done.returncode != 0:
+            raise AgentError(f"The agent on {self.transport.target.host} failed: {done.error_line}")
+        try:
+            return json.loads(done.stdout)
+        except ValueError:
+            raise AgentError(
+                f"The agent on {self.transport.target.host} gave no answer: {done.error_line}"
+            ) from None
+
+    def start(self, jobs: list[dict[str, Any]], lease: float) -> list[dict[str, Any]]:
+        """Start each job; per job, ``{"pid": N}`` or ``{"error": why}``."""
+        answer: list[dict[str, Any]] = self._call("start", {"jobs": jobs, "lease": lease})["jobs"]
+        return answer
+
+    def poll(self, jobs: list[tuple[str, int, int]], limit: int) -> list[JobStatus]:
+        """Each job's status and its output from the byte offsets given (name, out, err)."""
+        request = {"jobs": [{"name": n, "out": o, "err": e} for n, o, e in jobs], "limit": limit}
+        answers = self._call("poll", request)["jobs"]
+        return [
+            JobStatus(missing=True)
+            if a.get("missing")
+            else JobStatus(
+                status=a.get("status"),
+                out=base64.b64decode(a["out"]),
+                err=base64.b64decode(a["err"]),
+                more=bool(a.get("more")),
+            )
+            for a in answers
+        ]
+
+    def signal(self, names: list[str], signal_name: str) -> None:
+        """Send STOP, CONT... to each job's process group and tagged processes."""
+        self._call("signal", {"names": names, "signal": signal_name})
+
+    def stop(self, names: list[str], grace: float) -> None:
+        """TERM each job, KILL what is left after ``grace``; returns when they have ended."""
+        self._call("stop", {"names": names, "grace": grace}, timeout=grace + 30)
+
+    def remove(self, names: list[str]) -> None:
+        """Delete the jobs' directories on the host."""
+        self._call("remove", {"names": names})
+
+
+__all__ = ["Agent", "AgentError", "JobStatus", "TransportError"]

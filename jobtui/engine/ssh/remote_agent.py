@@ -1,0 +1,326 @@
+"""The remote side of an SSH Location: a stdlib-only script that runs jobs on the far host.
+
+It is not installed there: every call sends it compressed on the command line
+(``python3 -c '<loader>' OPERATION``), so the host needs only ``python3``. A request comes on
+stdin as JSON and the answer goes to stdout as JSON. Each job lives in a directory of its own
+under the remote user's state directory:
+
+- ``out`` and ``err``: the job's stdout and stderr, read back by byte offset (Receive-Job's
+  cursor is a byte offset into them, so -Keep means what it means locally);
+- ``pid``: the job's process id, which is also its process group id;
+- ``status``: ``exit N`` or ``signal N`` once the job ended, written by the job's watcher;
+- ``lease``: touched by every poll of jobtui. The watcher ends the job when no poll came for
+  the lease's seconds: the job dies with the session (PowerShell's semantics), but a network
+  blip shorter than the lease leaves it running, and the job shows Disconnected meanwhile.
+
+The job runs detached (its own session and process group, output to files, stdin from a
+file or /dev/null): a dropped connection neither SIGHUPs nor SIGPIPEs it. Stop, Suspend and
+Resume signal the process group and any process that carries the job's tag in its environment
+(a ``setsid`` escapee). SSH's own signal requests are not used: OpenSSH refuses them for root
+logins and does not carry STOP or CONT.
+
+This file must run on the remote host's python3 alone: the standard library, Python 3.7.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the remote python3 may predate dict[...] at run time
+    Request = dict[str, Any]
+
+TAG = "JOBTUI_REMOTE_JOB"
+POLL = 0.05
+
+
+def state_root() -> str:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return os.path.join(base, "jobtui", "remote")
+
+
+def job_dir(name: str) -> str:
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"bad job name: {name!r}")
+    return os.path.join(state_root(), name)
+
+
+def read_text(path: str) -> str | None:
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def write_atomic(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as handle:
+        handle.write(text)
+    os.rename(tmp, path)
+
+
+# -- start ---------------------------------------------------------------------------------------
+
+
+def start(request: Request) -> Request:
+    """Start each job detached; answer its pid, or why it could not start."""
+    answers: list[Request] = []
+    for job in request["jobs"]:
+        try:
+            answers.append({"pid": start_one(job, request.get("lease", 0))})
+        except OSError as exc:
+            answers.append({"error": f"{exc.strerror or exc}: {exc.filename or ''}"})
+        except ValueError as exc:
+            answers.append({"error": str(exc)})
+    return {"jobs": answers}
+
+
+def start_one(job: Request, lease: float) -> int:
+    directory = job_dir(job["name"])
+    cwd = os.path.expanduser(job.get("cwd") or "~")
+    if not os.path.isdir(cwd):
+        raise ValueError(f"Cannot find the working directory '{cwd}' on the remote host.")
+    os.makedirs(directory, mode=0o700)
+    for stream in ("out", "err"):
+        open(os.path.join(directory, stream), "wb").close()
+    stdin_path = os.devnull
+    if job.get("input") is not None:
+        stdin_path = os.path.join(directory, "stdin")
+        with open(stdin_path, "wb") as handle:
+            handle.write(base64.b64decode(job["input"]))
+    write_atomic(os.path.join(directory, "lease"), "")
+    ready_r, ready_w = os.pipe()
+    first = os.fork()
+    if first == 0:  # the first child: a new session, then the watcher, then gone
+        try:
+            os.close(ready_r)
+            os.setsid()
+            if os.fork() == 0:
+                watch(job, directory, cwd, stdin_path, lease, ready_w)
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    os.close(ready_w)
+    os.waitpid(first, 0)
+    with os.fdopen(ready_r, "rb") as ready:
+        pid = ready.read().decode().strip()
+    if not pid:
+        raise ValueError("The job's watcher could not start on the remote host.")
+    return int(pid)
+
+
+def watch(
+    job: Request, directory: str, cwd: str, stdin_path: str, lease: float, ready_w: int
+) -> None:
+    """The job's watcher: runs it, writes its status, and ends it when the lease runs out."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    env = dict(os.environ)
+    env.update(job.get("env") or {})
+    env[TAG] = job["name"]
+    shell = job.get("shell") or "/bin/sh"
+    argv = [shell, "-c", job["command"], os.path.basename(shell), *(job.get("args") or [])]
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setpgid(0, 0)
+            os.chdir(cwd)
+            fd_in = os.open(stdin_path, os.O_RDONLY)
+            fd_out = os.open(os.path.join(directory, "out"), os.O_WRONLY | os.O_APPEND)
+            fd_err = os.open(os.path.join(directory, "err"), os.O_WRONLY | os.O_APPEND)
+            os.dup2(fd_in, 0)
+            os.dup2(fd_out, 1)
+            os.dup2(fd_err, 2)
+            os.closerange(3, 1 << 16)
+            os.execvpe(shell, argv, env)
+        finally:
+            os._exit(127)
+    with contextlib.suppress(OSError):  # the child did it first
+        os.setpgid(pid, pid)
+    write_atomic(os.path.join(directory, "pid"), str(pid))
+    os.write(ready_w, str(pid).encode())
+    os.close(ready_w)
+    status = None
+    lease_path = os.path.join(directory, "lease")
+    while status is None:
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = code
+            break
+        if lease > 0:
+            try:
+                idle = time.time() - os.stat(lease_path).st_mtime
+            except OSError:
+                idle = lease + 1  # the directory was removed: nobody will read the job
+            if idle > lease:
+                end_job(job["name"], pid, 2.0)
+                status = os.waitpid(pid, 0)[1]
+                break
+        time.sleep(POLL if time.time() - os.stat(directory).st_ctime < 1 else 0.2)
+    if os.WIFSIGNALED(status):
+        text = f"signal {os.WTERMSIG(status)}"
+    else:
+        text = f"exit {os.WEXITSTATUS(status)}"
+    with contextlib.suppress(OSError):  # removed meanwhile
+        write_atomic(os.path.join(directory, "status"), text)
+    os._exit(0)
+
+
+# -- signals ---------------------------------------------------------------------------------------
+
+
+def tagged(name: str) -> list[int]:
+    """Processes of this user whose environment carries the job's tag (escapees included)."""
+    needle = f"{TAG}={name}".encode()
+    found = []
+    me = os.getuid()
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat("/proc/" + entry).st_uid != me:
+                continue
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if needle in handle.read().split(b"\0"):
+                    found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def signal_job(name: str, pgid: int, sig: int) -> bool:
+    """Signal the job's process group and its tagged processes; True if any was there."""
+    hit = False
+    try:
+        os.killpg(pgid, sig)
+        hit = True
+    except OSError:
+        pass
+    for pid in tagged(name):
+        try:
+            os.kill(pid, sig)
+            hit = True
+        except OSError:
+            pass
+    return hit
+
+
+def end_job(name: str, pgid: int, grace: float) -> None:
+    """TERM (and CONT, so a suspended job sees it), then KILL whatever is left after the grace."""
+    if not signal_job(name, pgid, signal.SIGTERM):
+        return
+    signal_job(name, pgid, signal.SIGCONT)
+    deadline = time.time() + grace
+    while time.time() < deadline:
+        if not alive(name, pgid):
+            return
+        time.sleep(POLL)
+    signal_job(name, pgid, signal.SIGKILL)
+
+
+def alive(name: str, pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except OSError:
+        return bool(tagged(name))
+
+
+def job_pid(name: str) -> int | None:
+    text = read_text(os.path.join(job_dir(name), "pid"))
+    return int(text) if text else None
+
+
+def do_signal(request: Request) -> Request:
+    sig = getattr(signal, "SIG" + request["signal"])
+    for name in request["names"]:
+        pid = job_pid(name)
+        if pid is not None:
+            signal_job(name, pid, sig)
+    return {}
+
+
+def stop(request: Request) -> Request:
+    """Stop jobs together: one TERM sweep, one grace, one KILL sweep; wait for their status."""
+    grace = float(request.get("grace", 2.0))
+    pids = [(name, job_pid(name)) for name in request["names"]]
+    jobs = [(name, pid) for name, pid in pids if pid is not None]
+    for name, pid in jobs:
+        signal_job(name, pid, signal.SIGTERM)
+        signal_job(name, pid, signal.SIGCONT)
+    deadline = time.time() + grace
+    while time.time() < deadline and any(alive(n, p) for n, p in jobs):
+        time.sleep(POLL)
+    for name, pid in jobs:
+        if alive(name, pid):
+            signal_job(name, pid, signal.SIGKILL)
+    deadline = time.time() + 2.0
+    while time.time() < deadline and any(
+        read_text(os.path.join(job_dir(n), "status")) is None for n, _ in jobs
+    ):
+        time.sleep(POLL)
+    return {}
+
+
+# -- poll and remove ---------------------------------------------------------------------------
+
+
+def poll(request: Request) -> Request:
+    """Each job's new output from its byte offsets, its status, and a fresh lease."""
+    limit = int(request.get("limit", 1 << 20))
+    now = time.time()
+    answers: list[Request] = []
+    for job in request["jobs"]:
+        directory = job_dir(job["name"])
+        if not os.path.isdir(directory):
+            answers.append({"missing": True})
+            continue
+        with contextlib.suppress(OSError):
+            os.utime(os.path.join(directory, "lease"), (now, now))
+        # The status is read before the output: output read after it is then complete.
+        answer: Request = {"status": read_text(os.path.join(directory, "status"))}
+        for stream in ("out", "err"):
+            with open(os.path.join(directory, stream), "rb") as handle:
+                handle.seek(int(job.get(stream, 0)))
+                data = handle.read(limit + 1)
+            answer["more"] = answer.get("more", False) or len(data) > limit
+            answer[stream] = base64.b64encode(data[:limit]).decode()
+        answers.append(answer)
+    return {"jobs": answers}
+
+
+def remove(request: Request) -> Request:
+    for name in request["names"]:
+        directory = job_dir(name)
+        for entry in ("out", "err", "pid", "status", "lease", "stdin", "lease.tmp", "status.tmp"):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(directory, entry))
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
+    return {}
+
+
+OPERATIONS = {"start": start, "poll": poll, "signal": do_signal, "stop": stop, "remove": remove}
+
+
+def main() -> None:
+    operation = OPERATIONS[sys.argv[1]]
+    request = json.loads(sys.stdin.read() or "{}")
+    if not os.path.isdir(state_root()):
+        os.makedirs(state_root(), mode=0o700)
+    sys.stdout.write(json.dumps(operation(request)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
