@@ -53,9 +53,9 @@ class SshServer:
         found = []
         for proc in psutil.process_iter(["uids", "name"]):
             with contextlib.suppress(psutil.Error):
-                if proc.info["uids"] and proc.info["uids"].real == uid:
-                    if proc.info["name"] != "sshd":
-                        found.append(proc)
+                uids = proc.info["uids"]
+                if uids and uids.real == uid and proc.info["name"] != "sshd":
+                    found.append(proc)
         return found
 
     def wait_no_user_processes(self, timeout: float = 10.0) -> list[psutil.Process]:
@@ -200,8 +200,7 @@ MaxStartups 100:30:200
     try:
         yield server
     finally:
-        with contextlib.suppress(OSError, ValueError):
-            with open(pid_file) as handle:
-                os.kill(int(handle.read().strip()), 15)
+        with contextlib.suppress(OSError, ValueError), open(pid_file) as handle:
+            os.kill(int(handle.read().strip()), 15)
         server.kill_user_processes()
         shutil.rmtree(directory, ignore_errors=True)

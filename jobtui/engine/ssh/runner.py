@@ -1,0 +1,203 @@
+"""One job on an SSH host, as the engine drives it; its host's backend does the talking."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from jobtui.engine.backend import Capabilities, StartRequest
+from jobtui.engine.output import LineAssembler, OutputStore, Stream
+from jobtui.engine.ssh.agent import JobStatus
+from jobtui.engine.states import JobFailure, JobState
+
+if TYPE_CHECKING:
+    from jobtui.engine.job import Job
+    from jobtui.engine.ssh.backend import SshBackend
+
+log = logging.getLogger(__name__)
+
+#: Signal numbers are the same on every Linux host; names for those a job commonly dies of.
+_SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL", 15: "SIGTERM"}
+
+
+@dataclass
+class SshDetails:
+    """The SSH backend's record of a job: where it runs and how it ended."""
+
+    host: str
+    pid: int | None = None
+    exit_code: int | None = None
+    signal: str | None = None
+    job_directory: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields by name, in the order above."""
+        return asdict(self)
+
+
+class SshRunner:
+    """A remote job: started, polled, stopped and signalled by its host's backend."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=False)
+
+    def __init__(self, owner: SshBackend, job: Job, request: StartRequest) -> None:
+        self.job = job
+        self.backend = owner.name
+        self.owner = owner
+        self.request = request
+        #: The job's directory name on the host: unique, and its tag for escapees.
+        self.remote_name = job.instance_id.hex
+        self.offsets = {Stream.Output: 0, Stream.Error: 0}
+        self._assemblers = {Stream.Output: LineAssembler(), Stream.Error: LineAssembler()}
+        self._details = SshDetails(owner.target.location)
+        #: Started on the host (the agent answered with its pid).
+        self.started = False
+        #: Done: its final state is set and the engine told.
+        self.ended = False
+        self.suspended = False
+
+    # -- the Runner protocol -------------------------------------------------------------------
+
+    @property
+    def accepts_input(self) -> bool:
+        """A remote job's input is given at start (-InputObject), not written later."""
+        return False
+
+    @property
+    def details(self) -> SshDetails:
+        """Host, remote pid, exit code or signal."""
+        return self._details
+
+    def start(self) -> None:
+        """Running at once, as PowerShell's remote jobs are while they connect; the backend's
+        thread starts it on the host, or fails it with ssh's or the agent's words."""
+        self.job.set_state(JobState.Running)
+        self.owner.enqueue_start(self)
+
+    def suspend(self) -> None:
+        """SIGSTOP the job's process group on the host."""
+        self.suspended = True
+        self.owner.signal(self, "STOP")
+
+    def resume(self) -> None:
+        """SIGCONT the job's process group on the host."""
+        self.suspended = False
+        self.owner.signal(self, "CONT")
+
+    def send_input(self, data: bytes) -> int:
+        """Never asked: ``accepts_input`` is False."""
+        raise BrokenPipeError("a remote job takes its input when it starts")
+
+    def close_input(self) -> None:
+        """Nothing to close: the input was a file on the host, read to its end."""
+
+    # -- the backend's side --------------------------------------------------------------------
+
+    def start_request(self) -> dict[str, Any]:
+        """What the agent needs to start the job."""
+        request = self.request
+        entry: dict[str, Any] = {
+            "name": self.remote_name,
+            "command": request.command,
+            "cwd": request.cwd,
+            "env": dict(request.environment),
+            "args": list(request.argument_list),
+        }
+        if request.input is not None:
+            entry["input"] = base64.b64encode(request.input).decode()
+        return entry
+
+    def started_as(self, pid: int) -> None:
+        """The agent started the job as ``pid`` (its process group on the host)."""
+        self.started = True
+        self._details.pid = pid
+        self._details.job_directory = f"~/.local/state/jobtui/remote/{self.remote_name}"
+        self.job.process.pid = pid
+
+    @property
+    def cursor(self) -> tuple[str, int, int]:
+        """The job's name and the byte offsets of stdout and stderr read so far."""
+        return self.remote_name, self.offsets[Stream.Output], self.offsets[Stream.Error]
+
+    @property
+    def store(self) -> OutputStore:
+        store = self.job.output
+        assert store is not None
+        return store
+
+    def absorb(self, status: JobStatus) -> bool:
+        """Take a poll's news: new output, and the end when it came; True if it ended."""
+        now = time.time()
+        wrote = False
+        for stream, data in ((Stream.Output, status.out), (Stream.Error, status.err)):
+            assembler = self._assemblers[stream]
+            self.offsets[stream] += len(data)
+            ready = assembler.feed(data, now) if data else b""
+            since = assembler.pending_since
+            if since is not None and now - since >= LineAssembler.FLUSH_SECONDS:
+                ready += assembler.flush()
+            if ready:
+                self.store.append(stream, ready, now)
+                wrote = True
+        if wrote:
+            self.owner.hooks.output(self.job)
+        if self.job.state is JobState.Disconnected:
+            self.job.transition(JobState.Disconnected, JobState.Running)
+            if self.suspended:
+                self.job.transition(JobState.Running, JobState.Suspending)
+                self.job.transition(JobState.Suspending, JobState.Suspended)
+            self.job.status_message = ""
+        if status.missing:
+            self.finish(None, JobFailure(f"The job's directory on {self._details.host} is gone."))
+            return True
+        if status.status is None or status.more:
+            return False
+        kind, _, number = status.status.partition(" ")
+        self.finish(kind, None, int(number) if number.isdigit() else None)
+        return True
+
+    def finish(
+        self, kind: str | None, failure: JobFailure | None, number: int | None = None
+    ) -> None:
+        """Set the final state once: from the status file, or the failure given."""
+        if self.ended:
+            return
+        self.ended = True
+        now = time.time()
+        for stream, assembler in self._assemblers.items():
+            rest = assembler.flush(final=True)
+            if rest:
+                self.store.append(stream, rest, now)
+        self.store.close()
+        job = self.job
+        if kind == "signal" and number is not None:
+            self._details.signal = job.process.signal = _SIGNAL_NAMES.get(number, f"SIG{number}")
+        elif kind == "exit" and number is not None:
+            self._details.exit_code = job.process.exit_code = number
+        if job.stop_requested:
+            state, failure = job.stopped_outcome()
+        elif failure is not None:
+            state = JobState.Failed
+        elif kind == "exit" and number == 0:
+            state = JobState.Completed
+        else:
+            state, failure = JobState.Failed, self._failure(kind, number)
+        job.set_state(state, failure)
+        self.owner.hooks.finished(job)
+
+    def _failure(self, kind: str | None, number: int | None) -> JobFailure:
+        last = self.store.last_error_line
+        tail = f": {last}" if last else "."
+        if kind == "signal":
+            name = self._details.signal or "a signal"
+            return JobFailure(f"Terminated by {name}{tail}", signal_name=name, last_error_line=last)
+        if number == 127:
+            what = "Command not found (exit code 127)"
+        elif number == 126:
+            what = "Command not executable (exit code 126)"
+        else:
+            what = f"Exit code {number}"
+        return JobFailure(f"{what}{tail}", exit_code=number, last_error_line=last)
