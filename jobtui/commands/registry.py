@@ -43,6 +43,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.summarycmdlets",
     "jobtui.commands.convertcmdlets",
     "jobtui.commands.select_string",
+    "jobtui.commands.remotecmdlets",
 )
 
 

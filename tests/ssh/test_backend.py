@@ -100,9 +100,7 @@ def test_an_unreachable_host_fails_the_job_with_sshs_line(
     assert re.fullmatch(reason, text), text
 
 
-def test_stop_ends_the_remote_tree_and_leaves_nothing(
-    engine: JobEngine, server: SshServer
-) -> None:
+def test_stop_ends_the_remote_tree_and_leaves_nothing(engine: JobEngine, server: SshServer) -> None:
     where = _add(engine, HOSTS[0])
     job = engine.start_job_on("setsid sleep 300 & sleep 300; echo never", [where])
     _until(lambda: job.child_jobs[0].process.pid is not None)

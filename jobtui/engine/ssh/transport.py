@@ -62,8 +62,9 @@ class Transport:
     def __init__(self, target: SshTarget, *, config_file: str | None = None) -> None:
         self.target = target
         self.config_file = config_file or os.environ.get(CONFIG_VARIABLE) or None
-        # Unix socket paths are short (108 bytes): a short private directory, and %C (a hash).
-        self._control_dir = tempfile.mkdtemp(prefix="jobtui-ssh-")
+        # Unix socket paths are short (108 bytes): a short private directory, made when the
+        # first connection is.
+        self._control_dir: str | None = None
         self._ssh = shutil.which("ssh")
         self._master_lock = threading.Lock()
 
@@ -95,6 +96,8 @@ class Transport:
 
     @property
     def _socket(self) -> str:
+        if self._control_dir is None:
+            self._control_dir = tempfile.mkdtemp(prefix="jobtui-ssh-")
         return os.path.join(self._control_dir, "master")
 
     def connect(self) -> None:
@@ -161,7 +164,7 @@ class Transport:
 
     def close(self) -> None:
         """Close the shared connection and remove the control directory."""
-        if self._ssh is not None and os.path.exists(self._socket):
+        if self._ssh is not None and self._control_dir and os.path.exists(self._socket):
             with contextlib.suppress(OSError, subprocess.TimeoutExpired):
                 subprocess.run(
                     self._argv("-O", "exit", self.target.host),
@@ -169,4 +172,5 @@ class Transport:
                     timeout=5,
                     check=False,
                 )
-        shutil.rmtree(self._control_dir, ignore_errors=True)
+        if self._control_dir is not None:
+            shutil.rmtree(self._control_dir, ignore_errors=True)

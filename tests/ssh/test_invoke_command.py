@@ -1,0 +1,68 @@
+"""Invoke-Command -HostName, typed as a user types it, against the real sshd on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from jobtui.commands import CommandSession
+from jobtui.engine import JobEngine
+from tests.services.sshd import HOSTS, REFUSED_HOST, SshServer
+from tests.unit.commands.support import errors, output, run, wait_until
+
+
+@pytest.fixture
+def session(server: SshServer) -> Iterator[CommandSession]:
+    engine = JobEngine(grace=1.0, guardian=False)
+    try:
+        yield CommandSession(engine, width=120)
+    finally:
+        engine.shutdown()
+
+
+def test_as_job_makes_a_remote_job_with_a_child_per_host(session: CommandSession) -> None:
+    hosts = ",".join(HOSTS)
+    started = run(session, f"$j = Invoke-Command -HostName {hosts} -ScriptBlock {{echo hi}} -AsJob")
+    assert errors(started) == []
+    run(session, "Wait-Job $j")
+    assert output(run(session, "$j.PSJobTypeName; $j.Location; $j.State")) == [
+        "RemoteJob",
+        hosts,
+        "Completed",
+    ]
+    assert output(run(session, "$j.ChildJobs | ForEach-Object { $_.Location }")) == list(HOSTS)
+    assert output(run(session, f"Receive-Job $j -Location {HOSTS[1]} -Keep")) == ["hi"]
+    assert output(run(session, "Receive-Job $j")) == ["hi", "hi"]
+    assert output(run(session, "Receive-Job $j")) == []
+    run(session, "Remove-Job $j")
+    assert output(run(session, "Get-Job")) == []
+
+
+def test_without_as_job_it_returns_the_output(session: CommandSession) -> None:
+    result = run(session, f"Invoke-Command -HostName {HOSTS[0]} {{echo one; echo two}}")
+    assert output(result) == ["one", "two"]
+    assert output(run(session, "Get-Job")) == []
+
+
+def test_stop_job_stops_it_on_the_host(session: CommandSession, server: SshServer) -> None:
+    run(session, f"$j = Invoke-Command -HostName {HOSTS[0]} {{sleep 300}} -AsJob")
+    wait_until(lambda: any(p.name() == "sleep" for p in server.user_processes()))
+    run(session, "Stop-Job $j")
+    assert output(run(session, "$j.State")) == ["Stopped"]
+    assert server.wait_no_user_processes() == []
+
+
+def test_an_unreachable_host_is_a_failed_job_with_reason(session: CommandSession) -> None:
+    run(session, f"$j = Invoke-Command -HostName {REFUSED_HOST} {{true}} -AsJob")
+    run(session, "Wait-Job $j")
+    (reason,) = output(run(session, "$j.ChildJobs[0].JobStateInfo.Reason"))
+    assert reason.startswith("ssh: connect to host 127.0.0.1 port ")
+    assert reason.endswith(": Connection refused")
+
+
+def test_a_bad_host_name_is_one_line_of_error(session: CommandSession) -> None:
+    result = run(session, "Invoke-Command -HostName 'ssh://h:99999' {true} -AsJob")
+    assert errors(result) == [
+        "Invoke-Command: The port '99999' in 'ssh://h:99999' is not a port number."
+    ]
