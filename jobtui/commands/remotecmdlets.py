@@ -48,7 +48,9 @@ INVOKE_COMMAND = Cmdlet(
             "ComputerName",
             ParamType.STRING_ARRAY,
             aliases=("Cn",),
-            unsupported="WinRM remoting runs on Windows only; give the machines with -HostName (SSH).",
+            unsupported=(
+                "WinRM remoting runs on Windows only; give the machines with -HostName (SSH)."
+            ),
         ),
         Parameter(
             "Session",
