@@ -29,6 +29,7 @@ MODULES = [
     "startup",
     "stop",
     "search",
+    "ssh",
 ]
 RESULTS = Path(__file__).with_name("results.md")
 

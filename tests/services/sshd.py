@@ -58,6 +58,21 @@ class SshServer:
                     found.append(proc)
         return found
 
+    def user_process_names(self) -> list[str]:
+        """The names of the test user's processes (those that end meanwhile left out)."""
+        return [name for _, name in self._named()]
+
+    def user_processes_named(self, name: str) -> list[psutil.Process]:
+        """The test user's processes called ``name``."""
+        return [proc for proc, each in self._named() if each == name]
+
+    def _named(self) -> list[tuple[psutil.Process, str]]:
+        named = []
+        for proc in self.user_processes():
+            with contextlib.suppress(psutil.Error):
+                named.append((proc, proc.name()))
+        return named
+
     def wait_no_user_processes(self, timeout: float = 10.0) -> list[psutil.Process]:
         """Wait until the test user runs nothing (the agent's calls end too); what is left."""
         deadline = time.monotonic() + timeout
@@ -116,16 +131,20 @@ def _write(path: str, text: str, mode: int = 0o644) -> None:
     os.chmod(path, mode)
 
 
-@pytest.fixture(scope="session")
-def sshd() -> Iterator[SshServer]:
-    """A real sshd on 127.0.0.1, stopped at the end of the session; skips when it cannot run."""
+class Unavailable(Exception):
+    """sshd cannot run here; the message says why (the tests skip with it)."""
+
+
+@contextlib.contextmanager
+def running_sshd() -> Iterator[SshServer]:
+    """A real sshd on 127.0.0.1 for the block's length (the tests' fixture, the benchmarks)."""
     why = _why_not()
     if why is not None:
-        pytest.skip(why)
+        raise Unavailable(why)
     try:
         _ensure_user()
     except (OSError, subprocess.CalledProcessError) as error:
-        pytest.skip(f"cannot create the test user {TEST_USER}: {error}")
+        raise Unavailable(f"cannot create the test user {TEST_USER}: {error}") from None
     # Not pytest's tmp_path: that is private to root, and sshd reads the authorized keys as the
     # test user.
     directory = tempfile.mkdtemp(prefix="jobtui-sshd-")
@@ -187,14 +206,14 @@ MaxStartups 100:30:200
         text=True,
     )
     if started.returncode != 0:
-        pytest.skip(f"sshd did not start: {started.stderr.strip() or started.returncode}")
+        raise Unavailable(f"sshd did not start: {started.stderr.strip() or started.returncode}")
     deadline = time.monotonic() + 10
     while True:
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 break
         if time.monotonic() > deadline:
-            pytest.skip("sshd did not listen within 10 s")
+            raise Unavailable("sshd did not listen within 10 s")
         time.sleep(0.05)
     server = SshServer(config_file, TEST_USER, port, log_file, directory)
     try:
@@ -204,3 +223,13 @@ MaxStartups 100:30:200
             os.kill(int(handle.read().strip()), 15)
         server.kill_user_processes()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sshd() -> Iterator[SshServer]:
+    """The sshd for the whole test session; the tests that use it skip when it cannot run."""
+    try:
+        with running_sshd() as server:
+            yield server
+    except Unavailable as why:
+        pytest.skip(str(why))

@@ -104,7 +104,7 @@ def test_stop_ends_the_remote_tree_and_leaves_nothing(engine: JobEngine, server:
     where = _add(engine, HOSTS[0])
     job = engine.start_job_on("setsid sleep 300 & sleep 300; echo never", [where])
     _until(lambda: job.child_jobs[0].process.pid is not None)
-    _until(lambda: any(p.name() == "sleep" for p in server.user_processes()))
+    _until(lambda: "sleep" in server.user_process_names())
     engine.stop_job([job])
     assert job.state is JobState.Stopped
     assert job.child_jobs[0].state is JobState.Stopped
@@ -114,8 +114,8 @@ def test_stop_ends_the_remote_tree_and_leaves_nothing(engine: JobEngine, server:
 def test_suspend_and_resume_pause_the_remote_group(engine: JobEngine, server: SshServer) -> None:
     where = _add(engine, HOSTS[0])
     job = engine.start_job_on("sleep 300", [where])
-    _until(lambda: any(p.name() == "sleep" for p in server.user_processes()))
-    (sleeper,) = [p for p in server.user_processes() if p.name() == "sleep"]
+    _until(lambda: "sleep" in server.user_process_names())
+    (sleeper,) = server.user_processes_named("sleep")
     assert engine.suspend_job([job]) == [job]
     assert job.state is JobState.Suspended
     _until(lambda: sleeper.status() == "stopped")
@@ -129,7 +129,7 @@ def test_the_end_of_the_session_leaves_nothing_on_the_host(server: SshServer) ->
     with JobEngine(guardian=False) as engine:
         places = [_add(engine, host) for host in HOSTS]
         job = engine.start_job_on("sleep 300", places)
-        _until(lambda: len([p for p in server.user_processes() if p.name() == "sleep"]) == 2)
+        _until(lambda: server.user_process_names().count("sleep") == 2)
     assert job.state is JobState.Stopped
     assert server.wait_no_user_processes() == []
 
@@ -139,7 +139,7 @@ def test_a_job_outlives_its_session_only_for_its_lease(server: SshServer) -> Non
     engine = JobEngine(guardian=False)
     where = _add(engine, HOSTS[0], lease=1.0)
     job = engine.start_job_on("sleep 300", [where])
-    _until(lambda: any(p.name() == "sleep" for p in server.user_processes()))
+    _until(lambda: "sleep" in server.user_process_names())
     backend = engine._backends[where]
     assert isinstance(backend, SshBackend)
     backend.close(1.0)  # no more polls, as if the process had died; the job was not stopped

@@ -47,7 +47,7 @@ def test_without_as_job_it_returns_the_output(session: CommandSession) -> None:
 
 def test_stop_job_stops_it_on_the_host(session: CommandSession, server: SshServer) -> None:
     run(session, f"$j = Invoke-Command -HostName {HOSTS[0]} {{sleep 300}} -AsJob")
-    wait_until(lambda: any(p.name() == "sleep" for p in server.user_processes()))
+    wait_until(lambda: "sleep" in server.user_process_names())
     run(session, "Stop-Job $j")
     assert output(run(session, "$j.State")) == ["Stopped"]
     assert server.wait_no_user_processes() == []

