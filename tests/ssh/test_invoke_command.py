@@ -66,3 +66,19 @@ def test_a_bad_host_name_is_one_line_of_error(session: CommandSession) -> None:
     assert errors(result) == [
         "Invoke-Command: The port '99999' in 'ssh://h:99999' is not a port number."
     ]
+
+
+def test_piped_objects_are_the_remote_jobs_input(session: CommandSession) -> None:
+    run(session, f"$j = 'a', 'b' | Invoke-Command -HostName {HOSTS[0]} {{cat}} -AsJob")
+    run(session, "Wait-Job $j")
+    assert output(run(session, "Receive-Job $j")) == ["a", "b"]
+
+
+def test_a_remote_job_killed_by_a_signal_says_which(session: CommandSession) -> None:
+    run(session, f"$j = Invoke-Command -HostName {HOSTS[0]} {{echo bye >&2; kill -KILL $$}} -AsJob")
+    run(session, "Wait-Job $j")
+    assert output(run(session, "$j.State; $j.ChildJobs[0].JobStateInfo.Reason")) == [
+        "Failed",
+        "Terminated by SIGKILL: bye",
+    ]
+    assert output(run(session, "$j.ChildJobs[0].Signal")) == ["SIGKILL"]

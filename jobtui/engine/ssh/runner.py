@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -58,6 +59,7 @@ class SshRunner:
         #: Done: its final state is set and the engine told.
         self.ended = False
         self.suspended = False
+        self._end_lock = threading.Lock()
 
     # -- the Runner protocol -------------------------------------------------------------------
 
@@ -163,9 +165,10 @@ class SshRunner:
         self, kind: str | None, failure: JobFailure | None, number: int | None = None
     ) -> None:
         """Set the final state once: from the status file, or the failure given."""
-        if self.ended:
-            return
-        self.ended = True
+        with self._end_lock:  # the backend's thread and a stop's may both get here
+            if self.ended:
+                return
+            self.ended = True
         now = time.time()
         for stream, assembler in self._assemblers.items():
             rest = assembler.flush(final=True)
