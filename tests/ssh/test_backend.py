@@ -190,3 +190,30 @@ def test_a_killed_connection_loses_no_output(engine: JobEngine, server: SshServe
     assert engine.wait_job([job], timeout=20, force=True) == [job]
     assert job.state is JobState.Completed
     assert [line for _, line in _text(engine, job)] == [f"line{i}" for i in range(1, 21)]
+
+
+def test_stopping_a_disconnected_job_does_not_wait_for_the_host(engine: JobEngine) -> None:
+    where = _add(engine, HOSTS[0])
+    job = engine.start_job_on("sleep 300", [where])
+    child = job.child_jobs[0]
+    _until(lambda: child.process.pid is not None)
+    backend = engine._backends[where]
+    assert isinstance(backend, SshBackend)
+    transport = backend.agent.transport
+    real_run = transport.run
+    operations: list[str] = []
+
+    def unreachable(words: list[str], **kwargs: object) -> object:
+        from jobtui.engine.ssh.transport import TransportError
+
+        operations.append(words[-1])
+        raise TransportError("ssh: connect to host 127.0.0.1 port 22: Connection timed out")
+
+    transport.run = unreachable  # type: ignore[method-assign]
+    _until(lambda: child.state is JobState.Disconnected)
+    engine.stop_job([job])
+    transport.run = real_run  # type: ignore[method-assign]
+    assert job.state is JobState.Stopped
+    assert "stop" not in operations and "poll" in operations
+    assert "when its lease of 30 s runs out" in child.status_message
+    backend.agent.stop([job.child_jobs[0].runner.remote_name], 1.0)  # type: ignore[union-attr]

@@ -71,6 +71,8 @@ class SshBackend:
         self._starting = threading.Lock()
         self._closed = False
         self._thread: threading.Thread | None = None
+        #: ssh's words when the last poll could not reach the host; None while it can.
+        self._unreachable: str | None = None
 
     # -- the Backend protocol ------------------------------------------------------------------
 
@@ -97,7 +99,11 @@ class SshBackend:
             for runner in unstarted:
                 runner.finish(None, None)
             started = [r for r in mine if r.started and not r.ended]
-            if started:
+            if started and self._unreachable is not None:
+                # The last poll could not reach the host: trying again would hold the stop
+                # (and a quit) for ssh's connect timeout.
+                self._stopped_unreachable(started, self._unreachable)
+            elif started:
                 try:
                     self.agent.stop([r.remote_name for r in started], grace)
                 except _FAILURES as error:
@@ -211,8 +217,10 @@ class SshBackend:
         try:
             statuses = self.agent.poll([r.cursor for r in live], POLL_LIMIT)
         except _FAILURES as error:
+            self._unreachable = str(error)
             self._disconnected(live, str(error))
             raise _Unreachable from None
+        self._unreachable = None
         news = any(s.out or s.err or s.status or s.missing for s in statuses)
         ended = [r for r, status in zip(live, statuses, strict=False) if r.absorb(status)]
         if ended:
