@@ -285,7 +285,11 @@ class Job:
             if target is self.state:
                 return
             attempts = len(self.child_jobs)
-            if attempts > 1 and target in (JobState.Completed, JobState.Failed):
+            if (
+                attempts > 1
+                and not self.parallel_children
+                and target in (JobState.Completed, JobState.Failed)
+            ):
                 # Said before the state changes: whoever sees the end sees how it ended.
                 self.status_message = (
                     f"Completed on attempt {attempts}."

@@ -82,3 +82,16 @@ def test_a_remote_job_killed_by_a_signal_says_which(session: CommandSession) -> 
         "Terminated by SIGKILL: bye",
     ]
     assert output(run(session, "$j.ChildJobs[0].Signal")) == ["SIGKILL"]
+
+
+def test_the_children_say_where_they_ran(session: CommandSession, server: SshServer) -> None:
+    run(session, f"$j = Invoke-Command -HostName {','.join(HOSTS)} {{true}} -AsJob")
+    run(session, "Wait-Job $j")
+    home = f"/home/{server.user}"
+    assert output(run(session, "$j.ChildJobs | ForEach-Object { $_.WorkingDirectory }")) == [
+        home,
+        home,
+    ]
+    assert output(run(session, "$j.ChildJobs[0].Shell")) == ["/bin/sh"]
+    # Side by side, not attempts: no "Completed on attempt 2."
+    assert output(run(session, "$j.StatusMessage")) == [""]

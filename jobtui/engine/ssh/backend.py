@@ -205,7 +205,7 @@ class SshBackend:
                 if pid is None:
                     runner.finish(None, JobFailure(str(answer.get("error") or "did not start")))
                     continue
-                runner.started_as(int(pid))
+                runner.started_as(int(pid), str(answer.get("cwd")), str(answer.get("shell")))
                 with self._cond:
                     self._live.append(runner)
 

@@ -77,7 +77,7 @@ def start(request: Request) -> Request:
     Every job is forked before any answer is awaited: a batch of 50 took 233 ms one after
     another, most of it waiting for each watcher in turn.
     """
-    launched: list[tuple[int, int] | str] = []
+    launched: list[tuple[int, int, str] | str] = []
     for job in request["jobs"]:
         try:
             launched.append(launch(job, request.get("lease", 0)))
@@ -90,18 +90,23 @@ def start(request: Request) -> Request:
         if isinstance(entry, str):
             answers.append({"error": entry})
             continue
-        first, ready_r = entry
+        first, ready_r, cwd = entry
         os.waitpid(first, 0)
         with os.fdopen(ready_r, "rb") as ready:
             pid = ready.read().decode().strip()
         if pid:
-            answers.append({"pid": int(pid)})
+            answers.append({"pid": int(pid), "cwd": cwd, "shell": login_shell()})
         else:
             answers.append({"error": "The job's watcher could not start on the remote host."})
     return {"jobs": answers}
 
 
-def launch(job: Request, lease: float) -> tuple[int, int]:
+def login_shell() -> str:
+    """The remote user's login shell, as sshd sets it: what `ssh host command` would run."""
+    return os.environ.get("SHELL") or "/bin/sh"
+
+
+def launch(job: Request, lease: float) -> tuple[int, int, str]:
     """Fork the job's watcher in a session of its own; the fork's pid and the pipe on which
     the watcher says the job's pid."""
     directory = job_dir(job["name"])
@@ -129,7 +134,7 @@ def launch(job: Request, lease: float) -> tuple[int, int]:
         except BaseException:
             os._exit(1)
     os.close(ready_w)
-    return first, ready_r
+    return first, ready_r, cwd
 
 
 def watch(
@@ -142,8 +147,7 @@ def watch(
     env = dict(os.environ)
     env.update(job.get("env") or {})
     env[TAG] = job["name"]
-    # The remote user's login shell, as sshd sets it: what `ssh host command` would run.
-    shell = os.environ.get("SHELL") or "/bin/sh"
+    shell = login_shell()
     argv = [shell, "-c", job["command"], os.path.basename(shell), *(job.get("args") or [])]
     pid = os.fork()
     if pid == 0:

@@ -112,12 +112,14 @@ class SshRunner:
             entry["input"] = base64.b64encode(request.input).decode()
         return entry
 
-    def started_as(self, pid: int) -> None:
-        """The agent started the job as ``pid`` (its process group on the host)."""
+    def started_as(self, pid: int, cwd: str, shell: str) -> None:
+        """The agent started the job as ``pid`` (its process group on the host), in ``cwd``
+        with ``shell``."""
         self.started = True
         self._details.pid = pid
         self._details.job_directory = f"~/.local/state/jobtui/remote/{self.remote_name}"
-        self.job.process.pid = pid
+        info = self.job.process
+        info.pid, info.cwd, info.shell = pid, cwd, shell
 
     @property
     def cursor(self) -> tuple[str, int, int]:
