@@ -217,3 +217,13 @@ def test_stopping_a_disconnected_job_does_not_wait_for_the_host(engine: JobEngin
     assert "stop" not in operations and "poll" in operations
     assert "when its lease of 30 s runs out" in child.status_message
     backend.agent.stop([job.child_jobs[0].runner.remote_name], 1.0)  # type: ignore[union-attr]
+
+
+def test_cpu_and_memory_come_from_the_agent(engine: JobEngine) -> None:
+    where = _add(engine, HOSTS[0])
+    job = engine.start_job_on("sh -c 'while :; do :; done' & wait", [where])
+    info = job.child_jobs[0].process
+    _until(lambda: (info.cpu_percent or 0) > 10, timeout=20)
+    assert info.memory_rss is not None and info.memory_rss > 0
+    assert info.process_count == 2
+    engine.stop_job([job])

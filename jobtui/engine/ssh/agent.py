@@ -47,6 +47,8 @@ class JobStatus:
     err: bytes = b""
     #: More output remains past what this poll returned.
     more: bool = False
+    #: CPU seconds, resident bytes and processes of the job's group, when asked for.
+    stats: tuple[float, int, int] | None = None
 
 
 class Agent:
@@ -75,9 +77,16 @@ class Agent:
         answer: list[dict[str, Any]] = self._call("start", {"jobs": jobs, "lease": lease})["jobs"]
         return answer
 
-    def poll(self, jobs: list[tuple[str, int, int]], limit: int) -> list[JobStatus]:
-        """Each job's status and its output from the byte offsets given (name, out, err)."""
-        request = {"jobs": [{"name": n, "out": o, "err": e} for n, o, e in jobs], "limit": limit}
+    def poll(
+        self, jobs: list[tuple[str, int, int]], limit: int, *, stats: bool = False
+    ) -> list[JobStatus]:
+        """Each job's status and its output from the byte offsets given (name, out, err);
+        with ``stats``, each running job's CPU time, memory and process count too."""
+        request = {
+            "jobs": [{"name": n, "out": o, "err": e} for n, o, e in jobs],
+            "limit": limit,
+            "stats": stats,
+        }
         answers = self._call("poll", request)["jobs"]
         return [
             JobStatus(missing=True)
@@ -87,6 +96,7 @@ class Agent:
                 out=base64.b64decode(a["out"]),
                 err=base64.b64decode(a["err"]),
                 more=bool(a.get("more")),
+                stats=_stats(a.get("stats")),
             )
             for a in answers
         ]
@@ -102,6 +112,12 @@ class Agent:
     def remove(self, names: list[str]) -> None:
         """Delete the jobs' directories on the host."""
         self._call("remove", {"names": names})
+
+
+def _stats(value: Any) -> tuple[float, int, int] | None:
+    if not isinstance(value, list) or len(value) != 3:
+        return None
+    return float(value[0]), int(value[1]), int(value[2])
 
 
 __all__ = ["Agent", "AgentError", "JobStatus", "TransportError"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 from jobtui.engine.backend import Hooks, Runner, StartRequest
@@ -36,6 +37,8 @@ FIRST_POLL = 0.02
 MAX_BACKOFF = 5.0
 #: Seconds a remote job runs on without a poll before the agent ends it (jobtui is gone).
 DEFAULT_LEASE = 30.0
+#: Seconds between samples of the jobs' CPU and memory (as the local monitor's default).
+STATS_INTERVAL = 2.0
 #: Bytes of each stream one poll brings back per job: a flood cannot make one poll huge.
 POLL_LIMIT = 4 << 20
 
@@ -71,6 +74,7 @@ class SshBackend:
         self._starting = threading.Lock()
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._sampled_at = 0.0
         #: ssh's words when the last poll could not reach the host; None while it can.
         self._unreachable: str | None = None
 
@@ -214,8 +218,12 @@ class SshBackend:
         could not be reached (its jobs are Disconnected then)."""
         with self._cond:
             live = [r for r in self._live if not r.ended]
+        now = time.monotonic()
+        stats = now - self._sampled_at >= STATS_INTERVAL
+        if stats:
+            self._sampled_at = now
         try:
-            statuses = self.agent.poll([r.cursor for r in live], POLL_LIMIT)
+            statuses = self.agent.poll([r.cursor for r in live], POLL_LIMIT, stats=stats)
         except _FAILURES as error:
             self._unreachable = str(error)
             self._disconnected(live, str(error))

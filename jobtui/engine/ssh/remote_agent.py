@@ -302,6 +302,7 @@ def poll(request: Request) -> Request:
     limit = int(request.get("limit", 1 << 20))
     now = time.time()
     answers: list[Request] = []
+    groups: dict[int, list[float]] | None = None
     for job in request["jobs"]:
         directory = job_dir(job["name"])
         if not os.path.isdir(directory):
@@ -317,8 +318,35 @@ def poll(request: Request) -> Request:
                 data = handle.read(limit + 1)
             answer["more"] = answer.get("more", False) or len(data) > limit
             answer[stream] = base64.b64encode(data[:limit]).decode()
+        if request.get("stats") and answer["status"] is None:
+            pid = job_pid(job["name"])
+            if pid is not None:
+                if groups is None:
+                    groups = group_usage()
+                answer["stats"] = groups.get(pid, [0.0, 0, 0])
         answers.append(answer)
     return {"jobs": answers}
+
+
+def group_usage() -> dict[int, list[float]]:
+    """CPU seconds, resident bytes and process count of every process group, from /proc."""
+    ticks = float(os.sysconf("SC_CLK_TCK"))
+    page = os.sysconf("SC_PAGE_SIZE")
+    groups: dict[int, list[float]] = {}
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rpartition(b")")[2].split()
+        except OSError:
+            continue
+        # After the command's name: state, ppid, pgrp... utime and stime are 11 and 12, rss 21.
+        usage = groups.setdefault(int(fields[2]), [0.0, 0, 0])
+        usage[0] += (int(fields[11]) + int(fields[12])) / ticks
+        usage[1] += int(fields[21]) * page
+        usage[2] += 1
+    return groups
 
 
 def remove(request: Request) -> Request:

@@ -60,6 +60,8 @@ class SshRunner:
         self.ended = False
         self.suspended = False
         self._end_lock = threading.Lock()
+        #: The CPU seconds and the time of the last statistics sample.
+        self._last_cpu: tuple[float, float] | None = None
 
     # -- the Runner protocol -------------------------------------------------------------------
 
@@ -148,6 +150,8 @@ class SshRunner:
                 wrote = True
         if wrote:
             self.owner.hooks.output(self.job)
+        if status.stats is not None:
+            self._sample(status.stats, now)
         if self.job.state is JobState.Disconnected:
             self.job.transition(JobState.Disconnected, JobState.Running)
             if self.suspended:
@@ -162,6 +166,21 @@ class SshRunner:
         kind, _, number = status.status.partition(" ")
         self.finish(kind, None, int(number) if number.isdigit() else None)
         return True
+
+    def _sample(self, stats: tuple[float, int, int], now: float) -> None:
+        """CPU percent from the CPU seconds since the last sample; memory; process count."""
+        seconds, rss, count = stats
+        info = self.job.process
+        before = (info.cpu_percent, info.memory_rss, info.process_count)
+        if self._last_cpu is not None:
+            spent, then = self._last_cpu
+            if now > then:
+                info.cpu_percent = round(max(seconds - spent, 0.0) / (now - then) * 100, 1)
+        self._last_cpu = (seconds, now)
+        info.memory_rss, info.process_count = rss, count
+        self.owner.hooks.sampled(
+            self.job, before != (info.cpu_percent, info.memory_rss, info.process_count)
+        )
 
     def finish(
         self, kind: str | None, failure: JobFailure | None, number: int | None = None
