@@ -130,8 +130,21 @@ def test_the_end_of_the_session_leaves_nothing_on_the_host(server: SshServer) ->
         places = [_add(engine, host) for host in HOSTS]
         job = engine.start_job_on("sleep 300", places)
         _until(lambda: server.user_process_names().count("sleep") == 2)
+        masters = _ssh_masters()
+        assert len(masters) == 2  # one shared connection per host
     assert job.state is JobState.Stopped
     assert server.wait_no_user_processes() == []
+    _until(lambda: not _ssh_masters() & masters)  # and none left here
+
+
+def _ssh_masters() -> set[int]:
+    """This machine's ssh master connections of jobtui's (their control sockets' directory)."""
+    found = set()
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if proc.info["name"] == "ssh" and "-M" in cmdline and "jobtui-ssh-" in " ".join(cmdline):
+            found.add(proc.pid)
+    return found
 
 
 def test_a_job_outlives_its_session_only_for_its_lease(server: SshServer) -> None:
