@@ -40,7 +40,7 @@ DEFAULT_LEASE = 30.0
 #: Seconds between samples of the jobs' CPU and memory (as the local monitor's default).
 STATS_INTERVAL = 2.0
 #: Bytes of each stream one poll brings back per job: a flood cannot make one poll huge.
-POLL_LIMIT = 4 << 20
+POLL_LIMIT = 16 << 20
 
 _FAILURES = (TransportError, AgentError)
 
@@ -75,6 +75,8 @@ class SshBackend:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._sampled_at = 0.0
+        #: The last poll left output unread on the host.
+        self._more = False
         #: ssh's words when the last poll could not reach the host; None while it can.
         self._unreachable: str | None = None
 
@@ -188,6 +190,8 @@ class SshBackend:
                 reached = news = False
             if not reached:
                 wait = min(max(wait, self.poll_interval) * 2, MAX_BACKOFF)
+            elif self._more:
+                continue  # output is waiting on the host: read on at once
             elif news or pending:
                 wait = FIRST_POLL
             else:
@@ -230,6 +234,7 @@ class SshBackend:
             raise _Unreachable from None
         self._unreachable = None
         news = any(s.out or s.err or s.status or s.missing for s in statuses)
+        self._more = any(s.more for s in statuses)
         ended = [r for r, status in zip(live, statuses, strict=False) if r.absorb(status)]
         if ended:
             with self._cond:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # annotations only: the remote python3 may predate dict[...] 
     Request = dict[str, Any]
 
 TAG = "JOBTUI_REMOTE_JOB"
+#: The key of an answer's raw bytes, written after its JSON line (a poll's output).
+PAYLOAD = "payload"
 POLL = 0.05
 
 
@@ -298,11 +300,16 @@ def stop(request: Request) -> Request:
 
 
 def poll(request: Request) -> Request:
-    """Each job's new output from its byte offsets, its status, and a fresh lease."""
+    """Each job's new output from its byte offsets, its status, and a fresh lease.
+
+    The answer's ``out`` and ``err`` are byte counts; the bytes follow the JSON line in
+    order, each job's stdout then its stderr.
+    """
     limit = int(request.get("limit", 1 << 20))
     now = time.time()
     answers: list[Request] = []
     groups: dict[int, list[float]] | None = None
+    payload: list[bytes] = []
     for job in request["jobs"]:
         directory = job_dir(job["name"])
         if not os.path.isdir(directory):
@@ -317,7 +324,9 @@ def poll(request: Request) -> Request:
                 handle.seek(int(job.get(stream, 0)))
                 data = handle.read(limit + 1)
             answer["more"] = answer.get("more", False) or len(data) > limit
-            answer[stream] = base64.b64encode(data[:limit]).decode()
+            # The bytes follow the JSON line, raw: base64 in JSON cost 4 s of 10 million lines.
+            answer[stream] = min(len(data), limit)
+            payload.append(data[:limit])
         if request.get("stats") and answer["status"] is None:
             pid = job_pid(job["name"])
             if pid is not None:
@@ -325,7 +334,7 @@ def poll(request: Request) -> Request:
                     groups = group_usage()
                 answer["stats"] = groups.get(pid, [0.0, 0, 0])
         answers.append(answer)
-    return {"jobs": answers}
+    return {"jobs": answers, PAYLOAD: payload}
 
 
 def group_usage() -> dict[int, list[float]]:
@@ -368,8 +377,13 @@ def main() -> None:
     request = json.loads(sys.stdin.read() or "{}")
     if not os.path.isdir(state_root()):
         os.makedirs(state_root(), mode=0o700)
-    sys.stdout.write(json.dumps(operation(request)))
-    sys.stdout.flush()
+    answer = operation(request)
+    payload = answer.pop(PAYLOAD, [])
+    out = sys.stdout.buffer
+    out.write(json.dumps(answer).encode() + b"\n")
+    for data in payload:
+        out.write(data)
+    out.flush()
 
 
 if __name__ == "__main__":
