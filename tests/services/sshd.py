@@ -73,6 +73,11 @@ class SshServer:
                 named.append((proc, proc.name()))
         return named
 
+    def remote_job_directories(self) -> list[str]:
+        """The job directories the agent keeps in the test user's state directory."""
+        root = os.path.join(pwd.getpwnam(self.user).pw_dir, ".local/state/jobtui/remote")
+        return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
     def wait_no_user_processes(self, timeout: float = 10.0) -> list[psutil.Process]:
         """Wait until the test user runs nothing (the agent's calls end too); what is left."""
         deadline = time.monotonic() + timeout

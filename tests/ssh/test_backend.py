@@ -126,14 +126,19 @@ def test_suspend_and_resume_pause_the_remote_group(engine: JobEngine, server: Ss
 
 
 def test_the_end_of_the_session_leaves_nothing_on_the_host(server: SshServer) -> None:
+    before = set(server.remote_job_directories())
     with JobEngine(guardian=False) as engine:
         places = [_add(engine, host) for host in HOSTS]
+        done = engine.start_job_on("echo finished", places[:1])
+        _wait(engine, done)
         job = engine.start_job_on("sleep 300", places)
         _until(lambda: server.user_process_names().count("sleep") == 2)
         masters = _ssh_masters()
         assert len(masters) == 2  # one shared connection per host
     assert job.state is JobState.Stopped
     assert server.wait_no_user_processes() == []
+    # Neither the finished job's directory nor the stopped ones' stay.
+    assert set(server.remote_job_directories()) - before == set()
     _until(lambda: not _ssh_masters() & masters)  # and none left here
 
 
@@ -155,9 +160,12 @@ def test_a_job_outlives_its_session_only_for_its_lease(server: SshServer) -> Non
     _until(lambda: "sleep" in server.user_process_names())
     backend = engine._backends[where]
     assert isinstance(backend, SshBackend)
+    before = server.remote_job_directories()
+    assert job.child_jobs[0].runner.remote_name in before  # type: ignore[union-attr]
     backend.close(1.0)  # no more polls, as if the process had died; the job was not stopped
     assert job.state is JobState.Running
     assert server.wait_no_user_processes(timeout=10) == []
+    assert job.child_jobs[0].runner.remote_name not in server.remote_job_directories()  # type: ignore[union-attr]
 
 
 def test_a_dropped_connection_makes_the_job_disconnected_then_back(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -56,6 +57,14 @@ class Agent:
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
+        # Job directories to delete with the next call, whatever it is.
+        self._removals: list[str] = []
+        self._lock = threading.Lock()
+
+    def remove_later(self, names: list[str]) -> None:
+        """Delete these jobs' directories with the next call."""
+        with self._lock:
+            self._removals.extend(names)
 
     def _call(self, operation: str, request: dict[str, Any], timeout: float = 60.0) -> Any:
         return self._call_with_payload(operation, request, timeout)[0]
@@ -64,6 +73,18 @@ class Agent:
         self, operation: str, request: dict[str, Any], timeout: float = 60.0
     ) -> tuple[Any, bytes]:
         """The answer's JSON line, and the raw bytes after it."""
+        with self._lock:
+            removals, self._removals = self._removals, []
+        if removals:
+            request = {**request, "remove": removals}
+        try:
+            return self._send(operation, request, timeout)
+        except (TransportError, AgentError):
+            with self._lock:
+                self._removals = removals + self._removals  # the next call takes them
+            raise
+
+    def _send(self, operation: str, request: dict[str, Any], timeout: float) -> tuple[Any, bytes]:
         # -S: no site-packages (the agent needs the standard library only): 3 ms of 15.
         words = ["python3", "-S", "-c", _loader(), operation]
         done = self.transport.run(words, input=json.dumps(request).encode(), timeout=timeout)
@@ -128,7 +149,10 @@ class Agent:
         self._call("stop", {"names": names, "grace": grace}, timeout=grace + 30)
 
     def remove(self, names: list[str]) -> None:
-        """Delete the jobs' directories on the host."""
+        """Delete the jobs' directories on the host (and those left for the next call)."""
+        with self._lock:
+            if not names and not self._removals:
+                return
         self._call("remove", {"names": names})
 
 

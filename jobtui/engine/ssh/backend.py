@@ -126,6 +126,10 @@ class SshBackend:
             thread = self._thread
         if thread is not None:
             thread.join(timeout=grace + 10)
+        try:
+            self.agent.remove([])  # what finished jobs left, if no call took it yet
+        except _FAILURES as error:
+            log.warning("could not remove finished jobs on %s: %s", self.target.host, error)
         self.agent.transport.close()
 
     # -- what runners ask ----------------------------------------------------------------------
@@ -239,10 +243,9 @@ class SshBackend:
         if ended:
             with self._cond:
                 self._live = [r for r in self._live if not r.ended]
-            try:
-                self.agent.remove([r.remote_name for r in ended])
-            except _FAILURES as error:
-                log.warning("could not remove finished jobs on %s: %s", self.target.host, error)
+            # Their directories go with the next call (a start or a poll), not one of their own:
+            # a call of its own delayed the next job's start by a round trip.
+            self.agent.remove_later([r.remote_name for r in ended])
         return news
 
     def _disconnected(self, live: list[SshRunner], why: str) -> None:

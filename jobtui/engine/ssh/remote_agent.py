@@ -185,9 +185,11 @@ def watch(
             except OSError:
                 idle = lease + 1  # the directory was removed: nobody will read the job
             if idle > lease:
+                # jobtui is gone: nobody will read the job, so nothing of it stays.
                 end_job(job["name"], pid, 2.0)
-                status = os.waitpid(pid, 0)[1]
-                break
+                os.waitpid(pid, 0)
+                remove({"names": [job["name"]]})
+                os._exit(0)
         # Short jobs end soon: look again after 2 ms, then less and less often, up to 0.2 s.
         nap = min(nap * 2, 0.2)
         time.sleep(nap)
@@ -377,6 +379,8 @@ def main() -> None:
     request = json.loads(sys.stdin.read() or "{}")
     if not os.path.isdir(state_root()):
         os.makedirs(state_root(), mode=0o700)
+    if request.get("remove"):
+        remove({"names": request["remove"]})
     answer = operation(request)
     payload = answer.pop(PAYLOAD, [])
     out = sys.stdout.buffer
