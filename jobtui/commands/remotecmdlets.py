@@ -1,7 +1,8 @@
 """Invoke-Command over SSH: a command on other machines, as a job (-AsJob) or waited for.
 
 PowerShell 7's SSH parameter set: ``-HostName`` (``[user@]host[:port]`` or ``ssh://...``),
-``-UserName``, ``-Port``, ``-KeyFilePath`` and ``-Options`` (a hashtable of ssh options). With
+``-UserName``, ``-Port``, ``-KeyFilePath`` and ``-Options`` (ssh's ``-o`` options, as
+``'Name=Value'`` strings, since the language has no hash tables). With
 -AsJob it outputs one RemoteJob whose Location is ``a,b``, with one child job per host, each
 with Location = that host; without, it waits and returns the output, host by host.
 """
@@ -66,22 +67,28 @@ INVOKE_COMMAND = Cmdlet(
 
 
 def _options(context: Context, bound: BoundCommand) -> tuple[tuple[str, str], ...]:
+    """-Options as ssh's ``-o`` pairs: ``'Name=Value'`` strings (the language has no hash
+    tables), or a dictionary a script built."""
     value = bound.get("Options")
     if value is None:
         return ()
-    if not isinstance(value, dict):
-        raise CommandError(
-            "Invoke-Command",
-            "Cannot bind parameter 'Options': give a hashtable of ssh options, such as "
-            "@{StrictHostKeyChecking='accept-new'}.",
-        )
-    pairs = []
-    for name, option in value.items():
-        key, text = to_string(name), to_string(option)
-        if not key.isalnum() or "\n" in text:
-            raise CommandError("Invoke-Command", f"'{key}' is not an ssh option name.")
-        pairs.append((key, text))
-    return tuple(pairs)
+    if isinstance(value, dict):
+        items = [(to_string(k), to_string(v)) for k, v in value.items()]
+    else:
+        items = []
+        for each in value if isinstance(value, list | tuple) else [value]:
+            name, equals, option = to_string(each).partition("=")
+            if not equals:
+                raise CommandError(
+                    "Invoke-Command",
+                    f"Cannot bind parameter 'Options': '{to_string(each)}' is not Name=Value, "
+                    "such as 'StrictHostKeyChecking=accept-new'.",
+                )
+            items.append((name.strip(), option.strip()))
+    for name, option in items:
+        if not name.isalnum() or "\n" in option:
+            raise CommandError("Invoke-Command", f"'{name}' is not an ssh option name.")
+    return tuple(items)
 
 
 def invoke_command(context: Context, bound: BoundCommand, input: list[object] | None) -> None:

@@ -95,3 +95,37 @@ def test_the_children_say_where_they_ran(session: CommandSession, server: SshSer
     assert output(run(session, "$j.ChildJobs[0].Shell")) == ["/bin/sh"]
     # Side by side, not attempts: no "Completed on attempt 2."
     assert output(run(session, "$j.StatusMessage")) == [""]
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("-HostName '' {true}", "'' is not a host name."),
+        ("-HostName '-oProxyCommand=x' {true}", "'-oProxyCommand=x' is not a host name."),
+        ("-HostName h -UserName '-x' {true}", "'-x' is not a user name."),
+        (
+            "-HostName h -Options 'BatchMode' {true}",
+            "Cannot bind parameter 'Options': 'BatchMode' is not Name=Value, such as "
+            "'StrictHostKeyChecking=accept-new'.",
+        ),
+        ("-HostName h -Options 'a b=c' {true}", "'a b' is not an ssh option name."),
+    ],
+)
+def test_bad_input_is_one_line_and_starts_nothing(
+    session: CommandSession, line: str, error: str
+) -> None:
+    result = run(session, f"Invoke-Command {line} -AsJob")
+    assert errors(result) == [f"Invoke-Command: {error}"]
+    assert output(run(session, "Get-Job")) == []
+
+
+def test_options_reach_ssh(session: CommandSession, server: SshServer) -> None:
+    """-Options are ssh's own -o: here a port that the host's config does not say."""
+    run(
+        session,
+        f"$j = Invoke-Command -HostName {HOSTS[0]} -Options 'Port=1','ConnectTimeout=5' "
+        "{true} -AsJob",
+    )
+    run(session, "Wait-Job $j")
+    (reason,) = output(run(session, "$j.ChildJobs[0].JobStateInfo.Reason"))
+    assert reason == "ssh: connect to host 127.0.0.1 port 1: Connection refused"

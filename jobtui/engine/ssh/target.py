@@ -49,18 +49,19 @@ def parse_host(
     key_file: str | None = None,
     options: tuple[tuple[str, str], ...] = (),
 ) -> SshTarget:
-    """An ``ssh://[user@]host[:port]`` address or a ``[user@]host`` name as a target.
+    """An ``ssh://[user@]host[:port]`` address or a ``[user@]host[:port]`` name as a target.
 
     ``user`` and ``port`` given apart (``-UserName``, ``-Port``) apply when the text has none.
     """
     rest = text.strip()
     if rest.lower().startswith(SCHEME):
         rest = rest[len(SCHEME) :].rstrip("/")
-        if ":" in rest.rpartition("@")[2]:
-            rest, _, port_text = rest.rpartition(":")
-            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-                raise TargetError(f"The port '{port_text}' in '{text}' is not a port number.")
-            port = int(port_text)
+    # user@host:port, as PowerShell's -HostName takes it (one colon: an IPv6 address has more).
+    if rest.rpartition("@")[2].count(":") == 1:
+        rest, _, port_text = rest.rpartition(":")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise TargetError(f"The port '{port_text}' in '{text}' is not a port number.")
+        port = int(port_text)
     if "@" in rest:
         user, _, rest = rest.rpartition("@")
     if not rest or rest.startswith("-") or any(c.isspace() for c in rest):
