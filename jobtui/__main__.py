@@ -1,4 +1,5 @@
-"""The command line: ``jobtui`` (the full-screen app), ``jobtui --plain`` (line mode)."""
+"""The command line: ``jobtui`` (the full-screen app), ``jobtui --plain`` (line mode),
+``jobtui config`` and ``jobtui serve`` (the app in a browser)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read command lines from standard input, one per line, and print the results "
         "(for scripts, pipes and screen readers)",
     )
-    commands = parser.add_subparsers(dest="command", title="commands", metavar="config")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="{config,serve}")
     config = commands.add_parser("config", help="where the settings are, what they are, and "
                                  "what is wrong with them")  # fmt: skip
     config.add_argument(
@@ -40,7 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="path: the config file's; show: each setting and where it came from; "
         "check: every problem, with its line and key (exit status 1 if any)",
     )
+    serve = commands.add_parser(
+        "serve",
+        help="serve jobtui to web browsers (one jobtui per tab), behind a token printed in its "
+        "URL; needs the web extra: pip install 'jobtui[web]'",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address or name to listen on (default: %(default)s, this machine only)",
+    )
+    # Not textual-serve's own 8000, which every other development server takes too.
+    serve.add_argument(
+        "--port",
+        type=port_number,
+        default=8765,
+        help="the port to listen on; 0 picks a free one (default: %(default)s)",
+    )
     return parser
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 to 65535, for argparse."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from jobtui.config_cli import run_config
 
         return run_config(args.action, sys.stdout)
+    if args.command == "serve":
+        from jobtui.web import run_serve
+
+        return run_serve(args.host, args.port, sys.stdout, sys.stderr)
     if args.plain:
         from jobtui.plain import run_plain
 
