@@ -131,7 +131,8 @@ def invoke_command(context: Context, bound: BoundCommand, input: list[object] | 
             name=bound.get("JobName") or None,
             environment=dict(context.session.environment) or None,
             argument_list=[to_string(a) for a in bound.get("ArgumentList", [])],
-            input=data.encode() if objects else None,
+            # -AsJob: Send-JobInput can write to it later; a command waited for reads no input.
+            input=data.encode() if objects or not bound.switch("AsJob") else None,
         )
     except JobError as error:
         raise CommandError(source, str(error)) from None

@@ -129,3 +129,23 @@ def test_options_reach_ssh(session: CommandSession, server: SshServer) -> None:
     run(session, "Wait-Job $j")
     (reason,) = output(run(session, "$j.ChildJobs[0].JobStateInfo.Reason"))
     assert reason == "ssh: connect to host 127.0.0.1 port 1: Connection refused"
+
+
+def test_send_job_input_reaches_a_remote_job(session: CommandSession) -> None:
+    run(session, f"$j = Invoke-Command -HostName {HOSTS[0]} {{cat; echo end}} -AsJob")
+    sent = run(session, "Send-JobInput $j 'one','two'")
+    assert errors(sent) == []
+    wait_until(lambda: output(run(session, "Receive-Job $j -Keep")) == ["one", "two"])
+    assert output(run(session, "$j.State")) == ["Running"]
+    assert errors(run(session, "Send-JobInput $j -Close")) == []
+    run(session, "Wait-Job $j -Timeout 20")
+    assert output(run(session, "$j.State")) == ["Completed"]
+    assert output(run(session, "Receive-Job $j")) == ["one", "two", "end"]
+    refused = run(session, "Send-JobInput $j 'late'")
+    assert len(errors(refused)) == 1
+
+
+def test_a_command_waited_for_reads_no_input(session: CommandSession) -> None:
+    assert output(run(session, f"Invoke-Command -HostName {HOSTS[0]} {{cat; echo done}}")) == [
+        "done"
+    ]

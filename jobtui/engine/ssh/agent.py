@@ -148,6 +148,15 @@ class Agent:
         """TERM each job, KILL what is left after ``grace``; returns when they have ended."""
         self._call("stop", {"names": names, "grace": grace}, timeout=grace + 30)
 
+    def send_input(self, name: str, data: bytes, *, close: bool = False) -> int:
+        """Write ``data`` to a job's input (for up to a second); the bytes written. With
+        ``close``, the job then reads to the end of its input."""
+        request = {"name": name, "data": base64.b64encode(data).decode(), "close": close}
+        answer = self._call("input", request)
+        if answer.get("error"):
+            raise BrokenPipeError(answer["error"])
+        return int(answer.get("written", 0))
+
     def remove(self, names: list[str]) -> None:
         """Delete the jobs' directories on the host (and those left for the next call)."""
         with self._lock:

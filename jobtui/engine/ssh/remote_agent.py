@@ -28,6 +28,7 @@ import base64
 import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -123,6 +124,11 @@ def launch(job: Request, lease: float) -> tuple[int, int, str]:
         stdin_path = os.path.join(directory, "stdin")
         with open(stdin_path, "wb") as handle:
             handle.write(base64.b64decode(job["input"]))
+    elif job.get("fifo"):
+        # Input sent while the job runs (Send-JobInput): a FIFO the watcher holds open, so
+        # the job reads on until the input is closed (the ``stdin.closed`` mark).
+        stdin_path = os.path.join(directory, "stdin")
+        os.mkfifo(stdin_path, 0o600)
     write_atomic(os.path.join(directory, "lease"), "")
     ready_r, ready_w = os.pipe()
     first = os.fork()
@@ -151,6 +157,8 @@ def watch(
     env[TAG] = job["name"]
     shell = login_shell()
     argv = [shell, "-c", job["command"], os.path.basename(shell), *(job.get("args") or [])]
+    hold = os.open(stdin_path, os.O_RDWR) if job.get("fifo") else None
+    closed_mark = os.path.join(directory, "stdin.closed")
     pid = os.fork()
     if pid == 0:
         try:
@@ -179,6 +187,9 @@ def watch(
         if done:
             status = code
             break
+        if hold is not None and os.path.exists(closed_mark):
+            os.close(hold)  # the last writer: the job reads to the end of its input
+            hold = None
         if lease > 0:
             try:
                 idle = time.time() - os.stat(lease_path).st_mtime
@@ -363,7 +374,10 @@ def group_usage() -> dict[int, list[float]]:
 def remove(request: Request) -> Request:
     for name in request["names"]:
         directory = job_dir(name)
-        for entry in ("out", "err", "pid", "status", "lease", "stdin", "lease.tmp", "status.tmp"):
+        for entry in (
+            "out", "err", "pid", "status", "lease", "stdin", "stdin.closed", "lease.tmp",
+            "status.tmp", "stdin.closed.tmp",
+        ):  # fmt: skip
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(directory, entry))
         with contextlib.suppress(OSError):
@@ -371,7 +385,41 @@ def remove(request: Request) -> Request:
     return {}
 
 
-OPERATIONS = {"start": start, "poll": poll, "signal": do_signal, "stop": stop, "remove": remove}
+def send_input(request: Request) -> Request:
+    """Write to a job's input FIFO for up to a second, then close it if asked; bytes written."""
+    directory = job_dir(request["name"])
+    data = base64.b64decode(request.get("data") or "")
+    written = 0
+    if data:
+        try:
+            fd = os.open(os.path.join(directory, "stdin"), os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            return {"error": "The job does not read its input any more."}
+        try:
+            deadline = time.time() + 1.0
+            while written < len(data) and time.time() < deadline:
+                try:
+                    written += os.write(fd, data[written:])
+                except BlockingIOError:
+                    select.select([], [fd], [], 0.05)
+                except BrokenPipeError:
+                    return {"error": "The job does not read its input any more."}
+        finally:
+            os.close(fd)
+    if request.get("close"):
+        with contextlib.suppress(OSError):
+            write_atomic(os.path.join(directory, "stdin.closed"), "")
+    return {"written": written}
+
+
+OPERATIONS = {
+    "input": send_input,
+    "start": start,
+    "poll": poll,
+    "signal": do_signal,
+    "stop": stop,
+    "remove": remove,
+}
 
 
 def main() -> None:

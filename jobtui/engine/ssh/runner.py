@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from jobtui.engine.backend import Capabilities, StartRequest
 from jobtui.engine.output import LineAssembler, OutputStore, Stream
-from jobtui.engine.ssh.agent import JobStatus
+from jobtui.engine.ssh.agent import AgentError, JobStatus
+from jobtui.engine.ssh.transport import TransportError
 from jobtui.engine.states import JobFailure, JobState
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Seconds Send-JobInput waits for a job still starting on its host.
+START_WAIT = 30.0
 #: Signal numbers are the same on every Linux host; names for those a job commonly dies of.
 _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL", 15: "SIGTERM"}
 
@@ -42,7 +45,7 @@ class SshDetails:
 class SshRunner:
     """A remote job: started, polled, stopped and signalled by its host's backend."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=True)
 
     def __init__(self, owner: SshBackend, job: Job, request: StartRequest) -> None:
         self.job = job
@@ -60,6 +63,9 @@ class SshRunner:
         self.ended = False
         self.suspended = False
         self._end_lock = threading.Lock()
+        self._input_closed = False
+        #: Set once the host answered the start (started, or failed).
+        self._settled = threading.Event()
         #: The CPU seconds and the time of the last statistics sample.
         self._last_cpu: tuple[float, float] | None = None
 
@@ -67,8 +73,9 @@ class SshRunner:
 
     @property
     def accepts_input(self) -> bool:
-        """A remote job's input is given at start (-InputObject), not written later."""
-        return False
+        """True until the input is closed or the job ends; a job started with input given
+        (-InputObject, a pipe) reads that to its end instead."""
+        return self.request.input is None and not self._input_closed and not self.ended
 
     @property
     def details(self) -> SshDetails:
@@ -92,11 +99,29 @@ class SshRunner:
         self.owner.signal(self, "CONT")
 
     def send_input(self, data: bytes) -> int:
-        """Never asked: ``accepts_input`` is False."""
-        raise BrokenPipeError("a remote job takes its input when it starts")
+        """Write to the job's input on the host (once it has started there)."""
+        self._wait_started()
+        try:
+            return self.owner.agent.send_input(self.remote_name, data)
+        except (TransportError, AgentError) as error:
+            raise BrokenPipeError(str(error)) from None
 
     def close_input(self) -> None:
-        """Nothing to close: the input was a file on the host, read to its end."""
+        """Close the job's input: a reader sees end of file."""
+        if not self.accepts_input:
+            return
+        self._wait_started()
+        self._input_closed = True
+        try:
+            self.owner.agent.send_input(self.remote_name, b"", close=True)
+        except (OSError, TransportError, AgentError) as error:
+            log.warning("closing the input of job %s failed: %s", self.job.id, error)
+
+    def _wait_started(self) -> None:
+        if not self._settled.wait(START_WAIT):
+            raise BrokenPipeError(f"the job has not started on {self._details.host} yet")
+        if not self.started:
+            raise BrokenPipeError("the job did not start")
 
     # -- the backend's side --------------------------------------------------------------------
 
@@ -109,6 +134,7 @@ class SshRunner:
             "cwd": request.cwd,
             "env": dict(request.environment),
             "args": list(request.argument_list),
+            "fifo": request.input is None,
         }
         if request.input is not None:
             entry["input"] = base64.b64encode(request.input).decode()
@@ -122,6 +148,7 @@ class SshRunner:
         self._details.job_directory = f"~/.local/state/jobtui/remote/{self.remote_name}"
         info = self.job.process
         info.pid, info.cwd, info.shell = pid, cwd, shell
+        self._settled.set()
 
     @property
     def cursor(self) -> tuple[str, int, int]:
@@ -190,6 +217,7 @@ class SshRunner:
             if self.ended:
                 return
             self.ended = True
+            self._settled.set()
         now = time.time()
         for stream, assembler in self._assemblers.items():
             rest = assembler.flush(final=True)
