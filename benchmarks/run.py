@@ -30,6 +30,8 @@ MODULES = [
     "stop",
     "search",
     "ssh",
+    "slurm",
+    "session_host",
 ]
 RESULTS = Path(__file__).with_name("results.md")
 

@@ -53,7 +53,8 @@ PERSISTENT = FINISHED | {JobState.Suspended, JobState.Disconnected}
 _S = JobState
 #: Every legal move; anything else is a bug in the engine and raises.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    _S.NotStarted: frozenset({_S.Running, _S.Failed, _S.Stopped, _S.Stopping}),
+    # NotStarted <-> Suspended: a job held in a scheduler's queue, and released.
+    _S.NotStarted: frozenset({_S.Running, _S.Failed, _S.Stopped, _S.Stopping, _S.Suspended}),
     # Disconnected: a remote job whose connection dropped while it runs on (SSH); it comes
     # back Running, or in the final state it reached meanwhile.
     _S.Running: frozenset(
@@ -71,7 +72,9 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
         {_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.Suspending, _S.Disconnected}
     ),
     _S.Suspending: frozenset({_S.Suspended, _S.Completed, _S.Failed, _S.Stopping}),
-    _S.Suspended: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.Disconnected}),
+    _S.Suspended: frozenset(
+        {_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.NotStarted, _S.Disconnected}
+    ),
     _S.Stopping: frozenset({_S.Stopped, _S.Failed}),
     _S.AtBreakpoint: frozenset({_S.Running, _S.Stopping}),
     _S.Disconnected: frozenset({_S.Running, _S.Stopping, _S.Completed, _S.Failed}),

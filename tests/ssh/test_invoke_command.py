@@ -149,3 +149,31 @@ def test_a_command_waited_for_reads_no_input(session: CommandSession) -> None:
     assert output(run(session, f"Invoke-Command -HostName {HOSTS[0]} {{cat; echo done}}")) == [
         "done"
     ]
+
+
+def test_start_job_location_ssh_runs_on_the_host(session: CommandSession) -> None:
+    started = run(
+        session,
+        f"$j = Start-Job -Location ssh://{HOSTS[0]} -InitializationScript {{X=hi}} "
+        "{echo $X from $(whoami)}",
+    )
+    assert errors(started) == []
+    run(session, "Wait-Job $j -Timeout 20")
+    assert output(run(session, "$j.State; $j.Location; $j.ChildJobs[0].Location")) == [
+        "Completed",
+        HOSTS[0],
+        HOSTS[0],
+    ]
+    assert output(run(session, "Receive-Job $j")) == ["hi from jobtui-ssh-test"]
+
+
+def test_a_remote_working_directory_is_the_hosts(session: CommandSession) -> None:
+    run(session, f"$j = Start-Job -Location ssh://{HOSTS[0]} -WorkingDirectory /tmp {{pwd}}")
+    run(session, "Wait-Job $j -Timeout 20")
+    assert output(run(session, "Receive-Job $j")) == ["/tmp"]
+    run(session, f"$k = Start-Job -Location ssh://{HOSTS[0]} -WorkingDirectory /nowhere {{pwd}}")
+    run(session, "Wait-Job $k -Timeout 20")
+    assert output(run(session, "$k.State; $k.ChildJobs[0].JobStateInfo.Reason")) == [
+        "Failed",
+        "Cannot find the working directory '/nowhere' on the remote host.",
+    ]

@@ -128,9 +128,12 @@ class SshRunner:
     def start_request(self) -> dict[str, Any]:
         """What the agent needs to start the job."""
         request = self.request
+        command = request.command
+        if request.initialization_script:
+            command = f"{request.initialization_script}\n{command}"
         entry: dict[str, Any] = {
             "name": self.remote_name,
-            "command": request.command,
+            "command": command,
             "cwd": request.cwd,
             "env": dict(request.environment),
             "args": list(request.argument_list),
