@@ -30,6 +30,7 @@ MODULES = [
     "startup",
     "stop",
     "search",
+    "ssh",
     "slurm",
     "session_host",
 ]
