@@ -32,7 +32,8 @@ AREAS: dict[str, str] = {
     "jobs": "Jobs (the table has the focus)",
     "table": "Moving in the job table",
     "bar": "Command bar",
-    "output": "Output and Console panes (Tab goes into them)",
+    "output": "Output and Console panes (Tab goes into them; the search keys: Output only)",
+    "search": "The Output pane's search box",
     "detail": "Job detail",
     "help": "Help",
     "confirm": "Confirmation dialogs",
@@ -63,10 +64,12 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.screens.help import HelpScreen
     from jobtui.ui.screens.input_dialog import InputDialog
     from jobtui.ui.screens.main import MainScreen
+    from jobtui.ui.screens.pane_search import SearchBox
     from jobtui.ui.screens.wait_dialog import WaitDialog, WaitMode
     from jobtui.ui.widgets.command_bar import CommandBar
     from jobtui.ui.widgets.jobs_table import JobsTable
     from jobtui.ui.widgets.output_view import OutputView
+    from jobtui.ui.widgets.transcript_view import TranscriptView
 
     return [
         JobApp,
@@ -74,6 +77,8 @@ def binding_classes() -> list[type[DOMNode]]:
         JobsTable,
         CommandBar,
         OutputView,
+        TranscriptView,
+        SearchBox,
         JobDetailScreen,
         HelpScreen,
         ConfirmDialog,

@@ -25,6 +25,7 @@ from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane
+from jobtui.ui.screens.pane_search import PaneSearch, SearchBox
 from jobtui.ui.screens.pull import PullLoop
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_line import CommandLine
@@ -34,6 +35,7 @@ from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
+from jobtui.ui.widgets.transcript_view import TranscriptView
 
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
@@ -111,7 +113,7 @@ class MainScreen(JobKeys):
                 with Horizontal(id="output-header"):
                     yield Label("No job selected", id="output-title", markup=False)
                     yield KeepToggle(self.keep, id="keep")
-                yield OutputView(id="output")
+                yield TranscriptView(id="output")
             yield OutputView(self.console, id="console-tab")
         yield KeyBar()
 
@@ -123,6 +125,12 @@ class MainScreen(JobKeys):
         self._panes = self.query_one("#panes", Panes)
         self.output = OutputPane(
             self, self.service, self._output_view, self.query_one("#output-title", Label)
+        )
+        self.pane_search = PaneSearch(
+            self,
+            self.service,
+            self.query_one("#output", TranscriptView),
+            lambda: self.output.job_id,
         )
         self.pull = PullLoop(
             self.service,
@@ -188,7 +196,29 @@ class MainScreen(JobKeys):
             # The user moved to a job: show its output (not when a refresh moved the cursor).
             self._panes.active = "output-tab"
         self.output.show(job, keep=self.keep)
+        self.pane_search.job_changed()
         self.sync_output()
+
+    @on(TranscriptView.Key, "#output")
+    async def _pane_key(self, event: TranscriptView.Key) -> None:
+        await self.pane_search.key(event.key)
+
+    @on(SearchBox.Changed, "#output-search-box")
+    def _search_changed(self, event: SearchBox.Changed) -> None:
+        self.pane_search.changed(event.value)
+
+    @on(SearchBox.Submitted, "#output-search-box")
+    def _search_submitted(self, event: SearchBox.Submitted) -> None:
+        event.stop()
+        self.pane_search.submitted(event.value)
+
+    @on(SearchBox.Dropped)
+    def _search_dropped(self) -> None:
+        self.pane_search.dropped()
+
+    @on(SearchBox.RegexToggled)
+    def _search_regex(self) -> None:
+        self.pane_search.toggle_regex()
 
     @on(JobsTable.JobSelected)
     def _job_selected(self, event: JobsTable.JobSelected) -> None:
