@@ -82,8 +82,8 @@ SEPARATOR = "--"
 
 
 class FilteredSource:
-    """Only the lines of ``source`` that match, with ``context`` lines around each (grep's
-    ``--`` between groups that are not adjacent): what ``&`` shows.
+    """Only the lines of ``source`` that match, with ``context`` lines around each (with
+    context, grep's ``--`` between groups that are not adjacent): what ``&`` shows.
 
     ``shown[i]`` is the transcript line of view line ``i``, or -1 for a separator.
     """
@@ -108,12 +108,14 @@ class FilteredSource:
         shown, numbers, at = self.shown, self._numbers, self._at
         last = numbers[-1] if numbers else -1
         context = self.context
+        # Context after the last line written is not shown (the job may write it later).
+        end = self.source.line_count - 1
         for line in lines[self._taken :]:
             low = max(0, line - context, last + 1)
-            high = line + context
+            high = min(line + context, max(end, line))
             if low > high:
                 continue
-            if numbers and low > last + 1:
+            if context and numbers and low > last + 1:
                 shown.append(-1)
             for number in range(low, high + 1):
                 at.append(len(shown))

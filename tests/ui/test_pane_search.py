@@ -178,3 +178,87 @@ async def test_esc_in_the_box_drops_the_search_and_its_marks(
         table(app)  # still the main screen
         assert isinstance(app.focused, OutputView)
         assert not isinstance(app.focused, SearchBox)
+
+
+def shown_rows(view: OutputView) -> list[str]:
+    return [row_text(view, y) for y in range(min(view.line_count, view.size.height))]
+
+
+async def test_ampersand_shows_only_matching_lines_with_context_and_is_remembered(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("for i in $(seq 1 40); do echo step $i; done; echo 'boom 1'; seq 41 60; echo boom 2")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = await into_pane(pilot, app, job)
+        await type_search(pilot, "boom", key="ampersand")
+        search = search_of(app)
+        await until(pilot, lambda: view.line_count == 2)
+        assert shown_rows(view) == ["boom 1", "boom 2"]
+        await pilot.press("enter")
+        assert app.focused is view
+        await pilot.press("plus")
+        await until(pilot, lambda: view.line_count == 6)
+        assert shown_rows(view) == ["step 40", "boom 1", "41", "--", "60", "boom 2"]
+        assert "context 1" in status(app)
+        await pilot.press("minus")
+        await until(pilot, lambda: view.line_count == 2)
+        # Esc in the box drops the filter: the whole transcript again.
+        await pilot.press("ampersand")
+        assert search.box.value == "boom"
+        await pilot.press("escape")
+        await until(pilot, lambda: view.line_count == job.transcript.line_count)  # type: ignore[union-attr]
+        # The last filter comes back with &.
+        await pilot.press("ampersand")
+        assert search.box.value == "boom"
+        await pilot.press("enter")
+        await until(pilot, lambda: view.line_count == 2)
+
+
+async def test_e_and_E_go_to_the_next_and_previous_stderr_record(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job(
+        "seq 1 100; sleep 0.1; echo first-error >&2; sleep 0.1; seq 101 200; sleep 0.1;"
+        " echo second-error >&2; sleep 0.1; seq 201 300"
+    )
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = await into_pane(pilot, app, job)
+        await pilot.press("home", "e")
+        search = search_of(app)
+        assert search.cursor_line() == 100
+        assert "first-error" in shown_rows(view)
+        await pilot.press("e")
+        assert search.cursor_line() == 201
+        assert "second-error" in shown_rows(view)
+        await pilot.press("E")
+        assert search.cursor_line() == 100
+        await pilot.press("E")
+        assert search.cursor_line() == 100  # none before: it stays, and says so
+        await until(pilot, lambda: any("no stderr before" in n.message for n in app._notifications))
+
+
+async def test_timestamps_show_each_lines_time_and_at_goes_to_a_time(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("echo early; sleep 1.2; echo late")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        view = await into_pane(pilot, app, job)
+        await pilot.press("t")
+        await pilot.pause()
+        times = [text.split()[0] for text in shown_rows(view)]
+        assert [text.split()[1] for text in shown_rows(view)] == ["early", "late"]
+        assert all(len(t) == 12 and t[2] == ":" and t[8] == "." for t in times)
+        assert times[0] < times[1]
+        await pilot.press("t")
+        await pilot.pause()
+        assert shown_rows(view) == ["early", "late"]
+        # A second ago: the late line.
+        await pilot.press("home", "at", *"1s", "enter")
+        search = search_of(app)
+        assert search.cursor_line() == 1
+        # A bad time: one line in the box's status.
+        await pilot.press("at", *"soon", "enter")
+        assert status(app).startswith('Not a time: "soon"')

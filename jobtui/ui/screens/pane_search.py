@@ -164,6 +164,8 @@ class PaneSearch:
         self.row.query_one("#output-search-prompt", Label).update(mode.value)
         self.row.display = True
         box.focus()
+        if mode is not BoxMode.TIME:
+            self.changed(box.value)  # the remembered filter applies again at once
         self._show_status()
 
     @property
@@ -182,7 +184,9 @@ class PaneSearch:
         if self.mode is BoxMode.TIME:
             return
         self._moved = False  # each new pattern shows its first match from the origin
-        self.set_pattern(value, filtering=self.mode is BoxMode.FILTER)
+        # One pattern both searches and filters: / while filtered changes the filter.
+        filtering = self.mode is BoxMode.FILTER or self.filtered is not None
+        self.set_pattern(value, filtering=filtering)
 
     def submitted(self, value: str) -> None:
         """Enter: keep the search (or the filter) and go back to the pane."""
