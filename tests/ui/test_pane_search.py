@@ -34,7 +34,9 @@ def styled(view: OutputView, y: int, word: str, style_name: str) -> bool:
     """Whether ``word`` on row ``y`` is drawn with the component style ``style_name``."""
     wanted = view.get_component_rich_style(style_name, partial=True).bgcolor
     return any(
-        word in segment.text and isinstance(segment.style, Style) and segment.style.bgcolor == wanted
+        word in segment.text
+        and isinstance(segment.style, Style)
+        and segment.style.bgcolor == wanted
         for segment in view.render_line(y)
     )
 
@@ -148,9 +150,7 @@ async def test_a_bad_regex_says_so_in_one_line_and_nothing_breaks(
 async def test_the_count_goes_on_while_the_job_writes(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
-    job = engine.start_job(
-        "for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.3; done; read never"
-    )
+    job = engine.start_job("for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.3; done; read never")
     async with run_app() as (app, pilot):
         await until(pilot, lambda: main_screen(app).shown_job_id == job.id)
         view_of(app).focus()
@@ -187,7 +187,9 @@ def shown_rows(view: OutputView) -> list[str]:
 async def test_ampersand_shows_only_matching_lines_with_context_and_is_remembered(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
-    job = engine.start_job("for i in $(seq 1 40); do echo step $i; done; echo 'boom 1'; seq 41 60; echo boom 2")
+    job = engine.start_job(
+        "for i in $(seq 1 40); do echo step $i; done; echo 'boom 1'; seq 41 60; echo boom 2"
+    )
     engine.wait_job([job])
     async with run_app() as (app, pilot):
         view = await into_pane(pilot, app, job)

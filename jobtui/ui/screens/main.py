@@ -80,6 +80,7 @@ class MainScreen(JobKeys):
         Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
         Binding("i", "input", "Input", id="jobs.input"),
         Binding("c", "switch_pane", "Console", id="main.switch_pane"),
+        Binding("ctrl+f", "search_all", "Search all", show=False, id="main.search_all"),
         Binding("question_mark", "help", "Help", key_display="?", id="main.help"),
         Binding("f1", "show_help", "Help", show=False, id="main.help_anywhere"),
         Binding("q", "quit", "Quit", id="main.quit"),
@@ -322,6 +323,40 @@ class MainScreen(JobKeys):
     def action_switch_pane(self) -> None:
         """Switch the lower pane between the job's output and the console."""
         self._panes.show_next()
+
+    def action_search_all(self) -> None:
+        """Search every job's output; Enter on a match opens its job at that line."""
+        from jobtui.ui.screens.search_all import SearchAllScreen, SearchChoice
+
+        def chosen(choice: SearchChoice | None) -> None:
+            if choice is not None:
+                self.call_later(
+                    self.open_at, choice.job_id, choice.line, choice.pattern, regex=choice.regex
+                )
+
+        def name(job_id: int) -> str:
+            job = self.pull.jobs.get(job_id)
+            return job.name if job is not None else f"Job{job_id}"
+
+        self.app.push_screen(SearchAllScreen(self.service, name, self.pane_search.pattern), chosen)
+
+    async def open_at(
+        self, job_id: int, line: int, pattern: str = "", *, regex: bool = False
+    ) -> None:
+        """Show ``job_id`` in the Output pane at transcript line ``line``, its matches of
+        ``pattern`` marked (``n`` goes on from there)."""
+        self.refresh_table(force=True)
+        job = self.pull.jobs.get(job_id) or self.service.snapshot(job_id)
+        if job is None:
+            self.notify(f"Job {job_id} is gone.", severity="warning", markup=False)
+            return
+        self._highlight(job_id)
+        self._panes.active = "output-tab"
+        self.output.show(job, keep=self.keep)
+        self.pane_search.job_changed()
+        self.sync_output()
+        await self.pane_search.show_match(line, pattern, regex=regex)
+        self._output_view.focus()
 
     def action_help(self) -> None:
         """Show every key and the command language."""

@@ -168,6 +168,18 @@ class PaneSearch:
             self.changed(box.value)  # the remembered filter applies again at once
         self._show_status()
 
+    async def show_match(self, line: int, pattern: str, *, regex: bool) -> None:
+        """Go to transcript line ``line`` with ``pattern``'s matches marked: the match there
+        becomes the current one (``k of N``) as the search finds it."""
+        await self.open(BoxMode.SEARCH)
+        self.regex = regex
+        self.box.value = pattern
+        self.set_pattern(pattern, filtering=False, again=True)
+        self._origin = line
+        self._moved = False
+        self.jump(line)
+        self.view.focus()
+
     @property
     def box(self) -> SearchBox:
         """The search box (the row exists)."""
