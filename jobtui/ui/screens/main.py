@@ -25,6 +25,7 @@ from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane
+from jobtui.ui.screens.pane_export import PaneExport
 from jobtui.ui.screens.pane_search import PaneSearch, SearchBox
 from jobtui.ui.screens.pull import PullLoop
 from jobtui.ui.sources import ConsoleBuffer
@@ -35,7 +36,7 @@ from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
-from jobtui.ui.widgets.transcript_view import TranscriptView
+from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
 
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
@@ -133,6 +134,7 @@ class MainScreen(JobKeys):
             self.query_one("#output", TranscriptView),
             lambda: self.output.job_id,
         )
+        self.pane_export = PaneExport(self, self.service, self.pane_search)
         self.pull = PullLoop(
             self.service,
             self._jobs_table,
@@ -202,7 +204,19 @@ class MainScreen(JobKeys):
 
     @on(TranscriptView.Key, "#output")
     async def _pane_key(self, event: TranscriptView.Key) -> None:
-        await self.pane_search.key(event.key)
+        if event.key in (PaneKey.PAGER, PaneKey.EDITOR):
+            # A task of its own: writing a big transcript out must not hold up this screen's
+            # messages and timers.
+            self.run_worker(
+                self.pane_export.open_in(editor=event.key is PaneKey.EDITOR),
+                group="export",
+                exclusive=True,
+                exit_on_error=False,
+            )
+        elif event.key is PaneKey.COPY:
+            self.pane_export.copy()
+        else:
+            await self.pane_search.key(event.key)
 
     @on(SearchBox.Changed, "#output-search-box")
     def _search_changed(self, event: SearchBox.Changed) -> None:

@@ -103,7 +103,7 @@ class PaneSearch:
         self.screen = screen
         self.service = service
         self.view = view
-        self._job_id = job_id
+        self.job_id = job_id
         self.row: SearchRow | None = None
         self.mode = BoxMode.SEARCH
         self.pattern = ""
@@ -240,7 +240,7 @@ class PaneSearch:
         except PatternError as error:
             self.highlight = None
             self.error = str(error)
-        job_id = self._job_id()
+        job_id = self.job_id()
         if self.highlight is not None and job_id is not None:
             self.search_id = self.service.start_search(
                 SearchRequest(pattern, regex=self.regex, job_ids=(job_id,))
@@ -255,7 +255,7 @@ class PaneSearch:
         """The pane shows another job: search it for the same pattern (and filter it)."""
         self._times.clear()
         self._cursor = None
-        if self._searched_job != self._job_id() and (self.pattern or self.filtered):
+        if self._searched_job != self.job_id() and (self.pattern or self.filtered):
             self._origin = 0
             self._moved = True  # no jump: the new job opens where the pane opens it
             self.set_pattern(self.pattern, filtering=self.filtered is not None, again=True)
@@ -332,7 +332,7 @@ class PaneSearch:
     # -- filtering -------------------------------------------------------------------------------
 
     def _set_filter(self, on: bool) -> None:
-        job_id = self._job_id()
+        job_id = self.job_id()
         source = None if job_id is None else self.service.transcript(job_id)
         if on and source is not None:
             top = self.cursor_line()
@@ -395,7 +395,7 @@ class PaneSearch:
 
     def error_record(self, *, forward: bool) -> None:
         """``e`` / ``E``: the next (previous) run of stderr."""
-        job_id = self._job_id()
+        job_id = self.job_id()
         if job_id is None:
             return
         line = self.service.stream_line(job_id, self.cursor_line(), error=True, forward=forward)
@@ -406,7 +406,7 @@ class PaneSearch:
 
     def go_to_time(self, text: str) -> None:
         """``@``: the first line written at or after the time typed."""
-        job_id = self._job_id()
+        job_id = self.job_id()
         try:
             when = parse_when(text, datetime.now())
         except TimeError as error:
@@ -435,7 +435,7 @@ class PaneSearch:
         line: int | None = view_line
         if self.filtered is not None:
             line = self.filtered.transcript_line(view_line)
-        job_id = self._job_id()
+        job_id = self.job_id()
         if line is None or job_id is None:
             return " " * 13
         block, offset = divmod(line, TIME_BLOCK)
