@@ -26,6 +26,7 @@ MODULES = [
     "table_refresh",
     "output_pane",
     "frames",
+    "search_frames",
     "startup",
     "stop",
     "search",

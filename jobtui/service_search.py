@@ -119,6 +119,8 @@ class SearchRun:
                     with self._lock:
                         self._searched, self._total = base + done, base + total
 
+                # ripgrep reads a whole file: for what a job wrote since the last pass it would
+                # read gigabytes to find a few KiB, and hand back every match again.
                 result = search_transcripts(
                     sources,
                     query,
@@ -126,6 +128,7 @@ class SearchRun:
                     progress=progress,
                     on_hit=self._hit,
                     keep_hits=False,
+                    use_ripgrep=None if not self._passes else False,
                 )
                 if result.cancelled:
                     break
