@@ -45,7 +45,7 @@ async def test_the_transcript_opens_in_the_editor_at_the_line_and_in_the_pager(
         monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
         await into_pane(pilot, app, job)
         await pilot.press("home", "e")
-        assert main_screen(app).pane_search.cursor_line() == 300
+        await until(pilot, lambda: main_screen(app).pane_search.cursor_line() == 300)
         await pilot.press(key)
         await until(pilot, lambda: (tmp_path / "seen").exists())
         args = (tmp_path / "args").read_text().split("\n")

@@ -229,13 +229,13 @@ async def test_e_and_E_go_to_the_next_and_previous_stderr_record(
         view = await into_pane(pilot, app, job)
         await pilot.press("home", "e")
         search = search_of(app)
-        assert search.cursor_line() == 100
+        await until(pilot, lambda: search.cursor_line() == 100)
         assert "first-error" in shown_rows(view)
         await pilot.press("e")
-        assert search.cursor_line() == 201
+        await until(pilot, lambda: search.cursor_line() == 201)
         assert "second-error" in shown_rows(view)
         await pilot.press("E")
-        assert search.cursor_line() == 100
+        await until(pilot, lambda: search.cursor_line() == 100)
         await pilot.press("E")
         assert search.cursor_line() == 100  # none before: it stays, and says so
         await until(pilot, lambda: any("no stderr before" in n.message for n in app._notifications))
@@ -260,7 +260,7 @@ async def test_timestamps_show_each_lines_time_and_at_goes_to_a_time(
         # A second ago: the late line.
         await pilot.press("home", "at", *"1s", "enter")
         search = search_of(app)
-        assert search.cursor_line() == 1
+        await until(pilot, lambda: search.cursor_line() == 1)
         # A bad time: one line in the box's status.
         await pilot.press("at", *"soon", "enter")
         assert status(app).startswith('Not a time: "soon"')
