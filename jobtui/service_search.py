@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two looks for new output once a pass has ended.
 FOLLOW_INTERVAL = 0.2
+#: Matches between two pauses that hand the GIL to the UI thread (see :meth:`SearchRun._hit`).
+HITS_PER_PAUSE = 64
+#: How long such a pause is.
+PAUSE = 0.0005
 
 
 class SearchRun:
@@ -118,6 +123,7 @@ class SearchRun:
                 def progress(done: int, total: int, base: int = done_before) -> None:
                     with self._lock:
                         self._searched, self._total = base + done, base + total
+                    time.sleep(0)  # between two windows of bytes: the UI thread's turn
 
                 # ripgrep reads a whole file: for what a job wrote since the last pass it would
                 # read gigabytes to find a few KiB, and hand back every match again.
@@ -162,6 +168,11 @@ class SearchRun:
         with self._lock:
             self._matches.append(match)
             self._count += 1
+            pause = self._count % HITS_PER_PAUSE == 0
+        if pause:
+            # Each hit is Python work under the GIL: a run of thousands made the app's thread
+            # wait its turn (5 ms a time) for every frame. A short sleep gives the turn away.
+            time.sleep(PAUSE)
 
     def _stores(self) -> list[tuple[int, OutputStore]]:
         """The transcripts searched: the jobs asked for, or every job (new ones too)."""
