@@ -20,7 +20,9 @@ def screen_of(app: object) -> SearchAllScreen:
 async def test_ctrl_f_lists_the_matches_of_every_job_and_enter_opens_one_at_its_line(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
-    first = engine.start_job("seq 1 50; echo 'disk full' >&2; seq 51 99", name="alpha")
+    first = engine.start_job(
+        "seq 1 50; sleep 0.1; echo 'disk full' >&2; sleep 0.1; seq 51 99", name="alpha"
+    )
     second = engine.start_job("echo ok; echo 'disk full again'", name="beta")
     engine.wait_job([first, second])
     async with run_app() as (app, pilot):
