@@ -96,6 +96,9 @@ class LineResult:
     wait: WaitOutcome | None = None
     #: Set by ``exit [N]``: the session should end with this status (the app asks to quit).
     exit_code: int | None = None
+    #: Set by Disconnect-PSSession: the front end ends and leaves the session (a hosted one)
+    #: and its jobs running.
+    disconnected: bool = False
 
     @property
     def succeeded(self) -> bool:

@@ -94,7 +94,7 @@ class SearchRun:
                 changed = [(i, s) for i, s in stores if versions.get((i, id(s))) != s.version]
                 if not changed and self._passes:
                     ended = request.job_ids is not None and all(s.closed for _, s in stores)
-                    if not request.follow or ended:
+                    if request.once or ended:
                         break
                     self.cancel_event.wait(FOLLOW_INTERVAL)
                     continue

@@ -22,8 +22,9 @@ class SearchRequest:
     regex: bool = False
     #: The jobs searched, by id; None: every job, those started while it runs too.
     job_ids: tuple[int, ...] | None = None
-    #: Go on searching what the jobs write after the first pass, until cancelled.
-    follow: bool = True
+    #: Search what there is now and end; by default the search goes on over what the jobs write
+    #: after its first pass, until cancelled.
+    once: bool = False
     #: The most matches listed; the count goes on past it.
     cap: int = SEARCH_CAP
 
@@ -54,7 +55,7 @@ class SearchUpdate:
     total_bytes: int
     #: Everything written before the search began has been searched.
     first_pass_done: bool
-    #: The run has ended (cancelled, failed, or everything searched without follow).
+    #: The run has ended (cancelled, failed, or everything searched once).
     finished: bool
     #: One line for the user: the pattern is bad, or the search stopped.
     error: str | None = None

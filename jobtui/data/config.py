@@ -119,6 +119,7 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("columns", values.columns, values.columns_text),
     _Setting("theme", values.name, values.name),
     _Setting("mouse", values.boolean, values.boolean_text),
+    _Setting("idle_timeout", values.duration, values.duration_text),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: The environment variable of each setting that has one (the tables, keymap and locations,

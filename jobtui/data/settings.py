@@ -14,6 +14,8 @@ from typing import NamedTuple, TypedDict
 #: Seconds Stop-Job waits between SIGTERM and SIGKILL (the engine's own default; a test holds
 #: them equal).
 DEFAULT_GRACE = 3.0
+#: Seconds a disconnected session with nothing running is kept (PowerShell's 7,200,000 ms).
+DEFAULT_IDLE_TIMEOUT = 7200.0
 #: The theme the app starts on.
 DEFAULT_THEME = "textual-dark"
 
@@ -108,6 +110,9 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     #: Named locations (SSH hosts, Slurm clusters), in the file's order.
     locations: tuple[Location, ...] = ()
+    #: Seconds a disconnected session host with no running job and no client lives on
+    #: (PowerShell's IdleTimeout, 2 hours by default).
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
     def engine_options(self) -> EngineOptions:
         """The keyword arguments of ``JobEngine`` that settings decide."""

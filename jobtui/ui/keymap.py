@@ -39,6 +39,7 @@ AREAS: dict[str, str] = {
     "search_all": "Search every job (Ctrl+F)",
     "help": "Help",
     "confirm": "Confirmation dialogs",
+    "quit": "Quit dialog (a session in the host)",
     "input": "Input dialog",
     "wait": "Wait dialog",
 }
@@ -67,6 +68,7 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.screens.input_dialog import InputDialog
     from jobtui.ui.screens.main import MainScreen
     from jobtui.ui.screens.pane_search import SearchBox
+    from jobtui.ui.screens.quit_dialog import QuitDialog
     from jobtui.ui.screens.search_all import SearchAllScreen
     from jobtui.ui.screens.wait_dialog import WaitDialog, WaitMode
     from jobtui.ui.widgets.command_bar import CommandBar
@@ -86,6 +88,7 @@ def binding_classes() -> list[type[DOMNode]]:
         SearchAllScreen,
         HelpScreen,
         ConfirmDialog,
+        QuitDialog,
         InputDialog,
         WaitDialog,
         WaitMode,
