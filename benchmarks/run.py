@@ -27,6 +27,7 @@ MODULES = [
     "table_refresh",
     "output_pane",
     "frames",
+    "search_frames",
     "startup",
     "stop",
     "search",

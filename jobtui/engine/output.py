@@ -452,6 +452,58 @@ class OutputStore:
                 index += 1
         return result
 
+    def line_times(self, start: int, stop: int) -> list[float]:
+        """When each of lines ``start`` to ``stop`` arrived (its record's time): a bisection for
+        the first, then a walk over the records that hold the rest."""
+        result: list[float] = []
+        with self._lock:
+            cum = self._lines_cum
+            stop = min(stop, cum[-1] if cum else 0)
+            line = max(start, 0)
+            index = bisect.bisect_right(cum, line)
+            while line < stop and index < len(cum):
+                take_to = min(stop, cum[index])
+                result.extend([self._times[index]] * (take_to - line))
+                line = take_to
+                index += 1
+        return result
+
+    def stream_line(self, stream: Stream, line: int, *, forward: bool) -> int | None:
+        """The first line of the next (or previous) record of ``stream`` after (before) the
+        record that holds ``line``: one scan of the streams column, no text read."""
+        with self._lock:
+            cum = self._lines_cum
+            if not cum:
+                return None
+            here = min(bisect.bisect_right(cum, max(line, 0)), len(cum) - 1)
+            mark = bytes([stream])
+            if forward:
+                # Past the run of ``stream`` records that holds ``line``: the next run's start.
+                index = here + 1
+                while (
+                    index < len(cum)
+                    and self._streams[index] == stream
+                    and (self._streams[index - 1] == stream)
+                ):
+                    index += 1
+                found = self._streams.find(mark, index)
+            else:
+                found = self._streams.rfind(mark, 0, here)
+                while found > 0 and self._streams[found - 1] == stream:
+                    found -= 1  # the start of that run
+            if found < 0:
+                return None
+            first = cum[found - 1] if found else 0
+            return first if first < cum[found] else None
+
+    def line_at_time(self, when: float) -> int | None:
+        """The first line that arrived at or after ``when`` (None: none did)."""
+        with self._lock:
+            index = bisect.bisect_left(self._times, when)
+            if index >= len(self._times):
+                return None
+            return self._lines_cum[index - 1] if index else 0
+
     def _record_lines(self, index: int) -> list[str]:
         cached = self._cache.get(index)
         if cached is not None:

@@ -30,6 +30,7 @@ class JobAction(enum.Enum):
     SUSPEND_RESUME = "suspend_resume"
     TOGGLE_KEEP = "toggle_keep"
     FILTER = "filter"
+    SEARCH_ALL = "search_all"
 
 
 #: The actions that need at least one job.
