@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from jobtui.data.history import HistoryStore, JobRecord
+from jobtui.data.paths import HISTORY_NAME, JOBS_NAME
 from jobtui.engine import JobEngine, JobState, OutputStore
 from jobtui.engine.backend import LOCALHOST
 from jobtui.engine.events import (
@@ -51,8 +52,6 @@ from jobtui.engine.options import Recipe
 
 log = logging.getLogger(__name__)
 
-HISTORY_FILE = "history.db"
-JOBS_DIR = "jobs"
 #: The longest a changed record waits before it is written.
 WRITE_DELAY = 0.5
 #: How often changes a failed write kept are tried again.
@@ -86,7 +85,7 @@ class Persistence:
         self._dropped: dict[int, int] = {}
         #: One line for each problem with the history (a corrupt file moved aside...), said once.
         self.notices: list[str] = []
-        self.store = HistoryStore(state_dir / HISTORY_FILE, on_notice=self._notice)
+        self.store = HistoryStore(state_dir / HISTORY_NAME, on_notice=self._notice)
         self._dirty = _Dirty()
         self._cond = threading.Condition()
         self._writing = threading.Lock()  # the store has one writer at a time
@@ -470,7 +469,7 @@ def open_persistent(
     ``disk_budget`` (the setting) caps the bytes of transcripts kept."""
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     engine = JobEngine(
-        job_root=str(state_dir / JOBS_DIR), transcript_limit=disk_budget, **engine_options
+        job_root=str(state_dir / JOBS_NAME), transcript_limit=disk_budget, **engine_options
     )
     try:
         persistence = Persistence(engine, state_dir, disk_budget=disk_budget)

@@ -21,6 +21,7 @@ from jobtui.host.wire import RequestError
 if TYPE_CHECKING:
     from jobtui.commands import OutputLine, WaitStarted
     from jobtui.host.server import HostServer
+    from jobtui.service import LocalService
 
 
 def _int(request: Request, name: str) -> int:
@@ -56,10 +57,14 @@ class Handlers:
 
     def __init__(self, server: HostServer) -> None:
         self.server = server
-        self.service = server.service
         #: Cancel events of the lines running now, by (connection, request id).
         self._running: dict[tuple[int, int], threading.Event] = {}
         self._guard = threading.Lock()
+
+    @property
+    def service(self) -> LocalService:
+        """The host's session (opened when the host starts, after this table is made)."""
+        return self.server.service
 
     def table(self) -> dict[str, Handler]:
         """Every op and its handler."""
