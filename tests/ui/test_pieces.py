@@ -84,9 +84,19 @@ def test_stylesheets_are_found() -> None:
     from jobtui.ui.screens.detail import JobDetailScreen
     from jobtui.ui.screens.help import HelpScreen
     from jobtui.ui.screens.input_dialog import InputDialog
+    from jobtui.ui.screens.quit_dialog import QuitDialog
+    from jobtui.ui.screens.search_all import SearchAllScreen
     from jobtui.ui.screens.wait_dialog import WaitDialog
 
-    screens = (ConfirmDialog, JobDetailScreen, HelpScreen, InputDialog, WaitDialog)
+    screens = (
+        ConfirmDialog,
+        JobDetailScreen,
+        HelpScreen,
+        InputDialog,
+        QuitDialog,
+        SearchAllScreen,
+        WaitDialog,
+    )
     loaded = [Path(path) for path in css_paths()]
     loaded += [Path(str(screen.CSS_PATH)) for screen in screens]
     assert all(path.is_file() for path in loaded)
