@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from jobtui import __version__
 
 if TYPE_CHECKING:
-    from jobtui.engine import JobEngine
+    from jobtui.service import LocalService
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             from jobtui.plain import run_plain
 
             return run_plain(
-                _lines(args.line), sys.stdout, sys.stderr, engine=plain_engine(sys.stderr)
+                _lines(args.line), sys.stdout, sys.stderr, service=plain_service(sys.stderr)
             )
         from jobtui.host.cli import run_one_line
 
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_hosted_plain(sys.stdin, sys.stdout, sys.stderr)
         from jobtui.plain import run_plain
 
-        return run_plain(sys.stdin, sys.stdout, sys.stderr, engine=plain_engine(sys.stderr))
+        return run_plain(sys.stdin, sys.stdout, sys.stderr, service=plain_service(sys.stderr))
     attaching = None
     if hosted:
         # Reach the host while the app's modules load (its round trips wait, the imports work).
@@ -169,16 +169,19 @@ def _lines(line: str) -> TextIO:
     return io.StringIO(line + "\n")
 
 
-def plain_engine(stderr: TextIO) -> JobEngine:
-    """Plain mode's engine, on the user's settings; what is wrong with them, in one line."""
+def plain_service(stderr: TextIO) -> LocalService:
+    """Plain mode's session in this process, on the user's settings (the engine's options and
+    the named locations); what is wrong with them, in one line."""
     from jobtui.data.config import load_config
     from jobtui.engine import JobEngine
+    from jobtui.service import LocalService
 
     config = load_config()
     summary = config.summary()
     if summary:
         stderr.write(f"jobtui: {summary}\n")
-    return JobEngine(**config.settings.engine_options())
+    settings = config.settings
+    return LocalService(JobEngine(**settings.engine_options()), locations=settings.locations)
 
 
 if __name__ == "__main__":

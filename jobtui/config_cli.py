@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jobtui.data.config import LoadedConfig, Problem, Source, load_config
-from jobtui.data.settings import DEFAULT_THEME, Location, Settings
+from jobtui.data.settings import DEFAULT_THEME, Location, LocationKind, Settings, SlurmLocation
 from jobtui.data.values import shown
 
 #: What ``config show`` says of a setting's value beyond where it came from.
@@ -85,7 +85,7 @@ def show(config: LoadedConfig, problems: list[Problem]) -> str:
     for location in settings.locations:
         where = _where(config, f"locations.{location.name}")
         rows.append(("", ""))
-        rows.append((f"[locations.{_key(location.name)}]", f"{where}; not used yet"))
+        rows.append((f"[locations.{_key(location.name)}]", f"{where}; {_location_use(location)}"))
         rows.extend((line, "") for line in _location_lines(location))
     if not settings.locations:
         rows += [("", ""), ("# locations: none (jobs run on this machine)", "")]
@@ -131,6 +131,16 @@ def _value(value: object) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(shown(v) for v in value) + "]"
     return shown(str(value) if isinstance(value, Path) else value)
+
+
+def _location_use(location: Location) -> str:
+    """How a line names the location (or why it cannot yet), for ``config show``."""
+    if isinstance(location, SlurmLocation) and location.host is not None:
+        return "its host (a login node) cannot be used yet: Slurm jobs submit from here"
+    use = f"Start-Job -Location {location.name}"
+    if location.kind is LocationKind.SSH:
+        use += f", Invoke-Command -HostName {location.name}"
+    return use
 
 
 def _location_lines(location: Location) -> list[str]:

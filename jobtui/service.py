@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
+    from jobtui.data.settings import Location
     from jobtui.engine import JobEngine, JobEvent, OutputStore
     from jobtui.engine.snapshot import JobSnapshot
     from jobtui.persistent import Persistence
@@ -267,9 +268,12 @@ class LocalService:
         width: int = 120,
         engine_options: dict[str, Any] | None = None,
         persistence: Persistence | None = None,
+        locations: Sequence[Location] = (),
     ) -> None:
         self._engine = engine
         self._engine_options = engine_options or {}
+        #: The settings' named locations, which the command session's -Location may name.
+        self._locations = tuple(locations)
         #: The history of a persistent session (its ``notices`` say what went wrong), or None.
         self.persistence = persistence
         self._session: CommandSession | None = None
@@ -282,10 +286,11 @@ class LocalService:
         self._search_ids = itertools.count(1)
 
     @classmethod
-    def new(cls, **engine_options: Any) -> LocalService:
+    def new(cls, *, locations: Sequence[Location] = (), **engine_options: Any) -> LocalService:
         """A service over a new engine of its own, made with ``engine_options`` (the settings'
-        grace, spill directory...) when first needed; :meth:`shutdown` ends it."""
-        return cls(engine_options=engine_options)
+        grace, spill directory...) when first needed, whose jobs may name ``locations`` (the
+        settings' named ones); :meth:`shutdown` ends it."""
+        return cls(engine_options=engine_options, locations=locations)
 
     @property
     def engine(self) -> JobEngine:
@@ -309,16 +314,19 @@ class LocalService:
         return self._engine is not None
 
     @classmethod
-    def persistent(cls, state_dir: Path, **engine_options: Any) -> LocalService:
+    def persistent(
+        cls, state_dir: Path, *, locations: Sequence[Location] = (), **engine_options: Any
+    ) -> LocalService:
         """A service whose jobs outlive this process: each runs under a monitor that keeps its
         transcript in ``state_dir``, and the history there is restored now (earlier jobs listed,
         running ones re-adopted). :meth:`shutdown` stops the jobs; a process that dies without
         it leaves them running for the next one to adopt. ``disk_budget`` (bytes, the setting)
-        caps the transcripts kept: past it the oldest finished ones are dropped."""
+        caps the transcripts kept: past it the oldest finished ones are dropped. Its jobs may
+        name ``locations`` (the settings' named ones)."""
         from jobtui.persistent import open_persistent
 
         engine, persistence = open_persistent(state_dir, **engine_options)
-        return cls(engine, persistence=persistence)
+        return cls(engine, persistence=persistence, locations=locations)
 
     # -- the command language ------------------------------------------------------------------
 
@@ -329,7 +337,9 @@ class LocalService:
                 if self._session is None:
                     from jobtui.commands import CommandSession
 
-                    self._session = CommandSession(self.engine, width=self._width)
+                    self._session = CommandSession(
+                        self.engine, width=self._width, locations=self._locations
+                    )
         return self._session
 
     def load_language(self) -> None:

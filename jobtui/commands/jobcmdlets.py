@@ -154,8 +154,9 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     elif bound.has("ThrottleLimit"):
         # jobtui's own for background jobs, and sticky as Start-ThreadJob's is.
         context.engine.background_throttle_limit = bound.get("ThrottleLimit")
-    location = job_location(context.engine, source, bound)
-    resources = job_resources(location, source, bound)
+    named = context.session.named_locations
+    location = job_location(context.engine, source, bound, named)
+    resources = job_resources(location, source, bound, named)
     working_directory = bound.get("WorkingDirectory")
     if working_directory is not None and not location.startswith("ssh://"):
         # A directory here (or on a cluster's shared disk); an SSH host's is its own, as given.

@@ -5,6 +5,11 @@ PowerShell 7's SSH parameter set: ``-HostName`` (``[user@]host[:port]`` or ``ssh
 ``'Name=Value'`` strings, since the language has no hash tables). With
 -AsJob it outputs one RemoteJob whose Location is ``a,b``, with one child job per host, each
 with Location = that host; without, it waits and returns the output, host by host.
+
+A -HostName that is the name of one of the settings' SSH locations (``[locations.NAME]`` with
+``kind = "ssh"``, in any case) reaches that location's host with its user, port and identity
+file, and its job shows the name as its Location. Where both give one, the command line wins:
+-UserName, -Port and -KeyFilePath over the location's user, port and identity_file.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import TYPE_CHECKING
 from jobtui.commands import job_values
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction, Parameter, ParamType
 from jobtui.commands.errors import Cancelled, CommandError
+from jobtui.commands.locations import find_named, named_target
 from jobtui.commands.values import ScriptBlock, to_string
+from jobtui.data.settings import SshLocation
 from jobtui.engine import JobError, JobState
 
 if TYPE_CHECKING:
@@ -104,17 +111,20 @@ def invoke_command(context: Context, bound: BoundCommand, input: list[object] | 
     if key_file is not None:
         key_file = context.session.resolve_path(key_file)
     options = _options(context, bound)
+    user, port = bound.get("UserName"), bound.get("Port")
+    named = context.session.named_locations
+    targets = []
     try:
-        targets = [
-            parse_host(
-                host,
-                user=bound.get("UserName"),
-                port=bound.get("Port"),
-                key_file=key_file,
-                options=options,
-            )
-            for host in bound.get("HostName")
-        ]
+        for host in bound.get("HostName"):
+            setting = find_named(named, host)
+            if isinstance(setting, SshLocation):
+                targets.append(
+                    named_target(setting, user=user, port=port, key_file=key_file, options=options)
+                )
+            else:
+                targets.append(
+                    parse_host(host, user=user, port=port, key_file=key_file, options=options)
+                )
     except TargetError as error:
         raise CommandError(source, str(error)) from None
     objects: list[object] = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from jobtui.commands import completion
 from jobtui.commands.context import Host
@@ -18,6 +19,9 @@ from jobtui.commands.session_control import SessionControl
 from jobtui.commands.values import PathInfo, to_string
 from jobtui.engine import JobEngine
 
+if TYPE_CHECKING:
+    from jobtui.data.settings import Location
+
 log = logging.getLogger(__name__)
 
 #: Variables PowerShell defines itself; they cannot be assigned.
@@ -27,8 +31,13 @@ READ_ONLY_VARIABLES = frozenset({"true", "false", "?", "pid", "home", "pwd"})
 class CommandSession:
     """One session of the command language over one JobEngine (variables persist across lines)."""
 
-    def __init__(self, engine: JobEngine, *, width: int = 120) -> None:
+    def __init__(
+        self, engine: JobEngine, *, width: int = 120, locations: Sequence[Location] = ()
+    ) -> None:
         self.engine = engine
+        #: The settings' named locations (``[locations.NAME]``) that -Location and
+        #: Invoke-Command -HostName may name.
+        self.named_locations: tuple[Location, ...] = tuple(locations)
         #: The terminal width tables are formatted for.
         self.width = width
         #: The session's variables by name as first assigned ($job, $results...).

@@ -65,7 +65,9 @@ class SshLocation(NamedTuple):
 
 class SlurmLocation(NamedTuple):
     """A Slurm cluster and the resources its jobs ask for unless told otherwise
-    (``[locations.NAME]`` with ``kind = "slurm"``). No ``host``: sbatch runs on this machine."""
+    (``[locations.NAME]`` with ``kind = "slurm"``). Its jobs are submitted with this machine's
+    Slurm commands; a ``host`` (a login node) is read and checked, but Start-Job refuses it:
+    nothing submits through one yet."""
 
     name: str
     host: str | None = None

@@ -16,5 +16,8 @@ def open_session(settings: Settings, paths: HostPaths) -> LocalService:
     """The session on ``settings``, its jobs and history under ``paths.state``; its owner
     shuts it down."""
     return LocalService.persistent(
-        paths.state, disk_budget=settings.disk_budget, **settings.engine_options()
+        paths.state,
+        locations=settings.locations,
+        disk_budget=settings.disk_budget,
+        **settings.engine_options(),
     )

@@ -314,7 +314,9 @@ def run_app(
             return 1
         service, disconnect = host_service, host_service.disconnect
     else:
-        service = LocalService.new(**config.settings.engine_options())
+        service = LocalService.new(
+            locations=config.settings.locations, **config.settings.engine_options()
+        )
     logs = start_logging(log_path or default_log_path())
     try:
         app = JobApp(

@@ -130,3 +130,28 @@ def test_a_service_ended_before_its_engine_starts_no_job(tmp_path: Path) -> None
     service.shutdown()
     with pytest.raises(RuntimeError, match="ended"):
         service.execute("Start-Job {sleep 30}")
+
+
+def test_the_settings_named_locations_reach_the_command_session(tmp_path: Path) -> None:
+    """In process (the app's LocalService.new) and in the host (open_session's persistent
+    service), Start-Job -Location can name the settings' locations."""
+    from jobtui.data.paths import HostPaths
+    from jobtui.data.settings import Settings, SshLocation
+    from jobtui.host.session import open_session
+
+    named = (SshLocation("box", "box.example.org"),)
+    service = LocalService.new(locations=named, shell="/bin/sh", guardian=False)
+    try:
+        assert service.session().named_locations == named
+    finally:
+        service.shutdown()
+    paths = HostPaths(tmp_path / "run", tmp_path / "state")
+    hosted = open_session(Settings(locations=named, spill_dir=tmp_path), paths)
+    try:
+        assert hosted.session().named_locations == named
+        result = hosted.execute("Start-Job -Location nowhere {true}")
+        assert "Known locations: localhost, box, slurm." in "".join(
+            line.text for line in result.lines
+        )
+    finally:
+        hosted.shutdown()

@@ -23,11 +23,14 @@ class SshTarget:
     key_file: str | None = None
     #: ``-o Name=Value`` options, as Invoke-Command's -Options gives them.
     options: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: The settings' name for this host (``[locations.NAME]``), shown instead of the host.
+    label: str | None = None
 
     @property
     def location(self) -> str:
-        """What the job's Location shows: the host as the user named it."""
-        return self.host
+        """What the job's Location shows: the location's name, or the host as the user
+        named it."""
+        return self.label or self.host
 
     @property
     def key(self) -> str:
@@ -35,8 +38,10 @@ class SshTarget:
         text = SCHEME + (f"{self.user}@" if self.user else "") + self.host
         if self.port is not None:
             text += f":{self.port}"
-        if self.key_file or self.options:
-            digest = hashlib.sha1(repr((self.key_file, self.options)).encode()).hexdigest()
+        if self.key_file or self.options or self.label:
+            # A label counts only when there is one: unnamed hosts keep the keys they had.
+            parts = (self.key_file, self.options) + ((self.label,) if self.label else ())
+            digest = hashlib.sha1(repr(parts).encode()).hexdigest()
             text += f"#{digest[:8]}"
         return text
 

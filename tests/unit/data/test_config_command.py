@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from jobtui.__main__ import plain_engine
+from jobtui.__main__ import plain_service
+from jobtui.data.settings import SshLocation
 
 
 @pytest.fixture
@@ -98,7 +99,9 @@ def test_show_says_where_each_value_came_from(config_home: Path, tmp_path: Path)
     write_config(
         config_home,
         '# mine\ngrace = 1.5\n\n[keymap]\njobs.stop = "t"\n\n'
-        '[locations.box]\nkind = "ssh"\nhost = "box.example.org"\n',
+        '[locations.box]\nkind = "ssh"\nhost = "box.example.org"\n\n'
+        '[locations.hpc]\nkind = "slurm"\nhost = "login.example.org"\n\n'
+        '[locations.gpu]\nkind = "slurm"\npartition = "gpu"\n',
     )
     result = jobtui(config_home, "config", "show", JOBTUI_DISK_BUDGET="2G")
     assert result.returncode == 0
@@ -113,7 +116,13 @@ def test_show_says_where_each_value_came_from(config_home: Path, tmp_path: Path)
         "finished go first"
     )
     assert by_start['jobs.stop = "t"'] == "line 5"
-    assert by_start["[locations.box]"] == "line 7; not used yet"
+    assert by_start["[locations.box]"] == (
+        "line 7; Start-Job -Location box, Invoke-Command -HostName box"
+    )
+    assert by_start["[locations.hpc]"] == (
+        "line 11; its host (a login node) cannot be used yet: Slurm jobs submit from here"
+    )
+    assert by_start["[locations.gpu]"] == "line 15; Start-Job -Location gpu"
     assert 'host = "box.example.org"' in lines
 
 
@@ -128,15 +137,20 @@ def test_plain_mode_says_once_on_stderr_what_is_wrong_and_still_runs(config_home
     )
 
 
-def test_plain_modes_engine_takes_grace_and_spill_dir_from_the_settings(
+def test_plain_modes_session_takes_grace_spill_dir_and_locations_from_the_settings(
     config_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_config(config_home, f'grace = 0.2\nspill_dir = "{tmp_path}"\n')
+    write_config(
+        config_home,
+        f'grace = 0.2\nspill_dir = "{tmp_path}"\n\n'
+        '[locations.box]\nkind = "ssh"\nhost = "box.example.org"\n',
+    )
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
     errors = io.StringIO()
-    engine = plain_engine(errors)
+    service = plain_service(errors)
     try:
-        assert (engine.grace, engine.spill_dir) == (0.2, str(tmp_path))
+        assert (service.engine.grace, service.engine.spill_dir) == (0.2, str(tmp_path))
+        assert service.session().named_locations == (SshLocation("box", "box.example.org"),)
     finally:
-        engine.shutdown()
+        service.shutdown()
     assert errors.getvalue() == ""
