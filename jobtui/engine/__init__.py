@@ -31,6 +31,7 @@ from jobtui.engine.events import (
     JobRemoved,
     JobStateChanged,
     JobStatsUpdated,
+    JobStatusChanged,
 )
 from jobtui.engine.job import (
     BACKGROUND_JOB,
@@ -53,6 +54,7 @@ __all__ = [
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",
     "CaseMode",
+    "DependencyFacts",
     "FailureInfo",
     "InvalidPatternError",
     "Job",
@@ -75,10 +77,12 @@ __all__ = [
     "JobStateChanged",
     "JobStateInfo",
     "JobStatsUpdated",
+    "JobStatusChanged",
     "OutputFacts",
     "OutputStore",
     "ProcessFacts",
     "ProcessInfo",
+    "ProgressFacts",
     "Received",
     "ReceivedPart",
     "Record",
@@ -111,10 +115,12 @@ if TYPE_CHECKING:
         search_transcripts,
     )
     from jobtui.engine.snapshot import (
+        DependencyFacts,
         FailureInfo,
         JobSnapshot,
         OutputFacts,
         ProcessFacts,
+        ProgressFacts,
         StateInfo,
         StatsSample,
     )
@@ -139,7 +145,16 @@ _SEARCH_NAMES = frozenset(
 
 #: The snapshot's dataclasses load with the first job's snapshot (about 4 ms of start-up).
 _SNAPSHOT_NAMES = frozenset(
-    {"FailureInfo", "JobSnapshot", "OutputFacts", "ProcessFacts", "StateInfo", "StatsSample"}
+    {
+        "DependencyFacts",
+        "FailureInfo",
+        "JobSnapshot",
+        "OutputFacts",
+        "ProcessFacts",
+        "ProgressFacts",
+        "StateInfo",
+        "StatsSample",
+    }
 )
 
 
