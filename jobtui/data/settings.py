@@ -30,7 +30,9 @@ COLUMN_NAMES: tuple[str, ...] = (
     "cpu",
     "mem",
     "elapsed",
+    "left",
     "exit",
+    "progress",
     "command",
 )
 

@@ -1,0 +1,53 @@
+"""The queue in the app: time left, progress, the queue's order and dependencies in the table;
+Restart as a key and a palette action; the Wait dialog's -Match; the detail's attempts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobtui.engine import JobEngine, JobState
+
+from .conftest import AppRunner, cell, table, until
+from .test_jobs_table import row_text
+
+
+def gated(gate: Path, then: str = "true") -> str:
+    """A command that waits for the file ``gate`` to exist, then runs ``then``."""
+    return f"while [ ! -e '{gate}' ]; do sleep 0.02; done; {then}"
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+async def test_the_table_shows_time_left_progress_queue_places_and_whom_a_job_waits_for(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    engine.background_throttle_limit = 1
+    timed = engine.start_job(gated(gate, "echo"), timeout_sec=600, name="timed")
+    queued = [engine.start_job("printf 'fetch  75%%\\r'", name=f"q{i}") for i in range(3)]
+    after = engine.start_job("true", name="after", depends_on=[timed])
+    async with run_app(size=(160, 30)) as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 5)
+        await until(pilot, lambda: "Progress" in row_text(table(app), 0))
+        assert "TimeLeft" in row_text(table(app), 0)
+        assert cell(app, timed, "left").strip() in ("10:00", "9:59")
+        assert [cell(app, job, "progress") for job in queued] == [
+            "queued 1", "queued 2", "queued 3",
+        ]  # fmt: skip
+        assert cell(app, after, "progress") == "after timed"
+        gate.touch()
+        await until(pilot, lambda: all(job.state is JobState.Completed for job in queued))
+        await until(pilot, lambda: cell(app, queued[2], "progress").endswith(" 75%"))
+        assert cell(app, timed, "left").strip() == ""
+        await until(pilot, lambda: cell(app, after, "progress") == "")
+
+
+async def test_a_session_with_no_queue_keeps_the_room_for_the_command(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.wait_job([engine.start_job("true")])
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        header = row_text(table(app), 0)
+        assert "Command" in header and "TimeLeft" not in header and "Progress" not in header
