@@ -41,6 +41,7 @@ from jobtui.engine.job import (
     Job,
     ProcessInfo,
 )
+from jobtui.engine.options import time_left
 from jobtui.engine.output import OutputStore, Record, Stream
 from jobtui.engine.states import FINISHED, PERSISTENT, JobFailure, JobState, JobStateInfo
 
@@ -99,6 +100,7 @@ __all__ = [
     "compile_query",
     "default_shell",
     "search_transcripts",
+    "time_left",
 ]
 
 if TYPE_CHECKING:

@@ -28,6 +28,7 @@ class JobAction(enum.Enum):
     WAIT = "wait"
     INPUT = "input"
     SUSPEND_RESUME = "suspend_resume"
+    RESTART = "restart"
     TOGGLE_KEEP = "toggle_keep"
     FILTER = "filter"
 
@@ -42,6 +43,7 @@ JOB_ACTIONS = frozenset(
         JobAction.WAIT,
         JobAction.INPUT,
         JobAction.SUSPEND_RESUME,
+        JobAction.RESTART,
     }
 )
 
@@ -64,6 +66,12 @@ def receive_line(ids: Sequence[int]) -> str:
 def stop_line(ids: Sequence[int]) -> str:
     """``Stop-Job``."""
     return f"Stop-Job -Id {id_list(ids)}"
+
+
+def restart_line(ids: Sequence[int]) -> str:
+    """``Restart-Job``: each job's command again, as a new job (a running one is stopped
+    first)."""
+    return f"Restart-Job -Id {id_list(ids)}"
 
 
 def remove_line(ids: Sequence[int], *, force: bool = False) -> str:

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from jobtui.engine import Job, JobState
-from jobtui.engine.options import time_left
+from jobtui.engine import Job, JobState, time_left
 
 
 class ProgressLike(Protocol):

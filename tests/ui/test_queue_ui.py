@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from jobtui.engine import JobEngine, JobState
+from jobtui.ui.actions import JobAction
+from jobtui.ui.messages import JobActionRequested
+from jobtui.ui.palette import JobCommands
 
-from .conftest import AppRunner, cell, table, until
+from .conftest import AppRunner, cell, main_screen, table, until
 from .test_jobs_table import row_text
 
 
@@ -51,3 +54,49 @@ async def test_a_session_with_no_queue_keeps_the_room_for_the_command(
         await until(pilot, lambda: table(app).row_count == 1)
         header = row_text(table(app), 0)
         assert "Command" in header and "TimeLeft" not in header and "Progress" not in header
+
+
+# -- Restart -----------------------------------------------------------------------------------
+
+
+async def test_shift_r_restarts_a_stopped_job_through_the_bar_echoed_and_kept(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    job = engine.start_job("sleep 30", name="server", working_directory=str(tmp_path))
+    engine.stop_job([job])
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("escape", "R")
+        await until(pilot, lambda: table(app).row_count == 2)
+        screen = main_screen(app)
+        assert f"PS> Restart-Job -Id {job.id}" in screen.console.texts()
+        assert screen.history.entries[-1] == f"Restart-Job -Id {job.id}"
+        again = max(engine.get_job(), key=lambda j: j.id)
+        assert (again.name, again.command) == ("server", "sleep 30")
+        assert again.id != job.id and again.recipe is not None
+        assert again.recipe.working_directory == str(tmp_path)
+        engine.stop_job([again])
+
+
+async def test_the_palette_offers_restart_and_runs_the_same_line(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("true", name="once")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        main_screen(app).post_message(JobActionRequested(JobAction.RESTART, [job.id]))
+        await until(pilot, lambda: table(app).row_count == 2)
+        assert f"PS> Restart-Job -Id {job.id}" in main_screen(app).console.texts()
+        titles = [title for title, _help, _message in JobCommands._commands(_Provider(app))]
+        assert f"Restart once (Id {job.id}, Completed)" in titles
+
+
+class _Provider:
+    """Just enough of a palette provider for its list of commands."""
+
+    def __init__(self, app: object) -> None:
+        self.screen = main_screen(app)  # type: ignore[arg-type]
+
+    def _jobs(self) -> list[object]:
+        return JobCommands._jobs(self)  # type: ignore[arg-type]
