@@ -109,11 +109,16 @@ def tree_preview(jobs: Sequence[JobSnapshot], grace: float) -> str:
     return f"{processes} {noun} will get SIGTERM, then SIGKILL after {grace:g} s."
 
 
-def wait_line(ids: Sequence[int], *, any: bool = False, timeout: int | None = None) -> str:
-    """``Wait-Job`` (``-Any``: the first one done; ``-Timeout`` in whole seconds)."""
+def wait_line(
+    ids: Sequence[int], *, any: bool = False, timeout: int | None = None, match: str | None = None
+) -> str:
+    """``Wait-Job`` (``-Any``: the first one done; ``-Timeout`` in whole seconds; ``-Match``:
+    until a line of output matches the pattern)."""
     line = f"Wait-Job -Id {id_list(ids)}"
     if any:
         line += " -Any"
     if timeout is not None:
         line += f" -Timeout {timeout}"
+    if match:
+        line += f" -Match {quoted(match)}"
     return line

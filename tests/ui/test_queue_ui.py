@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.actions import JobAction
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.palette import JobCommands
+from jobtui.ui.screens.wait_dialog import WaitDialog
 
-from .conftest import AppRunner, cell, main_screen, table, until
+from .conftest import AppRunner, cell, main_screen, submit, table, until
 from .test_jobs_table import row_text
 
 
@@ -88,15 +91,64 @@ async def test_the_palette_offers_restart_and_runs_the_same_line(
         main_screen(app).post_message(JobActionRequested(JobAction.RESTART, [job.id]))
         await until(pilot, lambda: table(app).row_count == 2)
         assert f"PS> Restart-Job -Id {job.id}" in main_screen(app).console.texts()
-        titles = [title for title, _help, _message in JobCommands._commands(_Provider(app))]
+        titles = [title for title, _help, _message in JobCommands(app.screen)._commands()]
         assert f"Restart once (Id {job.id}, Completed)" in titles
 
 
-class _Provider:
-    """Just enough of a palette provider for its list of commands."""
+# -- the Wait dialog's -Match ------------------------------------------------------------------
 
-    def __init__(self, app: object) -> None:
-        self.screen = main_screen(app)  # type: ignore[arg-type]
 
-    def _jobs(self) -> list[object]:
-        return JobCommands._jobs(self)  # type: ignore[arg-type]
+async def test_the_wait_dialog_waits_for_a_line_that_matches_its_pattern(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    job = engine.start_job(gated(gate, "echo 'Listening on :8080'; sleep 30"))
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("escape", "w")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        dialog.query_one("#wait-match", Input).value = "Listening on"
+        await pilot.click("#wait-start")
+        await until(pilot, lambda: dialog.started)
+        assert dialog.line == f"Wait-Job -Id {job.id} -Match 'Listening on'"
+        assert "matches 'Listening on'" in str(dialog.query_one("#wait-countdown").render())
+        assert dialog.query_one("#wait-match", Input).disabled
+        gate.touch()
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        texts = main_screen(app).console.texts()
+        assert f"PS> Wait-Job -Id {job.id} -Match 'Listening on'" in texts
+        assert any("Listening on :8080" in text for text in texts)
+        assert job.state is JobState.Running  # it waited for the line, not the end
+        engine.stop_job([job])
+
+
+async def test_a_bad_pattern_in_the_wait_dialog_is_one_line_and_runs_nothing(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("escape", "w")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        dialog.query_one("#wait-match", Input).value = "(unclosed"
+        await pilot.click("#wait-start")
+        await pilot.pause()
+        assert dialog.line is None and isinstance(app.screen, WaitDialog)
+        said = str(dialog.query_one("#wait-countdown").render())
+        assert said.startswith("The pattern is not a valid regular expression")
+
+
+async def test_a_typed_wait_job_match_shows_its_pattern_in_the_dialog(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await submit(pilot, f"Wait-Job -Id {job.id} -Match 'ready' -Timeout 1")
+        await until(pilot, lambda: isinstance(app.screen, WaitDialog) and app.screen.started)
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        assert dialog.query_one("#wait-match", Input).value == "ready"
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+        engine.stop_job([job])
