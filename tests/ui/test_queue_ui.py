@@ -11,7 +11,9 @@ from jobtui.engine import JobEngine, JobState
 from jobtui.ui.actions import JobAction
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.palette import JobCommands
+from jobtui.ui.screens.detail import JobDetailScreen
 from jobtui.ui.screens.wait_dialog import WaitDialog
+from jobtui.ui.widgets.queue_facts import QueueFacts
 
 from .conftest import AppRunner, cell, main_screen, submit, table, until
 from .test_jobs_table import row_text
@@ -152,3 +154,81 @@ async def test_a_typed_wait_job_match_shows_its_pattern_in_the_dialog(
         assert dialog.query_one("#wait-match", Input).value == "ready"
         await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
         engine.stop_job([job])
+
+
+# -- the detail screen -------------------------------------------------------------------------
+
+
+def facts(screen: JobDetailScreen) -> str:
+    """The queue section's text ("" until the screen is composed)."""
+    found = list(screen.query("#queue-facts").results(QueueFacts))
+    return str(found[0].render()) if found else ""
+
+
+async def test_the_detail_lists_the_attempts_in_order_with_their_exit_codes(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    count = tmp_path / "count"
+    script = (
+        f"n=$(cat '{count}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '{count}'; "
+        '[ "$n" -ge 3 ] || exit $((n+4))'
+    )
+    gate = tmp_path / "gate"
+    first = engine.start_job("true", name="first")
+    job = engine.start_job(
+        gated(gate, script),
+        name="flaky",
+        depends_on=[first],
+        maximum_retry_count=3,
+        retry_interval_sec=0.05,
+    )
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 2)
+        main_screen(app).act(JobAction.DETAIL, [job.id])
+        await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
+        screen = app.screen
+        assert isinstance(screen, JobDetailScreen)
+        await until(pilot, lambda: f"DependsOn  first (Id {first.id}, Completed)" in facts(screen))
+        gate.touch()  # it runs, fails twice and then succeeds: the attempts join as they come
+        await until(pilot, lambda: job.state is JobState.Completed)
+        await until(pilot, lambda: ": Completed, exit 0" in facts(screen))
+        text = facts(screen)
+        assert "Attempts   3 of up to 4:" in text
+        ids = [child.id for child in job.child_jobs]
+        assert f"1. Job {ids[0]}: Failed, exit 5" in text
+        assert f"2. Job {ids[1]}: Failed, exit 6" in text
+        assert f"3. Job {ids[2]}: Completed, exit 0" in text
+        assert text.index("1. Job") < text.index("2. Job") < text.index("3. Job")
+        # Every attempt has its own properties, those that came after the screen opened too.
+        await until(pilot, lambda: len(screen.query(".child-props")) == 3)
+
+
+async def test_the_detail_shows_the_time_limit_and_a_progress_bar(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job(r"printf 'pulling layer  50%%\r'; sleep 30", timeout_sec=600)
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        main_screen(app).act(JobAction.DETAIL, [job.id])
+        await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
+        screen = app.screen
+        assert isinstance(screen, JobDetailScreen)
+        await until(pilot, lambda: "Progress" in facts(screen))
+        text = facts(screen)
+        assert "█" * 15 + "░" * 15 + " 50%" in text and "pulling layer" in text
+        assert "TimeoutSec 600 (10:00)" in text and "left" in text
+        engine.stop_job([job])
+
+
+async def test_a_job_the_queue_did_nothing_to_has_no_queue_section(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    job = engine.start_job("true")
+    engine.wait_job([job])
+    async with run_app() as (app, pilot):
+        await until(pilot, lambda: table(app).row_count == 1)
+        main_screen(app).act(JobAction.DETAIL, [job.id])
+        await until(pilot, lambda: isinstance(app.screen, JobDetailScreen))
+        await until(pilot, lambda: app.screen.query("#queue-facts"))
+        await pilot.pause(0.3)
+        assert not app.screen.query_one("#queue-facts").display
