@@ -3,10 +3,13 @@ Restart as a key and a palette action; the Wait dialog's -Match; the detail's at
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
+from jobtui.data.config import LoadedConfig, load_config
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.actions import JobAction
 from jobtui.ui.messages import JobActionRequested
@@ -232,3 +235,83 @@ async def test_a_job_the_queue_did_nothing_to_has_no_queue_section(
         await until(pilot, lambda: app.screen.query("#queue-facts"))
         await pilot.pause(0.3)
         assert not app.screen.query_one("#queue-facts").display
+
+
+# -- notifications -----------------------------------------------------------------------------
+
+
+def config_with(tmp_path: Path, text: str) -> LoadedConfig:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return load_config({}, path)
+
+
+def toasts(app: object) -> list[str]:
+    return [n.message for n in app._notifications]  # type: ignore[attr-defined]
+
+
+async def test_the_hook_gets_a_finished_jobs_record_as_json(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    out = tmp_path / "hook.jsonl"
+    config = config_with(tmp_path, f"notify_hook = \"cat >> '{out}'; echo >> '{out}'\"\n")
+    async with run_app(config=config) as (app, pilot):
+        job = engine.start_job("exit 4", name="bad")
+        await until(pilot, lambda: out.exists() and out.read_text().strip(), timeout=10)
+        record = json.loads(out.read_text().splitlines()[0])
+        assert record["event"] == "failed" and record["job"]["id"] == job.id
+        assert record["job"]["state"] == "Failed"
+        assert any("bad failed" in text for text in toasts(app))  # the toast as before
+
+
+async def test_a_failing_hook_is_a_one_line_notice(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    config = config_with(tmp_path, "notify_hook = \"echo 'hook broke' >&2; exit 2\"\n")
+    async with run_app(config=config) as (app, pilot):
+        engine.start_job("true")
+        notice = "The hook failed (exit code 2): hook broke"
+        await until(pilot, lambda: notice in toasts(app), timeout=10)
+
+
+async def test_the_bell_rings_only_while_the_app_is_not_focused(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with run_app() as (app, pilot):
+        rings: list[bool] = []
+        monkeypatch.setattr(app, "bell", lambda: rings.append(True))
+        first = engine.start_job("true", name="early")
+        await until(pilot, lambda: any("early completed" in t for t in toasts(app)))
+        assert first.state is JobState.Completed
+        assert rings == []  # focused: the toast is enough
+        app.app_focus = False
+        engine.start_job("exit 1", name="late")
+        await until(pilot, lambda: rings == [True], timeout=10)
+
+
+async def test_a_line_that_starts_several_jobs_says_once_when_all_have_finished(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    async with run_app() as (app, pilot):
+        await submit(pilot, "Start-Job { true }; Start-Job { exit 3 }; Start-Job { true }")
+        line = "Start-Job { true }; Start-Job { exit 3 }; Start-Job { true }"
+        title = f"“{line}”: all 3 jobs finished"
+        await until(pilot, lambda: any(title in t for t in toasts(app)), timeout=10)
+        said = [t for t in toasts(app) if title in t]
+        assert len(said) == 1 and "2 completed, 1 failed" in said[0]
+
+
+async def test_a_dependency_chain_says_once_when_its_last_job_has_finished(
+    run_app: AppRunner, engine: JobEngine, tmp_path: Path
+) -> None:
+    gate = tmp_path / "gate"
+    async with run_app() as (app, pilot):
+        build = engine.start_job(gated(gate), name="build")
+        test = engine.start_job("true", name="test", depends_on=[build])
+        engine.start_job("true", name="deploy", depends_on=[test])
+        await until(pilot, lambda: table(app).row_count == 3)
+        gate.touch()
+        await until(pilot, lambda: any("Chain: all 3 jobs" in t for t in toasts(app)), timeout=10)
+        await pilot.pause(0.5)
+        chain = [t for t in toasts(app) if "Chain" in t]
+        assert len(chain) == 1 and "3 completed: build, test, deploy" in chain[0]

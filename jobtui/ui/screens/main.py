@@ -19,10 +19,12 @@ from textual.events import DescendantFocus, Key, Resize
 from textual.widgets import Input, Label
 
 from jobtui.data.line_history import CommandHistory
+from jobtui.data.settings import Settings
 from jobtui.service import JobService
 from jobtui.ui.actions import JOB_ACTIONS
 from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
+from jobtui.ui.notifications import Notifier
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane
 from jobtui.ui.screens.pull import PullLoop
@@ -132,8 +134,11 @@ class MainScreen(JobKeys):
             self.console,
             self.query_one("#console-tab", OutputView),
             self.sync_output,
-            self.notify,
+            Notifier(self.app, self.service, self._settings(), self.notify),
         )
+        #: The highest job id known when the last line ended: the jobs a line started are
+        #: those above it (a line's result also names jobs it only returned, as Get-Job's).
+        self._last_known_id = max(self.pull.jobs, default=0)
         self.pull.start(self)
         self.command_line.bar.focus()
         # The first frame does not wait for the command language: it loads a moment later,
@@ -319,11 +324,19 @@ class MainScreen(JobKeys):
     def _wait_started(self, event: CommandLine.WaitStarted) -> None:
         self.wait_started(event.line, event.started)
 
+    def _settings(self) -> Settings:
+        """The app's settings (the defaults for an app that has none)."""
+        settings = getattr(self.app, "settings", None)
+        return settings if isinstance(settings, Settings) else Settings()
+
     @on(CommandLine.LineFinished)
     async def _line_finished(self, event: CommandLine.LineFinished) -> None:
         self.line_finished(event.line, event.result)
         self._panes.active = "console-tab"
         self.refresh_table()
+        started = [i for i in event.result.job_ids if i > self._last_known_id]
+        self._last_known_id = max([self._last_known_id, *self.pull.jobs, *event.result.job_ids])
+        self.pull.watch_line(event.line, started)
         if event.result.job_ids:
             self._highlight(event.result.job_ids[0])
         if event.result.exit_code is not None:
