@@ -29,6 +29,8 @@ MODULES = [
     "startup",
     "stop",
     "search",
+    "slurm",
+    "session_host",
 ]
 RESULTS = Path(__file__).with_name("results.md")
 

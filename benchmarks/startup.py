@@ -229,7 +229,9 @@ def _main(case: str) -> None:
             _hook_textual(frames, "MainScreen")
             from jobtui.__main__ import main
 
-            main([])  # what the `jobtui` command runs
+            # What the `jobtui` command runs: with its session in this process, or ("hosted")
+            # attached to the session host already running in XDG_RUNTIME_DIR.
+            main([] if case == "hosted" else ["--no-host"])
     drawn, number = _settled(frames)
     print(json.dumps({"first_frame": drawn, "frame_number": number}))
 

@@ -5,6 +5,9 @@ stderr. A statement left open (an unclosed brace, quote or parenthesis, a traili
 ``|``) takes the next lines too, after a ``>>`` prompt on a terminal. At the end of input, or at
 ``exit``, the jobs still running are stopped, as when a PowerShell session ends, after one notice
 on stderr that names them; the exit status is ``exit``'s, else 1 if the last line failed, else 0.
+
+Plain mode is a client of the session host by default: the session ends at the end of input
+only if no other client is attached, and Disconnect-PSSession leaves it running.
 """
 
 from __future__ import annotations
@@ -17,62 +20,105 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from jobtui.commands import CommandResult, CommandSession, LineKind, OutputLine
+from jobtui.commands import LineKind, OutputLine
 from jobtui.engine import JobEngine
+from jobtui.service import JobService, LineResult, LocalService
 
 PROMPT = "jobtui> "
 CONTINUATION_PROMPT = ">> "
 
 
 def run_plain(
-    stdin: TextIO, stdout: TextIO, stderr: TextIO, *, engine: JobEngine | None = None
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    engine: JobEngine | None = None,
+    service: JobService | None = None,
+    leave: Callable[[], list[str]] | None = None,
 ) -> int:
-    """Run every line of ``stdin`` in one session (on ``engine``, which it shuts down); the
-    exit status."""
+    """Run every line of ``stdin`` in one session; the exit status.
+
+    The session is ``service`` (a session host's), or one in this process over ``engine``
+    (which it shuts down). ``leave`` ends a hosted session's part in it and returns the names
+    of the jobs that stopped (none while other clients are attached); in process every running
+    job is stopped. A line that ran Disconnect-PSSession ends plain mode and leaves the
+    session's jobs running.
+    """
     interactive = stdin.isatty()
-    engine = engine or JobEngine()
-    session = CommandSession(engine, width=_width(stdout))
+    if service is None:
+        service = LocalService(engine or JobEngine())
+    service.width = _width(stdout)
     status = 0
+    why: str | None = None
     try:
         while True:
             try:
-                line = _read_statement(session, stdin, stdout, interactive)
+                line = _read_statement(service, stdin, stdout, interactive)
             except KeyboardInterrupt:
                 if not interactive:
                     raise
                 stdout.write("\n")  # Ctrl+C at the prompt drops what was typed, as in PowerShell
                 continue
             if line is None:
-                _notify_stopping(engine, "end of input", stderr)
+                why = "end of input"
                 break
-            result = _run_line(session, line, stdout, stderr)
+            result = _run_line(service, line, stdout, stderr)
             status = 0 if result.succeeded else 1
+            if result.disconnected:
+                break
             if result.exit_code is not None:
-                _notify_stopping(engine, "exit", stderr)
+                why = "exit"
                 status = result.exit_code
                 break
+    except HostGone as exc:
+        stderr.write(f"jobtui: {exc}\n")
+        return 1
     finally:
-        engine.shutdown()
+        if why is not None:
+            _end_session(service, leave, why, stderr)
+        elif leave is None:
+            service.shutdown()
     return status
+
+
+class HostGone(Exception):
+    """The session's host went away while a line ran (one line of text)."""
+
+
+def _end_session(
+    service: JobService, leave: Callable[[], list[str]] | None, why: str, stderr: TextIO
+) -> None:
+    """End this front end's part: in process, stop every running job (after one notice);
+    hosted, leave, and name the jobs that leaving stopped."""
+    if leave is None:
+        running = [job.name for job in service.changes(-1).changed if not job.state.is_finished]
+        _write_notice(stderr, _stopping_notice(running, why))
+        service.shutdown()
+        return
+    try:
+        stopped = leave()
+    except ConnectionError as exc:  # the host went meanwhile: nothing is left to stop
+        stderr.write(f"jobtui: {exc}\n")
+        return
+    _write_notice(stderr, _stopping_notice(stopped, why))
 
 
 #: How many job names the end-of-input notice lists before it only counts.
 NOTICE_NAMES = 10
 
 
-def _notify_stopping(engine: JobEngine, why: str, stderr: TextIO) -> None:
-    notice = _stopping_notice(engine, why)
+def _write_notice(stderr: TextIO, notice: str) -> None:
     if notice:
         stderr.write(notice + "\n")
         stderr.flush()
 
 
-def _stopping_notice(engine: JobEngine, why: str = "end of input") -> str:
+def _stopping_notice(running: list[str], why: str = "end of input") -> str:
     """The one notice that the session's end stops unfinished jobs ("" if there are none)."""
-    running = [job for job in engine.jobs if not job.state.is_finished]
     if not running:
         return ""
-    names = ", ".join(job.name for job in running[:NOTICE_NAMES])
+    names = ", ".join(running[:NOTICE_NAMES])
     if len(running) > NOTICE_NAMES:
         names += f" and {len(running) - NOTICE_NAMES} more"
     jobs = "job" if len(running) == 1 else "jobs"
@@ -90,7 +136,7 @@ def _width(stdout: TextIO) -> int:
 
 
 def _read_statement(
-    session: CommandSession, stdin: TextIO, stdout: TextIO, interactive: bool
+    session: JobService, stdin: TextIO, stdout: TextIO, interactive: bool
 ) -> str | None:
     """The next line to run, None at the end of input.
 
@@ -118,7 +164,7 @@ def _read_statement(
         return line
 
 
-def _run_line(session: CommandSession, line: str, stdout: TextIO, stderr: TextIO) -> CommandResult:
+def _run_line(service: JobService, line: str, stdout: TextIO, stderr: TextIO) -> LineResult:
     """Run one line on a worker thread, so that Ctrl+C ends a wait instead of the program.
 
     The line is over only when its worker is: Ctrl+C sets the cancel event and the loop goes on
@@ -133,14 +179,16 @@ def _run_line(session: CommandSession, line: str, stdout: TextIO, stderr: TextIO
         stderr.flush()
 
     cancel = threading.Event()
-    worker = _LineWorker(session, line, show, cancel)
+    worker = _LineWorker(service, line, show, cancel)
     woken = False
     with _sigint_cancels(cancel):
         worker.start()
         while not _wait(worker.done, cancel):
             if cancel.is_set() and not woken:
-                session.engine.wake_waiters()
+                service.wake_waiters()
                 woken = True
+    if worker.lost is not None:
+        raise HostGone(worker.lost)
     assert worker.result is not None
     return worker.result
 
@@ -160,17 +208,19 @@ class _LineWorker(threading.Thread):
 
     def __init__(
         self,
-        session: CommandSession,
+        service: JobService,
         line: str,
         show: Callable[[list[OutputLine]], None],
         cancel: threading.Event,
     ) -> None:
         super().__init__(name="jobtui-plain", daemon=True)
-        self.session = session
+        self.service = service
         self.line = line
         self.show = show
         self.cancel = cancel
-        self.result: CommandResult | None = None
+        self.result: LineResult | None = None
+        #: Why the session's host went away during the line (None: it did not).
+        self.lost: str | None = None
         # An Event, not Thread.join or is_alive: on Python 3.11 a KeyboardInterrupt that lands
         # in join() marks a running thread as stopped (CPython gh-90882), and the next line
         # then started while the cancelled one still printed.
@@ -178,10 +228,12 @@ class _LineWorker(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.result = self.session.execute(self.line, on_output=self.show, cancel=self.cancel)
+            self.result = self.service.execute(self.line, on_output=self.show, cancel=self.cancel)
+        except ConnectionError as exc:  # the host's HostLost is one (see jobtui.host.client)
+            self.lost = str(exc)
         finally:
             if self.result is None:
-                self.result = CommandResult(errors=["jobtui: the line did not finish."])
+                self.result = LineResult(errors=["jobtui: the line did not finish."])
             self.done.set()
 
 

@@ -7,10 +7,11 @@ protocol can be served by another process (a session host the app attaches to) a
 :class:`LocalService`, which serves it in this process over a :class:`JobEngine` and the command
 language.
 
-The language loads lazily: importing it (lexer, parser, binder, every cmdlet's parameter
-sets) takes about 13 ms, a fifteenth of jobtui's start-up, and nothing on the first frame needs
-it. The app loads it a moment after its first frame (:meth:`LocalService.load_language`); a line
-typed sooner loads it first.
+The engine and the language load lazily: importing them (processes, queues, the lexer,
+parser, binder and every cmdlet's parameter sets) takes about 30 ms, a seventh of jobtui's
+start-up, and the first frame needs neither: no job exists before the engine does. The app loads
+them a moment after its first frame (:meth:`LocalService.load_language`); a line typed sooner,
+or a key, loads them first.
 """
 
 from __future__ import annotations
@@ -20,17 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from jobtui.engine import (
-    JobChanges,
-    JobEngine,
-    JobEvent,
-    JobStatsUpdated,
-    OutputStore,
-    Stream,
-)
+from jobtui.engine.changes import JobChanges
 
 if TYPE_CHECKING:
     from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
+    from jobtui.engine import JobEngine, JobEvent, OutputStore
     from jobtui.engine.snapshot import JobSnapshot
 
 #: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
@@ -86,6 +81,9 @@ class LineResult:
     wait: WaitOutcome | None = None
     #: Set by ``exit [N]``: the session should end with this status (the app asks to quit).
     exit_code: int | None = None
+    #: Set by Disconnect-PSSession: the front end ends and leaves the session (a hosted one)
+    #: and its jobs running.
+    disconnected: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -205,6 +203,8 @@ class TranscriptSource:
 
     def lines(self, start: int, stop: int) -> list[tuple[str, str]]:
         """Lines read straight from the store (memory or spill file)."""
+        from jobtui.engine import Stream
+
         return [
             ("error" if stream is Stream.Error else "output", text)
             for stream, text in self.store.lines(start, stop)
@@ -217,24 +217,55 @@ class TranscriptSource:
 
 
 class LocalService:
-    """:class:`JobService` in this process, over ``engine`` and a command session made on first
-    use.
+    """:class:`JobService` in this process, over an engine and a command session, each made on
+    first use.
 
     The UI thread (completion) and the workers that run lines may both be first to need the
-    session: a lock makes sure there is one.
+    session: a lock makes sure there is one (and one engine).
     """
 
-    def __init__(self, engine: JobEngine, *, width: int = 120) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        engine: JobEngine | None = None,
+        *,
+        width: int = 120,
+        engine_options: dict[str, Any] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._engine_options = engine_options or {}
         self._session: CommandSession | None = None
         self._width = width
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        #: Who subscribed before the engine existed, with the engine's unsubscribe once it does.
+        self._subscribers: dict[Callable[[], None], Callable[[], None] | None] = {}
+        self._ended = False
 
     @classmethod
     def new(cls, **engine_options: Any) -> LocalService:
         """A service over a new engine of its own, made with ``engine_options`` (the settings'
-        grace, spill directory...); :meth:`shutdown` ends it."""
-        return cls(JobEngine(**engine_options))
+        grace, spill directory...) when first needed; :meth:`shutdown` ends it."""
+        return cls(engine_options=engine_options)
+
+    @property
+    def engine(self) -> JobEngine:
+        """The engine, made now if it was not yet."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    if self._ended:
+                        raise RuntimeError("the session has ended")
+                    from jobtui.engine import JobEngine
+
+                    engine = JobEngine(**self._engine_options)
+                    for on_change in self._subscribers:
+                        self._subscribers[on_change] = self._listen(engine, on_change)
+                    self._engine = engine
+        return self._engine
+
+    @property
+    def started(self) -> bool:
+        """Whether the engine exists (before it does, there is no job)."""
+        return self._engine is not None
 
     # -- the command language ------------------------------------------------------------------
 
@@ -249,7 +280,7 @@ class LocalService:
         return self._session
 
     def load_language(self) -> None:
-        """Make the command session now."""
+        """Make the engine and the command session now."""
         self.session()
 
     @property
@@ -310,38 +341,61 @@ class LocalService:
         return self.engine.grace
 
     def changes(self, since: int) -> JobChanges:
-        """:meth:`JobEngine.changes`."""
-        return self.engine.changes(since)
+        """:meth:`JobEngine.changes` (nothing, at version 0, before the engine exists)."""
+        if self._engine is None:
+            return JobChanges(0)
+        return self._engine.changes(since)
 
     def snapshot(self, job_id: int) -> JobSnapshot | None:
         """:meth:`JobEngine.snapshot`."""
-        return self.engine.snapshot(job_id)
+        return None if self._engine is None else self._engine.snapshot(job_id)
 
     def transcript(self, job_id: int) -> TranscriptSource | None:
         """The job's store, read in place."""
-        job = self.engine.find_by_id(job_id)
+        if self._engine is None:
+            return None
+        job = self._engine.find_by_id(job_id)
         store = None if job is None or job.removed else job.transcript
         return None if store is None else TranscriptSource(store)
 
     def receive_through(self, job_id: int, line: int) -> None:
         """Receive-Job (no -Keep) up to a transcript line; a job gone since is no error."""
-        job = self.engine.find_by_id(job_id)
-        if job is not None and not job.removed:
-            self.engine.receive_job([job], through_line=line)
+        engine = self._engine
+        job = None if engine is None else engine.find_by_id(job_id)
+        if engine is not None and job is not None and not job.removed:
+            engine.receive_job([job], through_line=line)
 
     def wake_waiters(self) -> None:
-        """:meth:`JobEngine.wake_waiters`."""
-        self.engine.wake_waiters()
+        """:meth:`JobEngine.wake_waiters` (before the engine exists, nobody waits)."""
+        if self._engine is not None:
+            self._engine.wake_waiters()
 
     def subscribe(self, on_change: Callable[[], None]) -> Callable[[], None]:
         """Hear every event but a statistics sample (those come every few seconds per running
-        job and change nothing the screen must hurry to show)."""
+        job and change nothing the screen must hurry to show). A subscriber that comes before
+        the engine is listening from the moment the engine is made."""
+        with self._lock:
+            if self._engine is not None:
+                return self._listen(self._engine, on_change)
+            self._subscribers[on_change] = None
+
+        def unsubscribe() -> None:
+            with self._lock:
+                undo = self._subscribers.pop(on_change, None)
+            if undo is not None:
+                undo()
+
+        return unsubscribe
+
+    @staticmethod
+    def _listen(engine: JobEngine, on_change: Callable[[], None]) -> Callable[[], None]:
+        from jobtui.engine import JobStatsUpdated
 
         def listener(event: JobEvent) -> None:
             if not isinstance(event, JobStatsUpdated):
                 on_change()
 
-        return self.engine.subscribe(listener)
+        return engine.subscribe(listener)
 
     def run_hook(self, command: str, record: str) -> str | None:
         """The hook runs here, as a job's process would: the local backend spawns it (only
@@ -357,5 +411,9 @@ class LocalService:
         return notify_send(title, body)
 
     def shutdown(self) -> None:
-        """:meth:`JobEngine.shutdown`."""
-        self.engine.shutdown()
+        """:meth:`JobEngine.shutdown` (an engine never made has nothing to stop)."""
+        with self._lock:  # an engine being made now is made first, and stopped here
+            self._ended = True
+            engine = self._engine
+        if engine is not None:
+            engine.shutdown()

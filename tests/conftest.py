@@ -34,3 +34,11 @@ def _no_user_settings(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
     for variable in [*VARIABLES, "TEXTUAL_THEME"]:
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_session_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``jobtui`` run by a test keeps its session in its own process, as it did before the
+    session host: no test starts a host in the developer's runtime directory by accident. The
+    host's own tests (tests/e2e/test_host.py) undo this, with private directories."""
+    monkeypatch.setenv("JOBTUI_NO_HOST", "1")

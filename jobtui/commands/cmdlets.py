@@ -180,6 +180,10 @@ START_JOB = Cmdlet(
         _INPUT_OBJECT,
         _ARGUMENT_LIST,
         *_QUEUE_PARAMETERS,
+        # jobtui's own: where the job runs (localhost, or a cluster such as slurm) and what it
+        # asks of the cluster's scheduler (Partition=gpu,Cpus=4,Memory=16G,Time=02:00:00).
+        Parameter("Location", ParamType.STRING),
+        Parameter("Resources", ParamType.OBJECT_ARRAY),
         Parameter(
             "Credential",
             ParamType.OBJECT,
@@ -487,4 +491,36 @@ START_SLEEP = Cmdlet(
     ("Seconds", "Milliseconds"),
     "Seconds",
     "Pauses this session (Ctrl+C or Esc ends the pause); with & or in { } it is a job.",
+)
+
+# -- the session's own PSSession cmdlets (the session host answers them) ------------------------
+
+_SESSION_NAME = Parameter("Name", ParamType.STRING_ARRAY, sets=frozenset({"Name"}), position=0)
+_SESSION_ID = Parameter("Id", ParamType.INT_ARRAY, sets=frozenset({"Id"}))
+
+GET_PSSESSION = Cmdlet(
+    "Get-PSSession",
+    ("gsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Lists the session host's session: its state, clients and jobs.",
+)
+
+DISCONNECT_PSSESSION = Cmdlet(
+    "Disconnect-PSSession",
+    ("dnsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Ends this client and leaves the session and its jobs running in the host.",
+)
+
+CONNECT_PSSESSION = Cmdlet(
+    "Connect-PSSession",
+    ("cnsn",),
+    (_SESSION_NAME, _SESSION_ID),
+    ("Name", "Id"),
+    "Name",
+    "Attaches this client to the session host's session.",
 )

@@ -25,6 +25,7 @@ from jobtui.commands.records import CustomObject
 from jobtui.commands.selectcmdlets import expand_names
 from jobtui.commands.values import JOB_PROPERTIES, FormattedText, as_list, get_member
 from jobtui.engine import Job, JobFailure, JobStateInfo
+from jobtui.engine.job import SCHEDULER_PROPERTIES
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
@@ -38,7 +39,10 @@ def format_list_cmdlet(context: Context, bound: BoundCommand, input: list[object
     first = True
     for value in objects:
         if isinstance(value, Job):
-            lines = format_list(value, _expand_properties(properties))
+            names = _expand_properties(properties)
+            if not properties and get_member(value, "SlurmJobId") is not None:
+                names.extend(SCHEDULER_PROPERTIES)  # a job on a cluster
+            lines = format_list(value, names)
         elif has_properties(value):
             lines = list_lines(value, properties)
         else:

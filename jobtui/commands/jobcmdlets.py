@@ -14,6 +14,7 @@ from jobtui.commands import cmdlets, job_values
 from jobtui.commands.cmdlets import COMMAND, ID, INSTANCE_ID, JOB, NAME, STATE, match_pattern
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import INPUT_NOT_BOUND, Cancelled, CommandError
+from jobtui.commands.locations import job_location, job_resources
 from jobtui.commands.queuecmdlets import dependency_keys, wait_for_match
 from jobtui.commands.results import WaitEnd, WaitOutcome, WaitStarted
 from jobtui.commands.values import ScriptBlock, to_string
@@ -156,6 +157,8 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
     elif bound.has("ThrottleLimit"):
         # jobtui's own for background jobs, and sticky as Start-ThreadJob's is.
         context.engine.background_throttle_limit = bound.get("ThrottleLimit")
+    location = job_location(context.engine, source, bound)
+    resources = job_resources(location, source, bound)
     depends_on = dependency_keys(source, bound.get("DependsOn", []))
     if_not_running = bound.switch("IfNotRunning")
     known = {j.id for j in context.engine.jobs} if if_not_running else set()
@@ -175,6 +178,8 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
             maximum_retry_count=bound.get("MaximumRetryCount", 0),
             retry_interval_sec=bound.get("RetryIntervalSec", DEFAULT_RETRY_INTERVAL),
             if_not_running=if_not_running,
+            location=location,
+            resources=resources or None,
         )
     except JobError as error:
         raise _engine_error(source, error) from None

@@ -37,6 +37,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.jobcmdlets",
     "jobtui.commands.queuecmdlets",
     "jobtui.commands.sessioncmdlets",
+    "jobtui.commands.pssessioncmdlets",
     "jobtui.commands.formatcmdlets",
     "jobtui.commands.objectcmdlets",
     "jobtui.commands.selectcmdlets",

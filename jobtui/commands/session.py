@@ -14,6 +14,7 @@ from jobtui.commands.executor import Executor
 from jobtui.commands.parser import is_complete, parse
 from jobtui.commands.preflight import check_line
 from jobtui.commands.results import CommandResult, OutputLine, WaitStarted
+from jobtui.commands.session_control import SessionControl
 from jobtui.commands.values import PathInfo, to_string
 from jobtui.engine import JobEngine
 
@@ -40,6 +41,9 @@ class CommandSession:
         self.back_locations: list[str] = []
         self.forward_locations: list[str] = []
         self._last_succeeded = True
+        #: The host that serves this session (Disconnect-PSSession and the like ask it); None
+        #: when the session is not hosted (it lives in the front end's own process).
+        self.control: SessionControl | None = None
 
     # -- the location -----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from jobtui.engine import (
     JobStateInfo,
     Stream,
 )
-from jobtui.engine.job import PS_PROPERTIES
+from jobtui.engine.job import PS_PROPERTIES, SCHEDULER_PROPERTIES
 from jobtui.engine.progress import ProgressRecord
 
 #: A job's stream collections, properties of every job as in PowerShell (a parent's own are
@@ -35,8 +35,9 @@ _STREAMS = {"output": Stream.Output, "error": Stream.Error}
 def _job_properties() -> tuple[str, ...]:
     after = LIST_PROPERTIES.index("PSJobTypeName") + 1
     listed = [*LIST_PROPERTIES[:after], *STREAM_PROPERTIES, *LIST_PROPERTIES[after:]]
-    by_key = {name.lower(): name for name in [*listed, *QUEUE_PROPERTIES]}
-    rest = [key for key in PS_PROPERTIES if by_key.get(key) not in (*listed, *QUEUE_PROPERTIES)]
+    apart = (*QUEUE_PROPERTIES, *SCHEDULER_PROPERTIES)
+    by_key = {name.lower(): name for name in [*listed, *apart]}
+    rest = [key for key in PS_PROPERTIES if by_key.get(key) not in (*listed, *apart)]
     return (*listed, *rest)
 
 
@@ -44,7 +45,9 @@ def _job_properties() -> tuple[str, ...]:
 #: streams after PSJobTypeName, as Format-List shows them), then jobtui's Unix additions.
 JOB_PROPERTIES: tuple[str, ...] = _job_properties()
 #: Every property name a job answers to: the listed ones and the queue's, asked for by name.
-_JOB_PROPERTY_KEYS = frozenset(name.lower() for name in (*JOB_PROPERTIES, *QUEUE_PROPERTIES))
+_JOB_PROPERTY_KEYS = frozenset(
+    name.lower() for name in (*JOB_PROPERTIES, *QUEUE_PROPERTIES, *SCHEDULER_PROPERTIES)
+)
 
 
 def has_job_property(name: str) -> bool:

@@ -123,6 +123,7 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("notify_bell", values.boolean, values.boolean_text),
     _Setting("notify_desktop", values.desktop_notice, values.desktop_notice),
     _Setting("notify_hook", values.hook, values.hook),
+    _Setting("idle_timeout", values.duration, values.duration_text),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: The environment variable of each setting that has one (the tables, keymap and locations,

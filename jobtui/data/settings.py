@@ -14,6 +14,8 @@ from typing import NamedTuple, TypedDict
 #: Seconds Stop-Job waits between SIGTERM and SIGKILL (the engine's own default; a test holds
 #: them equal).
 DEFAULT_GRACE = 3.0
+#: Seconds a disconnected session with nothing running is kept (PowerShell's 7,200,000 ms).
+DEFAULT_IDLE_TIMEOUT = 7200.0
 #: The theme the app starts on.
 DEFAULT_THEME = "textual-dark"
 
@@ -129,6 +131,9 @@ class Settings:
     notify_desktop: DesktopNotice = DesktopNotice.OFF
     #: ...and a shell command that gets the job's record as JSON on stdin (None: none).
     notify_hook: str | None = None
+    #: Seconds a disconnected session host with no running job and no client lives on
+    #: (PowerShell's IdleTimeout, 2 hours by default).
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 
     def engine_options(self) -> EngineOptions:
         """The keyword arguments of ``JobEngine`` that settings decide."""

@@ -70,6 +70,24 @@ def seconds_text(text: str) -> float:
     return seconds(number)
 
 
+def duration(value: object) -> float:
+    """A positive number of seconds, of any length (an idle timeout: hours are usual)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidValue(f"expected a number of seconds, got {shown(value)}")
+    if value <= 0:
+        raise InvalidValue(f"expected a positive number of seconds, got {value:g}")
+    return float(value)
+
+
+def duration_text(text: str) -> float:
+    """A positive number of seconds, written as text."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise InvalidValue(f"expected a number of seconds, got {shown(text)}") from None
+    return duration(number)
+
+
 def _path(value: object) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"expected a directory's path, got {shown(value)}")

@@ -8,7 +8,7 @@ engine never tests a runner's class: it asks the runner's :class:`Capabilities` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -27,6 +27,11 @@ class Capabilities:
     suspend: bool = False
     #: It has a standard input that can be written and closed.
     input: bool = False
+    #: A job still waiting in the backend's own queue can be held (Suspend-Job: Suspended)
+    #: and released (Resume-Job: NotStarted again), as a batch scheduler's hold does.
+    hold: bool = False
+    #: Why it cannot suspend a running job, when it cannot: said in Suspend-Job's error.
+    suspend_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class StartRequest:
     #: Bytes written to the job's input, after which the input is closed.
     input: bytes | None = None
     initialization_script: str | None = None
+    #: What the job asks of a scheduler (Start-Job -Resources: Partition, Cpus, Memory...);
+    #: a backend with no scheduler is given none.
+    resources: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,14 @@ class Runner(Protocol):
 
     def close_input(self) -> None:
         """Close the job's input: a reader sees end of file."""
+        ...
+
+
+class HoldingRunner(Runner, Protocol):
+    """A runner whose kind can hold a queued job (``capabilities.hold``)."""
+
+    def hold(self) -> None:
+        """Keep the queued job from starting; JobFailure (one line) if the queue refuses."""
         ...
 
 

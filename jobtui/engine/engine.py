@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from jobtui.engine import dependencies
 from jobtui.engine.backend import LOCALHOST, Backend, Hooks, Runner, StartRequest
@@ -55,6 +55,7 @@ from jobtui.engine.throttle import Throttle
 from jobtui.engine.timers import Timers
 
 if TYPE_CHECKING:
+    from jobtui.engine.backend import HoldingRunner
     from jobtui.engine.snapshot import JobSnapshot, StatsSample
 
 __all__ = ["JobEngine", "Received", "ReceivedPart", "default_shell"]
@@ -350,6 +351,7 @@ class JobEngine(QueueRules):
         maximum_retry_count: int = 0,
         retry_interval_sec: float = DEFAULT_RETRY_INTERVAL,
         if_not_running: bool = False,
+        resources: dict[str, object] | None = None,
     ) -> Job:
         """Start ``command`` as a job and return it, already Running (or NotStarted if throttled).
 
@@ -362,7 +364,8 @@ class JobEngine(QueueRules):
         longer and Fails it; ``maximum_retry_count`` runs a failed BackgroundJob again, each
         attempt a new child, ``retry_interval_sec`` apart, the interval doubling each time;
         ``if_not_running`` returns the job with the same command (or the same ``name``) that is
-        NotStarted or Running instead of starting another.
+        NotStarted or Running instead of starting another; ``resources`` is what the job asks
+        of a scheduler's Location (Partition, Cpus, Memory...).
         """
         options = check_options(job_type, timeout_sec, maximum_retry_count, retry_interval_sec)
         with self._lock:
@@ -385,6 +388,7 @@ class JobEngine(QueueRules):
             job_type=job_type,
             location=location,
             options=options,
+            resources=dict(resources or {}),
         )
         request = start_request(recipe)
         with self._lock:
@@ -396,7 +400,9 @@ class JobEngine(QueueRules):
                     return existing
             waits_for = dependencies.resolve(depends_on, name, self._find_top, self._find_named)
             shown = backend.location(job_type)
-            top = self._new_job(command, name, job_type, shown)
+            # A kind of Location may name its jobs' type (a cluster's are SlurmJobs).
+            type_name = getattr(backend, "job_type_name", job_type)
+            top = self._new_job(command, name, type_name, shown)
             top.options = options
             top.recipe = recipe
             top.depends_on = waits_for
@@ -776,11 +782,25 @@ class JobEngine(QueueRules):
         for job in jobs:
             child = job.executing_job
             runner = child.runner
+            if (
+                runner is not None
+                and runner.capabilities.hold
+                and child.state is JobState.NotStarted
+            ):
+                # A job waiting in a scheduler's queue is held there (Resume-Job releases it).
+                cast("HoldingRunner", runner).hold()
+                child.transition(JobState.NotStarted, JobState.Suspended)
+                done.append(job)
+                continue
             with self._lock:
                 if runner is not None and not runner.capabilities.suspend:
                     if child.state is JobState.Running:
                         # Asked before the state moves, so the job stays Running.
-                        raise JobFailure(f"Cannot suspend the job that has an ID of {child.id}.")
+                        why = runner.capabilities.suspend_refusal
+                        raise JobFailure(
+                            f"Cannot suspend the job that has an ID of {child.id}"
+                            + (f": {why}." if why else ".")
+                        )
                     continue
                 if not child.transition(JobState.Running, JobState.Suspending):
                     continue
@@ -869,8 +889,10 @@ class JobEngine(QueueRules):
 
 
 def _kind(job: Job) -> str:
-    """The throttle a job that runs a command belongs to: its top-level job's type."""
-    return (job.parent or job).ps_job_type_name
+    """The throttle a job that runs a command belongs to: its top-level job's type (a
+    RemoteJob's children count as background jobs of their Location)."""
+    kind = (job.parent or job).ps_job_type_name
+    return THREAD_JOB if kind == THREAD_JOB else BACKGROUND_JOB
 
 
 def _post_order(job: Job) -> list[Job]:

@@ -307,6 +307,16 @@ def _process(field_name: str) -> Callable[[Job], Any]:
     return lambda job: getattr(job.executing_job.process, field_name)
 
 
+def _detail(key: str) -> Callable[[Job], Any]:
+    """A field of the backend's record of the job (its runner's ``details``), or None."""
+
+    def read(job: Job) -> Any:
+        runner = job.executing_job.runner
+        return None if runner is None else runner.details.as_dict().get(key)
+
+    return read
+
+
 #: PowerShell's property names (and jobtui's Unix additions), lower-cased, to their values.
 PS_PROPERTIES: dict[str, Callable[[Job], Any]] = {
     "id": lambda j: j.id,
@@ -335,6 +345,10 @@ PS_PROPERTIES: dict[str, Callable[[Job], Any]] = {
     "signal": _process("signal"),
     "workingdirectory": _process("cwd"),
     "shell": _process("shell"),
+    "slurmjobid": _detail("slurm_job_id"),
+    "partition": _detail("partition"),
+    "node": _detail("node"),
+    "queuereason": _detail("queue_reason"),
 }
 
 #: The order Format-List shows properties in (PowerShell's, then jobtui's additions).
@@ -351,3 +365,7 @@ QUEUE_PROPERTIES = [
     "DependsOn", "TimeoutSec", "TimeLeft", "MaximumRetryCount", "RetryIntervalSec",
     "QueuePosition",
 ]  # fmt: skip
+
+#: A cluster job's scheduler properties (the Slurm job id, partition, node and queue reason):
+#: read by name, and listed by Format-List after the others for a job that has them.
+SCHEDULER_PROPERTIES = ["SlurmJobId", "Partition", "Node", "QueueReason"]

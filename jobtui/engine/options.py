@@ -45,6 +45,8 @@ class Recipe:
     job_type: str = ""
     location: str = ""
     options: JobOptions = field(default_factory=JobOptions)
+    #: Start-Job -Resources (a scheduler's Partition, Cpus, Memory...).
+    resources: dict[str, object] = field(default_factory=dict)
 
 
 def human_duration(seconds: float) -> str:

@@ -72,6 +72,7 @@ class QueueRules:
             maximum_retry_count: int = 0,
             retry_interval_sec: float = ...,
             if_not_running: bool = False,
+            resources: dict[str, object] | None = None,
         ) -> Job: ...
 
     # -- Restart-Job (jobtui's own) -----------------------------------------------------------
@@ -99,6 +100,7 @@ class QueueRules:
             timeout_sec=recipe.options.timeout_sec,
             maximum_retry_count=recipe.options.maximum_retry_count,
             retry_interval_sec=recipe.options.retry_interval_sec,
+            resources=recipe.resources,
         )
 
     # -- time limits --------------------------------------------------------------------------
@@ -266,6 +268,7 @@ def start_request(recipe: Recipe) -> StartRequest:
         argument_list=tuple(recipe.argument_list),
         input=recipe.input,
         initialization_script=recipe.initialization_script,
+        resources=dict(recipe.resources),
     )
 
 

@@ -53,13 +53,14 @@ PERSISTENT = FINISHED | {JobState.Suspended, JobState.Disconnected}
 _S = JobState
 #: Every legal move; anything else is a bug in the engine and raises.
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    _S.NotStarted: frozenset({_S.Running, _S.Failed, _S.Stopped, _S.Stopping}),
+    # NotStarted <-> Suspended: a job held in a scheduler's queue, and released.
+    _S.NotStarted: frozenset({_S.Running, _S.Failed, _S.Stopped, _S.Stopping, _S.Suspended}),
     _S.Running: frozenset(
         {_S.Completed, _S.Failed, _S.Stopping, _S.Blocked, _S.Suspending, _S.AtBreakpoint}
     ),
     _S.Blocked: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.Suspending}),
     _S.Suspending: frozenset({_S.Suspended, _S.Completed, _S.Failed, _S.Stopping}),
-    _S.Suspended: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping}),
+    _S.Suspended: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.NotStarted}),
     _S.Stopping: frozenset({_S.Stopped, _S.Failed}),
     _S.AtBreakpoint: frozenset({_S.Running, _S.Stopping}),
     _S.Disconnected: frozenset({_S.Running, _S.Stopping}),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import logging
 import os
 import selectors
@@ -66,6 +67,10 @@ class Peer:
     uid: int | None
 
 
+def _no_push(message: dict[str, Any]) -> None:
+    del message
+
+
 @dataclass(frozen=True)
 class Request:
     """One request, as a handler sees it."""
@@ -74,6 +79,10 @@ class Request:
     op: str
     args: dict[str, Any]
     peer: Peer
+    #: Which connection sent it (a number unique in this listener's life).
+    connection: int = 0
+    #: Sends an event line to the client that asked (any thread); ConnectionClosed if it left.
+    push: Callable[[dict[str, Any]], None] = _no_push
 
 
 #: A handler answers one type of request with a JSON-able value, or raises RequestError.
@@ -87,6 +96,7 @@ def _ping(request: Request) -> Any:
 @dataclass(eq=False)
 class _Connection:
     channel: LineChannel
+    number: int = 0
     thread: threading.Thread | None = None
     peer: Peer | None = field(default=None)
 
@@ -102,6 +112,8 @@ class Listener:
         max_message: int = MAX_MESSAGE,
         hello: Hello | None = None,
         hello_timeout: float = HELLO_TIMEOUT,
+        long_ops: frozenset[str] = frozenset(),
+        on_disconnect: Callable[[int], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.socket_path = runtime / SOCKET_NAME
@@ -110,6 +122,12 @@ class Listener:
         self.max_message = max_message
         self.hello = hello or own_hello()
         self.hello_timeout = hello_timeout
+        #: Requests that may take long (a line that waits): each runs on a thread of its own,
+        #: so the same client's other requests (a cancel, a pull) are answered meanwhile.
+        self.long_ops = long_ops
+        #: Called with a connection's number once it has closed (on its thread).
+        self.on_disconnect = on_disconnect
+        self._numbers = itertools.count(1)
         #: True when start() found a socket file of a dead host and replaced it.
         self.replaced_stale = False
         self._lock = FileLock(self.lock_path)
@@ -211,7 +229,7 @@ class Listener:
                 )
             channel.close()
             return
-        connection = _Connection(channel)
+        connection = _Connection(channel, next(self._numbers))
         thread = threading.Thread(
             target=self._serve_connection, args=(connection, uid), name="jobtui-client", daemon=True
         )
@@ -227,7 +245,7 @@ class Listener:
         channel = connection.channel
         try:
             hello = Hello.from_message(channel.receive())
-            if hello.protocol != PROTOCOL:
+            if hello.protocol != PROTOCOL or not hello.speaks_with(self.hello):
                 channel.send(error_message(None, "version", mismatch_message(hello, self.hello)))
                 return
             channel.send(self.hello.as_message())
@@ -241,12 +259,22 @@ class Listener:
                 except WireError as exc:  # one bad line: say so and read the next
                     channel.send(error_message(None, "bad_message", str(exc)))
                     continue
-                channel.send(self._dispatch(message, connection.peer))
+                if message.get("op") in self.long_ops:
+                    threading.Thread(
+                        target=self._answer,
+                        args=(message, connection),
+                        name=f"jobtui-{message.get('op')}",
+                        daemon=True,
+                    ).start()
+                    continue
+                channel.send(self._dispatch(message, connection))
         except MessageTooLarge as exc:
             with contextlib.suppress(WireError):
                 channel.send(error_message(None, "too_large", f"{exc}; closing the connection"))
         except ConnectionClosed:
             pass
+        except OSError as exc:  # close() shut the socket under this thread: the client is gone
+            log.debug("connection %d ended: %s", connection.number, exc)
         except WireError as exc:  # a bad hello
             with contextlib.suppress(WireError):
                 channel.send(error_message(None, "bad_message", str(exc)))
@@ -254,8 +282,18 @@ class Listener:
             with self._guard:
                 self._connections.discard(connection)
             channel.close()
+            if connection.peer is not None and self.on_disconnect is not None:
+                try:
+                    self.on_disconnect(connection.number)
+                except Exception:  # the host's bug: logged, the listener goes on
+                    log.exception("on_disconnect failed")
 
-    def _dispatch(self, message: dict[str, Any], peer: Peer) -> dict[str, Any]:
+    def _answer(self, message: dict[str, Any], connection: _Connection) -> None:
+        """Dispatch a long request on its own thread and send its answer (if anyone listens)."""
+        with contextlib.suppress(WireError):
+            connection.channel.send(self._dispatch(message, connection))
+
+    def _dispatch(self, message: dict[str, Any], connection: _Connection) -> dict[str, Any]:
         request_id, op, args = message.get("id"), message.get("op"), message.get("args", {})
         if not isinstance(request_id, int) or not isinstance(op, str) or not isinstance(args, dict):
             return error_message(
@@ -266,8 +304,11 @@ class Listener:
         handler = self.handlers.get(op)
         if handler is None:
             return error_message(request_id, "unknown_op", f"no such request: {op}")
+        peer = connection.peer
+        assert peer is not None
+        request = Request(request_id, op, args, peer, connection.number, connection.channel.send)
         try:
-            return {"id": request_id, "ok": handler(Request(request_id, op, args, peer))}
+            return {"id": request_id, "ok": handler(request)}
         except RequestError as exc:
             return error_message(request_id, exc.kind, exc.message)
         except Exception as exc:  # a handler's bug must not end the connection or the host

@@ -70,10 +70,22 @@ class Hello:
     protocol: int
     version: str
     pid: int
+    #: The fingerprint of the values that cross the service (``host.codec.SCHEMA``); "" for a
+    #: side that sends none (a probe), which is not checked.
+    schema: str = ""
 
     def as_message(self) -> dict[str, Any]:
         """The hello line's object."""
-        return {"hello": {"protocol": self.protocol, "version": self.version, "pid": self.pid}}
+        body: dict[str, Any] = {"protocol": self.protocol, "version": self.version, "pid": self.pid}
+        if self.schema:
+            body["schema"] = self.schema
+        return {"hello": body}
+
+    def speaks_with(self, other: Hello) -> bool:
+        """Whether the two sides read each other's values the same way."""
+        if self.protocol != other.protocol:
+            return False
+        return not (self.schema and other.schema and self.schema != other.schema)
 
     @classmethod
     def from_message(cls, message: Mapping[str, Any]) -> Hello:
@@ -88,16 +100,22 @@ class Hello:
             or not isinstance(pid, int)
         ):
             raise WireError("a hello without a protocol number and a version")
-        return cls(protocol, version, pid)
+        schema = body.get("schema", "")
+        return cls(protocol, version, pid, schema if isinstance(schema, str) else "")
 
 
-def own_hello() -> Hello:
-    """This process's hello."""
-    return Hello(PROTOCOL, __version__, os.getpid())
+def own_hello(schema: str = "") -> Hello:
+    """This process's hello (with the codec's ``schema`` where it sends values)."""
+    return Hello(PROTOCOL, __version__, os.getpid(), schema)
 
 
 def mismatch_message(client: Hello, host: Hello) -> str:
     """The one line that says why a client and a host cannot talk, and what to do."""
+    if client.protocol == host.protocol and client.version == host.version:
+        return (
+            f"this jobtui and the running host ({host.version}) were built differently (their "
+            f"values differ): {RESTART_ADVICE}"
+        )
     return (
         f"this jobtui ({client.version}, protocol {client.protocol}) cannot talk to the running "
         f"host ({host.version}, protocol {host.protocol}): {RESTART_ADVICE}"

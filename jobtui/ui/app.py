@@ -36,6 +36,8 @@ from jobtui.ui.signals import exit_on_signals
 
 if TYPE_CHECKING:
     from jobtui.engine import JobEngine
+    from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.host.autostart import Attaching
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class JobApp(App[int]):
         handle_signals: bool = False,
         error_notices: ErrorNotices | None = None,
         config: LoadedConfig | None = None,
+        disconnect: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         #: The settings read at start (None: the defaults, and nothing is saved: what tests and
@@ -97,6 +100,9 @@ class JobApp(App[int]):
             history_path or (history_dir / "history" if history_dir else default_history_path())
         )
         self._handle_signals = handle_signals
+        #: Leaves a hosted session running when the app ends (None: the session is not
+        #: hosted); the quit dialog offers it as a third answer.
+        self.disconnect = disconnect
         self._undo_signals: Callable[[], None] | None = None
         self.error_notices = error_notices
 
@@ -231,6 +237,17 @@ class JobApp(App[int]):
             return
         names = ", ".join(plain(job.name) for job in running[:5])
         names += "…" if len(running) > 5 else ""
+        # Jobs elsewhere (a cluster's) end too, and are worth counting: they are not this
+        # machine's, and a user may have meant to leave them running.
+        away: dict[str, int] = {}
+        for job in running:
+            if job.location not in ("localhost", "PowerShell"):
+                away[job.location] = away.get(job.location, 0) + 1
+        where = ", ".join(f"{count} on {location}" for location, count in away.items())
+        names += f" ({where})" if where else ""
+        if self.disconnect is not None:
+            await self._ask_hosted_quit(main, running, names)
+            return
 
         def answered(stop: bool | None) -> None:
             if stop:
@@ -248,25 +265,76 @@ class JobApp(App[int]):
             answered,
         )
 
+    async def _ask_hosted_quit(
+        self, main: MainScreen | None, running: list[JobSnapshot], names: str
+    ) -> None:
+        """Stop the running jobs and quit, or disconnect (they go on in the host), or stay."""
+        from jobtui.ui.screens.quit_dialog import QuitAnswer, QuitDialog
 
-def run_app(*, log_path: Path | None = None) -> int:
-    """Run the app on a new engine, with the user's settings; every job is stopped when it ends
-    (SIGTERM and SIGHUP too).
+        def answered(answer: QuitAnswer | None) -> None:
+            if answer is QuitAnswer.STOP:
+                if main is not None:
+                    main.stop_in_background([job.id for job in running])
+                self.exit(0)
+            elif answer is QuitAnswer.DISCONNECT and self.disconnect is not None:
+                self.disconnect()
+                self.exit(0)
+
+        await self.push_screen(
+            QuitDialog(
+                f"{len(running)} job(s) still running: {names}. Stop them and quit, or "
+                "disconnect and leave them running in the session host?",
+                detail=tree_preview(running, self.service.grace),
+            ),
+            answered,
+        )
+
+
+def run_app(
+    *, log_path: Path | None = None, hosted: bool = False, attaching: Attaching | None = None
+) -> int:
+    """Run the app with the user's settings, on the session host's session (``hosted``: it is
+    started if none runs) or on a new engine in this process; an in-process session's jobs are
+    stopped when the app ends (SIGTERM and SIGHUP too), a hosted one's when its last attached
+    client leaves without disconnecting.
 
     Log records go to ``log_path`` (``$XDG_STATE_HOME/jobtui/jobtui.log`` by default), never to
-    the terminal the app draws on.
+    the terminal the app draws on. ``attaching`` is an attach to the host begun before the
+    app's imports (see ``jobtui.__main__``).
     """
     config = load_config()
+    lost: list[str] = []
+    disconnect: Callable[[], None] | None = None
+    service: JobService
+    if hosted:
+        from jobtui.ui.hosting import attach_to_host
+
+        host_service = attach_to_host(attaching)
+        if host_service is None:
+            return 1
+        service, disconnect = host_service, host_service.disconnect
+    else:
+        service = LocalService.new(**config.settings.engine_options())
     logs = start_logging(log_path or default_log_path())
-    service = LocalService.new(**config.settings.engine_options())
     try:
         app = JobApp(
-            service=service, handle_signals=True, error_notices=logs.notices, config=config
+            service=service,
+            handle_signals=True,
+            error_notices=logs.notices,
+            config=config,
+            disconnect=disconnect,
         )
+        if hosted:
+            from jobtui.ui.hosting import end_on_host_lost
+
+            end_on_host_lost(app, service, lost)
         app.run(mouse=config.settings.mouse)
     finally:
         service.shutdown()
         logs.close()
+    if lost:
+        print(f"jobtui: {lost[0]}", file=sys.stderr)
+        return 1
     if app.return_code is None:
         # A panic: Textual has restored the terminal and printed the error above.
         print("jobtui: stopped by an internal error (above)", file=sys.stderr)

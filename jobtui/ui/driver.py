@@ -12,6 +12,7 @@ for that release: drop it once Textual decodes its input leniently itself.
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -29,8 +30,10 @@ def lenient_incremental_decoder(encoding: str) -> Callable[[], codecs.Incrementa
 
 
 def terminal_driver() -> type[Driver] | None:
-    """The driver class for a real terminal, or None to let Textual choose (Windows)."""
-    if sys.platform == "win32":
+    """The driver class for a real terminal, or None to let Textual choose: on Windows, and when
+    ``TEXTUAL_DRIVER`` names one (``jobtui serve`` runs each browser tab's app on Textual's web
+    driver that way; this one would draw the tab's screen on its error stream)."""
+    if sys.platform == "win32" or os.environ.get("TEXTUAL_DRIVER"):
         return None
     from textual.drivers import linux_driver
 

@@ -36,6 +36,7 @@ AREAS: dict[str, str] = {
     "detail": "Job detail",
     "help": "Help",
     "confirm": "Confirmation dialogs",
+    "quit": "Quit dialog (a session in the host)",
     "input": "Input dialog",
     "wait": "Wait dialog",
 }
@@ -63,6 +64,7 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.screens.help import HelpScreen
     from jobtui.ui.screens.input_dialog import InputDialog
     from jobtui.ui.screens.main import MainScreen
+    from jobtui.ui.screens.quit_dialog import QuitDialog
     from jobtui.ui.screens.wait_dialog import WaitDialog, WaitMode
     from jobtui.ui.widgets.command_bar import CommandBar
     from jobtui.ui.widgets.jobs_table import JobsTable
@@ -77,6 +79,7 @@ def binding_classes() -> list[type[DOMNode]]:
         JobDetailScreen,
         HelpScreen,
         ConfirmDialog,
+        QuitDialog,
         InputDialog,
         WaitDialog,
         WaitMode,

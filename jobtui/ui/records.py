@@ -8,11 +8,15 @@ property names fits :class:`JobRecord` as it is; a live :class:`~jobtui.engine.J
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeGuard, cast
 
-from jobtui.engine import Job, JobState, time_left
+from jobtui.engine import JobState
+
+if TYPE_CHECKING:
+    from jobtui.engine import Job
 
 
 class ProgressLike(Protocol):
@@ -228,6 +232,8 @@ class LiveJob:
 
     def time_left_at(self, now: datetime) -> timedelta | None:
         """What remains of the running attempt's limit at ``now`` (``$job.TimeLeft``)."""
+        from jobtui.engine import time_left
+
         attempt = self.job.executing_job
         state = attempt.state
         return time_left(
@@ -260,14 +266,14 @@ class LiveJobs:
         out: list[JobRecord] = []
         live = False
         for job in jobs:
-            if isinstance(job, Job):
+            if is_live(job):
                 live = True
                 view = views.get(job.id)
                 if view is None or view.job is not job:
                     view = views[job.id] = LiveJob(job)
                 out.append(view)
             else:
-                out.append(job)
+                out.append(cast("JobRecord", job))
         if live and len(views) > 2 * len(out) + 64:
             # Removed jobs' views go, now and then, not on every refresh.
             kept = {record.id for record in out}
@@ -277,4 +283,14 @@ class LiveJobs:
 
 def as_record(job: Job | JobRecord) -> JobRecord:
     """One job as a record (a view made for the occasion)."""
-    return LiveJob(job) if isinstance(job, Job) else job
+    return LiveJob(job) if is_live(job) else cast("JobRecord", job)
+
+
+def is_live(job: Job | JobRecord) -> TypeGuard[Job]:
+    """Whether ``job`` is the engine's own job rather than a record of one.
+
+    Asked without loading the engine: the app attached to a host, and every first frame, hold
+    records only, and no live job can exist before the engine's job module does.
+    """
+    module = sys.modules.get("jobtui.engine.job")
+    return module is not None and isinstance(job, module.Job)

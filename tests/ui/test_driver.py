@@ -12,6 +12,7 @@ import pytest
 from textual import events
 from textual.app import App
 
+from jobtui.engine import JobEngine
 from jobtui.ui.app import exit_status
 from jobtui.ui.driver import lenient_incremental_decoder, terminal_driver
 
@@ -27,6 +28,21 @@ def test_the_decoder_replaces_invalid_bytes() -> None:
     # A character split across two reads still comes out whole.
     assert decode(b"caf\xc3", final=False) == "caf"
     assert decode(b"\xa9", final=False) == "é"
+
+
+def test_a_driver_named_in_the_environment_is_left_to_textual(
+    monkeypatch: pytest.MonkeyPatch, engine: JobEngine
+) -> None:
+    """textual-serve names the web driver in TEXTUAL_DRIVER; the terminal driver would ignore
+    it, and draw the browser tab's screen on the app's error stream."""
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    monkeypatch.setattr("textual.constants.DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert terminal_driver() is None
+    from textual.drivers.web_driver import WebDriver
+
+    from jobtui.ui.app import JobApp
+
+    assert JobApp(engine).driver_class is WebDriver
 
 
 @pytest.mark.skipif(terminal_driver() is None, reason="no Linux driver on this platform")

@@ -43,6 +43,15 @@ def loaded_after_importing(package: str) -> list[str]:
     return modules
 
 
+def printed_by(probe: str) -> list[str]:
+    """The words ``probe`` prints, run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
 def within(modules: list[str], *packages: str) -> list[str]:
     """The modules that are one of ``packages`` or inside one."""
     return [m for m in modules if any(m == p or m.startswith(f"{p}.") for p in packages)]
@@ -76,8 +85,37 @@ def test_the_engine_loads_search_and_progress_only_when_used() -> None:
         "hit = e.SearchHit\n"
         "print(before, 'jobtui.engine.search' in sys.modules, hit.__name__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    assert printed_by(probe) == ["[]", "True", "SearchHit"]
+
+
+def test_the_engine_package_loads_nothing_until_a_name_is_used() -> None:
+    """A front end that only reads states (the app attached to a host, any first frame) does
+    not pay for the engine's machinery."""
+    probe = (
+        "import sys, jobtui.engine as e\n"
+        "first = sorted(m for m in sys.modules if m.startswith('jobtui.engine.'))\n"
+        "e.JobState\n"
+        "second = sorted(m for m in sys.modules if m.startswith('jobtui.engine.'))\n"
+        "print(first, second)\n"
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[]", "True", "SearchHit"]
+    assert printed_by(probe) == ["[]", "['jobtui.engine.states']"]
+
+
+def test_every_public_engine_name_has_one_home_that_holds_it() -> None:
+    """``__all__``, the lazy table and the imports mypy reads name the same things, and each
+    name is found where the table says (a name added to one list only fails here)."""
+    import ast
+
+    import jobtui.engine as engine
+
+    source = Path(engine.__file__).read_text(encoding="utf-8")
+    typed: dict[str, str] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("jobtui.engine."):
+            for alias in node.names:
+                typed[alias.name] = (node.module or "").removeprefix("jobtui.engine.")
+    homes = engine._HOMES
+    assert sorted(engine.__all__) == sorted(homes) == sorted(typed)
+    assert homes == typed
+    for name in engine.__all__:
+        assert getattr(engine, name) is not None

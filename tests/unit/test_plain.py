@@ -17,8 +17,9 @@ import psutil
 
 import jobtui
 from jobtui import plain
-from jobtui.commands import CommandResult, CommandSession, LineKind, OutputLine
+from jobtui.commands import CommandResult, LineKind, OutputLine
 from jobtui.engine import JobEngine
+from jobtui.service import JobService
 
 ROOT = Path(jobtui.__file__).resolve().parents[1]
 
@@ -134,6 +135,9 @@ class _SlowToCancel:
         self.engine = JobEngine(guardian=False)
         self.finished = threading.Event()
 
+    def wake_waiters(self) -> None:
+        self.engine.wake_waiters()
+
     def execute(
         self,
         line: str,
@@ -154,7 +158,7 @@ def test_after_ctrl_c_the_line_is_over_before_the_next_starts() -> None:
     session = _SlowToCancel()
     out, err = io.StringIO(), io.StringIO()
     try:
-        result = plain._run_line(cast(CommandSession, session), "Wait-Job 1", out, err)
+        result = plain._run_line(cast(JobService, session), "Wait-Job 1", out, err)
     finally:
         session.engine.shutdown()
 

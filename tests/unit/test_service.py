@@ -92,3 +92,41 @@ def test_a_cancelled_wait_ends_its_line(service: LocalService) -> None:
     assert result.wait is not None and result.wait.end.name == "CANCELLED"
     snapshot = service.snapshot(1)
     assert snapshot is not None and snapshot.state is JobState.Running
+
+
+def test_a_new_service_makes_its_engine_when_first_needed(tmp_path: Path) -> None:
+    """The first frame pulls changes and subscribes before the engine exists: it sees no job,
+    and hears the jobs started once it does."""
+    service = LocalService.new(shell="/bin/sh", grace=0.5, guardian=False, spill_dir=str(tmp_path))
+    try:
+        heard = threading.Event()
+        assert service.changes(-1).changed == () and not service.started
+        assert service.snapshot(1) is None and service.transcript(1) is None
+        service.subscribe(heard.set)
+        service.wake_waiters()
+        assert not service.started
+
+        service.execute("Start-Job {true} | Wait-Job")
+
+        assert service.started and heard.is_set()
+        assert [s.id for s in service.changes(0).changed] == [1]
+    finally:
+        service.shutdown()
+
+
+def test_unsubscribing_before_the_engine_exists_hears_nothing_after(tmp_path: Path) -> None:
+    service = LocalService.new(shell="/bin/sh", grace=0.5, guardian=False, spill_dir=str(tmp_path))
+    try:
+        heard = threading.Event()
+        service.subscribe(heard.set)()
+        service.execute("Start-Job {true} | Wait-Job")
+        assert not heard.is_set()
+    finally:
+        service.shutdown()
+
+
+def test_a_service_ended_before_its_engine_starts_no_job(tmp_path: Path) -> None:
+    service = LocalService.new(shell="/bin/sh", grace=0.5, guardian=False, spill_dir=str(tmp_path))
+    service.shutdown()
+    with pytest.raises(RuntimeError, match="ended"):
+        service.execute("Start-Job {sleep 30}")

@@ -339,7 +339,10 @@ class MainScreen(JobKeys):
         self.pull.watch_line(event.line, started)
         if event.result.job_ids:
             self._highlight(event.result.job_ids[0])
-        if event.result.exit_code is not None:
+        if event.result.disconnected:
+            # Disconnect-PSSession: the app ends, the host keeps the session and its jobs.
+            self.app.exit(0)
+        elif event.result.exit_code is not None:
             # `exit` ends the session: the app asks to quit, as q does (lines queued after it
             # wait; they run if the user stays).
             await self.app.action_quit()

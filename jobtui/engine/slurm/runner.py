@@ -1,0 +1,292 @@
+"""One Slurm job: submitted with sbatch, moved through its states by the backend's poll.
+
+The runner never polls itself: the backend's one ``squeue`` per tick hands each runner its
+:class:`SlurmStatus`, and the runner moves the job (PENDING is NotStarted with the queue's
+reason, RUNNING is Running, the end states map as :func:`status.outcome` says) and reads what
+its output files gained.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from jobtui.engine.backend import Capabilities, StartRequest
+from jobtui.engine.slurm.client import SlurmError
+from jobtui.engine.slurm.files import OutputFiles
+from jobtui.engine.slurm.resources import Resources
+from jobtui.engine.slurm.status import Phase, SlurmStatus, outcome, signal_name
+from jobtui.engine.states import JobFailure, JobState
+
+if TYPE_CHECKING:
+    from jobtui.engine.job import Job
+    from jobtui.engine.slurm.backend import SlurmBackend
+
+#: The shell of the batch script: what a cluster's login shell almost always is.
+SCRIPT_SHELL = "/bin/bash"
+
+SUSPEND_REFUSAL = (
+    "Slurm lets only an operator suspend a running job (scontrol suspend); a pending job can "
+    "be held with Suspend-Job and released with Resume-Job"
+)
+
+
+@dataclass
+class SlurmDetails:
+    """What a Slurm user wants to know of the job beyond PowerShell's properties."""
+
+    slurm_job_id: int | None = None
+    cluster: str = ""
+    partition: str = ""
+    node: str = ""
+    slurm_state: str = ""
+    queue_reason: str = ""
+    exit_code: int | None = None
+    signal: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    sbatch_options: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields by name, in the order above."""
+        return asdict(self)
+
+
+class SlurmRunner:
+    """Submits one command with sbatch and follows it until Slurm says it ended."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        suspend=False, input=False, hold=True, suspend_refusal=SUSPEND_REFUSAL
+    )
+
+    def __init__(
+        self,
+        job: Job,
+        request: StartRequest,
+        resources: Resources,
+        files: OutputFiles,
+        owner: SlurmBackend,
+        on_output: Callable[[Job], None],
+        on_finished: Callable[[Job], None],
+    ) -> None:
+        self.job = job
+        self.backend = owner.name
+        self.request = request
+        self.resources = resources
+        self.files = files
+        self._owner = owner
+        self._on_output = on_output
+        self._on_finished = on_finished
+        self._details = SlurmDetails(
+            stdout=files.stdout, stderr=files.stderr, sbatch_options=shlex.join(resources.options)
+        )
+        self._hold_at_submit = False
+        self._finishing = threading.Lock()
+        #: scancel was sent for it (by Stop-Job, or because the engine gave it up).
+        self.cancel_sent = False
+        self.done = False
+
+    @property
+    def slurm_job_id(self) -> int | None:
+        """Slurm's id for the job, once sbatch took it."""
+        return self._details.slurm_job_id
+
+    @property
+    def accepts_input(self) -> bool:
+        """Never: a batch job's input is a file given at submission."""
+        return False
+
+    @property
+    def details(self) -> SlurmDetails:
+        """The Slurm job id, partition, node, state and queue reason."""
+        return self._details
+
+    # -- the Runner protocol --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Submit with sbatch; the job stays NotStarted until Slurm runs it, or Fails at once
+        with sbatch's message."""
+        try:
+            job_id = self._owner.submit(self)
+        except SlurmError as error:
+            self.done = True
+            if self.job.output is not None:
+                self.job.output.close()
+            self.job.set_state(JobState.Failed, JobFailure(f"The job was not submitted: {error}"))
+            self._on_finished(self.job)
+            return
+        self._details.slurm_job_id = job_id
+        self.job.status_message = f"Submitted as Slurm job {job_id}."
+        self._owner.track(self)
+
+    def script(self) -> str:
+        """The batch script: the initialization script, the arguments as $1..., the command."""
+        lines = [f"#!{SCRIPT_SHELL}"]
+        if self.request.argument_list:
+            lines.append("set -- " + " ".join(shlex.quote(a) for a in self.request.argument_list))
+        if self.request.initialization_script:
+            lines.append(self.request.initialization_script)
+        lines.append(self.request.command)
+        return "\n".join(lines) + "\n"
+
+    def sbatch_options(self) -> list[str]:
+        """sbatch's options for this job: its name, directory, files and resources."""
+        options = [
+            f"--job-name={self.job.parent.name if self.job.parent else self.job.name}",
+            f"--chdir={self.request.cwd}",
+            f"--output={self.files.stdout}",
+            f"--error={self.files.stderr}",
+        ]
+        if self.request.input is not None:
+            options.append(f"--input={self.files.stdin}")
+        if self._hold_at_submit:
+            options.append("--hold")
+        options.extend(self.resources.options)
+        return options
+
+    def hold(self) -> None:
+        """scontrol hold (or sbatch --hold when not submitted yet)."""
+        job_id = self.slurm_job_id
+        if job_id is None:
+            self._hold_at_submit = True
+            return
+        try:
+            self._owner.client.hold(job_id)
+        except SlurmError as error:
+            raise JobFailure(f"Cannot hold Slurm job {job_id}: {error}") from None
+        self._details.queue_reason = "JobHeldUser"
+        self._owner.hurry()
+
+    def suspend(self) -> None:
+        """Never asked (``capabilities.suspend`` is False): see SUSPEND_REFUSAL."""
+        raise JobFailure(
+            f"Cannot suspend the job that has an ID of {self.job.id}: {SUSPEND_REFUSAL}."
+        )
+
+    def resume(self) -> None:
+        """Release a held job (it is NotStarted again, pending in the queue)."""
+        job_id = self.slurm_job_id
+        if job_id is None:
+            self._hold_at_submit = False
+        else:
+            try:
+                self._owner.client.release(job_id)
+            except SlurmError as error:
+                raise JobFailure(f"Cannot release Slurm job {job_id}: {error}") from None
+        self.job.transition(JobState.Suspended, JobState.NotStarted)
+        self._owner.hurry()
+        self.job.status_message = f"Released; Slurm job {job_id} is pending."
+
+    def send_input(self, data: bytes) -> int:
+        """Never asked: a batch job takes no input once submitted."""
+        raise OSError("a Slurm job takes no input once submitted")
+
+    def close_input(self) -> None:
+        """Nothing to close: the input was a file."""
+
+    # -- the backend's poll ---------------------------------------------------------------
+
+    def update(self, status: SlurmStatus) -> bool:
+        """Take Slurm's word for the job; True if something shown changed."""
+        details = self._details
+        before = (details.slurm_state, details.queue_reason, details.node, self.job.status_message)
+        details.slurm_state = status.state
+        details.partition = status.partition or details.partition
+        details.node = status.nodes or details.node
+        details.cluster = status.cluster or details.cluster
+        details.queue_reason = status.reason if status.reason != "None" else ""
+        job = self.job
+        phase = status.phase
+        if job.state.is_finished and phase is not Phase.FINISHED:
+            return False  # the engine stopped it while pending: the backend cancels it
+        if phase is Phase.PENDING:
+            held = status.reason in ("JobHeldUser", "JobHeldAdmin")
+            if held and job.state is JobState.NotStarted and not job.stop_requested:
+                job.set_state(JobState.Suspended)
+            elif not held and job.state is JobState.Suspended:
+                job.set_state(JobState.NotStarted)
+            reason = status.queue_reason
+            job.status_message = (
+                f"Pending as Slurm job {status.job_id}: {reason}."
+                if reason
+                else f"Pending as Slurm job {status.job_id}."
+            )
+        elif phase in (Phase.RUNNING, Phase.SUSPENDED):
+            if job.state in (JobState.NotStarted, JobState.Suspended) and phase is Phase.RUNNING:
+                job.set_state(JobState.Running)
+            elif phase is Phase.SUSPENDED and job.state is JobState.Running:
+                job.set_state(JobState.Suspending)
+                job.set_state(JobState.Suspended)
+            where = f" on {status.nodes}" if status.nodes else ""
+            job.status_message = f"Slurm job {status.job_id} {status.state.lower()}{where}."
+            self.read_output()
+        else:
+            self.finish(status)
+        return before != (
+            details.slurm_state,
+            details.queue_reason,
+            details.node,
+            job.status_message,
+        )
+
+    def read_output(self, *, final: bool = False) -> None:
+        """Read what the output files gained into the transcript."""
+        store = self.job.output
+        if store is not None and not store.closed and self.files.read_into(store, final=final):
+            self._on_output(self.job)
+
+    def finish(self, status: SlurmStatus | None, why: str = "") -> None:
+        """Slurm says the job ended (or no longer knows it: ``why``); set its final state."""
+        with self._finishing:  # the poll and a Stop-Job that timed out may both get here
+            if self.done:
+                return
+            self.done = True
+        self.read_output(final=True)
+        job = self.job
+        if job.output is not None:
+            job.output.close()
+        last = job.output.last_error_line if job.output is not None else None
+        info = job.process
+        if status is not None:
+            self._details.exit_code = status.exit_code
+            info.exit_code = status.exit_code
+            if status.signal:
+                self._details.signal = info.signal = signal_name(status.signal)
+        if job.state.is_finished:  # the engine gave it up while it was pending
+            self._on_finished(job)
+            return
+        failure: JobFailure | None
+        if status is None:
+            state, failure = JobState.Failed, JobFailure(why)
+        else:
+            state, failure = outcome(status, last)
+        if job.stop_requested:
+            state, failure = job.stopped_outcome()
+            job.status_message = (
+                f"Cancelled with scancel (Slurm job {self.slurm_job_id}): Slurm sends SIGTERM, "
+                "then SIGKILL after its KillWait."
+            )
+        elif state is JobState.Stopped:
+            # The whole job was cancelled, not one child alone (which would leave the parent
+            # Completed by PowerShell's rule): the parent shows Stopped too.
+            for each in (job, job.parent):
+                if each is not None:
+                    each.stop_requested = True
+            job.status_message = (
+                f"Slurm job {self.slurm_job_id} was cancelled outside jobtui "
+                f"({status.state if status else 'CANCELLED'})."
+            )
+        if state in (JobState.Stopped, JobState.Failed) and job.state in (
+            JobState.Running,
+            JobState.Suspended,
+            JobState.Blocked,
+        ):
+            if state is JobState.Stopped:
+                job.set_state(JobState.Stopping)
+        elif job.state is JobState.NotStarted and state is JobState.Completed:
+            job.set_state(JobState.Running)  # it ran between two polls
+        job.set_state(state, failure)
+        self._on_finished(job)
