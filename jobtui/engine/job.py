@@ -99,7 +99,7 @@ class Job:
         self.queued_in: Throttle | None = None
         #: The ticket it took when it joined that queue (meaningful while ``queued_in`` is set).
         self.queue_ticket: int | None = None
-        #: The last progress parsed, with the version of the transcript it was parsed from.
+        #: The last progress parsed, with the transcript's size when it was parsed.
         self._progress: tuple[int, list[ProgressRecord]] = (-1, [])
         self.version = 0
         self._lock = lock
@@ -182,8 +182,10 @@ class Job:
         store = self.output
         if store is None:
             return []
-        version, cached = self._progress
-        if version == store.version:  # a table's pull reads it for every job that moved
+        size, cached = self._progress
+        # Parsed again only when output came: a pull reads it for every job that moved, and a
+        # receive (which moves the job) adds no output.
+        if size == store.size:
             return list(cached)
         # Loaded when first read: the parser's patterns cost start-up about 2 ms.
         from jobtui.engine.progress import TAIL_BYTES, parse_progress
@@ -193,9 +195,9 @@ class Job:
             if index >= 0:
                 record = parse_progress(data.decode("utf-8", "replace"))
                 if record is not None:
-                    self._progress = (store.version, [record])
+                    self._progress = (store.size, [record])
                     return [record]
-        self._progress = (store.version, [])
+        self._progress = (store.size, [])
         return []
 
     def stopped_outcome(self) -> tuple[JobState, JobFailure | None]:
