@@ -14,7 +14,6 @@ on a worker thread, with a time limit; a failure is one line of notice.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -70,6 +69,8 @@ class Notice:
     def record(self) -> str:
         """What the hook reads on its standard input: the event and the job's (or the group's
         jobs') snapshot as JSON."""
+        import json
+
         data: dict[str, Any] = {"event": self.kind.value, "title": self.title}
         if self.kind is NoticeKind.GROUP:
             data["jobs"] = [job.to_dict() for job in self.jobs]

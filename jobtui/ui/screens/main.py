@@ -9,7 +9,7 @@ The screen reaches jobs only through the :class:`~jobtui.service.JobService`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,7 +24,6 @@ from jobtui.service import JobService
 from jobtui.ui.actions import JOB_ACTIONS
 from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
-from jobtui.ui.notifications import Notifier
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane
 from jobtui.ui.screens.pull import PullLoop
@@ -36,6 +35,9 @@ from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
+
+if TYPE_CHECKING:
+    from jobtui.ui.notifications import Notifier
 
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
@@ -134,7 +136,7 @@ class MainScreen(JobKeys):
             self.console,
             self.query_one("#console-tab", OutputView),
             self.sync_output,
-            Notifier(self.app, self.service, self._settings(), self.notify),
+            self._notifier,
         )
         #: The highest job id known when the last line ended: the jobs a line started are
         #: those above it (a line's result also names jobs it only returned, as Get-Job's).
@@ -323,6 +325,11 @@ class MainScreen(JobKeys):
     @on(CommandLine.WaitStarted)
     def _wait_started(self, event: CommandLine.WaitStarted) -> None:
         self.wait_started(event.line, event.started)
+
+    def _notifier(self) -> Notifier:
+        from jobtui.ui.notifications import Notifier
+
+        return Notifier(self.app, self.service, self._settings(), self.notify)
 
     def _settings(self) -> Settings:
         """The app's settings (the defaults for an app that has none)."""

@@ -18,7 +18,6 @@ from textual.message_pump import MessagePump
 
 from jobtui.engine import JobState
 from jobtui.service import JobService
-from jobtui.ui.notifications import Notice, Notifier, group_notice, job_notice
 from jobtui.ui.pacing import Pacer
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.jobs_table import JobsTable
@@ -26,6 +25,7 @@ from jobtui.ui.widgets.output_view import OutputView
 
 if TYPE_CHECKING:
     from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.ui.notifications import Notice, Notifier
 
 #: Least seconds between two refreshes of the table (a burst of events becomes one refresh).
 TABLE_INTERVAL = 0.25
@@ -44,7 +44,7 @@ class PullLoop:
         console: ConsoleBuffer,
         console_view: OutputView,
         sync_output: Callable[[], bool],
-        notifier: Notifier,
+        make_notifier: Callable[[], Notifier],
     ) -> None:
         self.service = service
         #: Every top-level job as last pulled, by id (in id order).
@@ -55,7 +55,9 @@ class PullLoop:
         self._console = console
         self._console_view = console_view
         self._sync_output = sync_output
-        self.notifier = notifier
+        # Made with the first notice: the notifications' module (and json) cost start-up 5 ms.
+        self._make_notifier = make_notifier
+        self._notifier: Notifier | None = None
         self._table_at = 0.0
         #: Jobs that finished or began to wait for input since the last notice.
         self._noticed: list[JobSnapshot] = []
@@ -133,12 +135,24 @@ class PullLoop:
     def _notify(self) -> bool:
         """Hand the notices since the last look to the notifier; True if there were any."""
         noticed, self._noticed = self._noticed, []
+        if not noticed and not self._line_groups:
+            return False
+        from jobtui.ui.notifications import job_notice
+
         notices: list[Notice] = [job_notice(job) for job in noticed]
         finished = [job for job in noticed if job.state.is_finished]
         notices += self._finished_chains(finished)
         notices += self._finished_lines()
-        self.notifier.announce(notices)
+        if notices:
+            self.notifier.announce(notices)
         return bool(notices)
+
+    @property
+    def notifier(self) -> Notifier:
+        """What says the notices (made when first needed)."""
+        if self._notifier is None:
+            self._notifier = self._make_notifier()
+        return self._notifier
 
     def _finished_chains(self, finished: list[JobSnapshot]) -> list[Notice]:
         """A notice for each -DependsOn chain whose last job has just finished."""
@@ -186,4 +200,6 @@ class PullLoop:
         if not all(job.finished for job in jobs):
             return None
         self._announced.add(key)
+        from jobtui.ui.notifications import group_notice
+
         return group_notice(what, jobs)
