@@ -15,7 +15,7 @@ from jobtui.data.values import shown
 
 #: What ``config show`` says of a setting's value beyond where it came from.
 NOTES = {
-    "disk_budget": "stored, not enforced yet",
+    "disk_budget": "transcripts kept by the session host; past it the oldest finished go first",
 }
 
 

@@ -16,17 +16,35 @@ or a key, loads them first.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from jobtui.engine.changes import JobChanges
+from jobtui.service_values import SearchMatch, SearchRequest, SearchUpdate
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from jobtui.commands import CommandSession, OutputLine, WaitOutcome, WaitStarted
     from jobtui.engine import JobEngine, JobEvent, OutputStore
     from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.persistent import Persistence
+    from jobtui.service_search import SearchRun
+
+__all__ = [
+    "KINDS",
+    "JobService",
+    "LineResult",
+    "LineSource",
+    "LocalService",
+    "SearchMatch",
+    "SearchRequest",
+    "SearchUpdate",
+    "TranscriptSource",
+]
 
 #: Kinds of line and what they are: output (stdout, results), error (stderr, errors), info
 #: (notices), echo (a command line as typed).
@@ -162,6 +180,35 @@ class JobService(Protocol):
         """Wake every blocked wait so it rechecks its cancel event."""
         ...
 
+    # -- searching and moving through transcripts ----------------------------------------------
+
+    def start_search(self, request: SearchRequest) -> int:
+        """Start a search (it runs off the caller's thread); returns its id for
+        :meth:`search_update` and :meth:`cancel_search`."""
+        ...
+
+    def search_update(self, search_id: int, since: int) -> SearchUpdate | None:
+        """The search's matches from number ``since`` on, its count and progress; None if no
+        such search (cancelled, or never started)."""
+        ...
+
+    def cancel_search(self, search_id: int) -> None:
+        """Stop a search and forget it (an unknown id is no error)."""
+        ...
+
+    def line_times(self, job_id: int, start: int, stop: int) -> list[float]:
+        """When each of a job's transcript lines ``start`` to ``stop`` arrived."""
+        ...
+
+    def stream_line(self, job_id: int, line: int, *, error: bool, forward: bool) -> int | None:
+        """The first line of the next (``forward``) or previous run of stderr (``error``) or
+        stdout records from transcript line ``line``; None if there is none."""
+        ...
+
+    def line_at_time(self, job_id: int, when: float) -> int | None:
+        """The first transcript line that arrived at or after ``when`` (epoch seconds)."""
+        ...
+
     def subscribe(self, on_change: Callable[[], None]) -> Callable[[], None]:
         """Call ``on_change`` (from any thread; it must only enqueue) whenever something a
         front end shows may have changed; returns a function that unsubscribes."""
@@ -230,15 +277,20 @@ class LocalService:
         *,
         width: int = 120,
         engine_options: dict[str, Any] | None = None,
+        persistence: Persistence | None = None,
     ) -> None:
         self._engine = engine
         self._engine_options = engine_options or {}
+        #: The history of a persistent session (its ``notices`` say what went wrong), or None.
+        self.persistence = persistence
         self._session: CommandSession | None = None
         self._width = width
         self._lock = threading.RLock()
         #: Who subscribed before the engine existed, with the engine's unsubscribe once it does.
         self._subscribers: dict[Callable[[], None], Callable[[], None] | None] = {}
         self._ended = False
+        self._searches: dict[int, SearchRun] = {}
+        self._search_ids = itertools.count(1)
 
     @classmethod
     def new(cls, **engine_options: Any) -> LocalService:
@@ -266,6 +318,18 @@ class LocalService:
     def started(self) -> bool:
         """Whether the engine exists (before it does, there is no job)."""
         return self._engine is not None
+
+    @classmethod
+    def persistent(cls, state_dir: Path, **engine_options: Any) -> LocalService:
+        """A service whose jobs outlive this process: each runs under a monitor that keeps its
+        transcript in ``state_dir``, and the history there is restored now (earlier jobs listed,
+        running ones re-adopted). :meth:`shutdown` stops the jobs; a process that dies without
+        it leaves them running for the next one to adopt. ``disk_budget`` (bytes, the setting)
+        caps the transcripts kept: past it the oldest finished ones are dropped."""
+        from jobtui.persistent import open_persistent
+
+        engine, persistence = open_persistent(state_dir, **engine_options)
+        return cls(engine, persistence=persistence)
 
     # -- the command language ------------------------------------------------------------------
 
@@ -410,10 +474,64 @@ class LocalService:
 
         return notify_send(title, body)
 
+    # -- searching and moving through transcripts ----------------------------------------------
+
+    def start_search(self, request: SearchRequest) -> int:
+        """A :class:`~jobtui.service_search.SearchRun` over the engine's jobs."""
+        from jobtui.service_search import SearchRun
+
+        run = SearchRun(request, lambda: self.engine.jobs)
+        with self._lock:
+            search_id = next(self._search_ids)
+            self._searches[search_id] = run
+        return search_id
+
+    def search_update(self, search_id: int, since: int) -> SearchUpdate | None:
+        """The run's update."""
+        run = self._searches.get(search_id)
+        return None if run is None else run.update(since)
+
+    def cancel_search(self, search_id: int) -> None:
+        """Cancel the run and drop it."""
+        with self._lock:
+            run = self._searches.pop(search_id, None)
+        if run is not None:
+            run.cancel()
+
+    def _store(self, job_id: int) -> OutputStore | None:
+        engine = self._engine  # no engine yet: no job either
+        job = None if engine is None else engine.find_by_id(job_id)
+        return None if job is None or job.removed else job.transcript
+
+    def line_times(self, job_id: int, start: int, stop: int) -> list[float]:
+        """:meth:`OutputStore.line_times` (nothing for a job gone)."""
+        store = self._store(job_id)
+        return [] if store is None else store.line_times(start, stop)
+
+    def stream_line(self, job_id: int, line: int, *, error: bool, forward: bool) -> int | None:
+        """:meth:`OutputStore.stream_line`."""
+        from jobtui.engine import Stream
+
+        store = self._store(job_id)
+        stream = Stream.Error if error else Stream.Output
+        return None if store is None else store.stream_line(stream, line, forward=forward)
+
+    def line_at_time(self, job_id: int, when: float) -> int | None:
+        """:meth:`OutputStore.line_at_time`."""
+        store = self._store(job_id)
+        return None if store is None else store.line_at_time(when)
+
     def shutdown(self) -> None:
-        """:meth:`JobEngine.shutdown` (an engine never made has nothing to stop)."""
+        """Cancel every search, then :meth:`JobEngine.shutdown` (an engine never made has
+        nothing to stop), then the history's last write."""
         with self._lock:  # an engine being made now is made first, and stopped here
             self._ended = True
             engine = self._engine
+            runs = list(self._searches.values())
+            self._searches.clear()
+        for run in runs:
+            run.cancel()
         if engine is not None:
             engine.shutdown()
+        if self.persistence is not None:
+            self.persistence.close()

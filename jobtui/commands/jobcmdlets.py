@@ -146,9 +146,6 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
         stdin_objects.append(bound.get("InputObject"))
     stdin_objects.extend(input or [])
     data = "".join(to_string(v) + "\n" for o in stdin_objects for v in _items(o))
-    working_directory = bound.get("WorkingDirectory")
-    if working_directory is not None:
-        working_directory = context.session.resolve_path(working_directory)
     if thread_job and bound.has("ThrottleLimit"):
         # PowerShell's ThrottleLimit is sticky: it stays for every later job of the session.
         context.engine.throttle_limit = bound.get("ThrottleLimit")
@@ -159,6 +156,10 @@ def start_job(context: Context, bound: BoundCommand, input: list[object] | None)
         context.engine.background_throttle_limit = bound.get("ThrottleLimit")
     location = job_location(context.engine, source, bound)
     resources = job_resources(location, source, bound)
+    working_directory = bound.get("WorkingDirectory")
+    if working_directory is not None and not location.startswith("ssh://"):
+        # A directory here (or on a cluster's shared disk); an SSH host's is its own, as given.
+        working_directory = context.session.resolve_path(working_directory)
     depends_on = dependency_keys(source, bound.get("DependsOn", []))
     if_not_running = bound.switch("IfNotRunning")
     known = {j.id for j in context.engine.jobs} if if_not_running else set()

@@ -2,6 +2,7 @@
 
 ``localhost`` is always there. ``slurm`` needs no configuration: the first job sent there adds
 the Slurm backend, which uses the user's own client commands on PATH (and ``SLURM_CONF``).
+``ssh://[user@]host[:port]`` adds that host's SSH Location the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def job_location(engine: JobEngine, source: str, bound: BoundCommand) -> str:
     for location in known:
         if location.lower() == name.lower():
             return location
+    if name.lower().startswith("ssh://"):
+        return _ssh_location(engine, source, name)
     if name.lower() not in _ON_DEMAND:
         raise CommandError(
             source,
@@ -45,6 +48,16 @@ def job_location(engine: JobEngine, source: str, bound: BoundCommand) -> str:
             return next(n for n in engine.locations if n.lower() == name.lower())
         raise CommandError(source, str(error)) from None
     return backend.name
+
+
+def _ssh_location(engine: JobEngine, source: str, address: str) -> str:
+    """``ssh://[user@]host[:port]``: the host's Location, added on first use."""
+    from jobtui.engine.ssh import TargetError, ensure_location, parse_host
+
+    try:
+        return ensure_location(engine, parse_host(address))
+    except (TargetError, JobError) as error:
+        raise CommandError(source, str(error)) from None
 
 
 def job_resources(location: str, source: str, bound: BoundCommand) -> dict[str, object]:

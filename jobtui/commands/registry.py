@@ -44,6 +44,7 @@ MODULES: tuple[str, ...] = (
     "jobtui.commands.summarycmdlets",
     "jobtui.commands.convertcmdlets",
     "jobtui.commands.select_string",
+    "jobtui.commands.remotecmdlets",
 )
 
 

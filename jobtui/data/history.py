@@ -220,7 +220,9 @@ class HistoryStore:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None)  # we BEGIN and COMMIT ourselves
+        # We BEGIN and COMMIT ourselves. Any thread may write (one at a time: the caller
+        # serialises), so the session's writer thread can take over from the one that opened it.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         if self.journal_mode is JournalMode.WAL:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -232,7 +234,9 @@ class HistoryStore:
         return conn
 
     def _open_read_only(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        conn = sqlite3.connect(
+            f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
         conn.execute("PRAGMA query_only = ON")
         if self.journal_mode is JournalMode.DELETE:
             conn.execute("PRAGMA mmap_size = 0")

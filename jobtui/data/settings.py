@@ -111,7 +111,7 @@ class Settings:
     spill_dir: Path | None = None
     #: Where the command bar's history is kept; None: ``$XDG_STATE_HOME/jobtui``.
     history_dir: Path | None = None
-    #: Bytes of spill files allowed in all; None: no budget. Stored, not enforced yet.
+    #: Bytes of transcripts the session host keeps in all; None: no budget.
     disk_budget: int | None = None
     #: The job table's columns, by name (shown in the table's order).
     columns: tuple[str, ...] = COLUMN_NAMES

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from jobtui.engine import dependencies
@@ -43,7 +44,7 @@ from jobtui.engine.events import (
     JobStateChanged,
     JobStatsUpdated,
 )
-from jobtui.engine.job import BACKGROUND_JOB, THREAD_JOB, Job
+from jobtui.engine.job import BACKGROUND_JOB, REMOTE_JOB, THREAD_JOB, Job
 from jobtui.engine.local import DEFAULT_GRACE, LocalBackend, default_shell
 from jobtui.engine.local.monitor import DEFAULT_INTERVAL
 from jobtui.engine.locking import EventLock
@@ -126,6 +127,8 @@ class JobEngine(QueueRules):
         spill_dir: str | None = None,
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
+        job_root: str | None = None,
+        transcript_limit: int | None = None,
     ) -> None:
         self.grace = grace
         self.memory_limit = memory_limit
@@ -156,6 +159,8 @@ class JobEngine(QueueRules):
             shell=shell,
             guardian=guardian,
             monitor_interval=monitor_interval,
+            job_root=Path(job_root) if job_root is not None else None,
+            transcript_limit=transcript_limit,
         )
         #: The backends by Location name: where ``start_job(location=...)`` looks.
         self._backends: dict[str, Backend] = {self._local.name: self._local}
@@ -435,6 +440,64 @@ class JobEngine(QueueRules):
         attempt.runner = backend.create_runner(attempt, request)
         top.child_jobs.append(attempt)
         return attempt
+
+    def start_job_on(
+        self,
+        command: str,
+        locations: Sequence[str],
+        *,
+        name: str | None = None,
+        environment: dict[str, str] | None = None,
+        argument_list: Sequence[str] = (),
+        input: bytes | None = None,
+        job_type: str = REMOTE_JOB,
+    ) -> Job:
+        """Start ``command`` at each of ``locations`` at once, as Invoke-Command -AsJob does.
+
+        One parent (Location ``a,b``) with a child per Location, all running side by side;
+        the parent's state follows PowerShell's rules for its children. No retries, time
+        limits or dependencies: those are Start-Job's.
+        """
+        with self._lock:
+            found = [(where, self._backends.get(where)) for where in locations]
+            known = ", ".join(self._backends)
+        backends: list[Backend] = []
+        for where, backend in found:
+            if backend is None:
+                raise JobError(
+                    f"Cannot start the job at the location '{where}': there is no such "
+                    f"location. Known locations: {known}."
+                )
+            backends.append(backend)
+        if not backends:
+            raise JobError("Cannot start the job: no location was given.")
+        launch: list[Job] = []
+        with self._lock:
+            if self._closed:
+                raise JobError("The job engine has been shut down.")
+            shown = [backend.location(job_type) for backend in backends]
+            top = self._new_job(command, name, job_type, ",".join(shown))
+            top.parallel_children = True
+            for backend, where in zip(backends, shown, strict=True):
+                request = StartRequest(
+                    command=command,
+                    cwd=backend.working_directory(None, self.working_directory),
+                    environment=dict(environment or {}),
+                    argument_list=tuple(argument_list),
+                    input=input,
+                )
+                child = self._new_job(command, None, "", where)
+                child.parent = top
+                child.output = OutputStore(memory_limit=self.memory_limit, spill_dir=self.spill_dir)
+                child.runner = backend.create_runner(child, request)
+                top.child_jobs.append(child)
+                if self._throttle(child).admit(child):
+                    launch.append(child)
+            self._jobs[top.id] = top
+            self._emit(JobAdded(top))
+        for child in launch:
+            self._launch(child)
+        return top
 
     def _active_like(self, command: str, name: str | None) -> Job | None:
         """The newest top-level job with this name (if given) or command that is NotStarted or
@@ -737,23 +800,23 @@ class JobEngine(QueueRules):
                 if job.state.is_finished:
                     continue
                 job.stop_requested = True
-                child = job.executing_job
-                child.stop_requested = True
-                if child.state is JobState.NotStarted:
-                    if job is not child and job.state is JobState.Running:
-                        job.set_state(JobState.Stopping)  # a retry waiting for its interval
+                for child in job.executing_jobs:
+                    child.stop_requested = True
+                    if child.state is JobState.NotStarted:
+                        if job is not child and job.state is JobState.Running:
+                            job.set_state(JobState.Stopping)  # a retry waiting for its interval
+                        if child.runner is not None:
+                            self._throttle(child).withdraw(child)
+                        if child.output is not None:
+                            child.output.close()
+                        child.set_state(JobState.Stopped)
+                        continue
+                    if child.state.is_finished:
+                        job.derive_state()  # a failed attempt whose retry was not added yet
+                        continue
+                    child.set_state(JobState.Stopping)
                     if child.runner is not None:
-                        self._throttle(child).withdraw(child)
-                    if child.output is not None:
-                        child.output.close()
-                    child.set_state(JobState.Stopped)
-                    continue
-                if child.state.is_finished:
-                    job.derive_state()  # a failed attempt whose retry was not added yet
-                    continue
-                child.set_state(JobState.Stopping)
-                if child.runner is not None:
-                    runners.append(child.runner)
+                        runners.append(child.runner)
         if not runners:
             self._settle()
             return
@@ -780,46 +843,52 @@ class JobEngine(QueueRules):
         """SIGSTOP every process of each Running job: Suspending, then Suspended."""
         done = []
         for job in jobs:
-            child = job.executing_job
-            runner = child.runner
-            if (
-                runner is not None
-                and runner.capabilities.hold
-                and child.state is JobState.NotStarted
-            ):
-                # A job waiting in a scheduler's queue is held there (Resume-Job releases it).
-                cast("HoldingRunner", runner).hold()
-                child.transition(JobState.NotStarted, JobState.Suspended)
+            suspended = False
+            for child in job.executing_jobs:
+                runner = child.runner
+                if (
+                    runner is not None
+                    and runner.capabilities.hold
+                    and child.state is JobState.NotStarted
+                ):
+                    # A job waiting in a scheduler's queue is held there (Resume-Job releases it).
+                    cast("HoldingRunner", runner).hold()
+                    child.transition(JobState.NotStarted, JobState.Suspended)
+                    suspended = True
+                    continue
+                with self._lock:
+                    if runner is not None and not runner.capabilities.suspend:
+                        if child.state is JobState.Running:
+                            # Asked before the state moves, so the job stays Running.
+                            why = runner.capabilities.suspend_refusal
+                            raise JobFailure(
+                                f"Cannot suspend the job that has an ID of {child.id}"
+                                + (f": {why}." if why else ".")
+                            )
+                        continue
+                    if not child.transition(JobState.Running, JobState.Suspending):
+                        continue
+                assert runner is not None
+                runner.suspend()
+                child.transition(JobState.Suspending, JobState.Suspended)
+                suspended = True
+            if suspended:
                 done.append(job)
-                continue
-            with self._lock:
-                if runner is not None and not runner.capabilities.suspend:
-                    if child.state is JobState.Running:
-                        # Asked before the state moves, so the job stays Running.
-                        why = runner.capabilities.suspend_refusal
-                        raise JobFailure(
-                            f"Cannot suspend the job that has an ID of {child.id}"
-                            + (f": {why}." if why else ".")
-                        )
-                    continue
-                if not child.transition(JobState.Running, JobState.Suspending):
-                    continue
-            assert runner is not None
-            runner.suspend()
-            child.transition(JobState.Suspending, JobState.Suspended)
-            done.append(job)
         return done
 
     def resume_job(self, jobs: Iterable[Job]) -> list[Job]:
         """SIGCONT every process of each Suspended job: Running again."""
         done = []
         for job in jobs:
-            child = job.executing_job
-            if child.state is not JobState.Suspended or child.runner is None:
-                continue
-            child.runner.resume()
-            child.transition(JobState.Suspended, JobState.Running)
-            done.append(job)
+            resumed = False
+            for child in job.executing_jobs:
+                if child.state is not JobState.Suspended or child.runner is None:
+                    continue
+                child.runner.resume()
+                child.transition(JobState.Suspended, JobState.Running)
+                resumed = True
+            if resumed:
+                done.append(job)
         return done
 
     # -- input ----------------------------------------------------------------------------------
@@ -846,6 +915,84 @@ class JobEngine(QueueRules):
             job.executing_job.transition(JobState.Blocked, JobState.Running)
             job.executing_job.touch()
             self._emit(JobInputClosed(job.parent or job))
+
+    # -- restoring a session (a persistent one, after a restart) -----------------------------
+
+    @property
+    def lock(self) -> EventLock[JobEvent]:
+        """The engine's lock: held while reading several jobs' fields as one moment."""
+        return self._lock
+
+    @property
+    def job_root(self) -> Path | None:
+        """Where the jobs' monitors keep their directories (a persistent session), or None."""
+        return self._local.job_root
+
+    def job_dir(self, job: Job) -> Path | None:
+        """The directory that holds a monitored job's transcript and status, or None."""
+        return self._local.job_dir(job) if self._local.job_root is not None else None
+
+    def continue_ids(self, next_id: int) -> None:
+        """Give new jobs ids from ``next_id`` on (ids of an earlier session are never reused)."""
+        with self._lock:
+            self._ids = itertools.count(max(next_id, max(self._all_ids(), default=0) + 1))
+
+    def _all_ids(self) -> list[int]:
+        return [each.id for job in self._jobs.values() for each in (job, *job.child_jobs)]
+
+    def restore_job(
+        self,
+        *,
+        id: int,
+        instance_id: uuid.UUID,
+        name: str,
+        command: str,
+        location: str,
+        type_name: str,
+        state: JobState,
+        reason: str | None = None,
+        begin_time: float | None = None,
+        end_time: float | None = None,
+        parent: Job | None = None,
+    ) -> Job:
+        """Put back a job an earlier session kept (its record, not yet its output or runner).
+
+        A top-level job is listed at once; a child joins ``parent``'s ChildJobs. Its state is
+        set as it was, not reached by transitions: nothing happened, it is only known again.
+        """
+        with self._lock:
+            job = Job(
+                id=id,
+                command=command,
+                name=name,
+                ps_job_type_name=type_name,
+                location=location,
+                lock=self._lock,
+                on_state_changed=self._state_changed,
+            )
+            job.instance_id = instance_id
+            job.restore_state(
+                state,
+                JobFailure(reason) if reason else None,
+                datetime.fromtimestamp(begin_time) if begin_time is not None else None,
+                datetime.fromtimestamp(end_time) if end_time is not None else None,
+            )
+            if parent is not None:
+                job.parent = parent
+                parent.child_jobs.append(job)
+                top = parent
+            else:
+                self._jobs[id] = job
+                top = job
+            self._emit(JobAdded(top))
+            return job
+
+    def adopt_running(self, job: Job, info: Any, cursor: int) -> None:
+        """Follow a restored Running job whose monitor still runs; ``info`` is its MonitorInfo."""
+        with self._lock:
+            runner = self._local.adopt(job, info, cursor)
+            self._throttle(job).admit(job)
+        del runner
 
     # -- Remove-Job ---------------------------------------------------------------------------
 

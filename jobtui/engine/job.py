@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 BACKGROUND_JOB = "BackgroundJob"
 THREAD_JOB = "ThreadJob"
+#: Invoke-Command -AsJob's PSJobTypeName: a parent with a child per computer.
+REMOTE_JOB = "RemoteJob"
 
 StateListener = Callable[["Job", JobStateInfo, JobStateInfo], None]
 
@@ -78,6 +80,9 @@ class Job:
         self.command = command
         self.status_message = ""
         self.child_jobs: list[Job] = []
+        #: The children run side by side (one per Location, as Invoke-Command's are), rather
+        #: than one attempt after another.
+        self.parallel_children = False
         self.parent: Job | None = None
         self.output: OutputStore | None = None
         self.runner: Runner | None = None
@@ -146,6 +151,12 @@ class Job:
         """The job that runs the command: the last of ``ChildJobs`` for a BackgroundJob (its
         latest attempt, when it is retried), else itself."""
         return self.child_jobs[-1] if self.child_jobs else self
+
+    @property
+    def executing_jobs(self) -> list[Job]:
+        """Every job that runs the command now: all children of a job that runs on many
+        Locations at once, else the one :attr:`executing_job`."""
+        return list(self.child_jobs) if self.parallel_children else [self.executing_job]
 
     @property
     def retries_left(self) -> int:
@@ -244,6 +255,22 @@ class Job:
                 self.parent.derive_state()
             return True
 
+    def restore_state(
+        self,
+        state: JobState,
+        reason: JobFailure | None,
+        begin: datetime | None,
+        end: datetime | None,
+    ) -> None:
+        """Take the state an earlier session recorded (no transition: nothing happened now)."""
+        with self._lock:
+            self._state_info = JobStateInfo(state, reason)
+            self.ps_begin_time = begin
+            self.ps_end_time = end
+            self.version += 1
+            if state.is_finished:
+                self.finished.set()
+
     def transition(self, expected: JobState, state: JobState) -> bool:
         """Move from ``expected`` to ``state`` atomically; False if the job was elsewhere."""
         with self._lock:
@@ -284,7 +311,11 @@ class Job:
             if target is self.state:
                 return
             attempts = len(self.child_jobs)
-            if attempts > 1 and target in (JobState.Completed, JobState.Failed):
+            if (
+                attempts > 1
+                and not self.parallel_children
+                and target in (JobState.Completed, JobState.Failed)
+            ):
                 # Said before the state changes: whoever sees the end sees how it ended.
                 self.status_message = (
                     f"Completed on attempt {attempts}."

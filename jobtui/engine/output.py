@@ -116,6 +116,9 @@ class OutputStore:
         self._spill_dir = spill_dir
         self._mem = bytearray()
         self._fd: int | None = None
+        # True when _fd is a file the bytes already are in (a monitor's out.log): nothing is
+        # written, only indexed and read back.
+        self._backed = False
         self._size = 0
         # One entry per record, in parallel columns (about 25 bytes a record).
         self._offsets = array("q")
@@ -213,8 +216,25 @@ class OutputStore:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+            self._backed = False
+
+    def attach_file(self, path: str) -> None:
+        """Read the transcript from ``path``, which holds (and goes on holding) every byte
+        appended, at the same offsets: a job monitor's ``out.log``. Appends then only index
+        what is already there: the bytes of a flood are written to disk once, not twice."""
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        with self._lock:
+            if self._size or self._fd is not None:
+                os.close(fd)
+                raise ValueError("a file can back only an empty store")
+            self._fd = fd
+            self._backed = True
+            self._mem = bytearray()
 
     def _store(self, data: bytes) -> bool:
+        if self._backed:
+            self._size += len(data)
+            return True
         if self.lost_bytes:
             # Once output is lost, later output is not kept either: the transcript stays an
             # exact prefix of what the job wrote, never a text with a silent hole in it.
@@ -304,6 +324,25 @@ class OutputStore:
     def cursor(self) -> int:
         """Index of the first record a receive has not consumed."""
         return self._cursor
+
+    @property
+    def cursor_offset(self) -> int:
+        """The receive cursor as a byte offset: what a restarted session can find again (its
+        records are rebuilt, and may be cut differently; the bytes are the same)."""
+        with self._lock:
+            return self._offsets[self._cursor] if self._cursor < len(self._offsets) else self._size
+
+    def restore_cursor(self, offset: int) -> None:
+        """Move the receive cursor to the record holding byte ``offset`` (a record only partly
+        received before counts as unread: a receive repeats a little rather than lose any)."""
+        with self._lock:
+            index = bisect.bisect_right(self._offsets, offset) - 1
+            if index < 0 or offset >= self._size:
+                index = 0 if offset <= 0 else len(self._offsets)
+            elif self._offsets[index] < offset and offset >= self._bounds(index)[1]:
+                index += 1
+            self._cursor = index
+            self.version += 1
 
     @property
     def has_more_data(self) -> bool:
@@ -412,6 +451,58 @@ class OutputStore:
                 line = take_to
                 index += 1
         return result
+
+    def line_times(self, start: int, stop: int) -> list[float]:
+        """When each of lines ``start`` to ``stop`` arrived (its record's time): a bisection for
+        the first, then a walk over the records that hold the rest."""
+        result: list[float] = []
+        with self._lock:
+            cum = self._lines_cum
+            stop = min(stop, cum[-1] if cum else 0)
+            line = max(start, 0)
+            index = bisect.bisect_right(cum, line)
+            while line < stop and index < len(cum):
+                take_to = min(stop, cum[index])
+                result.extend([self._times[index]] * (take_to - line))
+                line = take_to
+                index += 1
+        return result
+
+    def stream_line(self, stream: Stream, line: int, *, forward: bool) -> int | None:
+        """The first line of the next (or previous) record of ``stream`` after (before) the
+        record that holds ``line``: one scan of the streams column, no text read."""
+        with self._lock:
+            cum = self._lines_cum
+            if not cum:
+                return None
+            here = min(bisect.bisect_right(cum, max(line, 0)), len(cum) - 1)
+            mark = bytes([stream])
+            if forward:
+                # Past the run of ``stream`` records that holds ``line``: the next run's start.
+                index = here + 1
+                while (
+                    index < len(cum)
+                    and self._streams[index] == stream
+                    and (self._streams[index - 1] == stream)
+                ):
+                    index += 1
+                found = self._streams.find(mark, index)
+            else:
+                found = self._streams.rfind(mark, 0, here)
+                while found > 0 and self._streams[found - 1] == stream:
+                    found -= 1  # the start of that run
+            if found < 0:
+                return None
+            first = cum[found - 1] if found else 0
+            return first if first < cum[found] else None
+
+    def line_at_time(self, when: float) -> int | None:
+        """The first line that arrived at or after ``when`` (None: none did)."""
+        with self._lock:
+            index = bisect.bisect_left(self._times, when)
+            if index >= len(self._times):
+                return None
+            return self._lines_cum[index - 1] if index else 0
 
     def _record_lines(self, index: int) -> list[str]:
         cached = self._cache.get(index)

@@ -55,15 +55,29 @@ _S = JobState
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     # NotStarted <-> Suspended: a job held in a scheduler's queue, and released.
     _S.NotStarted: frozenset({_S.Running, _S.Failed, _S.Stopped, _S.Stopping, _S.Suspended}),
+    # Disconnected: a remote job whose connection dropped while it runs on (SSH); it comes
+    # back Running, or in the final state it reached meanwhile.
     _S.Running: frozenset(
-        {_S.Completed, _S.Failed, _S.Stopping, _S.Blocked, _S.Suspending, _S.AtBreakpoint}
+        {
+            _S.Completed,
+            _S.Failed,
+            _S.Stopping,
+            _S.Blocked,
+            _S.Suspending,
+            _S.AtBreakpoint,
+            _S.Disconnected,
+        }
     ),
-    _S.Blocked: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.Suspending}),
+    _S.Blocked: frozenset(
+        {_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.Suspending, _S.Disconnected}
+    ),
     _S.Suspending: frozenset({_S.Suspended, _S.Completed, _S.Failed, _S.Stopping}),
-    _S.Suspended: frozenset({_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.NotStarted}),
+    _S.Suspended: frozenset(
+        {_S.Running, _S.Completed, _S.Failed, _S.Stopping, _S.NotStarted, _S.Disconnected}
+    ),
     _S.Stopping: frozenset({_S.Stopped, _S.Failed}),
     _S.AtBreakpoint: frozenset({_S.Running, _S.Stopping}),
-    _S.Disconnected: frozenset({_S.Running, _S.Stopping}),
+    _S.Disconnected: frozenset({_S.Running, _S.Stopping, _S.Completed, _S.Failed}),
     _S.Completed: frozenset(),
     _S.Failed: frozenset(),
     _S.Stopped: frozenset(),

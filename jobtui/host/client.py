@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from jobtui.engine import JobChanges
     from jobtui.engine.snapshot import JobSnapshot
     from jobtui.service import LineResult, OutputCallback, WaitCallback
+    from jobtui.service_values import SearchRequest, SearchUpdate
 
 T = TypeVar("T")
 
@@ -480,6 +481,58 @@ class HostService:
         from jobtui.engine.local.hooks import notify_send
 
         return notify_send(title, body)
+
+    # -- searching and moving through transcripts ----------------------------------------------
+
+    def start_search(self, request: SearchRequest) -> int:
+        """Start a search in the host; its id (0, a search that never runs, if the host went)."""
+        from jobtui.host.codec import encode
+
+        try:
+            return int(self.connection.request("start_search", request=encode(request)))
+        except HostLost:
+            return 0
+
+    def search_update(self, search_id: int, since: int) -> SearchUpdate | None:
+        """The search's new matches and figures (None: no such search, or no host)."""
+        from jobtui.service_values import SearchUpdate
+
+        try:
+            data = self.connection.request("search_update", search=search_id, since=since)
+            return None if data is None else self._decode(SearchUpdate, data)
+        except HostLost:
+            return None
+
+    def cancel_search(self, search_id: int) -> None:
+        """Stop the search in the host."""
+        with contextlib.suppress(HostLost):
+            self.connection.request("cancel_search", search=search_id)
+
+    def line_times(self, job_id: int, start: int, stop: int) -> list[float]:
+        """When each of the lines arrived."""
+        try:
+            times = self.connection.request("line_times", job=job_id, start=start, stop=stop)
+        except HostLost:
+            return []
+        return [float(t) for t in times]
+
+    def stream_line(self, job_id: int, line: int, *, error: bool, forward: bool) -> int | None:
+        """The first line of the next (previous) stderr or stdout run."""
+        try:
+            found = self.connection.request(
+                "stream_line", job=job_id, line=line, error=error, forward=forward
+            )
+        except HostLost:
+            return None
+        return None if found is None else int(found)
+
+    def line_at_time(self, job_id: int, when: float) -> int | None:
+        """The first line written at or after ``when``."""
+        try:
+            found = self.connection.request("line_at_time", job=job_id, when=when)
+        except HostLost:
+            return None
+        return None if found is None else int(found)
 
     def shutdown(self) -> None:
         """This client ends: leaving (the last attached client's leaving ends the session and

@@ -38,6 +38,7 @@ from jobtui.engine.snapshot import (
 )
 from jobtui.engine.states import JobState
 from jobtui.service import LineResult
+from jobtui.service_values import SearchMatch, SearchRequest, SearchUpdate
 
 T = TypeVar("T")
 
@@ -54,6 +55,9 @@ WIRE_TYPES: tuple[type, ...] = (
     OutputLine,
     WaitStarted,
     WaitOutcome,
+    SearchRequest,
+    SearchMatch,
+    SearchUpdate,
 )
 _NAMESPACE: dict[str, Any] = {
     **{cls.__name__: cls for cls in WIRE_TYPES},

@@ -14,13 +14,14 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from jobtui.host.codec import encode
+from jobtui.host.codec import CodecError, decode, encode
 from jobtui.host.listener import Handler, Request
 from jobtui.host.wire import RequestError
 
 if TYPE_CHECKING:
     from jobtui.commands import OutputLine, WaitStarted
     from jobtui.host.server import HostServer
+    from jobtui.service import LocalService
 
 
 def _int(request: Request, name: str) -> int:
@@ -37,15 +38,33 @@ def _text(request: Request, name: str) -> str:
     return value
 
 
+def _flag(request: Request, name: str) -> bool:
+    value = request.args.get(name)
+    if not isinstance(value, bool):
+        raise RequestError("bad_args", f"{request.op} needs a boolean {name}")
+    return value
+
+
+def _number(request: Request, name: str) -> float:
+    value = request.args.get(name)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise RequestError("bad_args", f"{request.op} needs a number {name}")
+    return float(value)
+
+
 class Handlers:
     """The handlers over one host's session."""
 
     def __init__(self, server: HostServer) -> None:
         self.server = server
-        self.service = server.service
         #: Cancel events of the lines running now, by (connection, request id).
         self._running: dict[tuple[int, int], threading.Event] = {}
         self._guard = threading.Lock()
+
+    @property
+    def service(self) -> LocalService:
+        """The host's session (opened when the host starts, after this table is made)."""
+        return self.server.service
 
     def table(self) -> dict[str, Handler]:
         """Every op and its handler."""
@@ -68,6 +87,12 @@ class Handlers:
             "width": self.width,
             "grace": self.grace,
             "language": self.language,
+            "start_search": self.start_search,
+            "search_update": self.search_update,
+            "cancel_search": self.cancel_search,
+            "line_times": self.line_times,
+            "stream_line": self.stream_line,
+            "line_at_time": self.line_at_time,
         }
 
     # -- the session's lifetime ------------------------------------------------------------
@@ -222,6 +247,49 @@ class Handlers:
         if request.args.get("load"):
             self.service.load_language()
         return self.service.language_loaded
+
+    # -- searching and moving through transcripts ----------------------------------------------
+
+    def start_search(self, request: Request) -> Any:
+        """:meth:`JobService.start_search` (the search runs in the host)."""
+        from jobtui.service_values import SearchRequest
+
+        try:
+            search = decode(SearchRequest, request.args.get("request"))
+        except CodecError as error:
+            raise RequestError("bad_args", f"start_search: {error}") from None
+        return self.service.start_search(search)
+
+    def search_update(self, request: Request) -> Any:
+        """:meth:`JobService.search_update`."""
+        return encode(self.service.search_update(_int(request, "search"), _int(request, "since")))
+
+    def cancel_search(self, request: Request) -> Any:
+        """:meth:`JobService.cancel_search`."""
+        self.service.cancel_search(_int(request, "search"))
+        return None
+
+    def line_times(self, request: Request) -> Any:
+        """:meth:`JobService.line_times`."""
+        start, stop = _int(request, "start"), _int(request, "stop")
+        if start < 0 or stop < start or stop - start > MAX_LINES:
+            raise RequestError(
+                "bad_args", f"line_times takes 0 <= start <= stop, {MAX_LINES} at most"
+            )
+        return self.service.line_times(_int(request, "job"), start, stop)
+
+    def stream_line(self, request: Request) -> Any:
+        """:meth:`JobService.stream_line`."""
+        return self.service.stream_line(
+            _int(request, "job"),
+            _int(request, "line"),
+            error=_flag(request, "error"),
+            forward=_flag(request, "forward"),
+        )
+
+    def line_at_time(self, request: Request) -> Any:
+        """:meth:`JobService.line_at_time`."""
+        return self.service.line_at_time(_int(request, "job"), _number(request, "when"))
 
 
 #: The most lines one ``lines`` request returns (a screenful is about 50).

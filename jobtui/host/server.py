@@ -43,6 +43,7 @@ from jobtui.host.codec import SCHEMA
 from jobtui.host.listener import Listener
 from jobtui.host.session import open_session
 from jobtui.host.wire import ConnectionClosed, WireError, own_hello
+from jobtui.service import LocalService
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,9 @@ class HostServer:
         self.settings = settings
         self.paths = paths or HostPaths.from_environ()
         self.idle_timeout = settings.idle_timeout if idle_timeout is None else idle_timeout
-        self.service = open_session(settings)
+        #: Opened once the lock is ours (:meth:`start`): a persistent session adopts running
+        #: jobs, which only the one host may do.
+        self._service: LocalService | None = None
         self.started = time.time()
         self.line_context = _LineContext()
         self._clients: dict[int, ClientRecord] = {}
@@ -167,6 +170,7 @@ class HostServer:
         """Take the lock and listen (HostRunningError if another host has it)."""
         self.paths.ensure()
         self.listener.start()
+        self._service = open_session(self.settings, self.paths)
         self.service.session().control = HostControl(self)
         self._unsubscribe = self.service.engine.subscribe(self.notifier.on_event)
         self.notifier.start()
@@ -198,7 +202,15 @@ class HostServer:
         self._unsubscribe()
         self.notifier.close()
         self.listener.close()
-        self.service.shutdown()
+        if self._service is not None:
+            self._service.shutdown()
+
+    @property
+    def service(self) -> LocalService:
+        """The session (there is none before :meth:`start`)."""
+        if self._service is None:
+            raise RuntimeError("the host has not started")
+        return self._service
 
     def _idle(self) -> bool:
         # The listener's count too: a client past its connect but before its first request.

@@ -1,16 +1,20 @@
 """The session a host serves: the one place that says which engine it runs.
 
-Today an in-process :class:`~jobtui.service.LocalService` over a new engine, as the app itself
-runs without a host; a persistent engine (jobs under monitors, a history that survives
-restarts) is switched in here and nowhere else.
+A persistent one: every job runs under a monitor that keeps its transcript in the state
+directory, and the history there (every job's record, its Receive cursor) is restored when the
+host starts, so jobs outlive the host and a restart lists the earlier ones.
 """
 
 from __future__ import annotations
 
+from jobtui.data.paths import HostPaths
 from jobtui.data.settings import Settings
 from jobtui.service import LocalService
 
 
-def open_session(settings: Settings) -> LocalService:
-    """A new session on ``settings``' engine options; its owner shuts it down."""
-    return LocalService.new(**settings.engine_options())
+def open_session(settings: Settings, paths: HostPaths) -> LocalService:
+    """The session on ``settings``, its jobs and history under ``paths.state``; its owner
+    shuts it down."""
+    return LocalService.persistent(
+        paths.state, disk_budget=settings.disk_budget, **settings.engine_options()
+    )

@@ -31,6 +31,7 @@ class JobAction(enum.Enum):
     RESTART = "restart"
     TOGGLE_KEEP = "toggle_keep"
     FILTER = "filter"
+    SEARCH_ALL = "search_all"
 
 
 #: The actions that need at least one job.

@@ -6,7 +6,8 @@ classes' own BINDINGS, and what each does from its action's docstring, so the he
 from the keys. The namespaces: ``app`` (anywhere), ``main`` (the main screen), ``jobs`` (the
 keys that act on jobs, with the table focused), ``table`` (moving in the table), ``bar`` (the
 command bar), ``output`` (the Output and Console panes), then one per screen or dialog:
-``detail``, ``help``, ``confirm``, ``input``, ``wait``.
+``detail``, ``search`` (the Output pane's search box), ``search_all``, ``help``, ``confirm``,
+``input``, ``wait``.
 
 The screens and dialogs are imported when this is first used, not at start-up.
 """
@@ -32,8 +33,10 @@ AREAS: dict[str, str] = {
     "jobs": "Jobs (the table has the focus)",
     "table": "Moving in the job table",
     "bar": "Command bar",
-    "output": "Output and Console panes (Tab goes into them)",
+    "output": "Output and Console panes (Tab goes into them; the search keys: Output only)",
+    "search": "The Output pane's search box",
     "detail": "Job detail",
+    "search_all": "Search every job (Ctrl+F)",
     "help": "Help",
     "confirm": "Confirmation dialogs",
     "quit": "Quit dialog (a session in the host)",
@@ -64,11 +67,14 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.screens.help import HelpScreen
     from jobtui.ui.screens.input_dialog import InputDialog
     from jobtui.ui.screens.main import MainScreen
+    from jobtui.ui.screens.pane_search import SearchBox
     from jobtui.ui.screens.quit_dialog import QuitDialog
+    from jobtui.ui.screens.search_all import SearchAllScreen
     from jobtui.ui.screens.wait_dialog import WaitDialog, WaitMode
     from jobtui.ui.widgets.command_bar import CommandBar
     from jobtui.ui.widgets.jobs_table import JobsTable
     from jobtui.ui.widgets.output_view import OutputView
+    from jobtui.ui.widgets.transcript_view import TranscriptView
 
     return [
         JobApp,
@@ -76,7 +82,10 @@ def binding_classes() -> list[type[DOMNode]]:
         JobsTable,
         CommandBar,
         OutputView,
+        TranscriptView,
+        SearchBox,
         JobDetailScreen,
+        SearchAllScreen,
         HelpScreen,
         ConfirmDialog,
         QuitDialog,

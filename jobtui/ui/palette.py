@@ -105,6 +105,11 @@ class JobCommands(Provider):
             JobActionRequested(JobAction.TOGGLE_KEEP, []),
         )
         yield (
+            "Search every job",
+            "Find text in every job's output (Ctrl+F); Enter opens the job at the line",
+            JobActionRequested(JobAction.SEARCH_ALL, []),
+        )
+        yield (
             "Filter jobs",
             "By name, state, command or id",
             JobActionRequested(JobAction.FILTER, []),

@@ -317,3 +317,33 @@ def test_the_app_in_a_terminal_is_a_client_and_disconnects(host_env: HostEnv) ->
         pane.wait_for("jobtui exited with 0")
     status = host_env.run("host", "status")
     assert "Disconnected" in status.stdout and "1 (1 running)" in status.stdout
+
+
+def test_a_host_killed_while_jobs_write_loses_no_job_and_no_byte(host_env: HostEnv) -> None:
+    """SIGKILL the host: its jobs go on under their monitors, the next host adopts them, the
+    transcripts are whole, and a job that ended meanwhile has its own exit code."""
+    writer = "Start-Job -Name w {for i in $(seq 1 40); do echo line$i; sleep 0.05; done; exit 3}"
+    assert host_env.run("-c", writer).returncode == 0
+    assert host_env.run("-c", "Start-Job -Name long {sleep 1000}").returncode == 0
+    long_pid = _job_pid(host_env, "long")
+    host = host_env.host_pid()
+    assert host is not None
+
+    os.kill(host, 9)
+    host_env.wait_until(lambda: _gone(host))
+    time.sleep(2.5)  # w ends while no host runs
+
+    listed = host_env.run("-c", "Get-Job")  # starts a new host, which adopts both
+    assert listed.returncode == 0, listed.stderr
+    assert host_env.host_pid() not in (None, host)
+    with host_env.client() as client:
+        jobs = {job.name: job for job in client.changes(-1).changed}
+        assert jobs["w"].state.name == "Failed" and jobs["long"].state.name == "Running"
+        assert jobs["long"].pid == long_pid and not _gone(long_pid)
+        w = client.snapshot(jobs["w"].child_jobs[0].id)
+        assert w is not None and w.exit_code == 3
+    received = host_env.run("-c", "Receive-Job w -Keep")
+    assert received.stdout.splitlines() == [f"line{i}" for i in range(1, 41)]
+
+    assert host_env.run("host", "stop").returncode == 0
+    host_env.wait_until(lambda: _gone(long_pid))  # stopping the host stops the adopted job

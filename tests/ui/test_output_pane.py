@@ -359,10 +359,12 @@ async def test_tab_enters_the_pane_its_keys_show_and_escape_leaves_it_for_the_ta
         assert app.focused is view
         keys, _palette = screen.query_one(KeyBar).labels()
         shown = [(label.shown, label.description) for label in keys]
-        # The pane's own keys first, then Esc, where a narrow key bar still shows them.
-        assert shown[:5] == [("Home", "Top"), ("End", "Follow"), ("PgUp/PgDn", "Page"),
-                             ("w", "Wrap"), ("esc", "Jobs")]  # fmt: skip
-        assert all(label.enabled for label in keys[:5])
+        # The pane's own keys first (scrolling, then searching), then Esc, where a narrow key
+        # bar still shows them.
+        assert shown[:10] == [("Home", "Top"), ("End", "Follow"), ("PgUp/PgDn", "Page"),
+                              ("w", "Wrap"), ("/", "Search"), ("n", "Next"), ("&", "Filter"),
+                              ("e", "Stderr"), ("t", "Times"), ("esc", "Jobs")]  # fmt: skip
+        assert all(label.enabled for label in keys[:10])
         await pilot.press("home")
         assert view.scroll_y == 0
         await pilot.press("escape")

@@ -15,6 +15,8 @@ import shutil
 import signal
 import threading
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jobtui.engine.backend import LOCALHOST, Hooks, Runner, StartRequest
 from jobtui.engine.errors import WorkingDirectoryNotFoundError
@@ -25,6 +27,10 @@ from jobtui.engine.local.reactor import Reactor
 from jobtui.engine.local.runners import ProcessRunner, ProcessSpec, ThreadRunner
 from jobtui.engine.local.watchdog import Guardian
 from jobtui.engine.states import JobState
+
+if TYPE_CHECKING:  # loaded with the first monitored job: a session of its own needs none
+    from jobtui.engine.local.jobfiles import MonitorInfo
+    from jobtui.engine.local.monitored import Follower, MonitoredRunner
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +48,15 @@ class LocalBackend:
         shell: str | None = None,
         guardian: bool = True,
         monitor_interval: float = DEFAULT_INTERVAL,
+        job_root: Path | None = None,
+        transcript_limit: int | None = None,
     ) -> None:
+        #: Where each job's directory is made when its commands run under a monitor of their own
+        #: (a persistent session: the jobs outlive this process); None runs them as children.
+        self.job_root = job_root
+        #: The most bytes one monitored job's transcript keeps (its head and its tail).
+        self.transcript_limit = transcript_limit
+        self._follower: Follower | None = None
         #: The shell that runs each command (``$SHELL -c``); changing it affects later jobs.
         self.shell = shell or default_shell()
         self.session_id = session_id
@@ -84,6 +98,8 @@ class LocalBackend:
             function, arguments = builtin
             return ThreadRunner(job, function, arguments, self._hooks.output, self._finished)
         info.shell = self.shell
+        if self.job_root is not None:
+            return self._monitored(job, request)
         return ProcessRunner(
             job,
             self._spec(job, request),
@@ -99,6 +115,12 @@ class LocalBackend:
         trees = [r for r in runners if isinstance(r, ProcessRunner)]
         if trees:
             ProcessRunner.terminate_many(trees, grace)
+        if self.job_root is not None:
+            from jobtui.engine.local.monitored import MonitoredRunner
+
+            monitored = [r for r in runners if isinstance(r, MonitoredRunner)]
+            if monitored:
+                MonitoredRunner.terminate_many(monitored, grace)
         for runner in runners:
             if isinstance(runner, ThreadRunner):
                 runner.terminate(grace)
@@ -108,10 +130,66 @@ class LocalBackend:
         with self._lock:
             self._closed = True
         self._end_leftovers(grace)
+        if self._follower is not None:
+            self._follower.close()
         self._monitor.close()
         if self._guardian is not None:
             self._guardian.close()
         self._reactor.close()
+
+    # -- monitored jobs (a persistent session) -------------------------------------------------
+
+    def job_dir(self, job: Job) -> Path:
+        """The directory of a job run under a monitor: its InstanceId under ``job_root``."""
+        assert self.job_root is not None
+        return self.job_root / str(job.instance_id)
+
+    def _ensure_follower(self) -> Follower:
+        from jobtui.engine.local.monitored import Follower
+
+        with self._lock:
+            if self._follower is None:
+                self._follower = Follower()
+            return self._follower
+
+    def _monitored(self, job: Job, request: StartRequest) -> MonitoredRunner:
+        from jobtui.engine.local.monitored import MonitoredRunner
+
+        script = request.command
+        if request.initialization_script:
+            script = f"{request.initialization_script}\n{request.command}"
+        env = dict(os.environ)
+        env.update(request.environment)
+        env[processes.SESSION_TAG] = self.session_id
+        argv = [self.shell, "-c", script, os.path.basename(self.shell), *request.argument_list]
+        return MonitoredRunner(
+            job,
+            self.job_dir(job),
+            self._ensure_follower(),
+            self._hooks.output,
+            self._hooks.finished,
+            argv=argv,
+            cwd=request.cwd,
+            env=env,
+            stdin=request.input,
+            limit=self.transcript_limit,
+        )
+
+    def adopt(self, job: Job, info: MonitorInfo, cursor: int) -> MonitoredRunner:
+        """Follow a job that a previous host started and whose monitor still runs."""
+        from jobtui.engine.local.monitored import MonitoredRunner
+
+        job.process.shell = self.shell
+        runner = MonitoredRunner(
+            job,
+            self.job_dir(job),
+            self._ensure_follower(),
+            self._hooks.output,
+            self._hooks.finished,
+        )
+        job.runner = runner
+        runner.adopt(info, cursor)
+        return runner
 
     # -- process jobs --------------------------------------------------------------------------
 

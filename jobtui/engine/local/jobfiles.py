@@ -38,6 +38,8 @@ def monitor_command(
     *,
     cwd: str,
     tag: str | None = None,
+    stdin: Path | None = None,
+    limit: int | None = None,
     python: str = sys.executable,
     by_module: bool = False,
 ) -> list[str]:
@@ -47,7 +49,16 @@ def monitor_command(
     monitor imports only the standard library. ``by_module`` runs it as
     ``python -m jobtui.engine.local.jobmonitor`` instead (slower, for comparison).
     """
-    options = [str(job_dir), "--cwd", cwd, *(["--tag", tag] if tag else []), "--", *command]
+    options = [
+        str(job_dir),
+        "--cwd",
+        cwd,
+        *(["--tag", tag] if tag else []),
+        *(["--stdin", str(stdin)] if stdin is not None else []),
+        *(["--limit", str(limit)] if limit is not None else []),
+        "--",
+        *command,
+    ]
     if by_module:
         return [python, "-m", "jobtui.engine.local.jobmonitor", *options]
     return [python, "-I", "-S", str(MONITOR_PROGRAM), *options]
@@ -87,6 +98,7 @@ class ExitStatus:
     stdout_bytes: int
     stderr_bytes: int
     transcript_error: str | None  # a full disk: the transcript stops early
+    dropped_bytes: int | None = None  # the middle of a runaway job's output (--limit)
 
 
 class Found(enum.Enum):
@@ -317,6 +329,8 @@ def start_monitor(
     cwd: str,
     tag: str | None = None,
     env: Mapping[str, str] | None = None,
+    stdin: Path | None = None,
+    limit: int | None = None,
     by_module: bool = False,
 ) -> tuple[subprocess.Popen[bytes], MonitorInfo]:
     """Start a monitor in its own session and wait until the job runs (or fails to start).
@@ -324,7 +338,9 @@ def start_monitor(
     The caller must ``wait()`` for the process (it exits when the job has ended and
     ``exit.json`` is written); if the caller dies first, the monitor goes on.
     """
-    argv = monitor_command(job_dir, command, cwd=cwd, tag=tag, by_module=by_module)
+    argv = monitor_command(
+        job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, by_module=by_module
+    )
     process = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

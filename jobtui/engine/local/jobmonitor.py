@@ -4,7 +4,8 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 
 - becomes a child subreaper (``PR_SET_CHILD_SUBREAPER``), so the job's orphans stay under it;
 - starts the job's command in its own session (a process group of its own), with stdin from
-  ``/dev/null`` and stdout and stderr on pipes that it alone reads;
+  ``/dev/null`` (or from a file: ``--stdin``, Start-Job's input written ahead), and stdout and
+  stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
   entry per record to ``records.idx`` (offset, length, stream, time): the record format of
   ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
@@ -15,7 +16,11 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 - writes ``monitor.json`` (who it is, who the job is) when the job has started and
   ``exit.json`` (exit code, signal, times) when it has ended, each by write, fsync and rename,
   so a reader sees a whole file or none;
-- goes on when its parent (the host) dies: it holds everything the job needs.
+- goes on when its parent (the host) dies: it holds everything the job needs;
+- with ``--limit BYTES`` (a disk budget), keeps a runaway job's head and tail: past half the
+  limit, output goes to ``tail.ring``, a file of the other half written round, and what is still
+  in it is appended to the transcript when the job ends; ``exit.json`` says how many bytes of the
+  middle were dropped. Offsets stay contiguous, so a reader never sees a hole.
 
 If the monitor itself is killed, the job must not be left running with nobody reading it: a
 forked sentinel waits on a pipe that only the monitor holds; at end of file without a goodbye it
@@ -29,7 +34,8 @@ The host runs it by path with ``python -I -S`` (see ``jobfiles.monitor_command``
 ``python -m jobtui.engine.local.jobmonitor`` works too. Everything is in this one file because
 a program run by path with ``-I`` cannot import its neighbours.
 
-Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] -- COMMAND...``
+Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] [--stdin FILE]
+[--limit BYTES] -- COMMAND...``
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ INDEX = "records.idx"
 MONITOR = "monitor.json"
 EXIT = "exit.json"
 LOG = "monitor.log"
+RING = "tail.ring"
 #: One entry per read: offset in out.log, length, stream (0 stdout, 1 stderr), time.
 INDEX_ENTRY = struct.Struct("<qIB3xd")
 #: The variable that tags the job's processes (``processes.JOB_TAG``; not imported, see above).
@@ -90,17 +97,25 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"jobmonitor: cannot prepare {job_dir}: {exc.strerror or exc}\n")
         return 1
     monitor.flush_seconds = flush
+    monitor.stdin = options.get("--stdin", os.devnull)
+    if "--limit" in options:
+        try:
+            monitor.set_limit(int(options["--limit"]))
+        except ValueError as exc:
+            sys.stderr.write(f"jobmonitor: {exc}\n")
+            return 2
     return monitor.run()
 
 
-_OPTIONS = ("--cwd", "--tag", "--flush")
+_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin", "--limit")
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     """The options (and "dir") before "--", and the command after it."""
     if "--" not in argv:
         raise UsageError(
-            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] -- COMMAND..."
+            "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] [--stdin FILE]"
+            " [--limit BYTES] -- COMMAND..."
         )
     split = argv.index("--")
     given, command = argv[:split], argv[split + 1 :]
@@ -128,6 +143,8 @@ class Monitor:
         self.pending = [bytearray(), bytearray()]
         self.pending_since: list[float | None] = [None, None]
         self.flush_seconds = FLUSH_SECONDS
+        #: What the job reads: nothing, or the input Start-Job was given, from a file.
+        self.stdin = os.devnull
         os.makedirs(job_dir, mode=0o700, exist_ok=True)
         # O_EXCL: a second monitor for the same job must never write over a transcript.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -155,6 +172,16 @@ class Monitor:
         self.end_time: float | None = None
         self.write_error: str | None = None
         self.stop_requested = False
+        # A limit: the head kept in out.log, then the tail ring (see set_limit).
+        self.head_limit: int | None = None
+        self.ring: _Ring | None = None
+
+    def set_limit(self, limit: int) -> None:
+        """Keep at most about ``limit`` bytes: the first half, and the last half in a ring."""
+        if limit < 2:
+            raise ValueError(f"the limit must be at least 2 bytes, not {limit}")
+        self.head_limit = limit // 2
+        self.ring = _Ring(os.path.join(self.dir, RING), limit - limit // 2)
 
     def run(self) -> int:
         """Start the job, copy its output until it ends, record how it ended."""
@@ -183,6 +210,9 @@ class Monitor:
         self._write_json(MONITOR, info)
         self._announce(info)
         self._copy(pipes, wake_r)
+        if self.ring is not None:
+            for stream, data, when in self.ring.drain():
+                self._write(stream, data, when)
         self._write_json(EXIT, self._exit_record())
         _goodbye(sentinel_w, sentinel_pid)
         return 0
@@ -212,7 +242,8 @@ class Monitor:
                     with _suppress(OSError, ValueError):
                         if signal.getsignal(sig) is not signal.SIG_DFL:
                             signal.signal(sig, signal.SIG_DFL)
-                null = os.open(os.devnull, os.O_RDONLY)
+                step = f"the input {self.stdin}"
+                null = os.open(self.stdin, os.O_RDONLY)
                 os.dup2(null, 0)
                 os.dup2(out_w, 1)
                 os.dup2(err_w, 2)
@@ -296,6 +327,17 @@ class Monitor:
         self.stream_bytes[stream] += len(data)
         now = time.time()
         buffer = self.pending[stream]
+        if not buffer:
+            # The usual case, a flood of whole lines: commit the read itself, with no copy.
+            cut = data.rfind(b"\n") + 1
+            if len(data) - cut > MAX_PENDING:
+                cut = _utf8_boundary(data, len(data))
+            if cut:
+                self._commit(stream, data if cut == len(data) else data[:cut], now)
+            if cut < len(data):
+                buffer += memoryview(data)[cut:]
+                self.pending_since[stream] = now
+            return True
         buffer += data
         cut = buffer.rfind(b"\n") + 1
         if len(buffer) - cut > MAX_PENDING:
@@ -336,6 +378,21 @@ class Monitor:
             self.pending_since[stream] = None
 
     def _commit(self, stream: int, data: bytes, now: float) -> None:
+        """Append ``data`` to the transcript as one record, or, past the head, to the ring."""
+        ring = self.ring
+        if ring is not None and (ring.used or self.offset + len(data) > (self.head_limit or 0)):
+            if not ring.used:  # the head takes the whole lines that still fit
+                room = (self.head_limit or 0) - self.offset
+                cut = data.rfind(b"\n", 0, max(room, 0)) + 1
+                if cut:
+                    self._write(stream, data[:cut], now)
+                    data = data[cut:]
+            if data:
+                ring.add(stream, data, now)
+            return
+        self._write(stream, data, now)
+
+    def _write(self, stream: int, data: bytes, now: float) -> None:
         """Append ``data`` to the transcript and index it as one record."""
         if self.write_error is not None:
             return  # past a write error only counted: the transcript stays a prefix
@@ -419,6 +476,7 @@ class Monitor:
             "stdout_bytes": self.stream_bytes[0],
             "stderr_bytes": self.stream_bytes[1],
             "transcript_error": self.write_error,
+            "dropped_bytes": self.ring.dropped if self.ring is not None else 0,
         }
 
     def _write_json(self, name: str, record: dict[str, object]) -> None:
@@ -464,6 +522,85 @@ class Monitor:
         os.dup2(log, 2)
         os.close(log)
         os.close(null)
+
+
+class _Piece:
+    """A run of one stream's output in the ring."""
+
+    __slots__ = ("length", "stream", "time")
+
+    def __init__(self, stream: int, time: float, length: int) -> None:
+        self.stream = stream
+        self.time = time
+        self.length = length
+
+
+class _Ring:
+    """The last ``size`` bytes of a runaway job's output, in a file written round.
+
+    Its records (stream, time, length) are kept in memory, neighbours of one stream merged, so
+    a job that writes a line a millisecond for days costs a few entries, not millions.
+    """
+
+    def __init__(self, path: str, size: int) -> None:
+        self.size = size
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        self.position = 0  # bytes ever written to the ring
+        self.records: list[_Piece] = []  # oldest first
+        self.held = 0  # bytes of those records still in the ring
+        self.dropped = 0
+        self.used = False
+
+    def add(self, stream: int, data: bytes, now: float) -> None:
+        self.used = True
+        if len(data) > self.size:
+            self.dropped += len(data) - self.size
+            data = data[len(data) - self.size :]
+        start = self.position % self.size
+        first = min(len(data), self.size - start)
+        try:
+            os.pwrite(self.fd, data[:first], start)
+            if first < len(data):
+                os.pwrite(self.fd, data[first:], 0)
+        except OSError:
+            self.dropped += len(data)
+            return
+        self.position += len(data)
+        last = self.records[-1] if self.records else None
+        if last is not None and last.stream == stream:
+            last.length += len(data)
+        else:
+            self.records.append(_Piece(stream, now, len(data)))
+        self.held += len(data)
+        while self.held > self.size:  # the oldest bytes were written over
+            excess = self.held - self.size
+            oldest = self.records[0]
+            if oldest.length <= excess:
+                self.records.pop(0)
+                self.held -= oldest.length
+                self.dropped += oldest.length
+            else:
+                oldest.length -= excess
+                self.held -= excess
+                self.dropped += excess
+
+    def drain(self) -> list[tuple[int, bytes, float]]:
+        """The records still held, oldest first, read back in order."""
+        out: list[tuple[int, bytes, float]] = []
+        cursor = self.position - self.held
+        for piece in self.records:
+            n = piece.length
+            data = b""
+            while len(data) < n:
+                start = (cursor + len(data)) % self.size
+                part = os.pread(self.fd, min(n - len(data), self.size - start), start)
+                if not part:
+                    break
+                data += part
+            cursor += n
+            out.append((piece.stream, data, piece.time))
+        os.close(self.fd)
+        return out
 
 
 # -- the sentinel ---------------------------------------------------------------------------
@@ -688,7 +825,7 @@ def _read_all(fd: int, nonblocking: bool = False) -> bytes:
     return b"".join(parts)
 
 
-def _utf8_boundary(buffer: bytearray, end: int) -> int:
+def _utf8_boundary(buffer: bytes | bytearray, end: int) -> int:
     """The largest cut <= end that does not split a UTF-8 sequence (output._utf8_boundary)."""
     for i in range(end - 1, max(0, end - 4) - 1, -1):
         byte = buffer[i]

@@ -258,20 +258,7 @@ class ProcessRunner:
         self._on_finished(self.job)
 
     def _failure(self, code: int) -> JobFailure:
-        last = self.store.last_error_line
-        tail = f": {last}" if last else "."
-        if code < 0:
-            name = processes.signal_name(-code)
-            return JobFailure(f"Terminated by {name}{tail}", signal_name=name, last_error_line=last)
-        if code == 127:
-            what = "Command not found (exit code 127)"
-        elif code == 126:
-            what = "Command not executable (exit code 126)"
-        elif code > 128 and code - 128 < signal.NSIG:
-            what = f"Exit code {code} (a process was killed by {processes.signal_name(code - 128)})"
-        else:
-            what = f"Exit code {code}"
-        return JobFailure(f"{what}{tail}", exit_code=code, last_error_line=last)
+        return exit_failure(code, self.store.last_error_line)
 
     # -- control (any thread) -----------------------------------------------------------------
 
@@ -362,6 +349,24 @@ class ProcessRunner:
         fd, self._stdin_fd = self._stdin_fd, None
         if fd is not None:
             os.close(fd)
+
+
+def exit_failure(code: int, last: str | None) -> JobFailure:
+    """The Reason of a job whose command ended with ``code`` (negative: killed by a signal),
+    quoting its last error line."""
+    tail = f": {last}" if last else "."
+    if code < 0:
+        name = processes.signal_name(-code)
+        return JobFailure(f"Terminated by {name}{tail}", signal_name=name, last_error_line=last)
+    if code == 127:
+        what = "Command not found (exit code 127)"
+    elif code == 126:
+        what = "Command not executable (exit code 126)"
+    elif code > 128 and code - 128 < signal.NSIG:
+        what = f"Exit code {code} (a process was killed by {processes.signal_name(code - 128)})"
+    else:
+        what = f"Exit code {code}"
+    return JobFailure(f"{what}{tail}", exit_code=code, last_error_line=last)
 
 
 class OutputWriter:

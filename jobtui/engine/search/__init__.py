@@ -94,6 +94,12 @@ class SearchSource:
     job_id: int | None = None
     start_record: int = 0
     stop_record: int | None = None
+    #: Bytes before this offset are not searched (a follow-up pass over a growing job starts
+    #: where the last pass ended).
+    start_offset: int = 0
+    #: Stop before the last line while the store is open: a writer may still extend it (a
+    #: partial line, or the last record growing), and a follow-up pass would count it twice.
+    whole_lines: bool = False
 
 
 @dataclass
@@ -109,6 +115,8 @@ class SearchResult:
     total_bytes: int = 0
     #: Things the user should know (lines clipped for the regex, a fallback taken).
     notes: list[str] = field(default_factory=list)
+    #: Where each source's searched range ended (a follow-up pass starts there).
+    ends: list[int] = field(default_factory=list)
 
     @property
     def capped(self) -> bool:
@@ -144,9 +152,15 @@ def search_transcripts(
     """
     matcher = compile_query(query)
     result = SearchResult()
+    # Read before the snapshots: a store closed by then has nothing more coming to its last line.
+    closed = [source.store.closed for source in sources]
     snapshots = [source.store.snapshot() for source in sources]
     try:
-        ranges = [_byte_range(s, snap) for s, snap in zip(sources, snapshots, strict=True)]
+        ranges = [
+            _byte_range(s, snap, shut)
+            for s, snap, shut in zip(sources, snapshots, closed, strict=True)
+        ]
+        result.ends = [high for _, high in ranges]
         transcripts = [
             Transcript(snap, lo, hi) for snap, (lo, hi) in zip(snapshots, ranges, strict=True)
         ]
@@ -208,13 +222,18 @@ def search_transcripts(
             snapshot.close()
 
 
-def _byte_range(source: SearchSource, snapshot: StoreSnapshot) -> tuple[int, int]:
+def _byte_range(source: SearchSource, snapshot: StoreSnapshot, closed: bool) -> tuple[int, int]:
     offsets = snapshot.offsets
     count = len(offsets)
     start = min(source.start_record, count)
     stop = count if source.stop_record is None else min(source.stop_record, count)
     low = offsets[start] if start < count else snapshot.size
+    low = max(low, min(source.start_offset, snapshot.size))
     high = offsets[stop] if stop < count else snapshot.size
+    if source.whole_lines and not closed and count and high == snapshot.size:
+        # Only the last record can still grow; a line it has ended is there for good.
+        last = offsets[-1]
+        high = max(last, snapshot.data.rfind(b"\n", last, snapshot.size) + 1)
     return low, max(low, high)
 
 

@@ -104,7 +104,9 @@ def compile_query(query: SearchQuery) -> Matcher:
     else:
         required = required_literal(query.pattern)
         nested = nests_repetition(query.pattern)
-    folded = query.ignore_case
+    # Case folding copies and lowers every window it scans (the GIL held throughout); a literal
+    # with no letters in it (``4242``, ``: 0x``) finds the same bytes unfolded.
+    folded = query.ignore_case and required is not None and required.lower() != required.upper()
     raw = None
     if required is not None:
         raw = (required.lower() if folded else required).encode("utf-8")

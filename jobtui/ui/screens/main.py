@@ -26,6 +26,8 @@ from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.screens.keys import JobKeys
 from jobtui.ui.screens.output_pane import OutputPane
+from jobtui.ui.screens.pane_export import PaneExport
+from jobtui.ui.screens.pane_search import PaneSearch, SearchBox
 from jobtui.ui.screens.pull import PullLoop
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_line import CommandLine
@@ -35,6 +37,7 @@ from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
+from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
 
 if TYPE_CHECKING:
     from jobtui.ui.notifications import Notifier
@@ -84,6 +87,7 @@ class MainScreen(JobKeys):
         Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
         Binding("i", "input", "Input", id="jobs.input"),
         Binding("c", "switch_pane", "Console", id="main.switch_pane"),
+        Binding("ctrl+f", "search_all", "Search all", show=False, id="main.search_all"),
         Binding("question_mark", "help", "Help", key_display="?", id="main.help"),
         Binding("f1", "show_help", "Help", show=False, id="main.help_anywhere"),
         Binding("q", "quit", "Quit", id="main.quit"),
@@ -117,7 +121,7 @@ class MainScreen(JobKeys):
                 with Horizontal(id="output-header"):
                     yield Label("No job selected", id="output-title", markup=False)
                     yield KeepToggle(self.keep, id="keep")
-                yield OutputView(id="output")
+                yield TranscriptView(id="output")
             yield OutputView(self.console, id="console-tab")
         yield KeyBar()
 
@@ -130,6 +134,13 @@ class MainScreen(JobKeys):
         self.output = OutputPane(
             self, self.service, self._output_view, self.query_one("#output-title", Label)
         )
+        self.pane_search = PaneSearch(
+            self,
+            self.service,
+            self.query_one("#output", TranscriptView),
+            lambda: self.output.job_id,
+        )
+        self.pane_export = PaneExport(self, self.service, self.pane_search)
         self.pull = PullLoop(
             self.service,
             self._jobs_table,
@@ -197,7 +208,41 @@ class MainScreen(JobKeys):
             # The user moved to a job: show its output (not when a refresh moved the cursor).
             self._panes.active = "output-tab"
         self.output.show(job, keep=self.keep)
+        self.pane_search.job_changed()
         self.sync_output()
+
+    @on(TranscriptView.Key, "#output")
+    async def _pane_key(self, event: TranscriptView.Key) -> None:
+        if event.key in (PaneKey.PAGER, PaneKey.EDITOR):
+            # A task of its own: writing a big transcript out must not hold up this screen's
+            # messages and timers.
+            self.run_worker(
+                self.pane_export.open_in(editor=event.key is PaneKey.EDITOR),
+                group="export",
+                exclusive=True,
+                exit_on_error=False,
+            )
+        elif event.key is PaneKey.COPY:
+            self.pane_export.copy()
+        else:
+            await self.pane_search.key(event.key)
+
+    @on(SearchBox.Changed, "#output-search-box")
+    def _search_changed(self, event: SearchBox.Changed) -> None:
+        self.pane_search.changed(event.value)
+
+    @on(SearchBox.Submitted, "#output-search-box")
+    def _search_submitted(self, event: SearchBox.Submitted) -> None:
+        event.stop()
+        self.pane_search.submitted(event.value)
+
+    @on(SearchBox.Dropped)
+    def _search_dropped(self) -> None:
+        self.pane_search.dropped()
+
+    @on(SearchBox.RegexToggled)
+    def _search_regex(self) -> None:
+        self.pane_search.toggle_regex()
 
     @on(JobsTable.JobSelected)
     def _job_selected(self, event: JobsTable.JobSelected) -> None:
@@ -301,6 +346,40 @@ class MainScreen(JobKeys):
     def action_switch_pane(self) -> None:
         """Switch the lower pane between the job's output and the console."""
         self._panes.show_next()
+
+    def action_search_all(self) -> None:
+        """Search every job's output; Enter on a match opens its job at that line."""
+        from jobtui.ui.screens.search_all import SearchAllScreen, SearchChoice
+
+        def chosen(choice: SearchChoice | None) -> None:
+            if choice is not None:
+                self.call_later(
+                    self.open_at, choice.job_id, choice.line, choice.pattern, regex=choice.regex
+                )
+
+        def name(job_id: int) -> str:
+            job = self.pull.jobs.get(job_id)
+            return job.name if job is not None else f"Job{job_id}"
+
+        self.app.push_screen(SearchAllScreen(self.service, name, self.pane_search.pattern), chosen)
+
+    async def open_at(
+        self, job_id: int, line: int, pattern: str = "", *, regex: bool = False
+    ) -> None:
+        """Show ``job_id`` in the Output pane at transcript line ``line``, its matches of
+        ``pattern`` marked (``n`` goes on from there)."""
+        self.refresh_table(force=True)
+        job = self.pull.jobs.get(job_id) or self.service.snapshot(job_id)
+        if job is None:
+            self.notify(f"Job {job_id} is gone.", severity="warning", markup=False)
+            return
+        self._highlight(job_id)
+        self._panes.active = "output-tab"
+        self.output.show(job, keep=self.keep)
+        self.pane_search.job_changed()
+        self.sync_output()
+        await self.pane_search.show_match(line, pattern, regex=regex)
+        self._output_view.focus()
 
     def action_help(self) -> None:
         """Show every key and the command language."""

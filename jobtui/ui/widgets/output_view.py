@@ -8,10 +8,13 @@ caches. A job with millions of lines costs the same to show as one with a hundre
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -52,6 +55,9 @@ class OutputView(ScrollView, can_focus=True):
         "output-view--info",
         "output-view--echo",
         "output-view--unread",
+        "output-view--match",
+        "output-view--current",
+        "output-view--time",
     }
 
     class FollowingChanged(Message):
@@ -92,6 +98,9 @@ class OutputView(ScrollView, can_focus=True):
         self._fits = True
         #: Wrapping: the rows of this frame.
         self._rows: list[Row] = []
+        self._highlight: re.Pattern[str] | None = None
+        self._current_line: int | None = None
+        self._line_prefix: Callable[[int], str] | None = None
         if source is not None:
             self.attach(source)
 
@@ -128,6 +137,30 @@ class OutputView(ScrollView, can_focus=True):
         self._update_virtual_size()
         if following:
             self.call_after_refresh(self._to_end)
+        self.refresh()
+
+    def mark(
+        self,
+        highlight: re.Pattern[str] | None,
+        current_line: int | None = None,
+        line_prefix: Callable[[int], str] | None = None,
+    ) -> None:
+        """Highlight every match of ``highlight`` (those of ``current_line`` brighter), and put
+        ``line_prefix(line)`` before each line (a timestamp); the lines are drawn again."""
+        marks = (highlight, current_line, line_prefix)
+        if marks == (self._highlight, self._current_line, self._line_prefix):
+            return
+        if line_prefix is not self._line_prefix or highlight is not self._highlight:
+            self._strips.clear()
+            self._widest = 0
+        else:
+            for line in (self._current_line, current_line):
+                if line is not None:
+                    self._strips.discard(line)
+        self._highlight, self._current_line, self._line_prefix = marks
+        self._frame = None
+        if self._wrap:
+            self._update_virtual_size()
         self.refresh()
 
     def action_toggle_wrap(self) -> None:
@@ -348,6 +381,9 @@ class OutputView(ScrollView, can_focus=True):
                 "info": self.get_component_rich_style("output-view--info", partial=True),
                 "echo": self.get_component_rich_style("output-view--echo", partial=True),
                 "unread": self.get_component_rich_style("output-view--unread", partial=True),
+                "match": self.get_component_rich_style("output-view--match", partial=True),
+                "current": self.get_component_rich_style("output-view--current", partial=True),
+                "time": self.get_component_rich_style("output-view--time", partial=True),
             }
         return self._styles
 
@@ -366,8 +402,15 @@ class OutputView(ScrollView, can_focus=True):
         strip = self._strips.get(index)
         if strip is None:
             kind, text = self._line(index)
-            style = self._kind_styles().get(kind)
-            rich_text = to_text(text, style)
+            styles = self._kind_styles()
+            rich_text = to_text(text, styles.get(kind))
+            if self._highlight is not None:
+                match_style = styles["current" if index == self._current_line else "match"]
+                for found in self._highlight.finditer(rich_text.plain):
+                    if found.end() > found.start():
+                        rich_text.stylize(match_style, found.start(), found.end())
+            if self._line_prefix is not None:
+                rich_text = Text.assemble((self._line_prefix(index), styles["time"]), rich_text)
             strip = Strip(rich_text.render(self.app.console), rich_text.cell_len)
             # The widget's colours under the line's own, so unstyled text gets the background.
             strip = strip.apply_style(base)

@@ -311,11 +311,11 @@ def test_piping_something_that_is_not_a_job(session: CommandSession) -> None:
     ]
 
 
-def test_remote_computers_fail_as_jobs(session: CommandSession) -> None:
+def test_remote_computers_by_winrm_name_the_ssh_way(session: CommandSession) -> None:
     started = run(session, "Invoke-Command -ComputerName Server01 -ScriptBlock {Get-Date} -AsJob")
-    job = started.jobs[0]
-    wait_until(lambda: job.state.is_finished)
 
-    assert started.succeeded
-    assert job.state is JobState.Failed
-    assert "Invoke-Command" in str(job.reason)
+    assert started.jobs == []
+    assert started.errors == [
+        "Invoke-Command: The ComputerName parameter is not supported on this system: WinRM "
+        "remoting runs on Windows only; give the machines with -HostName (SSH)."
+    ]

@@ -109,7 +109,8 @@ def test_show_says_where_each_value_came_from(config_home: Path, tmp_path: Path)
     assert by_start["grace = 1.5"] == "line 2"
     assert by_start["keep = true"] == "default"
     assert by_start["disk_budget = 2147483648"] == (
-        "$JOBTUI_DISK_BUDGET; 2.0 GiB, stored, not enforced yet"
+        "$JOBTUI_DISK_BUDGET; 2.0 GiB, transcripts kept by the session host; past it the oldest "
+        "finished go first"
     )
     assert by_start['jobs.stop = "t"'] == "line 5"
     assert by_start["[locations.box]"] == "line 7; not used yet"

@@ -1,0 +1,435 @@
+"""Jobs that outlive the host: each runs under its own monitor process (``jobmonitor.py``).
+
+The monitor holds the job's pipes and writes its transcript and exit status to the job's
+directory; this side only follows those files into the job's ``OutputStore``, so every view,
+Receive-Job and search work as for a job the host runs itself. A new host that finds a job's
+monitor alive follows it again from the byte where its store ends (:meth:`MonitoredRunner.adopt`).
+
+One :class:`Follower` thread follows every monitored job. It sleeps in ``poll`` on a pidfd per
+monitor (a monitor exits when its job has ended and ``exit.json`` is written) and, between
+those, looks at each transcript's size: every 50 ms while the job writes, backing off to every
+half second while it is quiet, on a grid, so that quiet jobs are looked at in one wake-up. A
+stat is a few microseconds, so 200 quiet jobs cost two wake-ups and 400 stats a second; the
+monitors themselves sleep in ``poll`` with no timeout.
+
+The monitor gives the job ``/dev/null`` as its input, or a file holding Start-Job's ``-InputObject``
+written before it starts: it relays nothing typed later, so these runners say ``input=False`` and
+Send-Job-input gives its usual error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from jobtui.engine.backend import LOCALHOST, Capabilities
+from jobtui.engine.job import Job, ProcessInfo
+from jobtui.engine.local import processes
+from jobtui.engine.local.jobfiles import (
+    ExitStatus,
+    JobFiles,
+    MonitorInfo,
+    MonitorStartError,
+    start_monitor,
+)
+from jobtui.engine.local.runners import exit_failure
+from jobtui.engine.output import OutputStore
+from jobtui.engine.states import JobFailure, JobState
+
+log = logging.getLogger(__name__)
+
+#: How often a transcript that grew is looked at again, and the longest wait for a quiet one.
+FAST_POLL = 0.05
+SLOW_POLL = 0.5
+#: Bytes read from a transcript in one go (a flood is followed in steps, not in one read).
+_READ_LIMIT = 4 * 1024 * 1024
+INPUT_FILE = "stdin"
+TRANSCRIPT = "out.log"
+
+
+def runaway_note(dropped: int) -> str:
+    """The StatusMessage of a job whose output alone passed the disk budget."""
+    return (
+        f"{dropped:,} bytes of the middle of its output were dropped: the transcript passed "
+        "its disk budget (its head and its tail are kept)."
+    )
+
+
+class MonitoredRunner:
+    """One job run by a monitor: started here, or adopted from a monitor a previous host started."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=False)
+
+    def __init__(
+        self,
+        job: Job,
+        job_dir: Path,
+        follower: Follower,
+        on_output: Callable[[Job], None],
+        on_finished: Callable[[Job], None],
+        *,
+        argv: Sequence[str] = (),
+        cwd: str = "",
+        env: dict[str, str] | None = None,
+        stdin: bytes | None = None,
+        limit: int | None = None,
+    ) -> None:
+        assert job.output is not None
+        self.job = job
+        self.backend = LOCALHOST
+        self.files = JobFiles(job_dir)
+        self.store: OutputStore = job.output
+        self.info: MonitorInfo | None = None
+        #: Bytes of ``out.log`` already in the store.
+        self.cursor = 0
+        self._argv = list(argv)
+        self._cwd = cwd
+        self._env = env
+        self._stdin = stdin
+        self._limit = limit
+        #: Bytes of the middle of the output the limit dropped (known when the job ends).
+        self.dropped_bytes = 0
+        self._follower = follower
+        self._on_output = on_output
+        self._on_finished = on_finished
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pidfd: int | None = None
+        self._done = False
+        # When the transcript is looked at next, and how long to wait after that.
+        self.due = 0.0
+        self.interval = FAST_POLL
+        self._size = -1
+        self._transcript = str(job_dir / TRANSCRIPT)  # a str: a stat of a Path costs 4x more
+
+    @property
+    def accepts_input(self) -> bool:
+        """The monitor relays no input after the start."""
+        return False
+
+    @property
+    def details(self) -> ProcessInfo:
+        """The job's pid, exit code, signal and working directory."""
+        return self.job.process
+
+    @property
+    def done(self) -> bool:
+        """True once the job's final state is set."""
+        return self._done
+
+    # -- start and adoption ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the monitor and wait until it says the job runs (or why it could not)."""
+        stdin_file = None
+        try:
+            self.files.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if self._stdin is not None:
+                stdin_file = self.files.dir / INPUT_FILE
+                stdin_file.write_bytes(self._stdin)
+            process, info = start_monitor(
+                self.files.dir,
+                self._argv,
+                cwd=self._cwd,
+                tag=str(self.job.instance_id),
+                env=self._env,
+                stdin=stdin_file,
+                limit=self._limit,
+            )
+        except (MonitorStartError, OSError) as exc:
+            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.store.close()
+            self._done = True
+            failure = JobFailure(f"The job could not be started: {text}.")
+            self.job.set_state(JobState.Failed, failure)
+            self._on_finished(self.job)
+            return
+        self._process = process
+        self._attach()
+        self._begin(info)
+        self.job.set_state(JobState.Running)
+        self._follower.add(self)
+
+    def _attach(self) -> None:
+        """Let the store read the monitor's transcript in place (one copy of it on disk)."""
+        with contextlib.suppress(OSError, ValueError):  # else it keeps its own copy
+            self.store.attach_file(str(self.files.dir / TRANSCRIPT))
+
+    def adopt(self, info: MonitorInfo, cursor: int) -> None:
+        """Follow a job whose monitor a previous host started (the job is Running already)."""
+        self.cursor = cursor
+        self._begin(info)
+        self._follower.add(self)
+
+    def _begin(self, info: MonitorInfo) -> None:
+        self.info = info
+        self.job.process.pid = info.job_pid
+        self.job.process.cwd = info.cwd
+        if hasattr(os, "pidfd_open"):
+            try:
+                self._pidfd = os.pidfd_open(info.monitor_pid)
+            except OSError:  # it has ended already: the follower finds exit.json
+                self._pidfd = None
+        if self._process is None and self._pidfd is not None and not self.files.monitor_alive(info):
+            # Checked after the pidfd is taken: a pid reused by another process (after a
+            # reboot, or a long time) must not be waited for as if it were the monitor.
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    @property
+    def pidfd(self) -> int | None:
+        """A descriptor that becomes readable when the monitor exits (None: poll for it)."""
+        return self._pidfd
+
+    # -- following (the follower's thread) ------------------------------------------------
+
+    def follow(self, now: float) -> None:
+        """Take what the transcript gained since the last look; slow down while it is quiet."""
+        if now < self.due:
+            return
+        try:
+            size = os.stat(self._transcript).st_size
+        except OSError:
+            size = 0
+        if size != self._size or size > self.cursor:
+            self._size = size
+            self._take()
+            self.interval = FAST_POLL
+        else:
+            self.interval = min(self.interval * 2, SLOW_POLL)
+        # On a grid of the interval: quiet jobs are looked at together, in one wake-up of the
+        # thread, not each at its own moment (200 jobs would wake it 400 times a second).
+        grid = SLOW_POLL if self.interval >= SLOW_POLL else FAST_POLL
+        self.due = (int((now + self.interval) / grid) + 1) * grid
+
+    def _take(self, until_end: bool = False) -> None:
+        while True:
+            before = self.cursor
+            try:
+                self.cursor = self.files.append_to(self.store, self.cursor, _READ_LIMIT)
+            except OSError as exc:
+                log.warning("transcript of job %s not read: %s", self.job.id, exc)
+                return
+            if self.cursor != before:
+                self._on_output(self.job)
+            if self.cursor == before or (not until_end and self.cursor - before < _READ_LIMIT):
+                return
+
+    def monitor_gone(self) -> bool:
+        """Without a pidfd: True once the monitor no longer runs."""
+        if self._process is not None:
+            return self._process.poll() is not None
+        return not self.files.monitor_alive(self.info)
+
+    def finish(self) -> None:
+        """The monitor has exited: read the rest of the transcript, then how the job ended."""
+        if self._done:
+            return
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._process is not None:
+            self._process.wait()
+        self._take(until_end=True)
+        status = self.files.exit_status()
+        self.conclude(status, None if status else self._lost_reason())
+
+    def _lost_reason(self) -> str:
+        """What was lost: the machine was rebooted, or the monitor died (and the job with it)."""
+        adoption = self.files.adopt()
+        if adoption.reason and "rebooted" in adoption.reason:
+            return adoption.reason
+        pid = self.info.monitor_pid if self.info else "?"
+        return (
+            f"The job's monitor (pid {pid}) died without recording how the job ended; "
+            "the job was ended with it, and its output up to then is kept."
+        )
+
+    def conclude(self, status: ExitStatus | None, lost: str | None) -> None:
+        """Set the job's final state from its exit status (or Failed with ``lost`` as Reason)."""
+        self._done = True
+        self.store.close()
+        info = self.job.process
+        if status is None:
+            failure = JobFailure(lost or "The job's end was not recorded.")
+            self.job.set_state(JobState.Failed, failure)
+        else:
+            if status.dropped_bytes:
+                self.dropped_bytes = status.dropped_bytes
+                top = self.job.parent or self.job
+                top.status_message = runaway_note(status.dropped_bytes)
+            code = status.exit_code
+            if status.signal:
+                info.signal = processes.signal_name(status.signal)
+                code = -status.signal
+            else:
+                info.exit_code = code
+            if self.job.stop_requested:
+                self.job.set_state(*self.job.stopped_outcome())
+            elif status.error:
+                self.job.set_state(
+                    JobState.Failed, JobFailure(f"The job could not be started: {status.error}.")
+                )
+            elif code == 0:
+                self.job.set_state(JobState.Completed)
+            else:
+                self.job.set_state(
+                    JobState.Failed, exit_failure(code or 0, self.store.last_error_line)
+                )
+        self._on_finished(self.job)
+
+    # -- control (any thread) -------------------------------------------------------------
+
+    def _job_pids(self, table: processes.ProcessTable | None = None) -> set[int]:
+        if self.info is None:
+            return set()
+        table = table or processes.process_table()
+        pids = table.job_pids(self.info.job_pid, self.info.pgid, str(self.job.instance_id))
+        pids.discard(self.info.monitor_pid)
+        return pids
+
+    def suspend(self) -> None:
+        """SIGSTOP every process of the job (not its monitor)."""
+        self._signal_tree(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT every process of the job."""
+        self._signal_tree(signal.SIGCONT)
+
+    def _signal_tree(self, sig: int) -> None:
+        if not self._done and self.info is not None:
+            processes.signal_pids(self._job_pids(), self.info.pgid, sig)
+
+    def send_input(self, data: bytes) -> int:
+        """The monitor relays no input."""
+        raise BrokenPipeError("a monitored job reads no input after its start")
+
+    def close_input(self) -> None:
+        """Nothing to close: the job's input was /dev/null or a file."""
+
+    @staticmethod
+    def terminate_many(runners: Sequence[MonitoredRunner], grace: float) -> None:
+        """SIGTERM every job (through its monitor and its processes), SIGKILL what is left
+        after ``grace``; return when each monitor has recorded the end."""
+        live = [r for r in runners if not r._done and r.info is not None]
+        table = processes.process_table()
+        pids: set[int] = set()
+        for runner in live:
+            assert runner.info is not None
+            mine = runner._job_pids(table)
+            pids |= mine
+            processes.signal_pids(mine, runner.info.pgid, signal.SIGTERM)
+            processes.signal_pids(mine, runner.info.pgid, signal.SIGCONT)
+        left = processes.wait_gone(pids, grace)
+        for _ in range(5):
+            table = processes.process_table()
+            for runner in live:
+                left |= runner._job_pids(table)
+            if not left:
+                break
+            for runner in live:
+                assert runner.info is not None
+                processes.signal_pids((), runner.info.pgid, signal.SIGKILL)
+            processes.signal_pids(left, None, signal.SIGKILL)
+            left = processes.wait_gone(left, 1.0)
+        for runner in live:
+            runner._follower.wake()
+            if not runner.job.finished.wait(5.0):
+                log.warning("the monitor of job %s did not record the end", runner.job.id)
+
+
+class Follower:
+    """The one thread that follows every monitored job's transcript and monitor."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runners: list[MonitoredRunner] = []
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def add(self, runner: MonitoredRunner) -> None:
+        """Follow one more job (started or adopted)."""
+        with self._lock:
+            self._runners.append(runner)
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(
+                    target=self._run, name="jobtui-follower", daemon=True
+                )
+                self._thread.start()
+        self.wake()
+
+    def wake(self) -> None:
+        """Look at every job now."""
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(self._wake_w, b"x")
+        with self._lock:
+            for runner in self._runners:
+                runner.due = 0.0
+
+    def close(self) -> None:
+        """Stop following (the jobs' monitors go on, or have ended)."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        self.wake()
+        if thread is not None:
+            thread.join(5.0)
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        registered: dict[int, MonitoredRunner] = {}
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                runners = list(self._runners)
+            for runner in runners:
+                fd = runner.pidfd
+                if fd is not None and fd not in registered:
+                    registered[fd] = runner
+                    poller.register(fd, select.POLLIN)
+            now = time.monotonic()
+            due = min((r.due for r in runners), default=now + 60.0)
+            timeout = max(0, int((due - now) * 1000) + 1)
+            try:
+                ready = poller.poll(timeout)
+            except InterruptedError:
+                continue
+            ended: list[MonitoredRunner] = []
+            for fd, _ in ready:
+                if fd == self._wake_r:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(self._wake_r, 4096)
+                elif fd in registered:
+                    poller.unregister(fd)
+                    ended.append(registered.pop(fd))
+            now = time.monotonic()
+            for runner in runners:
+                try:
+                    runner.follow(now)
+                    if runner.pidfd is None and runner not in ended and runner.monitor_gone():
+                        ended.append(runner)
+                except Exception:  # one job's files must not stop the others being followed
+                    log.exception("following job %s failed", runner.job.id)
+            for runner in ended:
+                try:
+                    runner.finish()
+                except Exception:
+                    log.exception("ending job %s failed", runner.job.id)
+                with self._lock, contextlib.suppress(ValueError):
+                    self._runners.remove(runner)

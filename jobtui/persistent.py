@@ -1,0 +1,479 @@
+"""A persistent session: jobs that outlive the process that started them, and their history.
+
+Every shell job runs under a monitor of its own (``engine/local/jobmonitor.py``) that writes its
+transcript and exit status to ``<state dir>/jobs/<InstanceId>/``, and every job's record is kept
+in ``<state dir>/history.db`` (``data/history.py``). Opening the session again on the same state
+directory (after the session host was killed, or upgraded) puts every job back:
+
+- a job that had ended is listed as it ended, with its output, its Reason and its Receive cursor;
+- a job whose monitor still runs is Running again, followed from where its transcript is;
+- a job whose monitor recorded the end meanwhile takes its final state (and exit code) from it;
+- a job whose monitor is gone without a word is Failed, and the Reason says what was lost (the
+  machine was rebooted, or the monitor died);
+- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran.
+
+Records are written off the hot path: engine events only mark a job dirty, and one thread writes
+the dirty jobs in one transaction, at once after a job is added, changes state or is removed (a
+crash right after Start-Job must not lose it), else (new output, a receive) at most every
+``WRITE_DELAY`` seconds. Ids continue from the
+store's counter, so an id is never given twice.
+
+Ending the session normally (:meth:`LocalService.shutdown`) stops every job, as PowerShell ends a
+session's jobs; only a session that is dropped (its process killed) leaves them running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobtui.data.history import HistoryStore, JobRecord
+from jobtui.data.paths import HISTORY_NAME, JOBS_NAME
+from jobtui.engine import JobEngine, JobState, OutputStore
+from jobtui.engine.backend import LOCALHOST
+from jobtui.engine.events import (
+    JobAdded,
+    JobEvent,
+    JobRemoved,
+    JobStateChanged,
+    JobStatsUpdated,
+)
+from jobtui.engine.job import BACKGROUND_JOB, Job
+from jobtui.engine.local.jobfiles import Found, JobFiles
+from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
+from jobtui.engine.local.monitored import runaway_note
+from jobtui.engine.options import Recipe
+
+log = logging.getLogger(__name__)
+
+#: The longest a changed record waits before it is written.
+WRITE_DELAY = 0.5
+#: How often changes a failed write kept are tried again.
+RETRY_DELAY = 5.0
+NOT_STARTED = "The session ended before the job started; nothing of it ran."
+THREAD_LOST = "The session ended while the job ran in it; its output was not kept."
+
+
+@dataclass
+class _Dirty:
+    """What the writer owes the store."""
+
+    jobs: dict[int, Job] = field(default_factory=dict)
+    removed: dict[int, Job] = field(default_factory=dict)
+    urgent: bool = False
+
+
+class Persistence:
+    """The history of one persistent session: restores it on open, writes it as it changes."""
+
+    def __init__(
+        self, engine: JobEngine, state_dir: Path, *, disk_budget: int | None = None
+    ) -> None:
+        self.engine = engine
+        self.state_dir = state_dir
+        #: Bytes of transcripts kept in all (None: no budget); past it the oldest finished
+        #: transcripts are dropped first.
+        self.disk_budget = disk_budget
+        # Transcript bytes of finished jobs (they no longer grow), and what the budget dropped.
+        self._sizes: dict[int, int] = {}
+        self._dropped: dict[int, int] = {}
+        #: One line for each problem with the history (a corrupt file moved aside...), said once.
+        self.notices: list[str] = []
+        self.store = HistoryStore(state_dir / HISTORY_NAME, on_notice=self._notice)
+        self._dirty = _Dirty()
+        self._cond = threading.Condition()
+        self._writing = threading.Lock()  # the store has one writer at a time
+        self._closed = False
+        self._restore()
+        self._unsubscribe = engine.subscribe(self._on_event)
+        if self._dirty.jobs:  # jobs found without a record: written by the first write
+            with self._cond:
+                self._cond.notify()
+        self._thread = threading.Thread(target=self._run, name="jobtui-history", daemon=True)
+        self._thread.start()
+
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        log.warning("%s", text)
+
+    # -- restoring ------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        records = self.store.load()
+        by_id = {record.id: record for record in records}
+        for record in records:
+            if record.parent_id is None:
+                children = [by_id[c] for c in record.child_ids if c in by_id]
+                try:
+                    self._restore_top(record, children)
+                except (OSError, ValueError) as exc:
+                    self._notice(f"job {record.id} could not be restored: {exc}")
+        known = {Path(r.transcript).name for r in records if r.transcript}
+        next_id = self.store.next_id
+        for job_dir in sorted(self._job_dirs(), key=lambda d: d.stat().st_mtime):
+            if job_dir.name not in known:
+                next_id = self._adopt_unrecorded(job_dir, next_id)
+        self.engine.continue_ids(next_id)
+
+    def _job_dirs(self) -> list[Path]:
+        root = self.engine.job_root
+        try:
+            return [d for d in root.iterdir() if d.is_dir()] if root is not None else []
+        except OSError:
+            return []
+
+    def _adopt_unrecorded(self, job_dir: Path, next_id: int) -> int:
+        """A job whose monitor started but whose record was never written (the host died
+        within milliseconds of Start-Job): listed again with new ids, never left running
+        unseen. Returns the next free id."""
+        try:
+            instance_id = uuid.UUID(job_dir.name)
+        except ValueError:
+            return next_id
+        files = JobFiles(job_dir)
+        info = files.monitor_info()
+        if info is None:
+            if files.exit_status() is None:
+                shutil.rmtree(job_dir, ignore_errors=True)  # nothing of it ever ran
+            return next_id
+        argv = info.command
+        command = argv[2] if len(argv) > 2 and argv[1] == "-c" else " ".join(argv)
+        engine = self.engine
+        top = engine.restore_job(
+            id=next_id,
+            instance_id=uuid.uuid4(),
+            name=f"Job{next_id}",
+            command=command,
+            location=LOCALHOST,
+            type_name=BACKGROUND_JOB,
+            state=JobState.Running,
+            begin_time=info.begin_time,
+        )
+        child = engine.restore_job(
+            id=next_id + 1,
+            instance_id=instance_id,
+            name=f"Job{next_id + 1}",
+            command=command,
+            location=LOCALHOST,
+            type_name="",
+            state=JobState.Running,
+            begin_time=info.begin_time,
+            parent=top,
+        )
+        record = JobRecord(
+            id=child.id,
+            instance_id=str(instance_id),
+            name=child.name,
+            command=command,
+            location=LOCALHOST,
+            state=JobState.Running,
+            transcript=str(job_dir),
+        )
+        self._restore_output(child, record, JobState.Running)
+        self._dirty.jobs[top.id] = top
+        self._dirty.urgent = True
+        return next_id + 2
+
+    def _restore_top(self, record: JobRecord, children: list[JobRecord]) -> None:
+        engine = self.engine
+        type_name = BACKGROUND_JOB if children else "ThreadJob"
+        top_state = record.state
+        plans = [self._plan(child) for child in children]
+        if not children and not record.state.is_finished:
+            top_state = JobState.Failed
+        elif any(not state.is_finished for state, _ in plans):
+            top_state = JobState.Running
+        elif not record.state.is_finished:
+            top_state = JobState.Failed
+        top = engine.restore_job(
+            id=record.id,
+            instance_id=uuid.UUID(record.instance_id),
+            name=record.name,
+            command=record.command,
+            location=record.location,
+            type_name=type_name,
+            state=top_state,
+            reason=record.reason if children else _reason(record, top_state, THREAD_LOST),
+            begin_time=record.begin_time,
+            end_time=record.end_time,
+        )
+        if children:
+            # Enough for Restart-Job: the command, its name and directory (the history keeps
+            # no environment additions, arguments or input).
+            top.recipe = Recipe(
+                command=record.command,
+                name=None if record.name == f"Job{record.id}" else record.name,
+                working_directory=children[-1].cwd or engine.working_directory,
+                job_type=BACKGROUND_JOB,
+                location=LOCALHOST,
+            )
+        if not children:
+            top.process.cwd = record.cwd
+            top.output = OutputStore(memory_limit=engine.memory_limit, spill_dir=engine.spill_dir)
+            top.output.close()
+            return
+        for child, (state, reason) in zip(children, plans, strict=True):
+            job = engine.restore_job(
+                id=child.id,
+                instance_id=uuid.UUID(child.instance_id),
+                name=child.name,
+                command=child.command,
+                location=child.location,
+                type_name="",
+                state=state,
+                reason=reason,
+                begin_time=child.begin_time,
+                end_time=child.end_time,
+                parent=top,
+            )
+            job.process.cwd = child.cwd
+            job.process.exit_code = child.exit_code
+            job.process.signal = child.signal
+            if child.dropped_bytes:
+                kept = child.transcript and (Path(child.transcript) / TRANSCRIPT).exists()
+                if not kept:  # the budget dropped it all (a runaway keeps its head and tail)
+                    self._dropped[job.id] = child.dropped_bytes
+                note = runaway_note if kept else dropped_note
+                top.status_message = note(child.dropped_bytes)
+            self._restore_output(job, child, state)
+        top.derive_state()
+
+    def _plan(self, child: JobRecord) -> tuple[JobState, str | None]:
+        """The state a child is restored in: as recorded if it had ended, else Running (to be
+        adopted), or Failed when nothing of it can be found."""
+        if child.state.is_finished:
+            return child.state, child.reason
+        if child.transcript is None:  # not run by a monitor: a built-in, on the host's thread
+            return (
+                JobState.Failed,
+                NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST,
+            )
+        adoption = JobFiles(Path(child.transcript)).adopt()
+        if adoption.found is Found.LOST and adoption.info is None:
+            # Recorded NotStarted (queued, or the host died as it started it): nothing ran.
+            reason = NOT_STARTED if child.state is JobState.NotStarted else adoption.reason
+            return JobState.Failed, reason
+        if adoption.found is Found.RUNNING and child.state is JobState.Suspended:
+            return JobState.Suspended, None
+        return JobState.Running, None
+
+    def _restore_output(self, job: Job, record: JobRecord, state: JobState) -> None:
+        engine = self.engine
+        store = job.output = OutputStore(
+            memory_limit=engine.memory_limit, spill_dir=engine.spill_dir
+        )
+        files = JobFiles(Path(record.transcript)) if record.transcript else None
+        cursor = 0
+        if files is not None and files.dir.is_dir():
+            with contextlib.suppress(OSError, ValueError):  # else the store keeps a copy
+                store.attach_file(str(files.dir / TRANSCRIPT))
+            with contextlib.suppress(FileNotFoundError):  # the disk budget dropped it
+                cursor = files.append_to(store, 0)
+        store.restore_cursor(record.receive_cursor)
+        if state.is_finished or files is None:
+            store.close()
+            return
+        adoption = files.adopt()
+        assert adoption.info is not None
+        # Followed like a job this session started: a dead monitor is found at once, and the
+        # job ends as its exit.json says, or Failed with what was lost.
+        engine.adopt_running(job, adoption.info, cursor)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _on_event(self, event: JobEvent) -> None:
+        if isinstance(event, JobStatsUpdated):
+            return
+        top = event.job.parent or event.job
+        with self._cond:
+            if isinstance(event, JobRemoved):
+                self._dirty.jobs.pop(top.id, None)
+                self._dirty.removed[top.id] = top
+                self._dirty.urgent = True
+            else:
+                self._dirty.jobs[top.id] = top
+                # A job added or changing state is written at once (a host killed a moment
+                # later must still know of it); output and receives wait for the batch.
+                urgent = isinstance(event, (JobAdded, JobStateChanged))
+                self._dirty.urgent = self._dirty.urgent or urgent
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not (self._dirty.jobs or self._dirty.removed):
+                    if self.store.pending:  # a write failed (a full disk): try again now and then
+                        self._cond.wait(RETRY_DELAY)
+                        break
+                    self._cond.wait()
+                if not self._closed and not self._dirty.urgent:
+                    self._cond.wait(WRITE_DELAY)
+                dirty, self._dirty = self._dirty, _Dirty()
+                closed = self._closed
+            self._write(dirty)
+            if closed:
+                return
+
+    def _write(self, dirty: _Dirty) -> None:
+        with self._writing:
+            self._write_locked(dirty)
+
+    def _write_locked(self, dirty: _Dirty) -> None:
+        records: list[JobRecord] = []
+        for top in dirty.jobs.values():
+            if not top.removed:
+                records.extend(self._records(top))
+        if self.disk_budget is not None and records:
+            for job in self.enforce_budget():
+                records.extend(self._records(job.parent or job))
+        if records or self.store.pending:  # with none, what a failed write kept
+            self.store.save_many(records)
+        for job_id, top in dirty.removed.items():
+            # Saved first, so that even a job added and removed between two writes moves the
+            # id counter on: its id is never given again.
+            self.store.save_many(self._records(top))
+            self.store.remove(job_id)
+            for each in (top, *top.child_jobs):
+                directory = self.engine.job_dir(each)
+                if directory is not None:
+                    shutil.rmtree(directory, ignore_errors=True)
+
+    def _records(self, top: Job) -> list[JobRecord]:
+        with self.engine.lock:
+            jobs = (top, *top.child_jobs)
+            return [
+                _record(
+                    self.engine,
+                    job,
+                    self._dropped.get(job.id, 0) or getattr(job.runner, "dropped_bytes", 0),
+                )
+                for job in jobs
+            ]
+
+    # -- the disk budget ------------------------------------------------------------------
+
+    def enforce_budget(self) -> list[Job]:
+        """Drop the oldest finished transcripts until all of them fit the budget; the jobs
+        whose transcripts went (each keeps its record, and its StatusMessage says so)."""
+        budget = self.disk_budget
+        if budget is None:
+            return []
+        finished: list[tuple[float, Job, Path]] = []
+        total = 0
+        with self.engine.lock:
+            children = [c for top in self.engine.jobs for c in top.child_jobs if c.output]
+        for child in children:
+            directory = self.engine.job_dir(child)
+            if directory is None or child.id in self._dropped:
+                continue
+            size = self._sizes.get(child.id)
+            if size is None:
+                try:
+                    size = (directory / TRANSCRIPT).stat().st_size
+                except OSError:
+                    size = 0
+                if child.state.is_finished:
+                    self._sizes[child.id] = size
+            total += size
+            if child.state.is_finished:
+                end = child.ps_end_time.timestamp() if child.ps_end_time else 0.0
+                finished.append((end, child, directory))
+        dropped: list[Job] = []
+        for _, child, directory in sorted(finished, key=lambda item: item[0]):
+            if total <= budget:
+                break
+            size = self._sizes.pop(child.id, 0)
+            total -= size
+            self._drop(child, directory, size)
+            dropped.append(child)
+        return dropped
+
+    def _drop(self, child: Job, directory: Path, size: int) -> None:
+        self._dropped[child.id] = size
+        if child.output is not None:
+            child.output.dispose()
+        for name in (TRANSCRIPT, INDEX):
+            with contextlib.suppress(FileNotFoundError):
+                (directory / name).unlink()
+        top = child.parent or child
+        top.status_message = dropped_note(size)
+        top.touch()
+
+    def flush(self) -> None:
+        """Write what is dirty now (tests, and the end of the session)."""
+        with self._cond:
+            dirty, self._dirty = self._dirty, _Dirty()
+        self._write(dirty)
+
+    def close(self) -> None:
+        """Write the last changes and close the store."""
+        self._unsubscribe()
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(10.0)
+        self.flush()
+        self.store.close()
+
+
+def dropped_note(size: int) -> str:
+    """The StatusMessage of a job whose transcript the disk budget dropped."""
+    return f"Its output ({size:,} bytes) was dropped: the transcripts passed their disk budget."
+
+
+def _reason(record: JobRecord, state: JobState, lost: str) -> str | None:
+    if state is JobState.Failed and not record.state.is_finished:
+        return lost
+    return record.reason
+
+
+def _record(engine: JobEngine, job: Job, dropped: int) -> JobRecord:
+    reason = job.job_state_info.reason
+    info = job.process
+    files = getattr(job.runner, "files", None)  # a job run under a monitor
+    directory = files.dir if files is not None else None
+    runner_info = getattr(job.runner, "info", None)
+    return JobRecord(
+        id=job.id,
+        instance_id=str(job.instance_id),
+        name=job.name,
+        command=job.command,
+        location=job.location,
+        state=job.state,
+        cwd=info.cwd,
+        reason=str(reason) if reason is not None else None,
+        exit_code=info.exit_code,
+        signal=info.signal,
+        begin_time=job.ps_begin_time.timestamp() if job.ps_begin_time else None,
+        end_time=job.ps_end_time.timestamp() if job.ps_end_time else None,
+        parent_id=job.parent.id if job.parent is not None else None,
+        receive_cursor=job.output.cursor_offset if job.output is not None else 0,
+        transcript=str(directory) if directory is not None else None,
+        monitor_pid=getattr(runner_info, "monitor_pid", None),
+        monitor_start=getattr(runner_info, "monitor_start", None),
+        boot_id=getattr(runner_info, "boot_id", None),
+        dropped_bytes=dropped,
+    )
+
+
+def open_persistent(
+    state_dir: Path, *, disk_budget: int | None = None, **engine_options: Any
+) -> tuple[JobEngine, Persistence]:
+    """An engine whose jobs run under monitors in ``state_dir``, with the history restored;
+    ``disk_budget`` (the setting) caps the bytes of transcripts kept."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    engine = JobEngine(
+        job_root=str(state_dir / JOBS_NAME), transcript_limit=disk_budget, **engine_options
+    )
+    try:
+        persistence = Persistence(engine, state_dir, disk_budget=disk_budget)
+    except BaseException:
+        engine.shutdown()
+        raise
+    return engine, persistence
