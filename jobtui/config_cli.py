@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import fields
@@ -104,6 +105,7 @@ UNSET: dict[str, Callable[[], str]] = {
     "spill_dir": lambda: f"the system's temporary directory ({tempfile.gettempdir()})",
     "history_dir": lambda: f"the state directory ({_state_dir()})",
     "disk_budget": lambda: "no budget",
+    "notify_hook": lambda: "no hook runs when a job ends",
 }
 
 
@@ -128,6 +130,8 @@ def _key(name: str) -> str:
 
 
 def _value(value: object) -> str:
+    if isinstance(value, enum.Enum):  # notify_desktop: as it is written in the file
+        return shown(value.value)
     if isinstance(value, tuple):
         return "[" + ", ".join(shown(v) for v in value) + "]"
     return shown(str(value) if isinstance(value, Path) else value)

@@ -215,6 +215,17 @@ class JobService(Protocol):
         front end shows may have changed; returns a function that unsubscribes."""
         ...
 
+    def run_hook(self, command: str, record: str) -> str | None:
+        """Run the notification hook ``command`` with ``record`` (JSON) on its standard input,
+        to its end or its time limit (it blocks: call it off the UI thread); None if it
+        succeeded, else one line saying what went wrong. It leaves no process behind."""
+        ...
+
+    def desktop_notify(self, title: str, body: str) -> str | None:
+        """A desktop notification with ``notify-send`` (it blocks: off the UI thread); None if
+        sent, else one line."""
+        ...
+
     def shutdown(self) -> None:
         """End the session: every job still running is stopped."""
         ...
@@ -459,6 +470,19 @@ class LocalService:
                 on_change()
 
         return engine.subscribe(listener)
+
+    def run_hook(self, command: str, record: str) -> str | None:
+        """The hook runs here, as a job's process would: the local backend spawns it (only
+        ``engine.local`` handles OS processes)."""
+        from jobtui.engine.local.hooks import run_hook
+
+        return run_hook(command, record)
+
+    def desktop_notify(self, title: str, body: str) -> str | None:
+        """``notify-send`` on this machine (the local backend spawns it)."""
+        from jobtui.engine.local.hooks import notify_send
+
+        return notify_send(title, body)
 
     # -- searching and moving through transcripts ----------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from jobtui.commands import cmdlets
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction
 from jobtui.commands.errors import Cancelled, CommandError
+from jobtui.commands.results import WaitStarted
 from jobtui.commands.values import to_string
 from jobtui.engine import Job, JobError
 
@@ -50,6 +51,9 @@ def wait_for_match(
     """Wait-Job -Match: wait for a line that matches in each job's output (or -Any one's),
     print each matching line as a notice, and output the jobs that matched."""
     any_ = bound.switch("Any")
+    # The host hears of it as of any wait (a front end shows the pattern it waits for).
+    ids = tuple(job.id for job in jobs)
+    context.host.wait_started(WaitStarted(ids, any_, timeout, False, match=pattern.pattern))
     try:
         matches = context.engine.wait_job_match(
             jobs, pattern, any=any_, timeout=timeout, cancel=context.cancel

@@ -84,6 +84,8 @@ class WaitStarted:
     any: bool
     timeout: float | None  # seconds; None is forever
     force: bool
+    #: Wait-Job -Match's pattern: it waits for a line that matches, not for the jobs to end.
+    match: str | None = None
 
     def line(self) -> str:
         """The Wait-Job line that waits the same way."""
@@ -94,6 +96,8 @@ class WaitStarted:
             text += f" -Timeout {self.timeout:g}"
         if self.force:
             text += " -Force"
+        if self.match is not None:
+            text += " -Match '" + self.match.replace("'", "''") + "'"
         return text
 
 

@@ -119,6 +119,10 @@ SETTINGS: tuple[_Setting, ...] = (
     _Setting("columns", values.columns, values.columns_text),
     _Setting("theme", values.name, values.name),
     _Setting("mouse", values.boolean, values.boolean_text),
+    _Setting("notify_toast", values.boolean, values.boolean_text),
+    _Setting("notify_bell", values.boolean, values.boolean_text),
+    _Setting("notify_desktop", values.desktop_notice, values.desktop_notice),
+    _Setting("notify_hook", values.hook, values.hook),
     _Setting("idle_timeout", values.duration, values.duration_text),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -32,9 +32,22 @@ COLUMN_NAMES: tuple[str, ...] = (
     "cpu",
     "mem",
     "elapsed",
+    "left",
     "exit",
+    "progress",
     "command",
 )
+
+
+class DesktopNotice(enum.Enum):
+    """How a desktop notification is sent: through the terminal (an OSC sequence, which travels
+    over SSH; OSC 777 is rxvt's, VTE's, foot's and WezTerm's, OSC 9 iTerm2's, Windows
+    Terminal's and kitty's), with ``notify-send`` on this machine, or not at all."""
+
+    OFF = "off"
+    OSC777 = "osc777"
+    OSC9 = "osc9"
+    NOTIFY_SEND = "notify-send"
 
 
 class LocationKind(enum.Enum):
@@ -112,6 +125,14 @@ class Settings:
     keymap: dict[str, str] = field(default_factory=dict)
     #: Named locations (SSH hosts, Slurm clusters), in the file's order.
     locations: tuple[Location, ...] = ()
+    #: Notifications when a job ends, fails or starts waiting for input: a toast in the app...
+    notify_toast: bool = True
+    #: ...the terminal's bell while the app does not have the terminal's focus...
+    notify_bell: bool = True
+    #: ...a desktop notification...
+    notify_desktop: DesktopNotice = DesktopNotice.OFF
+    #: ...and a shell command that gets the job's record as JSON on stdin (None: none).
+    notify_hook: str | None = None
     #: Seconds a disconnected session host with no running job and no client lives on
     #: (PowerShell's IdleTimeout, 2 hours by default).
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from jobtui.data.settings import COLUMN_NAMES
+from jobtui.data.settings import COLUMN_NAMES, DesktopNotice
 
 #: The longest grace period accepted, in seconds: beyond it a stop looks like a hang.
 MAX_GRACE = 3600.0
@@ -180,6 +180,23 @@ def text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(f"expected a string, got {shown(value)}")
     return value.strip()
+
+
+def desktop_notice(value: object) -> DesktopNotice:
+    """``"off"``, ``"osc777"``, ``"osc9"`` or ``"notify-send"``."""
+    choices = ", ".join(f'"{kind.value}"' for kind in DesktopNotice)
+    if isinstance(value, str):
+        for kind in DesktopNotice:
+            if kind.value == value.strip().lower():
+                return kind
+    raise InvalidValue(f"expected one of {choices}, got {shown(value)}")
+
+
+def hook(value: object) -> str | None:
+    """A shell command; an empty string means none."""
+    if not isinstance(value, str):
+        raise InvalidValue(f"expected a shell command (a string), got {shown(value)}")
+    return value.strip() or None
 
 
 def port(value: object) -> int:

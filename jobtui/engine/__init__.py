@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         JobRemoved,
         JobStateChanged,
         JobStatsUpdated,
+        JobStatusChanged,
     )
     from jobtui.engine.job import (
         BACKGROUND_JOB,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         Job,
         ProcessInfo,
     )
+    from jobtui.engine.options import time_left
     from jobtui.engine.output import (
         OutputStore,
         Record,
@@ -67,10 +69,12 @@ if TYPE_CHECKING:
         search_transcripts,
     )
     from jobtui.engine.snapshot import (
+        DependencyFacts,
         FailureInfo,
         JobSnapshot,
         OutputFacts,
         ProcessFacts,
+        ProgressFacts,
         StateInfo,
         StatsSample,
     )
@@ -92,6 +96,7 @@ __all__ = [
     "BlockedJobsDeadlockError",
     "CannotRemoveChildJobError",
     "CaseMode",
+    "DependencyFacts",
     "FailureInfo",
     "InvalidPatternError",
     "Job",
@@ -114,10 +119,12 @@ __all__ = [
     "JobStateChanged",
     "JobStateInfo",
     "JobStatsUpdated",
+    "JobStatusChanged",
     "OutputFacts",
     "OutputStore",
     "ProcessFacts",
     "ProcessInfo",
+    "ProgressFacts",
     "Received",
     "ReceivedPart",
     "Record",
@@ -134,6 +141,7 @@ __all__ = [
     "compile_query",
     "default_shell",
     "search_transcripts",
+    "time_left",
 ]
 
 #: Where each public name lives. Nothing loads until a name is first used (PEP 562): a front
@@ -144,6 +152,7 @@ _HOMES: dict[str, str] = {
     "BlockedJobsDeadlockError": "errors",
     "CannotRemoveChildJobError": "errors",
     "CaseMode": "search",
+    "DependencyFacts": "snapshot",
     "FINISHED": "states",
     "FailureInfo": "snapshot",
     "InvalidPatternError": "search",
@@ -167,12 +176,14 @@ _HOMES: dict[str, str] = {
     "JobStateChanged": "events",
     "JobStateInfo": "states",
     "JobStatsUpdated": "events",
+    "JobStatusChanged": "events",
     "LIST_PROPERTIES": "job",
     "OutputFacts": "snapshot",
     "OutputStore": "output",
     "PERSISTENT": "states",
     "ProcessFacts": "snapshot",
     "ProcessInfo": "job",
+    "ProgressFacts": "snapshot",
     "QUEUE_PROPERTIES": "job",
     "Received": "engine",
     "ReceivedPart": "engine",
@@ -191,6 +202,7 @@ _HOMES: dict[str, str] = {
     "compile_query": "search",
     "default_shell": "engine",
     "search_transcripts": "search",
+    "time_left": "options",
 }
 
 

@@ -59,6 +59,12 @@ class JobRetried(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobStatusChanged(JobEvent):
+    """A top-level job's StatusMessage changed while its state did not (the jobs it waits for
+    moved on): a front end that shows whom it waits for must hear of it."""
+
+
+@dataclass(frozen=True)
 class JobRemoved(JobEvent):
     """A top-level job was removed from the session."""
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from jobtui.engine.options import JobOptions, Recipe
+from jobtui.engine.options import JobOptions, Recipe, time_left
 from jobtui.engine.output import OutputStore, Stream
 from jobtui.engine.states import (
     TRANSITIONS,
@@ -102,6 +102,10 @@ class Job:
         self.recipe: Recipe | None = None
         #: The throttle whose queue holds this job while it waits for a slot.
         self.queued_in: Throttle | None = None
+        #: The ticket it took when it joined that queue (meaningful while ``queued_in`` is set).
+        self.queue_ticket: int | None = None
+        #: The last progress parsed, with the transcript's size when it was parsed.
+        self._progress: tuple[int, list[ProgressRecord]] = (-1, [])
         self.version = 0
         self._lock = lock
         self._on_state_changed = on_state_changed
@@ -172,15 +176,14 @@ class Job:
     def time_left(self) -> timedelta | None:
         """What remains of the time limit (Start-Job -TimeoutSec) of the running attempt; the
         whole limit while it waits to start; None with no limit or once finished."""
-        top = self.parent or self
-        limit = top.options.timeout_sec
         attempt = self.executing_job
-        if limit is None or attempt.state.is_finished:
-            return None
-        if attempt.state is JobState.NotStarted or attempt.ps_begin_time is None:
-            return timedelta(seconds=round(limit))
-        spent = (datetime.now() - attempt.ps_begin_time).total_seconds()
-        return timedelta(seconds=max(round(limit - spent), 0))
+        return time_left(
+            (self.parent or self).options.timeout_sec,
+            attempt.state is not JobState.NotStarted,
+            attempt.state.is_finished,
+            attempt.ps_begin_time,
+            datetime.now(),
+        )
 
     @property
     def progress(self) -> list[ProgressRecord]:
@@ -190,6 +193,11 @@ class Job:
         store = self.output
         if store is None:
             return []
+        size, cached = self._progress
+        # Parsed again only when output came: a pull reads it for every job that moved, and a
+        # receive (which moves the job) adds no output.
+        if size == store.size:
+            return list(cached)
         # Loaded when first read: the parser's patterns cost start-up about 2 ms.
         from jobtui.engine.progress import TAIL_BYTES, parse_progress
 
@@ -198,7 +206,9 @@ class Job:
             if index >= 0:
                 record = parse_progress(data.decode("utf-8", "replace"))
                 if record is not None:
+                    self._progress = (store.size, [record])
                     return [record]
+        self._progress = (store.size, [])
         return []
 
     def stopped_outcome(self) -> tuple[JobState, JobFailure | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 #: Seconds before the first retry when -RetryIntervalSec is not given (Invoke-WebRequest's 5).
 DEFAULT_RETRY_INTERVAL = 5.0
@@ -61,3 +62,16 @@ def human_duration(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes = rest // 60
     return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
+def time_left(
+    limit: float | None, started: bool, finished: bool, begin: datetime | None, now: datetime
+) -> timedelta | None:
+    """What remains at ``now`` of an attempt's time limit (``$job.TimeLeft``): the whole limit
+    while it has not started, None with no limit or once it has finished. One rule for the live
+    job, its snapshot and the table's view of either."""
+    if limit is None or finished:
+        return None
+    if not started or begin is None:
+        return timedelta(seconds=round(limit))
+    return timedelta(seconds=max(round(limit - (now - begin).total_seconds()), 0))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from jobtui.engine import dependencies
 from jobtui.engine.backend import Backend, StartRequest
 from jobtui.engine.errors import JobError
-from jobtui.engine.events import JobEvent, JobRetried
+from jobtui.engine.events import JobEvent, JobRetried, JobStatusChanged
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.locking import EventLock
 from jobtui.engine.matching import OutputMatch, OutputScanner
@@ -175,7 +175,11 @@ class QueueRules:
                         continue
                     outcome = dependencies.verdict(top)
                     if outcome is False:
-                        top.status_message = dependencies.waiting_for(top)
+                        waiting = dependencies.waiting_for(top)
+                        if waiting != top.status_message:  # one of those it waits for is done
+                            top.status_message = waiting
+                            top.touch()
+                            self._emit(JobStatusChanged(top))
                         continue
                     self._waiting.remove(top)
                     changed = True

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from jobtui.engine.options import time_left
 from jobtui.engine.states import JobState
 
 if TYPE_CHECKING:
@@ -97,6 +98,25 @@ class OutputFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressFacts:
+    """The latest progress record of a job's output (``$job.ChildJobs[0].Progress``), as values."""
+
+    activity: str
+    status_description: str
+    #: 0 to 100; -1 when the output says how far but not of how much.
+    percent_complete: int
+
+
+@dataclass(frozen=True, slots=True)
+class DependencyFacts:
+    """A job this one waits for (Start-Job -DependsOn), as it was when the snapshot was taken."""
+
+    id: int
+    name: str
+    state: JobState
+
+
+@dataclass(frozen=True, slots=True)
 class JobSnapshot:
     """A job's properties at one moment; ``version`` moves whenever the job (or a child) moves."""
 
@@ -119,6 +139,20 @@ class JobSnapshot:
     output: OutputFacts | None = None
     #: CPU and memory samples of the job's process tree, oldest first (top-level jobs only).
     stats: tuple[StatsSample, ...] = ()
+    #: Seconds an attempt may run (Start-Job -TimeoutSec); None: no limit.
+    timeout_sec: float | None = None
+    #: How many times a failed job runs again (Start-Job -MaximumRetryCount).
+    maximum_retry_count: int = 0
+    #: Its place in its throttle's queue when the snapshot was taken (1: next), None when not
+    #: queued (``$job.QueuePosition``).
+    queue_position: int | None = None
+    #: The ticket it took when it joined the queue: later starts move every place behind them
+    #: but change no ticket, so a front end orders the queue by tickets (see ``queue_key``).
+    queue_ticket: int | None = None
+    #: The jobs it waits for (top-level jobs only), in the order given.
+    depends_on: tuple[DependencyFacts, ...] = ()
+    #: The latest progress its output shows (top-level jobs: their command's), or None.
+    progress: ProgressFacts | None = None
 
     def __repr__(self) -> str:
         return f"<JobSnapshot {self.id} {self.name!r} {self.state.name} v{self.version}>"
@@ -191,6 +225,41 @@ class JobSnapshot:
         """Whether the job runs a process whose standard input is still open."""
         return not self.state.is_finished and self.executing_job.process.stdin_open
 
+    @property
+    def attempts(self) -> tuple[JobSnapshot, ...]:
+        """The runs of the command, in order: a BackgroundJob's ChildJobs (one per retry)."""
+        return self.child_jobs or (self,)
+
+    @property
+    def queue_key(self) -> tuple[str, str] | None:
+        """Which queue the job waits in (its Location's, of its type), None when not queued."""
+        return None if self.queue_ticket is None else (self.location, self.ps_job_type_name)
+
+    @property
+    def waiting_for(self) -> tuple[DependencyFacts, ...]:
+        """The jobs it depends on that have not Completed yet (while it waits, NotStarted)."""
+        if self.state is not JobState.NotStarted:
+            return ()
+        return tuple(dep for dep in self.depends_on if dep.state is not JobState.Completed)
+
+    @property
+    def waits_for(self) -> tuple[str, ...]:
+        """The names of :attr:`waiting_for` (what the table says of a job that waits)."""
+        return tuple(dep.name for dep in self.waiting_for)
+
+    def time_left_at(self, now: datetime) -> timedelta | None:
+        """What remains of the running attempt's time limit at ``now`` (``$job.TimeLeft``): the
+        whole limit while it waits to start, None with no limit or once finished."""
+        attempt = self.executing_job
+        state = attempt.state
+        return time_left(
+            self.timeout_sec,
+            state is not JobState.NotStarted,
+            state.is_finished,
+            attempt.ps_begin_time,
+            now,
+        )
+
     def get_property(self, name: str) -> Any:
         """A property by its PowerShell name, in any case (``HasMoreData``, ``ChildJobs``...)."""
         attribute = _PROPERTIES.get(name.lower())
@@ -222,6 +291,12 @@ class JobSnapshot:
             "process": _fields(self.process),
             "output": None if self.output is None else _fields(self.output),
             "stats": [[s.cpu_percent, s.memory_rss] for s in self.stats],
+            "timeout_sec": self.timeout_sec,
+            "maximum_retry_count": self.maximum_retry_count,
+            "queue_position": self.queue_position,
+            "queue_ticket": self.queue_ticket,
+            "depends_on": [[d.id, d.name, d.state.name] for d in self.depends_on],
+            "progress": None if self.progress is None else _fields(self.progress),
         }
 
     @classmethod
@@ -229,6 +304,8 @@ class JobSnapshot:
         """A snapshot from what :meth:`to_dict` made."""
         reason = data["reason"]
         output = data["output"]
+        progress = data.get("progress")
+        timeout = data.get("timeout_sec")
         return cls(
             id=int(data["id"]),
             instance_id=str(data["instance_id"]),
@@ -249,6 +326,16 @@ class JobSnapshot:
             process=ProcessFacts(**data["process"]),
             output=None if output is None else OutputFacts(**output),
             stats=tuple(StatsSample(float(cpu), int(rss)) for cpu, rss in data["stats"]),
+            # Read with defaults: a host of an older jobtui sends none of these.
+            timeout_sec=None if timeout is None else float(timeout),
+            maximum_retry_count=int(data.get("maximum_retry_count", 0)),
+            queue_position=data.get("queue_position"),
+            queue_ticket=data.get("queue_ticket"),
+            depends_on=tuple(
+                DependencyFacts(int(i), str(n), JobState[state])
+                for i, n, state in data.get("depends_on", ())
+            ),
+            progress=None if progress is None else ProgressFacts(**progress),
         )
 
 
@@ -298,7 +385,26 @@ def snapshot_of(job: Job, stats: tuple[StatsSample, ...] = ()) -> JobSnapshot:
         ),
         output=output,
         stats=stats,
+        **(_queue_facts(job) if job.parent is None else {}),
     )
+
+
+def _queue_facts(job: Job) -> dict[str, Any]:
+    """A top-level job's time limit, retries, queue place, dependencies and progress."""
+    attempt = job.executing_job
+    queued = attempt.queued_in is not None
+    records = attempt.progress if attempt.output is not None and attempt.output.size else []
+    record = records[-1] if records else None
+    return {
+        "timeout_sec": job.options.timeout_sec,
+        "maximum_retry_count": job.options.maximum_retry_count,
+        "queue_position": job.queue_position if queued else None,
+        "queue_ticket": attempt.queue_ticket if queued else None,
+        "depends_on": tuple(DependencyFacts(d.id, d.name, d.state) for d in job.depends_on),
+        "progress": None
+        if record is None
+        else ProgressFacts(record.activity, record.status_description, record.percent_complete),
+    }
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -334,6 +440,9 @@ _PROPERTIES: dict[str, Callable[[JobSnapshot], Any]] = {
     "psbegintime": lambda j: j.ps_begin_time,
     "psendtime": lambda j: j.ps_end_time,
     "finished": lambda j: j.finished,
+    "timeoutsec": lambda j: j.timeout_sec,
+    "maximumretrycount": lambda j: j.maximum_retry_count,
+    "queueposition": lambda j: j.queue_position,
     "pid": _process("pid"),
     "exitcode": _process("exit_code"),
     "signal": _process("signal"),

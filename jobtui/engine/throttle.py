@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections import deque
 
 from jobtui.engine.job import Job
+
+#: Queue tickets, one sequence for every throttle: a front end that holds only snapshots orders
+#: a queue by them (its places move with every start; a ticket never does, so a start changes
+#: the snapshot of the job that left the queue, not of every job behind it).
+_TICKETS = itertools.count(1)
 
 
 class Throttle:
@@ -28,6 +34,7 @@ class Throttle:
         if self.limit is not None and self.active >= self.limit:
             self.waiting.append(job)
             job.queued_in = self
+            job.queue_ticket = next(_TICKETS)
             self._version += 1
             return False
         self.active += 1

@@ -469,6 +469,19 @@ class HostService:
 
         return unsubscribe
 
+    def run_hook(self, command: str, record: str) -> str | None:
+        """The notification hook runs on this machine, not the host's: it is for the person at
+        this terminal (the local backend spawns it, as for an app in process)."""
+        from jobtui.engine.local.hooks import run_hook
+
+        return run_hook(command, record)
+
+    def desktop_notify(self, title: str, body: str) -> str | None:
+        """``notify-send`` on this machine: the desktop is the client's."""
+        from jobtui.engine.local.hooks import notify_send
+
+        return notify_send(title, body)
+
     # -- searching and moving through transcripts ----------------------------------------------
 
     def start_search(self, request: SearchRequest) -> int:

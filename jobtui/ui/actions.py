@@ -28,6 +28,7 @@ class JobAction(enum.Enum):
     WAIT = "wait"
     INPUT = "input"
     SUSPEND_RESUME = "suspend_resume"
+    RESTART = "restart"
     TOGGLE_KEEP = "toggle_keep"
     FILTER = "filter"
     SEARCH_ALL = "search_all"
@@ -43,6 +44,7 @@ JOB_ACTIONS = frozenset(
         JobAction.WAIT,
         JobAction.INPUT,
         JobAction.SUSPEND_RESUME,
+        JobAction.RESTART,
     }
 )
 
@@ -65,6 +67,12 @@ def receive_line(ids: Sequence[int]) -> str:
 def stop_line(ids: Sequence[int]) -> str:
     """``Stop-Job``."""
     return f"Stop-Job -Id {id_list(ids)}"
+
+
+def restart_line(ids: Sequence[int]) -> str:
+    """``Restart-Job``: each job's command again, as a new job (a running one is stopped
+    first)."""
+    return f"Restart-Job -Id {id_list(ids)}"
 
 
 def remove_line(ids: Sequence[int], *, force: bool = False) -> str:
@@ -102,11 +110,16 @@ def tree_preview(jobs: Sequence[JobSnapshot], grace: float) -> str:
     return f"{processes} {noun} will get SIGTERM, then SIGKILL after {grace:g} s."
 
 
-def wait_line(ids: Sequence[int], *, any: bool = False, timeout: int | None = None) -> str:
-    """``Wait-Job`` (``-Any``: the first one done; ``-Timeout`` in whole seconds)."""
+def wait_line(
+    ids: Sequence[int], *, any: bool = False, timeout: int | None = None, match: str | None = None
+) -> str:
+    """``Wait-Job`` (``-Any``: the first one done; ``-Timeout`` in whole seconds; ``-Match``:
+    until a line of output matches the pattern)."""
     line = f"Wait-Job -Id {id_list(ids)}"
     if any:
         line += " -Any"
     if timeout is not None:
         line += f" -Timeout {timeout}"
+    if match:
+        line += f" -Match {quoted(match)}"
     return line

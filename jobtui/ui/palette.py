@@ -43,6 +43,12 @@ ACTIONS: tuple[tuple[JobAction, str, str, Callable[[JobSnapshot], bool]], ...] =
         lambda job: not job.state.is_finished and job.state is not JobState.Stopping,
     ),
     (
+        JobAction.RESTART,
+        "Restart",
+        "Restart-Job: the same command, directory, environment and name, as a new job",
+        lambda job: True,
+    ),
+    (
         JobAction.REMOVE,
         "Remove",
         "Remove-Job (asks first for a running job or unread output)",

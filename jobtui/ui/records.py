@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeGuard, cast
 
 from jobtui.engine import JobState
 
 if TYPE_CHECKING:
     from jobtui.engine import Job
+
+
+class ProgressLike(Protocol):
+    """A progress record as the table reads it (the engine's ProgressRecord, or a snapshot's
+    ProgressFacts)."""
+
+    @property
+    def activity(self) -> str: ...
+    @property
+    def status_description(self) -> str: ...
+    @property
+    def percent_complete(self) -> int: ...
 
 
 class JobRecord(Protocol):
@@ -53,6 +65,35 @@ class JobRecord(Protocol):
     @property
     def unread_lines(self) -> int:
         """Lines of output a receive without -Keep would still return."""
+        ...
+
+    @property
+    def timeout_sec(self) -> float | None:
+        """Start-Job -TimeoutSec: seconds an attempt may run."""
+        ...
+
+    @property
+    def queue_ticket(self) -> int | None:
+        """The ticket taken on joining a throttle's queue; None when not queued."""
+        ...
+
+    @property
+    def queue_key(self) -> tuple[str, str] | None:
+        """Which queue it waits in; None when not queued."""
+        ...
+
+    @property
+    def waits_for(self) -> tuple[str, ...]:
+        """Names of the jobs it still waits for (Start-Job -DependsOn), while NotStarted."""
+        ...
+
+    @property
+    def progress(self) -> ProgressLike | None:
+        """The latest progress its output shows."""
+        ...
+
+    def time_left_at(self, now: datetime) -> timedelta | None:
+        """What remains of its time limit at ``now``."""
         ...
 
     @property
@@ -157,6 +198,51 @@ class LiveJob:
     def unread_lines(self) -> int:
         """Lines of output a receive without -Keep would still return."""
         return unread_lines(self.job)
+
+    @property
+    def timeout_sec(self) -> float | None:
+        """Start-Job -TimeoutSec."""
+        return self.job.options.timeout_sec
+
+    @property
+    def queue_ticket(self) -> int | None:
+        """The queue ticket of the job that runs the command, while it is queued."""
+        attempt = self.job.executing_job
+        return attempt.queue_ticket if attempt.queued_in is not None else None
+
+    @property
+    def queue_key(self) -> tuple[str, str] | None:
+        """Its queue: Location and type, as a snapshot names it."""
+        job = self.job
+        return None if self.queue_ticket is None else (job.location, job.ps_job_type_name)
+
+    @property
+    def waits_for(self) -> tuple[str, ...]:
+        """Names of the dependencies not Completed yet, while it waits."""
+        job = self.job
+        if job.state is not JobState.NotStarted:
+            return ()
+        return tuple(d.name for d in job.depends_on if d.state is not JobState.Completed)
+
+    @property
+    def progress(self) -> ProgressLike | None:
+        """The latest progress record of its command's output."""
+        records = self.job.executing_job.progress
+        return records[-1] if records else None
+
+    def time_left_at(self, now: datetime) -> timedelta | None:
+        """What remains of the running attempt's limit at ``now`` (``$job.TimeLeft``)."""
+        from jobtui.engine import time_left
+
+        attempt = self.job.executing_job
+        state = attempt.state
+        return time_left(
+            self.job.options.timeout_sec,
+            state is not JobState.NotStarted,
+            state.is_finished,
+            attempt.ps_begin_time,
+            now,
+        )
 
     @property
     def version(self) -> int:

@@ -307,8 +307,10 @@ async def test_the_palette_offers_only_the_actions_that_fit_each_jobs_state(
         def offered(name: str) -> set[str]:
             return {title.split(f" {name} ")[0] for title in titles if f" {name} (" in title}
 
-        assert offered("done") == {"Show details of", "Receive output of", "Remove"}
-        common = {"Show details of", "Receive output of", "Remove", "Stop", "Send input to"}
+        assert offered("done") == {"Show details of", "Receive output of", "Restart", "Remove"}
+        common = {
+            "Show details of", "Receive output of", "Restart", "Remove", "Stop", "Send input to",
+        }  # fmt: skip
         assert offered("busy") == common | {"Wait for", "Suspend"}
         assert offered("paused") == common | {"Resume"}  # Wait-Job would return at once
         assert running.state is JobState.Running

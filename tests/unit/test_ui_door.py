@@ -24,6 +24,8 @@ ENGINE_VALUES = frozenset(
         "ProcessFacts",
         "StateInfo",
         "StatsSample",
+        # A rule over values (a limit, a state, a begin time, now), as a snapshot applies it.
+        "time_left",
     }
 )
 #: The live job's class, by the one module that reads a live job as a record (LiveJob: for

@@ -23,6 +23,7 @@ from jobtui.ui.sanitize import plain
 from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.property_list import PropertyList, job_properties
+from jobtui.ui.widgets.queue_facts import QueueFacts
 from jobtui.ui.widgets.stats_graph import StatsGraph
 
 if TYPE_CHECKING:
@@ -82,18 +83,19 @@ class JobDetailScreen(Screen[None]):
             with VerticalScroll(id="properties"):
                 yield Label(f"Job {job.id}", classes="section-title", markup=False)
                 yield PropertyList(id="props-job")
+                yield QueueFacts(id="queue-facts", markup=False)
                 for index, child in enumerate(job.child_jobs):
-                    yield Label(
-                        f"ChildJobs[{index}]  (Job {child.id})",
-                        classes="section-title",
-                        markup=False,
-                    )
-                    yield PropertyList(id=f"props-child-{index}")
+                    yield from self._child_section(index, child)
             with Vertical(id="detail-right"):
                 yield StatsGraph(id="stats")
                 yield Label("Transcript (all output, received or not)", classes="section-title")
                 yield OutputView(id="transcript")
         yield KeyBar()
+
+    @staticmethod
+    def _child_section(index: int, child: JobSnapshot) -> ComposeResult:
+        yield Label(f"ChildJobs[{index}]  (Job {child.id})", classes="section-title", markup=False)
+        yield PropertyList(id=f"props-child-{index}", classes="child-props")
 
     def on_mount(self) -> None:
         """Fill in and keep up to date while the job changes."""
@@ -113,23 +115,34 @@ class JobDetailScreen(Screen[None]):
         stats.display = running
         if running:
             stats.show(job.stats)
+        # The time left moves on by itself: read at every look.
+        self.query_one(QueueFacts).show(job, self.formatter.clock())
         seen = (job.version, *(child.version for child in job.child_jobs))
         if seen == self._seen:
             return
         self._seen = seen
+        shown = len(self.query(".child-props"))
+        properties = self.query_one("#properties", VerticalScroll)
+        for index in range(shown, len(job.child_jobs)):  # a retry's new attempt
+            properties.mount_all(list(self._child_section(index, job.child_jobs[index])))
         look = STATE_LOOKS[job.state]
         name = plain(job.name)
         title = f"Job {job.id} · {name} · {look.label(job.state)} · {job.ps_job_type_name}"
         self.query_one("#detail-title", Label).update(title)
         self.query_one("#props-job", PropertyList).show(job_properties(job, self.formatter))
         for index, child in enumerate(job.child_jobs):
-            self.query_one(f"#props-child-{index}", PropertyList).show(
-                job_properties(child, self.formatter)
-            )
+            for props in self.query(f"#props-child-{index}").results(PropertyList):
+                props.show(job_properties(child, self.formatter))
         reason = job.reason
         self.query_one("#reason-box").display = reason is not None
         if reason is not None:
-            where = "ChildJobs[0].JobStateInfo.Reason" if job.child_jobs else "JobStateInfo.Reason"
+            # The last attempt's, for a retried job (the one that decided).
+            last = len(job.child_jobs) - 1
+            where = (
+                f"ChildJobs[{last}].JobStateInfo.Reason"
+                if job.child_jobs
+                else "JobStateInfo.Reason"
+            )
             self.query_one("#reason", Static).update(plain(reason.message))
             self.query_one("#reason-box").border_title = where
             facts = [f"ExitCode {self.formatter.exit_code(as_record(job)) or '—'}"]

@@ -20,6 +20,7 @@ from jobtui.ui.actions import (
     JobAction,
     receive_line,
     remove_line,
+    restart_line,
     stop_line,
     suspend_resume_line,
     tree_preview,
@@ -77,6 +78,8 @@ class JobKeys(Screen[None]):
             self.run_line(receive_line(job_ids))
         elif action is JobAction.STOP:
             self.run_line(stop_line(job_ids))
+        elif action is JobAction.RESTART:
+            self.run_line(restart_line(job_ids))
         elif action is JobAction.SUSPEND_RESUME:
             known = self._known(job_ids)
             # A job gone since: the line still runs and the cmdlet says that it is not found.
@@ -99,6 +102,11 @@ class JobKeys(Screen[None]):
     def action_stop(self) -> None:
         """Stop-Job the targeted jobs."""
         self.act(JobAction.STOP)
+
+    def action_restart(self) -> None:
+        """Restart-Job the targeted jobs: the same command, directory, environment, name and
+        location, as a new job (a running one is stopped first)."""
+        self.act(JobAction.RESTART)
 
     def action_suspend_resume(self) -> None:
         """Suspend the running targeted jobs, resume the suspended ones."""

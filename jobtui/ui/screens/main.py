@@ -9,7 +9,7 @@ The screen reaches jobs only through the :class:`~jobtui.service.JobService`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +19,7 @@ from textual.events import DescendantFocus, Key, Resize
 from textual.widgets import Input, Label
 
 from jobtui.data.line_history import CommandHistory
+from jobtui.data.settings import Settings
 from jobtui.service import JobService
 from jobtui.ui.actions import JOB_ACTIONS
 from jobtui.ui.formatting import JobFormatter
@@ -38,6 +39,9 @@ from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
 from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
 
+if TYPE_CHECKING:
+    from jobtui.ui.notifications import Notifier
+
 #: The narrowest width command results are formatted for, however narrow the terminal.
 MIN_FORMAT_WIDTH = 20
 #: Seconds from the screen's mount to loading the command language (see jobtui.service).
@@ -48,6 +52,7 @@ _TABLE_KEY_ACTIONS = {
     "receive",
     "toggle_keep",
     "stop",
+    "restart",
     "remove",
     "wait",
     "suspend_resume",
@@ -76,6 +81,7 @@ class MainScreen(JobKeys):
         Binding("r", "receive", "Receive", id="jobs.receive"),
         Binding("k", "toggle_keep", "Keep", id="jobs.keep"),
         Binding("s", "stop", "Stop", id="jobs.stop"),
+        Binding("R", "restart", "Restart", id="jobs.restart"),
         Binding("x,delete", "remove", "Remove", id="jobs.remove"),
         Binding("w", "wait", "Wait", id="jobs.wait"),
         Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
@@ -141,8 +147,11 @@ class MainScreen(JobKeys):
             self.console,
             self.query_one("#console-tab", OutputView),
             self.sync_output,
-            self.notify,
+            self._notifier,
         )
+        #: The highest job id known when the last line ended: the jobs a line started are
+        #: those above it (a line's result also names jobs it only returned, as Get-Job's).
+        self._last_known_id = max(self.pull.jobs, default=0)
         self.pull.start(self)
         self.command_line.bar.focus()
         # The first frame does not wait for the command language: it loads a moment later,
@@ -396,11 +405,24 @@ class MainScreen(JobKeys):
     def _wait_started(self, event: CommandLine.WaitStarted) -> None:
         self.wait_started(event.line, event.started)
 
+    def _notifier(self) -> Notifier:
+        from jobtui.ui.notifications import Notifier
+
+        return Notifier(self.app, self.service, self._settings(), self.notify)
+
+    def _settings(self) -> Settings:
+        """The app's settings (the defaults for an app that has none)."""
+        settings = getattr(self.app, "settings", None)
+        return settings if isinstance(settings, Settings) else Settings()
+
     @on(CommandLine.LineFinished)
     async def _line_finished(self, event: CommandLine.LineFinished) -> None:
         self.line_finished(event.line, event.result)
         self._panes.active = "console-tab"
         self.refresh_table()
+        started = [i for i in event.result.job_ids if i > self._last_known_id]
+        self._last_known_id = max([self._last_known_id, *self.pull.jobs, *event.result.job_ids])
+        self.pull.watch_line(event.line, started)
         if event.result.job_ids:
             self._highlight(event.result.job_ids[0])
         if event.result.disconnected:

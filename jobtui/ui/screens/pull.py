@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.message_pump import MessagePump
-from textual.notifications import SeverityLevel
 
 from jobtui.engine import JobState
 from jobtui.service import JobService
@@ -26,16 +25,13 @@ from jobtui.ui.widgets.output_view import OutputView
 
 if TYPE_CHECKING:
     from jobtui.engine.snapshot import JobSnapshot
+    from jobtui.ui.notifications import Notice, Notifier
 
 #: Least seconds between two refreshes of the table (a burst of events becomes one refresh).
 TABLE_INTERVAL = 0.25
 #: Seconds between refreshes for running jobs' elapsed time when nothing else changed (less a
 #: little: the quiet screen pulls once a second, and its timer may fire a hair early).
 ELAPSED_INTERVAL = 0.95
-#: More finished jobs than this at once make one summary notification.
-NOTIFY_LIMIT = 3
-
-Notify = Callable[..., None]
 
 
 class PullLoop:
@@ -48,7 +44,7 @@ class PullLoop:
         console: ConsoleBuffer,
         console_view: OutputView,
         sync_output: Callable[[], bool],
-        notify: Notify,
+        make_notifier: Callable[[], Notifier],
     ) -> None:
         self.service = service
         #: Every top-level job as last pulled, by id (in id order).
@@ -59,9 +55,16 @@ class PullLoop:
         self._console = console
         self._console_view = console_view
         self._sync_output = sync_output
-        self._notify = notify
+        # Made with the first notice: the notifications' module (and json) cost start-up 5 ms.
+        self._make_notifier = make_notifier
+        self._notifier: Notifier | None = None
         self._table_at = 0.0
-        self._finished: list[JobSnapshot] = []
+        #: Jobs that finished or began to wait for input since the last notice.
+        self._noticed: list[JobSnapshot] = []
+        #: The jobs of each line that started more than one, until all of them have finished.
+        self._line_groups: list[tuple[str, set[int]]] = []
+        #: The groups already announced (a chain that one line started is said once).
+        self._announced: set[frozenset[int]] = set()
         self._unsubscribe: Callable[[], None] | None = None
         # Pulls changes ten times a second, once a second when all is quiet (see pacing).
         self._pacer = Pacer(self.pull)
@@ -90,7 +93,7 @@ class PullLoop:
                 shown = self.refresh_table(take=False)
         shown = self._sync_output() or shown
         shown = self._console_view.sync() or shown
-        return self._notify_finished() or shown
+        return self._notify() or shown
 
     def take_changes(self) -> bool:
         """Bring the snapshots up to date; True if any job changed, came or went."""
@@ -104,7 +107,12 @@ class PullLoop:
             if job.state.is_finished and (
                 (before is None and not first) or (before is not None and not before.finished)
             ):
-                self._finished.append(job)
+                self._noticed.append(job)
+            elif job.state is JobState.Blocked and (
+                (before is None and not first)
+                or (before is not None and before.state is not JobState.Blocked)
+            ):
+                self._noticed.append(job)  # it began to wait for input
             self.jobs[job.id] = job
         return bool(changes.changed or changes.removed)
 
@@ -116,37 +124,82 @@ class PullLoop:
         self._table_at = time.monotonic()
         return self._table.sync(list(self.jobs.values()), force=force)
 
-    def _notify_finished(self) -> bool:
-        finished, self._finished = self._finished, []
-        if not finished:
+    def watch_line(self, line: str, job_ids: list[int]) -> None:
+        """The jobs ``line`` started: once every one of them has finished, one notice says so
+        (a line that started one job has its job's notice)."""
+        if len(job_ids) > 1:
+            self._line_groups.append((line, set(job_ids)))
+            if self._notify():
+                self._pacer.wake()
+
+    def _notify(self) -> bool:
+        """Hand the notices since the last look to the notifier; True if there were any."""
+        noticed, self._noticed = self._noticed, []
+        if not noticed and not self._line_groups:
             return False
-        if len(finished) > NOTIFY_LIMIT:
-            counts: dict[str, int] = {}
-            for job in finished:
-                counts[job.state.name] = counts.get(job.state.name, 0) + 1
-            summary = ", ".join(f"{n} {name.lower()}" for name, n in sorted(counts.items()))
-            severity: SeverityLevel = "error" if JobState.Failed.name in counts else "information"
-            self._notify(
-                f"{len(finished)} jobs finished: {summary}.",
-                title="Jobs",
-                severity=severity,
-                markup=False,
-            )
-            return True
+        from jobtui.ui.notifications import job_notice
+
+        notices: list[Notice] = [job_notice(job) for job in noticed]
+        finished = [job for job in noticed if job.state.is_finished]
+        notices += self._finished_chains(finished)
+        notices += self._finished_lines()
+        if notices:
+            self.notifier.announce(notices)
+        return bool(notices)
+
+    @property
+    def notifier(self) -> Notifier:
+        """What says the notices (made when first needed)."""
+        if self._notifier is None:
+            self._notifier = self._make_notifier()
+        return self._notifier
+
+    def _finished_chains(self, finished: list[JobSnapshot]) -> list[Notice]:
+        """A notice for each -DependsOn chain whose last job has just finished."""
+        if not finished or not any(job.depends_on for job in self.jobs.values()):
+            return []
+        links: dict[int, set[int]] = {}
+        for job in self.jobs.values():
+            for dep in job.depends_on:
+                links.setdefault(job.id, set()).add(dep.id)
+                links.setdefault(dep.id, set()).add(job.id)
+        notices = []
         for job in finished:
-            if job.state is JobState.Failed:
-                reason = job.reason
-                self._notify(
-                    reason.message if reason else "Failed.",
-                    title=f"{job.name} failed",
-                    severity="error",
-                    timeout=8,
-                    markup=False,
-                )
-            elif job.state is JobState.Completed:
-                self._notify(f"{job.command}", title=f"{job.name} completed", markup=False)
-            else:
-                self._notify(
-                    f"{job.command}", title=f"{job.name} stopped", severity="warning", markup=False
-                )
-        return True
+            if job.id not in links:
+                continue
+            chain, todo = {job.id}, [job.id]
+            while todo:
+                for other in links.get(todo.pop(), ()):
+                    if other not in chain:
+                        chain.add(other)
+                        todo.append(other)
+            notice = self._group("Chain", chain)
+            if notice is not None:
+                notices.append(notice)
+        return notices
+
+    def _finished_lines(self) -> list[Notice]:
+        notices = []
+        for entry in list(self._line_groups):
+            line, ids = entry
+            alive = {job_id for job_id in ids if job_id in self.jobs}
+            if all(self.jobs[job_id].finished for job_id in alive):
+                self._line_groups.remove(entry)
+                notice = self._group(f"“{line}”", alive)
+                if notice is not None:
+                    notices.append(notice)
+        return notices
+
+    def _group(self, what: str, ids: set[int]) -> Notice | None:
+        """The group's notice, if all its jobs (still known) have finished and it was not said
+        before."""
+        key = frozenset(job_id for job_id in ids if job_id in self.jobs)
+        if len(key) < 2 or key in self._announced:
+            return None
+        jobs = [self.jobs[job_id] for job_id in sorted(key)]
+        if not all(job.finished for job in jobs):
+            return None
+        self._announced.add(key)
+        from jobtui.ui.notifications import group_notice
+
+        return group_notice(what, jobs)

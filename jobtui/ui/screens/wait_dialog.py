@@ -10,6 +10,7 @@ clock, so a picture of it is always the same.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
@@ -80,11 +81,15 @@ class WaitDialog(ModalScreen[None]):
         self.line = line
         self.any = False
         self.timeout: float | None = None
+        #: Wait-Job -Match's pattern: wait for a line of output that matches (None: for the end).
+        self.match: str | None = None
         #: Whether the line's Wait-Job has begun to block.
         self.started = False
         self._run_line = run_line
         self._withdraw = withdraw
         self._deadline: datetime | None = None
+        #: What was wrong with the options at the last Wait (shown until the next one).
+        self._problem: str | None = None
         self._ended = False
         self._closed = False
 
@@ -99,6 +104,12 @@ class WaitDialog(ModalScreen[None]):
                     yield RadioButton("Any", value=False, id="wait-any")
                 yield Label("Timeout (s)", id="wait-timeout-label")
                 yield OrderedInput(placeholder="none", type="integer", id="wait-timeout")
+            with Horizontal(id="wait-match-row"):
+                yield Label("Match", id="wait-match-label")
+                yield OrderedInput(
+                    placeholder="wait for the end, or for a line like: Listening on",
+                    id="wait-match",
+                )
             yield Static(id="wait-countdown", markup=False)
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="wait-progress")
             with Horizontal(classes="dialog-buttons"):
@@ -139,20 +150,31 @@ class WaitDialog(ModalScreen[None]):
             return
         text = self.query_one("#wait-timeout", Input).value.strip()
         if text and not text.isdigit():
-            self._say("The timeout is a whole number of seconds (Wait-Job -Timeout).")
+            self._refuse("The timeout is a whole number of seconds (Wait-Job -Timeout).")
             return
+        pattern = self.query_one("#wait-match", Input).value
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                self._refuse(f"The pattern is not a valid regular expression: {error}.")
+                return
+        self._problem = None
+        self.match = pattern or None
         self.timeout = float(text) if text else None
         # The button, not the last Changed message: Enter in the mode presses it just before.
         self.any = self.query_one("#wait-any", RadioButton).value
         self._show_mode()
-        self.line = wait_line(self.job_ids, any=self.any, timeout=int(text) if text else None)
+        self.line = wait_line(
+            self.job_ids, any=self.any, timeout=int(text) if text else None, match=self.match
+        )
         self._lock_options()
         self._tick()
         self._run_line(self.line)
 
     def _lock_options(self) -> None:
         self.add_class("-waiting")
-        for widget in self.query("#wait-mode, #wait-timeout, #wait-start"):
+        for widget in self.query("#wait-mode, #wait-timeout, #wait-match, #wait-start"):
             widget.disabled = True
         self.query_one("#wait-cancel", Button).focus()
 
@@ -164,6 +186,7 @@ class WaitDialog(ModalScreen[None]):
         self.job_ids = list(started.job_ids)
         self.any = started.any
         self.timeout = started.timeout
+        self.match = started.match
         self.started = True
         self._deadline = None
         if self.timeout is not None:
@@ -181,6 +204,8 @@ class WaitDialog(ModalScreen[None]):
         if self.timeout is not None:
             self.query_one("#wait-timeout", Input).value = f"{self.timeout:g}"
             self.query_one(ProgressBar).update(total=self.timeout, progress=0)
+        if self.match is not None:
+            self.query_one("#wait-match", Input).value = self.match
         self._tick()
 
     def end(self) -> None:
@@ -202,6 +227,12 @@ class WaitDialog(ModalScreen[None]):
             self.dismiss(None)
 
     # -- drawing -------------------------------------------------------------------------------
+
+    def _refuse(self, problem: str) -> None:
+        """Say what is wrong with the options (the countdown's line keeps it until the next
+        Wait)."""
+        self._problem = problem
+        self._say(problem)
 
     def _say(self, text: str) -> None:
         self.query_one("#wait-countdown", Static).update(text)
@@ -225,7 +256,11 @@ class WaitDialog(ModalScreen[None]):
         mode = "any one of" if self.any else "all"
         count = len(self.job_ids)
         jobs = f"{count} job{'' if count == 1 else 's'}"
-        if self.line is None:
+        if self.match is not None and self.line is not None:
+            jobs += f" to print a line that matches '{plain(self.match)}'"
+        if self.line is None and self._problem is not None:
+            self._say(self._problem)
+        elif self.line is None:
             self._say(f"Press Wait (or Enter) to wait for {mode} {jobs}.")
         elif not self.started:
             self._say(f"Starting {self.line}…")
@@ -249,7 +284,7 @@ class WaitDialog(ModalScreen[None]):
             self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the timeout box starts the wait."""
+        """Enter in the timeout or the pattern box starts the wait."""
         event.stop()
         self.begin()
 

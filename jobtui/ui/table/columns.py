@@ -24,7 +24,9 @@ class ColumnKey(StrEnum):
     CPU = "cpu"
     MEM = "mem"
     ELAPSED = "elapsed"
+    LEFT = "left"
     EXIT = "exit"
+    PROGRESS = "progress"
     COMMAND = "command"
 
 
@@ -50,7 +52,9 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(ColumnKey.CPU, "CPU%", 6, right=True),
     ColumnSpec(ColumnKey.MEM, "Mem", 7, right=True),
     ColumnSpec(ColumnKey.ELAPSED, "Elapsed", 9, right=True),
+    ColumnSpec(ColumnKey.LEFT, "TimeLeft", 9, right=True),
     ColumnSpec(ColumnKey.EXIT, "Exit", 6, right=True),
+    ColumnSpec(ColumnKey.PROGRESS, "Progress", 17),
     ColumnSpec(ColumnKey.COMMAND, "Command", 400),
 )
 COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
@@ -65,9 +69,15 @@ HIDE_ORDER = (
     ColumnKey.CPU,
     ColumnKey.MEM,
     ColumnKey.PID,
+    ColumnKey.LEFT,
     ColumnKey.EXIT,
     ColumnKey.ELAPSED,
+    ColumnKey.PROGRESS,
 )
+#: Columns shown only while some job has something to say in them (a time limit; progress, a
+#: place in a queue, or jobs it waits for): most sessions have none, and their table keeps the
+#: room for the command.
+ON_DEMAND = frozenset({ColumnKey.LEFT, ColumnKey.PROGRESS})
 MIN_COMMAND_WIDTH = 16
 #: Cells Command keeps before Name and HasMoreData grow on a wide terminal: a name that two
 #: jobs share the first ten characters of (``build-frontend-assets-prod``, ``-dev``) needs more
@@ -80,10 +90,15 @@ MORE_WIDE_WIDTH = 17
 
 
 def layout(
-    width: int, widest_name: int = 0, *, chosen: Collection[str] | None = None
+    width: int,
+    widest_name: int = 0,
+    *,
+    chosen: Collection[str] | None = None,
+    needed: Collection[str] = (),
 ) -> tuple[ColumnSpec, ...]:
     """The columns a table ``width`` cells wide shows, and their widths, of those ``chosen``
-    (the ``columns`` setting; None: all), in the table's order.
+    (the ``columns`` setting; None: all), in the table's order. Of the :data:`ON_DEMAND`
+    columns, only those ``needed`` (some row has text in them) are shown.
 
     Narrow: the least useful columns go, as long as Command would keep fewer than
     MIN_COMMAND_WIDTH cells. Wide: once Command has COMMAND_ROOM cells, Name grows to fit
@@ -91,6 +106,7 @@ def layout(
     takes the rest.
     """
     hidden = set() if chosen is None else {key for key in COLUMN_KEYS if key not in chosen}
+    hidden |= ON_DEMAND - set(needed)
     fixed = sum(spec.width for spec in COLUMNS if spec.key not in hidden) - (
         0 if ColumnKey.COMMAND in hidden else SPECS[ColumnKey.COMMAND].width
     )

@@ -20,7 +20,8 @@ from jobtui.engine import JobState
 from jobtui.ui.formatting import STATE_LOOKS, JobFormatter, human_count
 from jobtui.ui.records import JobRecord
 from jobtui.ui.sanitize import plain
-from jobtui.ui.table.columns import SPECS, ColumnKey
+from jobtui.ui.table.columns import ON_DEMAND, SPECS, ColumnKey
+from jobtui.ui.table.queue_cells import progress_cell, queue_places, time_left_cell
 
 #: A cell's text and colour role: what is compared to decide whether a row must be redrawn.
 Cell = tuple[str, str]
@@ -74,6 +75,19 @@ def matches(job: JobRecord, needle: str) -> bool:
     )
 
 
+def seconds_left(job: JobRecord, formatter: JobFormatter) -> float | None:
+    """Seconds left of the job's time limit (Start-Job -TimeoutSec) by the formatter's clock."""
+    if job.timeout_sec is None:
+        return None
+    left = job.time_left_at(formatter.clock())
+    return None if left is None else left.total_seconds()
+
+
+def _progress_sort_value(job: JobRecord) -> int:
+    progress = job.progress
+    return -1 if progress is None else progress.percent_complete
+
+
 SortKey = Callable[[JobRecord, JobFormatter], Any]
 
 #: What each column sorts by: the value, not the text shown (PID 9 before PID 10).
@@ -88,9 +102,15 @@ SORT_KEYS: dict[str, SortKey] = {
     ColumnKey.CPU: lambda job, f: -1.0 if job.cpu_percent is None else job.cpu_percent,
     ColumnKey.MEM: lambda job, f: job.memory_rss or 0,
     ColumnKey.ELAPSED: lambda job, f: f.elapsed_seconds(job) or 0.0,
+    ColumnKey.LEFT: lambda job, f: _or_inf(seconds_left(job, f)),
+    ColumnKey.PROGRESS: lambda job, f: _progress_sort_value(job),
     ColumnKey.EXIT: lambda job, f: -1 if job.exit_code is None else job.exit_code,
     ColumnKey.COMMAND: lambda job, f: job.command.lower(),
 }
+
+
+def _or_inf(value: float | None) -> float:
+    return float("inf") if value is None else value
 
 
 @dataclass
@@ -135,6 +155,12 @@ class JobRows:
         self._shown: dict[int, JobRecord] = {}
         self._states: dict[int, JobState] = {}  # of the rows shown, for the title
         self._title: str | None = None  # made again when a job moved on
+        #: Each queued job's place (worked out from the tickets when the queue moves).
+        self._places: dict[int, int] = {}
+        self._tickets: dict[int, int | None] = {}
+        #: The rows with text in each on-demand column, and those columns, while any has some.
+        self._filled: dict[str, set[int]] = {key: set() for key in ON_DEMAND}
+        self.needed_columns: frozenset[str] = frozenset()
 
     # -- what is shown ---------------------------------------------------------------------------
 
@@ -157,6 +183,11 @@ class JobRows:
             if elapsed != cells[ColumnKey.ELAPSED][0]:
                 cells[ColumnKey.ELAPSED] = (elapsed, "")
                 self._row_versions[job_id] += 1
+            if job.timeout_sec is not None:
+                left = time_left_cell(seconds_left(job, self.formatter))
+                if left != cells[ColumnKey.LEFT]:
+                    cells[ColumnKey.LEFT] = left
+                    self._row_versions[job_id] += 1
         return cells
 
     def row_version(self, job_id: int) -> int:
@@ -169,7 +200,13 @@ class JobRows:
         for index in range(first, last):
             job_id = self.order[index]
             job = self._shown[job_id]
-            if is_running(job) and self.formatter.elapsed(job) != self._cells[job_id]["elapsed"][0]:
+            if not is_running(job):
+                continue
+            cells = self._cells[job_id]
+            if self.formatter.elapsed(job) != cells[ColumnKey.ELAPSED][0] or (
+                job.timeout_sec is not None
+                and time_left_cell(seconds_left(job, self.formatter)) != cells[ColumnKey.LEFT]
+            ):
                 moved.append(index)
         return moved
 
@@ -200,6 +237,8 @@ class JobRows:
         seen = self._versions
         marked = self.marked
         moved = force or bool(needle)  # the title counts hidden jobs too: unknown, so again
+        queue_moved = force
+        tickets = self._tickets
         for job in visible:
             # The loop runs over every job each refresh: it stays lean until a job changed.
             job_id = job.id
@@ -210,6 +249,10 @@ class JobRows:
                 continue
             moved = True
             seen[job_id] = version
+            ticket = job.queue_ticket
+            if tickets.get(job_id) != ticket:
+                tickets[job_id] = ticket
+                queue_moved = True
             self._shown[job_id] = job
             self._states[job_id] = job.state
             cells = self.cells_of(job)
@@ -227,6 +270,7 @@ class JobRows:
                 names_moved |= old[ColumnKey.NAME] != cells[ColumnKey.NAME]
             self._cells[job_id] = cells
             self._row_versions[job_id] = self._row_versions.get(job_id, 0) + 1
+            self._note_filled(job_id, cells)
             result.reordered |= self._update_sort_value(job)
         if len(self._cells) > len(visible):  # every job shown has a row: some rows are stale
             ids = {job.id for job in visible}
@@ -240,8 +284,12 @@ class JobRows:
                     self._row_versions,
                 ):
                     table.pop(stale, None)
+                queue_moved |= self._tickets.pop(stale, None) is not None
+                self._note_filled(stale, None)
                 self.marked.discard(stale)
             result.reordered = names_moved = True
+        if queue_moved or (needle and moved):
+            self._replace_places(result)
         if moved or result.reordered:
             self._title = None
         if names_moved:
@@ -251,6 +299,36 @@ class JobRows:
         if result.reordered:
             self._sort_rows()
         return result
+
+    def _replace_places(self, result: RowChanges) -> None:
+        """The queue moved: work out every place again, and redraw the rows whose place did."""
+        old, new = self._places, queue_places(self.records)
+        self._places = new
+        changed = set(result.changed)
+        for job_id in old.keys() | new.keys():
+            cells = self._cells.get(job_id)
+            if cells is None or old.get(job_id) == new.get(job_id):
+                continue
+            cell = progress_cell(self._shown[job_id], new.get(job_id))
+            if cells[ColumnKey.PROGRESS] == cell:
+                continue
+            cells[ColumnKey.PROGRESS] = cell
+            self._row_versions[job_id] += 1
+            self._note_filled(job_id, cells)
+            result.updates += 1
+            if job_id not in changed:
+                result.changed.append(job_id)
+
+    def _note_filled(self, job_id: int, cells: dict[str, Cell] | None) -> None:
+        """Keep count of the rows with text in each on-demand column (None: the row went)."""
+        for key, filled in self._filled.items():
+            if cells is not None and cells[key][0]:
+                filled.add(job_id)
+            else:
+                filled.discard(job_id)
+        needed = frozenset(key for key, filled in self._filled.items() if filled)
+        if needed != self.needed_columns:
+            self.needed_columns = needed
 
     def cells_of(self, job: JobRecord) -> dict[str, Cell]:
         """Each cell as (text, colour role): what is compared to decide on an update."""
@@ -274,7 +352,9 @@ class JobRows:
             ColumnKey.CPU: (f.cpu(job), ""),
             ColumnKey.MEM: (f.memory(job), ""),
             ColumnKey.ELAPSED: (f.elapsed(job), ""),
+            ColumnKey.LEFT: time_left_cell(seconds_left(job, f)),
             ColumnKey.EXIT: (f.exit_code(job), "error" if state is JobState.Failed else ""),
+            ColumnKey.PROGRESS: progress_cell(job, self._places.get(job_id)),
             ColumnKey.COMMAND: (" ".join(plain(job.command).split()), ""),
         }
 

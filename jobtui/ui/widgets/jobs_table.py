@@ -189,7 +189,7 @@ class JobsTable(ScrollView, can_focus=True):
         chosen = self.chosen_columns
         self._shown = tuple(c for c in COLUMNS if chosen is None or c.key in chosen)
         self._shown_width = sum(spec.width for spec in self._shown)
-        self._laid_out_for: tuple[int, int] | None = None
+        self._laid_out_for: tuple[int, int, frozenset[str]] | None = None
         self._row_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(_ROW_CACHE)
         #: How many cells the last :meth:`sync` changed (for tests and benchmarks).
         self.last_updates = 0
@@ -206,17 +206,19 @@ class JobsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def _lay_out(self) -> bool:
-        """Fit the columns to the width and the widest name; True if they changed."""
+        """Fit the columns to the width, the widest name and the on-demand columns some row
+        fills; True if they changed."""
         width = self.scrollable_content_region.width
         if width == 0:
             # Not laid out yet (a sync on mount): a width of 0 would hide every optional column
             # for the first frame, and on_resize would bring them back a frame later.
             return False
-        wanted = (width, self.rows.widest_name)
+        rows = self.rows
+        wanted = (width, rows.widest_name, rows.needed_columns)
         if wanted == self._laid_out_for:
             return False
         self._laid_out_for = wanted
-        shown = layout(*wanted, chosen=self.chosen_columns)
+        shown = layout(width, rows.widest_name, chosen=self.chosen_columns, needed=wanted[2])
         if shown == self._shown:
             return False
         self._shown = shown

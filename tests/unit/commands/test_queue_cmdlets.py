@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import jobtui
-from jobtui.commands import CommandResult, CommandSession
+from jobtui.commands import CommandResult, CommandSession, WaitStarted
 from jobtui.engine import JobEngine, JobState
 
 from .support import errors, infos, output, run, wait_until
@@ -270,14 +270,16 @@ def test_an_invalid_pattern_is_refused(session: CommandSession) -> None:
     ]
 
 
-def test_a_wait_for_a_line_is_not_a_wait_dialog(session: CommandSession) -> None:
+def test_a_wait_for_a_line_tells_the_host_its_pattern(session: CommandSession) -> None:
     run(session, "Start-Job { sleep 30 }")
-    heard: list[object] = []
+    heard: list[WaitStarted] = []
 
     matched = session.execute("Wait-Job -Id 1 -Match ready -Timeout 1", on_wait=heard.append)
-    assert heard == [] and matched.wait is None  # it runs as a line does
+    # The Wait dialog shows it with its pattern; how it ended is the line's own (its notices).
+    assert [(h.match, h.timeout) for h in heard] == [("ready", 1.0)] and matched.wait is None
+    assert heard[0].line() == "Wait-Job -Id 1 -Timeout 1 -Match 'ready'"
     waited = session.execute("Wait-Job -Id 1 -Timeout 1", on_wait=heard.append)
-    assert len(heard) == 1 and waited.wait is not None
+    assert len(heard) == 2 and heard[1].match is None and waited.wait is not None
 
 
 def test_plain_mode_prints_the_matching_line(tmp_path: Path) -> None:

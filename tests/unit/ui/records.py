@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jobtui.engine import JobState
+from jobtui.engine.options import time_left
+from jobtui.engine.progress import ProgressRecord
 
 NOW = datetime(2026, 1, 2, 9, 30, 0)
 
@@ -29,7 +31,26 @@ class Record:
     cpu_percent: float | None = None
     memory_rss: int | None = None
     unread_lines: int = 0
+    timeout_sec: float | None = None
+    queue_ticket: int | None = None
+    waits_for: tuple[str, ...] = ()
+    progress: ProgressRecord | None = None
     version: int = 1
+
+    @property
+    def queue_key(self) -> tuple[str, str] | None:
+        """Its queue (Location and type) while it holds a ticket."""
+        return None if self.queue_ticket is None else (self.location, self.ps_job_type_name)
+
+    def time_left_at(self, now: datetime) -> timedelta | None:
+        """What remains of its time limit at ``now``."""
+        return time_left(
+            self.timeout_sec,
+            self.state is not JobState.NotStarted,
+            self.state.is_finished,
+            self.ps_begin_time,
+            now,
+        )
 
     def moved(self, **changes: object) -> Record:
         """The same job a version later, with ``changes``."""

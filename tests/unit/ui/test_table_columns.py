@@ -8,6 +8,7 @@ from jobtui.ui.table.columns import (
     COMMAND_ROOM,
     MIN_COMMAND_WIDTH,
     NAME_MAX_WIDTH,
+    ON_DEMAND,
     ColumnSpec,
     layout,
 )
@@ -22,7 +23,23 @@ def command_room(width: int, specs: tuple[ColumnSpec, ...]) -> int:
 
 
 def test_at_120_columns_every_column_keeps_its_width() -> None:
-    assert layout(118, widest_name=26) == COLUMNS
+    assert layout(118, widest_name=26) == tuple(c for c in COLUMNS if c.key not in ON_DEMAND)
+
+
+def test_the_queue_columns_show_only_while_a_row_has_text_in_them() -> None:
+    keys = [spec.key for spec in layout(200)]
+    assert "left" not in keys and "progress" not in keys
+    keys = [spec.key for spec in layout(200, needed={"progress"})]
+    assert "progress" in keys and "left" not in keys
+    both = layout(200, needed=ON_DEMAND)
+    assert [s.key for s in both] == [key for key in COLUMN_KEYS]
+    # The settings' choice still rules: a column left out stays out, needed or not.
+    assert "left" not in [s.key for s in layout(200, chosen=("id", "command"), needed=ON_DEMAND)]
+
+
+def test_on_a_narrow_table_time_left_goes_before_progress() -> None:
+    keys = [spec.key for spec in layout(90, needed=ON_DEMAND)]
+    assert "progress" in keys and "left" not in keys
 
 
 def test_a_narrow_table_hides_the_constant_columns_first_and_keeps_the_command() -> None:

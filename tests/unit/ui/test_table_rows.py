@@ -228,3 +228,69 @@ def test_the_row_model_loads_no_textual() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# -- the queue's columns ---------------------------------------------------------------------------
+
+
+def test_a_job_with_a_time_limit_shows_the_time_left_and_it_counts_down() -> None:
+    clock = [NOW]
+    model = JobRows(JobFormatter(lambda: clock[0]))
+    begun = NOW - timedelta(seconds=12)
+    job = record(1, state=JobState.Running, ps_begin_time=begun, timeout_sec=600)
+    model.sync([job, record(2)])
+    assert model.cells(1)["left"] == ("9:48", "")
+    assert model.cells(2)["left"] == ("", "")
+    assert model.needed_columns == {"left"}
+    clock[0] = NOW + timedelta(seconds=550)
+    assert model.clock_moved(0, 2) == [0]
+    assert model.cells(1)["left"] == ("0:38", "warning")  # its last minute
+    model.sync([job.moved(state=JobState.Failed, ps_end_time=NOW), record(2)])
+    assert model.cells(1)["left"] == ("", "")
+    assert model.needed_columns == frozenset()  # no limit left to show: the column goes
+
+
+def test_progress_shows_a_bar_and_a_percentage_or_the_last_status() -> None:
+    from jobtui.engine.progress import ProgressRecord
+
+    model = rows()
+    model.sync(
+        [
+            record(1, state=JobState.Running, progress=ProgressRecord("pkg", "42% 3 MB/s", 42)),
+            record(2, progress=ProgressRecord("", "Receiving objects", -1)),
+            record(3, state=JobState.Running),
+        ]
+    )
+    assert model.cells(1)["progress"] == ("████▎░░░░░  42%", "accent")
+    assert model.cells(2)["progress"] == ("Receiving objects", "")
+    assert model.cells(3)["progress"] == ("", "")
+    assert model.needed_columns == {"progress"}
+    model.set_sort("progress", reverse=True)
+    assert model.order == [1, 3, 2]  # 42 %, then the two with no percentage
+
+
+def test_a_job_waiting_on_dependencies_says_on_whom() -> None:
+    model = rows()
+    model.sync([record(3, state=JobState.NotStarted, waits_for=("build", "fetch"))])
+    assert model.cells(3)["progress"] == ("after build, fetch", "warning")
+
+
+def test_throttled_jobs_show_their_place_and_move_up_when_the_queue_does() -> None:
+    model = rows()
+    queued = [record(i, state=JobState.NotStarted, queue_ticket=100 + i) for i in range(2, 6)]
+    # Job 6 took an earlier ticket (a retry that rejoined the queue, say): it is first.
+    late = record(6, state=JobState.NotStarted, queue_ticket=50)
+    thread = record(7, state=JobState.NotStarted, queue_ticket=10, ps_job_type_name="ThreadJob")
+    model.sync([record(1, state=JobState.Running), *queued, late, thread])
+    assert [model.cells(i)["progress"][0] for i in range(2, 8)] == [
+        "queued 2", "queued 3", "queued 4", "queued 5", "queued 1", "queued 1",
+    ]  # fmt: skip
+    # Job 6 starts: only its snapshot moves, yet every job behind it moves up.
+    started = late.moved(state=JobState.Running, queue_ticket=None)
+    changes = model.sync([record(1, state=JobState.Running), *queued, started, thread])
+    assert [model.cells(i)["progress"][0] for i in range(2, 6)] == [
+        "queued 1", "queued 2", "queued 3", "queued 4",
+    ]  # fmt: skip
+    assert model.cells(6)["progress"][0] == ""
+    assert set(changes.changed) == {2, 3, 4, 5, 6}
+    assert model.cells(7)["progress"][0] == "queued 1"  # another queue
