@@ -81,7 +81,9 @@ class MainScreen(JobKeys):
         Binding("r", "receive", "Receive", id="jobs.receive"),
         Binding("k", "toggle_keep", "Keep", id="jobs.keep"),
         Binding("s", "stop", "Stop", id="jobs.stop"),
-        Binding("R", "restart", "Restart", id="jobs.restart"),
+        # Not in the key bar: at 120 columns it would push out q Quit (help and the palette
+        # list it).
+        Binding("R", "restart", "Restart", show=False, id="jobs.restart"),
         Binding("x,delete", "remove", "Remove", id="jobs.remove"),
         Binding("w", "wait", "Wait", id="jobs.wait"),
         Binding("p", "suspend_resume", "Pause", id="jobs.suspend_resume"),
