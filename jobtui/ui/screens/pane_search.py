@@ -21,7 +21,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Label
 
 from jobtui.service import JobService, SearchRequest
@@ -34,11 +33,10 @@ from jobtui.ui.search_model import (
     parse_when,
     pattern_regex,
 )
+from jobtui.ui.search_poll import SearchPoll
 from jobtui.ui.widgets.ordered_input import OrderedInput
 from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
 
-#: Seconds between two polls of a running search.
-POLL = 0.1
 #: Lines of the transcript whose times are fetched at once for the timestamps.
 TIME_BLOCK = 256
 #: The most context lines around a filtered line.
@@ -111,7 +109,7 @@ class PaneSearch:
         self.forward = True
         self.matches = MatchList()
         self.highlight: re.Pattern[str] | None = None
-        self.search_id: int | None = None
+        self._search = SearchPoll(self.service)
         self.error: str | None = None
         self.progress = ""
         #: Filtering: the view shows this instead of the transcript.
@@ -124,7 +122,6 @@ class PaneSearch:
         self._moved = False
         #: The line the last jump went to, while the view stays where the jump put it.
         self._cursor: tuple[int, float] | None = None
-        self._poll: Timer | None = None
         self._times: dict[int, list[float]] = {}
         self._searched_job: int | None = None
         self.notice = ""
@@ -242,11 +239,9 @@ class PaneSearch:
             self.error = str(error)
         job_id = self.job_id()
         if self.highlight is not None and job_id is not None:
-            self.search_id = self.service.start_search(
-                SearchRequest(pattern, regex=self.regex, job_ids=(job_id,))
-            )
+            request = SearchRequest(pattern, regex=self.regex, job_ids=(job_id,))
+            self._search.start(request, self.screen.set_interval, self.poll)
             self._searched_job = job_id
-            self._poll = self.screen.set_interval(POLL, self.poll)
         self._set_filter(filtering and self.highlight is not None)
         self._mark()
         self._show_status()
@@ -261,21 +256,18 @@ class PaneSearch:
             self.set_pattern(self.pattern, filtering=self.filtered is not None, again=True)
         self._mark()
 
+    @property
+    def search_id(self) -> int | None:
+        """The service's id of the search running now, if one is."""
+        return self._search.search_id
+
     def _stop(self) -> None:
-        if self._poll is not None:
-            self._poll.stop()
-            self._poll = None
-        if self.search_id is not None:
-            self.service.cancel_search(self.search_id)
-            self.search_id = None
+        self._search.stop()
 
     def poll(self) -> None:
         """Take the search's new matches; the first one from where the search began is shown."""
-        if self.search_id is None:
-            return
-        update = self.service.search_update(self.search_id, len(self.matches.lines))
+        update = self._search.update(len(self.matches.lines))
         if update is None:
-            self._stop()
             return
         self.matches.add(match.line for match in update.matches)
         self.matches.count = update.count

@@ -21,20 +21,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Input, Label
 
 from jobtui.service import JobService, SearchMatch, SearchRequest
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
 from jobtui.ui.search_model import PatternError, pattern_regex
+from jobtui.ui.search_poll import SearchPoll
 from jobtui.ui.widgets.key_bar import KeyBar
 from jobtui.ui.widgets.ordered_input import OrderedInput
 
 #: Matches listed; the count goes on past them.
 SHOWN = 1000
-#: Seconds between two polls of the search.
-POLL = 0.1
 #: Characters of a line the table shows.
 TEXT_WIDTH = 300
 
@@ -69,12 +67,11 @@ class SearchAllScreen(Screen[SearchChoice | None]):
         self.job_name = job_name
         self.pattern = pattern
         self.regex = False
-        self.search_id: int | None = None
+        self._search = SearchPoll(service)
         self._matches: list[SearchMatch] = []
         self.count = 0
         self.error: str | None = None
         self.progress = ""
-        self._poll: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Title and status, the box, the matches, the key bar."""
@@ -145,25 +142,21 @@ class SearchAllScreen(Screen[SearchChoice | None]):
             valid = False
         if valid:
             request = SearchRequest(self.pattern, regex=self.regex, cap=SHOWN)
-            self.search_id = self.service.start_search(request)
-            self._poll = self.set_interval(POLL, self.poll)
+            self._search.start(request, self.set_interval, self.poll)
         self._show_status()
 
+    @property
+    def search_id(self) -> int | None:
+        """The service's id of the search running now, if one is."""
+        return self._search.search_id
+
     def _stop(self) -> None:
-        if self._poll is not None:
-            self._poll.stop()
-            self._poll = None
-        if self.search_id is not None:
-            self.service.cancel_search(self.search_id)
-            self.search_id = None
+        self._search.stop()
 
     def poll(self) -> None:
         """Add the new matches, in one batch; count on."""
-        if self.search_id is None:
-            return
-        update = self.service.search_update(self.search_id, len(self._matches))
+        update = self._search.update(len(self._matches))
         if update is None:
-            self._stop()
             return
         if update.matches:
             self._matches.extend(update.matches)
