@@ -31,6 +31,7 @@ from jobtui.engine import (
     JobNotFoundError,
     JobState,
     Received,
+    ReceivedPart,
 )
 
 if TYPE_CHECKING:
@@ -282,7 +283,7 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         if context.feeds_search:
             _deliver_unread(context, received)
         else:
-            _deliver(context, received, set())
+            deliver(context, received, set())
         return
     if bound.switch("WriteJobInResults"):
         for job in jobs:
@@ -295,7 +296,7 @@ def receive_job(context: Context, bound: BoundCommand, input: list[object] | Non
         force=bound.switch("Force"),
         cancel=until,
     ):
-        _deliver(context, received, failures_shown)
+        deliver(context, received, failures_shown)
         context.host.flush()
     if context.cancelled():
         raise Cancelled("Receive-Job")
@@ -337,9 +338,15 @@ class _UntilBlocked(threading.Event):
         return bool(self.blocked)
 
 
-def _deliver(context: Context, received: Received, failures_shown: set[int]) -> None:
+def deliver(
+    context: Context,
+    received: Received,
+    failures_shown: set[int],
+    reason: Callable[[ReceivedPart], tuple[str, str]] | None = None,
+) -> None:
     """Received records in arrival order: stdout as output, stderr as error lines; then the
-    Reason of each Failed job (on every Receive-Job call, once per call)."""
+    Reason of each Failed job (on every Receive-Job call, once per call), as ``reason`` words
+    it (its source and text; Receive-Job's own by default)."""
     for part in received.parts:
         for record in part.records():
             for text in record.lines():
@@ -349,7 +356,10 @@ def _deliver(context: Context, received: Received, failures_shown: set[int]) -> 
                     context.stream_error(text)
         if part.failure is not None and part.job.id not in failures_shown:
             failures_shown.add(part.job.id)
-            context.error("Receive-Job", _failure_text(part.failure))
+            if reason is None:
+                context.error("Receive-Job", _failure_text(part.failure))
+            else:
+                context.error(*reason(part))
 
 
 def _deliver_unread(context: Context, received: Received) -> None:

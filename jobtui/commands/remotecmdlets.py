@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from jobtui.commands import job_values
 from jobtui.commands.declaration import BoundCommand, Cmdlet, CmdletFunction, Parameter, ParamType
 from jobtui.commands.errors import Cancelled, CommandError
+from jobtui.commands.jobcmdlets import deliver
 from jobtui.commands.locations import find_named, named_target
 from jobtui.commands.values import ScriptBlock, to_string
 from jobtui.data.settings import SshLocation
@@ -26,6 +27,7 @@ from jobtui.engine import JobError, JobState
 
 if TYPE_CHECKING:
     from jobtui.commands.context import Context
+    from jobtui.engine import ReceivedPart
 
 _SET = "SSHHost"
 _MANDATORY = frozenset({_SET})
@@ -152,6 +154,12 @@ def invoke_command(context: Context, bound: BoundCommand, input: list[object] | 
     _run_and_receive(context, job)
 
 
+def _host_reason(part: ReceivedPart) -> tuple[str, str]:
+    """A host's failure, named by its host (``[gpu1] Exit code 3: ...``)."""
+    assert part.failure is not None
+    return f"[{part.job.location}]", part.failure.message
+
+
 def _run_and_receive(context: Context, job: object) -> None:
     """Without -AsJob: wait, output what each host said, and leave no job behind."""
     from jobtui.engine import Job
@@ -160,16 +168,7 @@ def _run_and_receive(context: Context, job: object) -> None:
     engine = context.engine
     shown: set[int] = set()
     for received in engine.receive_job_wait([job], force=True, cancel=context.cancel):
-        for part in received.parts:
-            for record in part.records():
-                for text in record.lines():
-                    if record.stream.name == "Output":
-                        context.emit(text)
-                    else:
-                        context.stream_error(text)
-            if part.failure is not None and part.job.id not in shown:
-                shown.add(part.job.id)
-                context.error(f"[{part.job.location}]", part.failure.message)
+        deliver(context, received, shown, _host_reason)
         context.host.flush()
     if context.cancelled():
         engine.stop_job([job])
