@@ -244,7 +244,7 @@ async def test_e_and_E_go_to_the_next_and_previous_stderr_record(
 async def test_timestamps_show_each_lines_time_and_at_goes_to_a_time(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
-    job = engine.start_job("echo early; sleep 1.2; echo late")
+    job = engine.start_job("echo early; sleep 3; echo late")
     engine.wait_job([job])
     async with run_app() as (app, pilot):
         view = await into_pane(pilot, app, job)
@@ -257,8 +257,9 @@ async def test_timestamps_show_each_lines_time_and_at_goes_to_a_time(
         await pilot.press("t")
         await pilot.pause()
         assert shown_rows(view) == ["early", "late"]
-        # A second ago: the late line.
-        await pilot.press("home", "at", *"1s", "enter")
+        # Two seconds ago: after the early line, so the late one (the lines are 3 s apart, so a
+        # slow machine has 2 s between the job's end and this key before "ago" passes both).
+        await pilot.press("home", "at", *"2s", "enter")
         search = search_of(app)
         await until(pilot, lambda: search.cursor_line() == 1)
         # A bad time: one line in the box's status.
