@@ -239,7 +239,8 @@ class PaneSearch:
             self.error = str(error)
         job_id = self.job_id()
         if self.highlight is not None and job_id is not None:
-            request = SearchRequest(pattern, regex=self.regex, job_ids=(job_id,))
+            # The view draws the lines itself: the matches need carry only their numbers.
+            request = SearchRequest(pattern, regex=self.regex, job_ids=(job_id,), lines_only=True)
             self._search.start(request, self.screen.set_interval, self.poll)
             self._searched_job = job_id
         self._set_filter(filtering and self.highlight is not None)
@@ -269,7 +270,7 @@ class PaneSearch:
         update = self._search.update(len(self.matches.lines))
         if update is None:
             return
-        self.matches.add(match.line for match in update.matches)
+        self.matches.add(update.lines)
         self.matches.count = update.count
         if update.error:
             self.error = update.error
