@@ -34,7 +34,7 @@ from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.key_bar import KeyBar
-from jobtui.ui.widgets.ordered_input import OrderedInput
+from jobtui.ui.widgets.ordered_input import OneLineInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
 from jobtui.ui.widgets.transcript_view import PaneKey, SearchableView, TranscriptView
@@ -320,7 +320,7 @@ class MainScreen(JobKeys):
         need not wait for it)."""
         box = self._filter_input()
         if box is None:
-            box = OrderedInput(placeholder="Filter jobs by name, state, command or id", id="filter")
+            box = OneLineInput(placeholder="Filter jobs by name, state, command or id", id="filter")
             await self.mount(box, before=self._jobs_table)
         box.display = True
         box.focus()

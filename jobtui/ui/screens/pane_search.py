@@ -35,7 +35,7 @@ from jobtui.ui.search_model import (
 )
 from jobtui.ui.search_poll import ConsoleSearch, Searcher, SearchPoll
 from jobtui.ui.sources import ConsoleBuffer
-from jobtui.ui.widgets.ordered_input import OrderedInput
+from jobtui.ui.widgets.ordered_input import OneLineInput
 from jobtui.ui.widgets.transcript_view import PaneKey, SearchableView
 
 #: Lines of the transcript whose times are fetched at once for the timestamps.
@@ -66,7 +66,7 @@ class _BoxMessage(Message):
         return self.box
 
 
-class SearchBox(OrderedInput):
+class SearchBox(OneLineInput):
     """The pane's search box: Enter keeps the search, Esc drops it, Ctrl+R toggles regex."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
