@@ -42,6 +42,26 @@ async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
         assert any(line.startswith(str(job.id)) and "Completed" in line for line in texts)
 
 
+async def test_a_wait_in_its_dialog_is_not_said_again_under_the_bar(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """The dialog says the wait runs and that Esc cancels it; the bar's status said it again
+    ("Running “Wait-Job -Id 1”… Esc cancels.") behind the dialog."""
+    from jobtui.ui.widgets.command_line import RUNNING_HINT_DELAY
+
+    engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        await until(pilot, lambda: dialog.started)
+        await pilot.pause(RUNNING_HINT_DELAY + 0.4)
+        assert "Esc cancels" in str(dialog.query_one("#wait-countdown").render())
+        assert "Running" not in main_screen(app).command_line.status_text
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+
+
 async def test_digits_typed_in_the_wait_dialog_set_its_timeout(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
