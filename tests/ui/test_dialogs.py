@@ -349,7 +349,7 @@ async def test_notifications_when_jobs_complete_or_fail(
         assert ("bad failed: Exit code 9: broken", "error") in messages
 
 
-async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
+async def test_a_notification_is_one_short_line_clear_of_the_job_table(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
     long_command = "true " + "x" * 5000  # completes: the toast quotes the command
@@ -359,14 +359,18 @@ async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
         await pilot.pause()
         (toast,) = app.screen.query(Toast)
         assert toast.region.height == 1
-        assert toast.region.width <= app.size.width * 3 // 4
+        assert toast.region.width <= app.size.width // 2
         assert len(app._notifications) == 1
         (notification,) = app._notifications
         assert "\n" not in notification.message and len(notification.message) < 300
         assert notification.message.endswith("…")
-        # Over the table's right end, not over the newest lines of the Output or Console pane.
-        panes = main_screen(app).query_one("#panes")
-        assert toast.region.bottom <= panes.region.y
+        # Over the lower pane's right half, above the key bar: not over the job table's
+        # right-hand columns (the Command and Progress of the jobs it is about).
+        screen = main_screen(app)
+        panes, jobs = screen.query_one("#panes"), screen.query_one("#jobs")
+        assert not toast.region.overlaps(jobs.region)
+        assert panes.region.y <= toast.region.y and toast.region.bottom <= panes.region.bottom
+        assert toast.region.right >= app.size.width - 2  # at the right, half the width at most
         assert notification.timeout <= 6
 
 
