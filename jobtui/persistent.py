@@ -46,7 +46,7 @@ from jobtui.engine.events import (
 )
 from jobtui.engine.job import BACKGROUND_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
-from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
+from jobtui.engine.local.jobmonitor import INDEX, MONITOR, TRANSCRIPT
 from jobtui.engine.local.monitored import runaway_note
 from jobtui.engine.options import Recipe
 
@@ -58,6 +58,11 @@ WRITE_DELAY = 0.5
 RETRY_DELAY = 5.0
 NOT_STARTED = "The session ended before the job started; nothing of it ran."
 THREAD_LOST = "The session ended while the job ran in it; its output was not kept."
+UNREADABLE = (
+    "Its monitor's record is in a format this jobtui cannot read (written by a newer one?)."
+)
+#: How many lost jobs the notice names before it counts the rest.
+LOST_NAMED = 5
 
 
 @dataclass
@@ -85,9 +90,12 @@ class Persistence:
         self._dropped: dict[int, int] = {}
         #: One line for each problem with the history (a corrupt file moved aside...), said once.
         self.notices: list[str] = []
+        self._taken = 0
+        #: The jobs found lost while restoring: (name, why), said in one notice.
+        self._lost: list[tuple[str, str]] = []
+        self._cond = threading.Condition()
         self.store = HistoryStore(state_dir / HISTORY_NAME, on_notice=self._notice)
         self._dirty = _Dirty()
-        self._cond = threading.Condition()
         self._writing = threading.Lock()  # the store has one writer at a time
         self._closed = False
         self._restore()
@@ -99,8 +107,15 @@ class Persistence:
         self._thread.start()
 
     def _notice(self, text: str) -> None:
-        self.notices.append(text)
+        with self._cond:  # the history's writer may say one while a front end takes them
+            self.notices.append(text)
         log.warning("%s", text)
+
+    def take_notices(self) -> list[str]:
+        """The notices not taken yet (each is taken once: the first front end says it)."""
+        with self._cond:
+            taken, self._taken = self.notices[self._taken :], len(self.notices)
+        return taken
 
     # -- restoring ------------------------------------------------------------------------
 
@@ -114,6 +129,8 @@ class Persistence:
                     self._restore_top(record, children)
                 except (OSError, ValueError) as exc:
                     self._notice(f"job {record.id} could not be restored: {exc}")
+        if self._lost:
+            self._notice(lost_notice(self._lost))
         known = {Path(r.transcript).name for r in records if r.transcript}
         next_id = self.store.next_id
         for job_dir in sorted(self._job_dirs(), key=lambda d: d.stat().st_mtime):
@@ -184,9 +201,12 @@ class Persistence:
         engine = self.engine
         type_name = BACKGROUND_JOB if children else "ThreadJob"
         top_state = record.state
-        plans = [self._plan(child) for child in children]
+        plans = [self._plan(child, record.name) for child in children]
         if not children and not record.state.is_finished:
             top_state = JobState.Failed
+            self._lost.append(
+                (record.name, NOT_STARTED if record.state is JobState.NotStarted else THREAD_LOST)
+            )
         elif any(not state.is_finished for state, _ in plans):
             top_state = JobState.Running
         elif not record.state.is_finished:
@@ -244,21 +264,27 @@ class Persistence:
             self._restore_output(job, child, state)
         top.derive_state()
 
-    def _plan(self, child: JobRecord) -> tuple[JobState, str | None]:
+    def _plan(self, child: JobRecord, name: str) -> tuple[JobState, str | None]:
         """The state a child is restored in: as recorded if it had ended, else Running (to be
-        adopted), or Failed when nothing of it can be found."""
+        adopted), or Failed when nothing of it can be found. A job lost meanwhile is noted
+        under its top job's ``name``, for the notice."""
         if child.state.is_finished:
             return child.state, child.reason
         if child.transcript is None:  # not run by a monitor: a built-in, on the host's thread
-            return (
-                JobState.Failed,
-                NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST,
-            )
-        adoption = JobFiles(Path(child.transcript)).adopt()
-        if adoption.found is Found.LOST and adoption.info is None:
-            # Recorded NotStarted (queued, or the host died as it started it): nothing ran.
-            reason = NOT_STARTED if child.state is JobState.NotStarted else adoption.reason
+            reason = NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST
+            self._lost.append((name, reason))
             return JobState.Failed, reason
+        adoption = JobFiles(Path(child.transcript)).adopt()
+        if adoption.found is Found.LOST:
+            reason = adoption.reason or "it was lost"
+            if adoption.info is None:
+                if child.state is JobState.NotStarted:
+                    reason = NOT_STARTED  # queued, or the host died as it started it
+                elif (Path(child.transcript) / MONITOR).exists():
+                    reason = UNREADABLE
+            self._lost.append((name, reason))
+            if adoption.info is None:  # nothing to follow: Failed now (else as it ran)
+                return JobState.Failed, reason
         if adoption.found is Found.RUNNING and child.state is JobState.Suspended:
             return JobState.Suspended, None
         return JobState.Running, None
@@ -420,6 +446,17 @@ class Persistence:
         self._thread.join(10.0)
         self.flush()
         self.store.close()
+
+
+def lost_notice(lost: list[tuple[str, str]]) -> str:
+    """One line for the jobs found lost when the history was restored: how many, the first
+    few by name with why, the rest counted (each one's Reason in Get-Job says it all)."""
+    count = len(lost)
+    named = "; ".join(f"{name}: {why.rstrip('.')}" for name, why in lost[:LOST_NAMED])
+    more = f"; and {count - LOST_NAMED} more" if count > LOST_NAMED else ""
+    jobs = "1 job was" if count == 1 else f"{count} jobs were"
+    state = "is" if count == 1 else "are"
+    return f"{jobs} lost since the session last ran, and {state} Failed ({named}{more})"
 
 
 def dropped_note(size: int) -> str:

@@ -73,6 +73,7 @@ class Handlers:
             "disconnect": self.disconnect,
             "leave": self.leave,
             "status": self.status,
+            "notices": self.notices,
             "stop": self.stop,
             "changes": self.changes,
             "snapshot": self.snapshot,
@@ -121,6 +122,11 @@ class Handlers:
         """``jobtui host status``."""
         self.server.client(request.connection, request.peer.hello.pid)
         return self.server.status()
+
+    def notices(self, request: Request) -> Any:
+        """:meth:`JobService.take_notices`: the session's notices, to the first who asks."""
+        del request
+        return self.service.take_notices()
 
     def stop(self, request: Request) -> Any:
         """``jobtui host stop``: every job stopped, then the host exits."""

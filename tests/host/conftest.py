@@ -52,8 +52,8 @@ class RealHost:
     """One ``jobtui host`` process and ways to reach it: clients in this process, or
     ``jobtui`` commands as processes of their own."""
 
-    def __init__(self, root: Path) -> None:
-        (root / "run").mkdir()
+    def __init__(self, root: Path, *, start: bool = True) -> None:
+        (root / "run").mkdir(exist_ok=True)
         self.env = {k: v for k, v in os.environ.items() if k != "JOBTUI_NO_HOST"}
         self.env.update(
             XDG_RUNTIME_DIR=str(root / "run"),
@@ -63,7 +63,13 @@ class RealHost:
         )
         self.paths = HostPaths.from_environ(self.env)
         self.log = root / "host.out"
-        with open(self.log, "wb") as out:
+        self.clients: list[HostService] = []
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the host process (again, after one was killed) and wait until it answers."""
+        with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "jobtui", "host"],
                 stdin=subprocess.DEVNULL,
@@ -73,7 +79,6 @@ class RealHost:
                 start_new_session=True,
             )
         self.pid = self.process.pid
-        self.clients: list[HostService] = []
         wait_for(self._answers, 30)
 
     def _answers(self) -> bool:
@@ -91,15 +96,17 @@ class RealHost:
         self.clients.append(service)
         return service
 
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """``jobtui ARGS`` as a process of its own."""
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """``jobtui ARGS`` as a process of its own (``input`` its standard input)."""
         return subprocess.run(
             [sys.executable, "-m", "jobtui", *args],
             capture_output=True,
             text=True,
             env=self.env,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
+            input=input if input is not None else "",
         )
 
     def python(self, code: str, *args: str) -> subprocess.Popen[str]:
@@ -143,6 +150,13 @@ class RealHost:
             self.process.kill()
             self.process.wait()
             pytest.fail(f"the host (pid {self.pid}) was still running after jobtui host stop")
+
+
+@pytest.fixture
+def host_root() -> Iterator[Path]:
+    """A private directory for a host not started yet (a socket path must be short)."""
+    with tempfile.TemporaryDirectory(prefix="jr-") as root:
+        yield Path(root)
 
 
 @pytest.fixture
