@@ -311,3 +311,27 @@ def test_a_client_that_stops_reading_does_not_hold_up_the_others(host: RealHost)
         assert started.returncode == 0, started.stderr
         wait_for(lambda: other.change_count > seen, 10)  # the change was pushed to the others
         assert "after" in {job.name for job in other.changes(-1).changed}
+
+
+def test_a_client_that_stops_reading_its_streamed_output_holds_up_no_other_line(
+    host: RealHost,
+) -> None:
+    """A line whose output streams to a client that reads none of it (its socket fills and
+    its thread waits) leaves every other client's lines to run."""
+    keeper = host.client("app")
+    keeper.execute("Start-Job -Name big {seq 1000000}")
+    _finished(keeper, "big")
+    keeper.execute("Start-Job -Name other {echo other}")
+    _finished(keeper, "other")
+    baseline = host.settled()
+    with _raw(host) as sock:
+        _hello(sock)
+        request = {"id": 1, "op": "execute", "args": {"line": "Receive-Job big -Keep"}}
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        time.sleep(1.0)  # its output fills the socket by now; nothing of it is read
+        listed = host.run("-c", "Get-Job big", timeout=30)
+        assert listed.returncode == 0 and "big" in listed.stdout, listed.stderr
+        received = keeper.execute("Receive-Job other -Keep")
+        assert [line.text for line in received.lines] == ["other"]
+    wait_for(lambda: host.threads() == baseline[0])  # its line ended once it hung up
+    assert host.settled() == baseline
