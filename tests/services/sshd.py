@@ -78,6 +78,11 @@ class SshServer:
         root = os.path.join(pwd.getpwnam(self.user).pw_dir, ".local/state/jobtui/remote")
         return sorted(os.listdir(root)) if os.path.isdir(root) else []
 
+    def remove_job_directory(self, name: str) -> None:
+        """Delete one job's directory on the "remote" side, as the agent does when a lease ends."""
+        root = os.path.join(pwd.getpwnam(self.user).pw_dir, ".local/state/jobtui/remote")
+        shutil.rmtree(os.path.join(root, name))
+
     def wait_no_user_processes(self, timeout: float = 10.0) -> list[psutil.Process]:
         """Wait until the test user runs nothing (the agent's calls end too); what is left."""
         deadline = time.monotonic() + timeout

@@ -8,9 +8,10 @@ its output files gained.
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -88,6 +89,43 @@ class SlurmRunner:
         #: scancel was sent for it (by Stop-Job, or because the engine gave it up).
         self.cancel_sent = False
         self.done = False
+        #: A re-adopted job's Receive cursor (a byte offset), put back once its output files
+        #: are read again up to there.
+        self._restore_cursor: int | None = None
+
+    @property
+    def remote_id(self) -> str | None:
+        """Slurm's job id, as the history keeps it (None until sbatch took the job)."""
+        job_id = self.slurm_job_id
+        return None if job_id is None else str(job_id)
+
+    @property
+    def remote_record(self) -> dict[str, object]:
+        """What a new session needs to follow the job again (the history keeps it as JSON):
+        the cluster's Location, the Slurm job id, and the output files."""
+        details = self._details
+        return {
+            "kind": "slurm",
+            "location": self.backend,
+            "job_id": details.slurm_job_id,
+            "directory": os.path.dirname(self.files.stdout),
+            "stdout": self.files.stdout,
+            "stderr": self.files.stderr,
+            "partition": details.partition,
+            "node": details.node,
+            "sbatch_options": details.sbatch_options,
+        }
+
+    def adopted(self, remote: Mapping[str, object], cursor: int) -> None:
+        """A job an earlier session submitted, followed again: its output files are read again
+        from the start, and the Receive cursor ``cursor`` put back once that far is read."""
+        job_id = remote.get("job_id")
+        self._details.slurm_job_id = job_id if isinstance(job_id, int) else None
+        for key in ("partition", "node", "sbatch_options"):
+            value = remote.get(key)
+            if isinstance(value, str):
+                setattr(self._details, key, value)
+        self._restore_cursor = cursor or None
 
     @property
     def slurm_job_id(self) -> int | None:
@@ -120,6 +158,9 @@ class SlurmRunner:
             return
         self._details.slurm_job_id = job_id
         self.job.status_message = f"Submitted as Slurm job {job_id}."
+        # A shown change, and the history's cue to keep the job id at once: a host restarted
+        # a moment later finds the job by it.
+        self._owner.status_changed(self.job)
         self._owner.track(self)
 
     def script(self) -> str:
@@ -235,7 +276,13 @@ class SlurmRunner:
     def read_output(self, *, final: bool = False) -> None:
         """Read what the output files gained into the transcript."""
         store = self.job.output
-        if store is not None and not store.closed and self.files.read_into(store, final=final):
+        if store is None or store.closed:
+            return
+        added, placed = self.files.read_into(store, final=final, cursor=self._restore_cursor)
+        if placed:
+            self._restore_cursor = None
+            added = True
+        if added:
             self._on_output(self.job)
 
     def finish(self, status: SlurmStatus | None, why: str = "") -> None:

@@ -95,6 +95,11 @@ class Transport:
         return [*argv, *extra]
 
     @property
+    def control_path(self) -> str | None:
+        """The shared connection's socket, once one was made (None before)."""
+        return self._socket if self._control_dir is not None else None
+
+    @property
     def _socket(self) -> str:
         if self._control_dir is None:
             self._control_dir = tempfile.mkdtemp(prefix="jobtui-ssh-")
