@@ -191,12 +191,16 @@ class SlurmBackend:
         with self._wake:
             self._live[runner.slurm_job_id] = runner
             self._interval = self.poll_interval
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._poll_loop, name=f"jobtui-slurm-{self.name}", daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
             self._wake.notify_all()
+
+    def _ensure_thread(self) -> None:
+        """Start the poll thread unless it runs (called with the lock held)."""
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(
+                target=self._poll_loop, name=f"jobtui-slurm-{self.name}", daemon=True
+            )
+            self._thread.start()
 
     def status_changed(self, job: Job) -> None:
         """A job's StatusMessage (or its Slurm facts) changed: tell the engine."""
@@ -237,6 +241,7 @@ class SlurmBackend:
         runner.read_output(final=True)
         with self._lock:
             self._ended.append(runner)
+            self._ensure_thread()  # it deletes the files once the job is removed
 
     def hurry(self) -> None:
         """Poll soon at the base pace: a job was held, released or stopped."""
