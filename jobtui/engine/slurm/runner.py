@@ -9,6 +9,7 @@ its output files gained.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import threading
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from jobtui.engine.backend import Capabilities, StartRequest
+from jobtui.engine.output import OutputStore, Stream
 from jobtui.engine.slurm.client import SlurmError
 from jobtui.engine.slurm.files import OutputFiles
 from jobtui.engine.slurm.resources import Resources
@@ -33,6 +35,28 @@ SUSPEND_REFUSAL = (
     "Slurm lets only an operator suspend a running job (scontrol suspend); a pending job can "
     "be held with Suspend-Job and released with Resume-Job"
 )
+
+
+#: The line slurmstepd adds to a job's stderr file when Slurm ends it (``slurmstepd-NODE: error:
+#: *** JOB 12 ON NODE CANCELLED AT ... DUE TO TIME LIMIT ***``, or ``Detected 1 oom_kill event``):
+#: the Reason says that in words already, and quotes the job's own last line instead.
+_SLURMSTEPD_LINE = re.compile(r"^slurmstepd(-\S+)?: error: (\*\*\* |Detected \d+ oom)")
+#: Records looked back through for the job's own last stderr line.
+_LOOK_BACK = 64
+
+
+def job_error_line(store: OutputStore) -> str | None:
+    """The job's own last non-empty stderr line, passing over slurmstepd's notices."""
+    count = store.record_count
+    for index in range(count - 1, max(count - _LOOK_BACK, 0) - 1, -1):
+        record = store.record(index)
+        if record.stream is not Stream.Error:
+            continue
+        for line in reversed(record.lines()):
+            text = line.strip()
+            if text and not _SLURMSTEPD_LINE.match(text):
+                return text[:500]
+    return None
 
 
 @dataclass
@@ -92,6 +116,23 @@ class SlurmRunner:
         #: A re-adopted job's Receive cursor (a byte offset), put back once its output files
         #: are read again up to there.
         self._restore_cursor: int | None = None
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The detail screen's rows: what Slurm says of the job, and what it asked for."""
+        details = self._details
+        rows = [
+            ("SlurmJobId", "" if details.slurm_job_id is None else str(details.slurm_job_id)),
+            ("Cluster", details.cluster),
+            ("Partition", details.partition),
+            ("Node", details.node),
+            ("SlurmState", details.slurm_state),
+            ("QueueReason", details.queue_reason),
+            ("Resources", details.sbatch_options),
+            ("StdoutFile", details.stdout),
+            ("StderrFile", details.stderr),
+        ]
+        return [(name, value) for name, value in rows if value]
 
     @property
     def remote_id(self) -> str | None:
@@ -295,7 +336,7 @@ class SlurmRunner:
         job = self.job
         if job.output is not None:
             job.output.close()
-        last = job.output.last_error_line if job.output is not None else None
+        last = job_error_line(job.output) if job.output is not None else None
         info = job.process
         if status is not None:
             self._details.exit_code = status.exit_code

@@ -127,6 +127,17 @@ class SshRunner:
             log.warning("closing the input of job %s failed: %s", self.job.id, error)
 
     @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The detail screen's rows: where on the host the job runs."""
+        details = self._details
+        rows = [
+            ("Host", details.host),
+            ("RemotePid", "" if details.pid is None else str(details.pid)),
+            ("RemoteDirectory", details.job_directory),
+        ]
+        return [(name, value) for name, value in rows if value]
+
+    @property
     def remote_id(self) -> str:
         """The agent's name for the job: its directory on the host, and its tag there."""
         return self.remote_name

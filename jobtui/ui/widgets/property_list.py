@@ -39,6 +39,7 @@ def job_properties(job: JobSnapshot, formatter: JobFormatter) -> list[tuple[str,
             rows.append(("CPU%", f"{info.cpu_percent:.1f}"))
         if info.memory_rss is not None and not job.state.is_finished:
             rows.append(("Memory", human_bytes(info.memory_rss)))
+    rows.extend(job.backend_facts)  # a Slurm job's id, partition, node...; an SSH job's host
     return rows
 
 
