@@ -11,7 +11,8 @@ from jobtui.engine.slurm.runner import job_error_line
 @pytest.mark.parametrize(
     "notice",
     [
-        "slurmstepd-vm: error: *** JOB 1 ON vm CANCELLED AT 2026-12-02T02:06:16 DUE TO TIME LIMIT ***",
+        "slurmstepd-vm: error: *** JOB 1 ON vm CANCELLED AT 2026-12-02T02:06:16 DUE TO TIME "
+        "LIMIT ***",
         "slurmstepd: error: Detected 1 oom_kill event in StepId=7.batch. Some of the step tasks "
         "have been OOM Killed.",
     ],

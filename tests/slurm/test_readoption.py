@@ -7,11 +7,14 @@ history, asks squeue (or scontrol) about them, and reads their output files from
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from jobtui.data.history import HistoryStore
+from jobtui.data.paths import HISTORY_NAME
 from jobtui.engine import JobState, Stream
 from jobtui.service import LocalService
 from tests.services.crashed_host import OPTIONS, crash_host
@@ -124,5 +127,12 @@ def test_a_job_that_ended_before_the_crash_keeps_its_output(
     assert job.state is JobState.Completed
     rest = [line for _, line in service.engine.receive_job([job]).lines()]
     assert [*facts["received"], *rest] == ["one", "two", "three"]  # type: ignore[misc]
+    # The history still knows where its files are, for a host restarted once more.
+    assert service.persistence is not None
+    service.persistence.flush()
+    with HistoryStore(state_dir / HISTORY_NAME, read_only=True) as store:
+        (child,) = [r for r in store.load() if r.parent_id == job.id]
+    assert child.remote_id == str(facts["ids"][0])  # type: ignore[index]
+    assert child.remote is not None and json.loads(child.remote)["stdout"].endswith(".out")
     service.engine.remove_job(job)
     assert wait_for(lambda: not any(output_dir.rglob("*.out")), timeout=10)

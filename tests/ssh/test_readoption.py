@@ -148,3 +148,33 @@ def test_a_job_whose_lease_ran_out_before_the_new_session_is_failed_with_why(
     assert job.state is JobState.Failed
     reason = str(job.child_jobs[0].job_state_info.reason)
     assert reason.startswith(f"The job's directory on {HOSTS[0]} is gone: it ended while no ")
+
+
+SHORT_LEASE = """
+from jobtui.engine.ssh.backend import SshBackend
+from jobtui.engine.ssh.target import parse_host
+target = parse_host(args["host"])
+backend = engine.add_backend(lambda hooks: SshBackend(hooks, target, lease=5.0, keep_ended=True))
+(job,) = [engine.start_job(command, location=backend.name) for command in args["commands"]]
+wait_for(lambda: job.child_jobs[0].output.line_count >= 1)
+facts["control"] = backend.agent.transport.control_path
+"""
+
+
+def test_the_new_session_renews_the_lease_so_the_job_outlives_it(
+    state_dir: Path, server: SshServer, opened: Callable[[], LocalService]
+) -> None:
+    """A job started with a 5 s lease runs 10 s: it ends well only if the new session's polls
+    renew the lease (the agent would have ended it, and removed its directory, at 5 s)."""
+    facts = crash_host(
+        state_dir,
+        SHORT_LEASE,
+        {"host": HOSTS[0], "commands": ["echo up; sleep 10; echo done"]},
+        env={"JOBTUI_SSH_CONFIG": server.config_file},
+    )
+    kill_ssh_master(str(facts["control"]))
+    service = opened()
+    (job,) = service.engine.jobs
+    assert service.engine.wait_job([job], timeout=30) == [job]
+    assert job.state is JobState.Completed, job.child_jobs[0].job_state_info.reason
+    assert [line for _, line in service.engine.receive_job([job]).lines()] == ["up", "done"]

@@ -238,6 +238,7 @@ class SlurmBackend:
         (they stay until Remove-Job or the end of this session, as this session's own do)."""
         runner = self._adopted_runner(job, remote, cursor)
         runner.done = True
+        job.runner = runner  # it only reads, and keeps the files in the history; no slot
         runner.read_output(final=True)
         with self._lock:
             self._ended.append(runner)

@@ -76,8 +76,8 @@ def readopt(engine: JobEngine, job: Job, remote: Mapping[str, object], cursor: i
         backend = engine.backend(name)
         from jobtui.engine.ssh.backend import SshBackend
 
-        if isinstance(backend, SshBackend):
-            backend.adopt(job, remote, cursor)
+        if isinstance(backend, SshBackend):  # its runner only reads; it holds no slot
+            job.runner = backend.adopt(job, remote, cursor)
     else:
         engine.adopt_remote(job, name, adopt)
     return name

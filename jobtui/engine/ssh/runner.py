@@ -84,7 +84,12 @@ class SshRunner:
     def accepts_input(self) -> bool:
         """True until the input is closed or the job ends; a job started with input given
         (-InputObject, a pipe) reads that to its end instead."""
-        return self.request.input is None and not self._input_closed and not self.ended
+        return (
+            self.request.input is None
+            and not self._input_closed
+            and not self.ended
+            and not self.rereading
+        )
 
     @property
     def details(self) -> SshDetails:
