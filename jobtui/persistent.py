@@ -478,6 +478,16 @@ def dropped_note(size: int) -> str:
     return f"Its output ({size:,} bytes) was dropped: the transcripts passed their disk budget."
 
 
+def _remote_kind(record: JobRecord) -> str | None:
+    """The kind of Location a record's job ran at ("ssh", "slurm"), or None if unreadable."""
+    try:
+        remote = json.loads(record.remote or "")
+    except ValueError:
+        return None
+    kind = remote.get("kind") if isinstance(remote, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 def _unfinished_top(plans: list[tuple[JobState, str | None]]) -> JobState:
     """A parent's state while children run on: Running, or Suspended (NotStarted) when every
     unfinished child is (a held or pending cluster job), which derive_state then keeps."""
@@ -491,10 +501,12 @@ def _plan_remote(child: JobRecord) -> tuple[JobState, str | None]:
     """The state an unfinished job on another machine is restored in, to be followed again:
     as it was last seen (its backend's first poll moves it on), or Failed if it never reached
     the machine."""
-    if child.state is JobState.NotStarted and child.remote_id is None:
-        return JobState.Failed, NOT_STARTED  # queued here, or never taken by the cluster
     if child.state is JobState.NotStarted:
-        return JobState.NotStarted, None  # pending in the cluster's queue
+        # Pending in a cluster's queue, or never sent (queued here by a throttle, or never
+        # taken by the cluster): only a scheduler's job waits there with an id.
+        if child.remote_id is not None and _remote_kind(child) == "slurm":
+            return JobState.NotStarted, None
+        return JobState.Failed, NOT_STARTED
     if child.state in (JobState.Suspended, JobState.Suspending):
         return JobState.Suspended, None
     return JobState.Running, None  # Running, Disconnected, Stopping (a stop that never ended)

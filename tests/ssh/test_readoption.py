@@ -15,6 +15,7 @@ import pytest
 
 from jobtui.engine import JobState, Stream
 from jobtui.engine.ssh.backend import DEFAULT_LEASE
+from jobtui.persistent import NOT_STARTED
 from jobtui.service import LocalService
 from tests.services.crashed_host import OPTIONS, crash_host, kill_ssh_master
 from tests.services.sshd import HOSTS, SshServer
@@ -178,3 +179,29 @@ def test_the_new_session_renews_the_lease_so_the_job_outlives_it(
     assert service.engine.wait_job([job], timeout=30) == [job]
     assert job.state is JobState.Completed, job.child_jobs[0].job_state_info.reason
     assert [line for _, line in service.engine.receive_job([job]).lines()] == ["up", "done"]
+
+
+def test_a_job_still_queued_by_a_throttle_is_failed_as_never_started(
+    state_dir: Path, server: SshServer, opened: Callable[[], LocalService]
+) -> None:
+    script = (
+        "from jobtui.engine.ssh import ensure_location, parse_host\n"
+        "where = ensure_location(engine, parse_host(args['host']))\n"
+        "engine._set_limit('BackgroundJob', 1, where)\n"
+        "first = engine.start_job('echo up; sleep 30', location=where)\n"
+        "queued = engine.start_job('echo never', location=where)\n"
+        "wait_for(lambda: first.child_jobs[0].output.line_count >= 1)\n"
+        "assert queued.state.name == 'NotStarted'\n"
+        "facts['control'] = engine.backend(where).agent.transport.control_path\n"
+    )
+    facts = crash_host(
+        state_dir, script, {"host": HOSTS[0]}, env={"JOBTUI_SSH_CONFIG": server.config_file}
+    )
+    kill_ssh_master(str(facts["control"]))
+    service = opened()
+    first, queued = service.engine.jobs
+    assert first.state is JobState.Running
+    assert queued.state is JobState.Failed
+    assert str(queued.child_jobs[0].job_state_info.reason) == NOT_STARTED
+    service.engine.stop_job([first])
+    assert server.wait_no_user_processes() == []
