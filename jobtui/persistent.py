@@ -10,7 +10,11 @@ directory (after the session host was killed, or upgraded) puts every job back:
 - a job whose monitor recorded the end meanwhile takes its final state (and exit code) from it;
 - a job whose monitor is gone without a word is Failed, and the Reason says what was lost (the
   machine was rebooted, or the monitor died);
-- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran.
+- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran;
+- a job on another machine (an SSH host, a Slurm cluster) is followed again there by its
+  Location's backend, from what its record keeps (the host and the agent's job name, or the
+  Slurm job id and output files): its output is read again from the start, and an SSH job's
+  lease (30 s without a poll) is renewed by the new host's first poll.
 
 Records are written off the hot path: engine events only mark a job dirty, and one thread writes
 the dirty jobs in one transaction, at once after a job is added, changes state or is removed (a
