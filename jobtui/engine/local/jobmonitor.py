@@ -7,11 +7,12 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
   ``/dev/null`` (or from a file: ``--stdin``, Start-Job's input written ahead), and stdout and
   stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
-  entry per record to ``records.idx`` (offset, length, stream, time): the record format of
-  ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
-  made durable. Lines are assembled as the engine's ``LineAssembler`` does (a partial line
-  waits up to 0.2 s for its end), so the host can append the records to an ``OutputStore`` as
-  they are, and a byte offset means the same in both.
+  entry per record to ``records.idx`` (offset, length, stream, time, and how many newlines the
+  record holds): the record format of ``engine/output.py`` (runs of whole lines of one stream
+  in one byte log, each with its time, cut as ``OutputStore.append`` cuts them) made durable.
+  Lines are assembled as the engine's ``LineAssembler`` does (a partial line waits up to 0.2 s
+  for its end), so the host can index the records in an ``OutputStore`` as they are, without
+  reading them back, and a byte offset means the same in both.
   The index's room is taken ahead, so its file ends in zeroed entries (length 0: not yet);
 - writes ``monitor.json`` (who it is, who the job is) when the job has started and
   ``exit.json`` (exit code, signal, times) when it has ended, each by write, fsync and rename,
@@ -58,8 +59,16 @@ MONITOR = "monitor.json"
 EXIT = "exit.json"
 LOG = "monitor.log"
 RING = "tail.ring"
-#: One entry per read: offset in out.log, length, stream (0 stdout, 1 stderr), time.
-INDEX_ENTRY = struct.Struct("<qIB3xd")
+#: One entry per record: offset in out.log, length, a word of the stream (its low byte: 0 stdout,
+#: 1 stderr) and the record's lines (``lines_word``), and the time it was read.
+INDEX_ENTRY = struct.Struct("<qIId")
+#: A record's newlines are stored in the word above its stream as ``newlines + 1``, with this
+#: bit set if the record ends in a newline; 0 there (the files of the first format) means
+#: "not counted": a reader counts them itself from the bytes.
+ENDS_NEWLINE = 1 << 31
+#: As output._COALESCE_MAX_BYTES: the monitor cuts what it writes into records of this size at
+#: newlines, so that a host can index them without reading them, and views split 64 KiB at most.
+RECORD_BYTES = 64 * 1024
 #: The variable that tags the job's processes (``processes.JOB_TAG``; not imported, see above).
 JOB_TAG = "JOBTUI_JOB"
 GOODBYE = b"bye\n"
@@ -69,8 +78,8 @@ FLUSH_SECONDS = 0.2
 MAX_PENDING = 1024 * 1024
 _READ_SIZE = 1024 * 1024
 _EXIT_RESERVE = 4096
-_INDEX_FIRST = 4096 // 24
-_INDEX_MOST = 1024 * 1024 // 24
+_INDEX_FIRST = 4096 // INDEX_ENTRY.size
+_INDEX_MOST = 1024 * 1024 // INDEX_ENTRY.size
 _PIPE_SIZE = 1024 * 1024
 _F_SETPIPE_SZ = 1031
 _PR_SET_PDEATHSIG = 1
@@ -393,7 +402,7 @@ class Monitor:
         self._write(stream, data, now)
 
     def _write(self, stream: int, data: bytes, now: float) -> None:
-        """Append ``data`` to the transcript and index it as one record."""
+        """Append ``data`` to the transcript, indexed as records of at most ``RECORD_BYTES``."""
         if self.write_error is not None:
             return  # past a write error only counted: the transcript stays a prefix
         view, written, error = memoryview(data), 0, None
@@ -403,15 +412,19 @@ class Monitor:
         except OSError as exc:  # a full disk: keep (and index) what did fit
             error = exc
         if written:
+            entries = index_entries(data, written, self.offset, stream, now)
+            count = len(entries) // INDEX_ENTRY.size
+            while self.idx_reserved - self.idx_count - count < self.idx_reserved // 2:
+                reserved = self.idx_reserved
+                self._reserve_index()
+                if self.idx_reserved == reserved:
+                    break  # no room taken (a full disk): the write below may still fit
             try:
-                entry = INDEX_ENTRY.pack(self.offset, written, stream, now)
-                os.pwrite(self.idx_fd, entry, self.idx_count * INDEX_ENTRY.size)
-                self.idx_count += 1
+                os.pwrite(self.idx_fd, entries, self.idx_count * INDEX_ENTRY.size)
+                self.idx_count += count
                 self.offset += written
             except OSError as exc:
                 error = error or exc
-            if self.idx_reserved - self.idx_count < self.idx_reserved // 2:
-                self._reserve_index()
         if error is not None:
             self.write_error = f"transcript not kept past {self.offset} bytes: {error.strerror}"
             _log(self.dir, self.write_error)
@@ -522,6 +535,28 @@ class Monitor:
         os.dup2(log, 2)
         os.close(log)
         os.close(null)
+
+
+def index_entries(data: bytes, size: int, offset: int, stream: int, now: float) -> bytes:
+    """The index entries of ``data[:size]``, written at ``offset``: ``OutputStore.append``'s cut
+    (at the last newline within ``RECORD_BYTES``, or a longer line whole), each entry with its
+    newlines counted, so the host's store takes the same records without reading their bytes.
+    """
+    pack, entries, start = INDEX_ENTRY.pack, [], 0
+    while start < size:
+        end = size
+        if size - start > RECORD_BYTES:
+            cut = data.rfind(b"\n", start, start + RECORD_BYTES)
+            if cut < 0:
+                cut = data.find(b"\n", start + RECORD_BYTES, size)
+            if 0 <= cut < size - 1:
+                end = cut + 1
+        word = (data.count(b"\n", start, end) + 1) << 8
+        if data[end - 1] == 0x0A:
+            word |= ENDS_NEWLINE
+        entries.append(pack(offset + start, end - start, word | stream, now))
+        start = end
+    return b"".join(entries)
 
 
 class _Piece:
