@@ -15,7 +15,7 @@ import tempfile
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 #: Bytes a job keeps in memory before its transcript moves to a spill file.
@@ -80,6 +80,12 @@ def count_lines(data: bytes) -> int:
     if not data:
         return 0
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+#: A piece of a backing file with its lines counted (:meth:`OutputStore.index_pieces`): its
+#: stream, length, newlines, whether it ends in one, its time, and its last non-blank line if
+#: it is an ``Error`` piece that holds one.
+CountedPiece = tuple["Stream", int, int, bool, float, "str | None"]
 
 
 @dataclass(frozen=True)
@@ -190,17 +196,23 @@ class OutputStore:
         reading them. The piece must be one ``append`` would not cut (at most
         ``_COALESCE_MAX_BYTES``, or one longer line). ``error_line`` is the last non-blank
         line of an ``Error`` piece, if it holds one (:func:`last_line`)."""
-        if length <= 0:
-            return
+        self.index_pieces([(stream, length, newlines, ends_newline, now, error_line)])
+
+    def index_pieces(self, pieces: Iterable[CountedPiece]) -> None:
+        """:meth:`index` for many pieces at once (a follower's batch), under one lock."""
         with self._lock:
             if not self._backed:
                 raise ValueError("only a store backed by a file can index bytes it has not seen")
-            offset = self._size
-            self._size += length
-            self._stream_bytes[stream] += length
-            self._add_counted(stream, offset, length, newlines, ends_newline, now)
-            if error_line is not None:
-                self.last_error_line = error_line
+            sizes = self._stream_bytes
+            for stream, length, newlines, ends_newline, now, error_line in pieces:
+                if length <= 0:
+                    continue
+                offset = self._size
+                self._size += length
+                sizes[stream] += length
+                self._add_counted(stream, offset, length, newlines, ends_newline, now)
+                if error_line is not None:
+                    self.last_error_line = error_line
             self.version += 1
 
     @property

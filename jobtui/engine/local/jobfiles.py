@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from jobtui.engine.local import jobmonitor
-from jobtui.engine.output import OutputStore, Stream, last_line
+from jobtui.engine.output import CountedPiece, OutputStore, Stream, last_line
 
 _T = TypeVar("_T")
 
@@ -238,40 +238,44 @@ class JobFiles:
         newlines the monitor counted from the index alone (``OutputStore.index``): a flood
         is not read back, only its stderr for the failure's last line (its tail, as a rule).
         The rest (a record cut by the cursor, an index of the first format, a store with its
-        own copy) is read and appended.
+        own copy) is read and appended; ``limit`` stops after about that many bytes read (at
+        least one record), so that a flood read back is taken in steps.
         """
-        taken = 0
+        taken, batch = 0, list[CountedPiece]()
+        counted = store.backed
+        ends = jobmonitor.ENDS_NEWLINE
         with (
             _Index(self.dir / jobmonitor.INDEX) as index,
             open(self.dir / jobmonitor.TRANSCRIPT, "rb") as out,
         ):
             written = os.fstat(out.fileno()).st_size
             for offset, length, word, when in index.words(index.first_after(cursor)):
-                start, stream = max(offset, cursor), Stream(word & 0xFF)
-                lines = (word & ~jobmonitor.ENDS_NEWLINE) >> 8
-                if lines and start == offset and store.backed and offset + length <= written:
+                start, stream = max(offset, cursor), _STREAMS[word & 0xFF]
+                lines = (word & ~ends) >> 8
+                if lines and counted and start == offset and offset + length <= written:
                     error_line = None
                     if stream is Stream.Error:
                         error_line = _error_line(out, offset, length)
-                    store.index(
-                        stream,
-                        length,
-                        when,
-                        newlines=lines - 1,
-                        ends_newline=bool(word & jobmonitor.ENDS_NEWLINE),
-                        error_line=error_line,
-                    )
+                    batch.append((stream, length, lines - 1, bool(word & ends), when, error_line))
                     cursor = offset + length
-                else:
-                    out.seek(start)
-                    data = out.read(offset + length - start)
-                    if not data:
-                        break
-                    store.append(stream, data, when)
-                    cursor = start + len(data)
+                    if len(batch) >= _BATCH:
+                        store.index_pieces(batch)
+                        batch.clear()
+                    continue  # not read: it does not count against ``limit``
+                if batch:
+                    store.index_pieces(batch)
+                    batch.clear()
+                out.seek(start)
+                data = out.read(offset + length - start)
+                if not data:
+                    break
+                store.append(stream, data, when)
+                cursor = start + len(data)
                 taken += cursor - start
                 if limit is not None and taken >= limit:
                     break
+        if batch:
+            store.index_pieces(batch)
         return cursor
 
     def stream_bytes(self, stream: Stream) -> bytes:
@@ -350,6 +354,9 @@ class _Index:
         return low
 
 
+_STREAMS = (Stream.Output, Stream.Error)
+#: Records indexed under one hold of the store's lock (a backlog of 1 GiB is 16,000 of them).
+_BATCH = 1024
 #: Bytes of a stderr record read for its last line (a longer last line is read whole).
 _ERROR_TAIL = 4096
 
