@@ -65,7 +65,6 @@ def run(runs: int) -> list[Row]:
     rows += [
         Row(CAPTURE, "jobtui, through a monitor (warm)", capture["warm"], "s",
             target="<= 1.1x cat and <= tsp", met=met, shortfall=shortfall),
-        Row(CAPTURE, "jobtui / cat, median of the pairs", capture["ratio_cat"], "x"),
         Row(CAPTURE, "jobtui, the first job of a fresh process", capture["cold"], "s"),
         Row(COLD, "jobtui (the follower thread and a monitor's cold start)", capture["first_true"],
             "s"),
