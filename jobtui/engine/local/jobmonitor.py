@@ -59,12 +59,12 @@ MONITOR = "monitor.json"
 EXIT = "exit.json"
 LOG = "monitor.log"
 RING = "tail.ring"
-#: One entry per record: offset in out.log, length, a word of the stream (its low byte: 0 stdout,
-#: 1 stderr) and the record's lines (``lines_word``), and the time it was read.
+#: One entry per record: offset in out.log, length, a word of its stream and lines (below), and
+#: the time it was read.
 INDEX_ENTRY = struct.Struct("<qIId")
-#: A record's newlines are stored in the word above its stream as ``newlines + 1``, with this
-#: bit set if the record ends in a newline; 0 there (the files of the first format) means
-#: "not counted": a reader counts them itself from the bytes.
+#: The word: the stream in its low byte (0 stdout, 1 stderr), the record's newlines + 1 in the
+#: bits above, and this bit if the record ends in a newline. Above the stream, 0 (the files of
+#: the first format, whose word was the stream alone) means "not counted": a reader counts.
 ENDS_NEWLINE = 1 << 31
 #: As output._COALESCE_MAX_BYTES: the monitor cuts what it writes into records of this size at
 #: newlines, so that a host can index them without reading them, and views split 64 KiB at most.
@@ -422,11 +422,17 @@ class Monitor:
                 if self.idx_reserved == reserved:
                     break  # no room taken (a full disk): the write below may still fit
             try:
-                os.pwrite(self.idx_fd, entries, self.idx_count * INDEX_ENTRY.size)
-                self.idx_count += count
-                self.offset += written
+                done = os.pwrite(self.idx_fd, entries, self.idx_count * INDEX_ENTRY.size)
             except OSError as exc:
-                error = error or exc
+                error, done = error or exc, 0
+            whole = done // INDEX_ENTRY.size
+            self.idx_count += whole
+            if whole == count:
+                self.offset += written
+            else:  # the index is full: the transcript ends where its last whole entry does
+                for entry in INDEX_ENTRY.iter_unpack(entries[: whole * INDEX_ENTRY.size]):
+                    self.offset += entry[1]
+                error = error or OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if error is not None:
             self.write_error = f"transcript not kept past {self.offset} bytes: {error.strerror}"
             _log(self.dir, self.write_error)
