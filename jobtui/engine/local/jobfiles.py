@@ -7,8 +7,11 @@ the Reason says what was lost). A pid alone could be another process by now: the
 start time and the boot id must match too.
 
 The transcript is read from a byte cursor, in the records the monitor indexed (whole lines, as
-the engine's ``LineAssembler`` makes them): a host appends them to an ``OutputStore`` as they
-are (``append_to``), and follows a running job by calling that again from where it stopped.
+the engine's ``LineAssembler`` makes them, cut as ``OutputStore.append`` cuts them, with their
+newlines counted): a host gives them to an ``OutputStore`` as they are (``append_to``), and
+follows a running job by calling that again from where it stopped. A store backed by the
+transcript takes them from the index alone, so a flood's bytes are written once and never read
+back by the host.
 """
 
 from __future__ import annotations
