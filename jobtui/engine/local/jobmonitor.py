@@ -349,6 +349,17 @@ class Monitor:
                 buffer += memoryview(data)[cut:]
                 self.pending_since[stream] = now
             return True
+        cut = data.rfind(b"\n") + 1
+        if cut and len(data) - cut <= MAX_PENDING:
+            # The usual case in a flood (a read ends inside a line): the held part of the
+            # line and the read's whole lines, joined in one copy. The buffer never holds a
+            # newline, so the read's last one ends the record.
+            record = b"".join((buffer, memoryview(data)[:cut]))
+            buffer.clear()
+            buffer += memoryview(data)[cut:]
+            self.pending_since[stream] = now if buffer else None
+            self._commit(stream, record, now)
+            return True
         buffer += data
         cut = buffer.rfind(b"\n") + 1
         if len(buffer) - cut > MAX_PENDING:
