@@ -134,6 +134,7 @@ class OutputStore:
         # True when _fd is a file the bytes already are in (a monitor's out.log): nothing is
         # written, only indexed and read back.
         self._backed = False
+        self._disposed = False
         self._size = 0
         # One entry per record, in parallel columns (about 25 bytes a record).
         self._offsets = array("q")
@@ -201,6 +202,8 @@ class OutputStore:
     def index_pieces(self, pieces: Iterable[CountedPiece]) -> None:
         """:meth:`index` for many pieces at once (a follower's batch), under one lock."""
         with self._lock:
+            if self._disposed:
+                return  # the job was removed while its follower was taking a batch
             if not self._backed:
                 raise ValueError("only a store backed by a file can index bytes it has not seen")
             sizes = self._stream_bytes
@@ -264,6 +267,7 @@ class OutputStore:
         """Free the memory and the spill file (the job was removed): the store is empty after."""
         with self._lock:
             self._closed = True
+            self._disposed = True
             self._mem = bytearray()
             self._cache.clear()
             self._offsets = array("q")

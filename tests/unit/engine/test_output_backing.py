@@ -94,3 +94,14 @@ def test_indexing_counted_pieces_gives_the_records_appending_them_gives(tmp_path
 def test_only_a_backed_store_indexes_bytes_it_has_not_seen() -> None:
     with pytest.raises(ValueError, match="backed"):
         OutputStore().index(Stream.Output, 3, 0.0, newlines=1, ends_newline=True)
+
+
+def test_a_removed_store_ignores_a_late_batch(tmp_path: Path) -> None:
+    # The follower may be taking a batch while the job is removed: nothing is kept, no error.
+    log = tmp_path / "out.log"
+    log.write_bytes(b"x\n")
+    store = OutputStore()
+    store.attach_file(str(log))
+    store.dispose()
+    store.index(Stream.Output, 2, 0.0, newlines=1, ends_newline=True)
+    assert (store.size, store.record_count, store.line_count) == (0, 0, 0)
