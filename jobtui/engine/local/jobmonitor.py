@@ -35,7 +35,8 @@ The host runs it by path with ``python -I -S`` (see ``jobfiles.monitor_command``
 a program run by path with ``-I`` cannot import its neighbours.
 
 Usage: ``jobmonitor.py JOB_DIR [--cwd DIR] [--tag INSTANCE_ID] [--flush SECONDS] [--stdin FILE]
-[--limit BYTES] -- COMMAND...``
+[--limit BYTES] -- COMMAND...``, or ``jobmonitor.py --serve`` (a fork server of monitors, on a
+Unix socket as its stdin: see :func:`serve`).
 """
 
 from __future__ import annotations
@@ -83,7 +84,12 @@ class UsageError(Exception):
 
 
 def main(argv: list[str]) -> int:
-    """Run the job named by ``argv`` to its end; the exit status is the monitor's own concern."""
+    """Run the job named by ``argv`` to its end; the exit status is the monitor's own concern.
+
+    ``--serve`` instead makes this process a fork server of monitors (:func:`serve`).
+    """
+    if argv == [SERVE]:
+        return serve(0)
     try:
         options, command = _parse(argv)
         flush = float(options.get("--flush", FLUSH_SECONDS))
@@ -129,6 +135,128 @@ def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         options[rest[0]] = rest[1]
         rest = rest[2:]
     return options, command
+
+
+# -- the fork server -----------------------------------------------------------------------
+
+SERVE = "--serve"
+#: A request's header: the payload's length and how many of its fields are the monitor's argv
+#: (the rest are the environment's ``NAME=value`` entries).
+REQUEST = struct.Struct("<II")
+#: The most a request may hold (the kernel's own limit on a command line and environment).
+REQUEST_MOST = 64 * 1024 * 1024
+
+
+def serve(request_fd: int) -> int:
+    """Fork one monitor per request until the host closes its end; returns 0.
+
+    Starting a monitor as a program costs a fresh interpreter, about 25 ms; this process has
+    already paid that, with the monitor's modules imported, so a fork of it is ready in about
+    a millisecond. A request on the Unix socket ``request_fd`` is a header (:data:`REQUEST`),
+    then the payload: NUL-terminated fields, the monitor's arguments (as on its command line)
+    then the environment the job inherits; with it come two descriptors, the monitor's stdout
+    and stderr. The monitor answers on them as a monitor started as a program does (one line
+    of JSON when the job runs, or why not), so the host reads both in the same way.
+
+    Each monitor is forked into a session of its own, with stdin from ``/dev/null`` and no
+    descriptor of this process, and then is exactly the monitor a program start gives: the
+    subreaper, the sentinel, the job's PDEATHSIG. It holds everything its job needs, so it
+    goes on when this server or the host dies. SIGCHLD is ignored here, so the kernel reaps
+    the monitors that end; one that outlives this server is reparented, as a monitor started
+    by the host is when the host dies.
+    """
+    import socket  # here, not at the top: a monitor started as a program needs none
+
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTTOU, signal.SIGTTIN):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    server = socket.socket(fileno=request_fd)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 1)  # what the host gave is not for the monitors
+    os.close(null)
+    while True:
+        try:
+            request = _receive(server)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"jobmonitor: a request was refused: {exc}\n")
+            return 1
+        if request is None:
+            return 0  # the host closed its end: the session is over
+        fds, argv, env = request
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            server.close()
+            _served(fds, argv, env)  # never returns
+        for fd in fds:  # the monitor's now (or, if it could not be forked, nobody's: EOF)
+            os.close(fd)
+
+
+def _receive(server: object) -> tuple[list[int], list[str], dict[str, str]] | None:
+    """One request: (stdout and stderr fds, the monitor's argv, the environment); None at EOF."""
+    import socket
+
+    assert isinstance(server, socket.socket)
+    header, fds = b"", list[int]()
+    while len(header) < REQUEST.size:
+        data, ancillary, _flags, _address = server.recvmsg(
+            REQUEST.size - len(header), socket.CMSG_SPACE(2 * 4)
+        )
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            return None
+        header += data
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds += struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) // 4 * 4])
+    size, argc = REQUEST.unpack(header)
+    if size > REQUEST_MOST or len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError(f"a request of {size} bytes with {len(fds)} descriptors")
+    parts, have = [], 0
+    while have < size:
+        part = server.recv(min(size - have, 1024 * 1024))
+        if not part:
+            for fd in fds:
+                os.close(fd)
+            return None
+        parts.append(part)
+        have += len(part)
+    fields = [os.fsdecode(field) for field in b"".join(parts).split(b"\0")[:-1]]
+    env = dict(entry.partition("=")[::2] for entry in fields[argc:])
+    return fds, fields[:argc], env
+
+
+def _served(fds: list[int], argv: list[str], env: dict[str, str]) -> None:
+    """The forked monitor: a session of its own, the host's pipes as stdout and stderr, run."""
+    code = 1
+    try:
+        os.setsid()  # as the host's start_new_session: the terminal's signals are not for it
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTTOU, signal.SIGTTIN):
+            signal.signal(sig, signal.SIG_DFL)  # Monitor.run sets its own
+        null = os.open(os.devnull, os.O_RDONLY)  # fd 0: the server's socket is closed
+        if null != 0:
+            os.dup2(null, 0)
+            os.close(null)
+        os.dup2(fds[0], 1)
+        os.dup2(fds[1], 2)
+        for fd in fds:
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(env)
+        code = main(argv)
+    except BaseException as exc:  # a forked child must never return into the server
+        with _suppress(OSError):
+            os.write(2, f"jobmonitor: {type(exc).__name__}: {exc}\n".encode())
+    finally:
+        with _suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(code)
 
 
 class Monitor:
