@@ -181,3 +181,15 @@ def test_ending_the_session_leaves_no_process(state_dir: Path) -> None:
     for job in jobs:
         tag = str(job.executing_job.instance_id)
         assert not [p for p in processes.tagged_pids(processes.JOB_TAG, tag) if alive(p)]
+
+
+def test_a_job_whose_shell_cannot_start_fails_with_the_reason(state_dir: Path) -> None:
+    service = LocalService.persistent(state_dir, **{**OPTIONS, "shell": "/no/such/shell"})
+    try:
+        job = service.engine.start_job("true")
+        assert job.finished.wait(20)
+        assert job.state is JobState.Failed
+        assert "could not be started" in str(job.reason)
+        assert "/no/such/shell" in str(job.reason)
+    finally:
+        service.shutdown()

@@ -34,7 +34,7 @@ from typing import ClassVar
 from jobtui.engine.backend import LOCALHOST, Capabilities
 from jobtui.engine.job import Job, ProcessInfo
 from jobtui.engine.local import jobmonitor, processes
-from jobtui.engine.local.forkserver import ForkServer
+from jobtui.engine.local.forkserver import ForkServer, Start
 from jobtui.engine.local.jobfiles import (
     ExitStatus,
     JobFiles,
@@ -90,7 +90,7 @@ class MonitoredRunner:
         self.backend = LOCALHOST
         self.files = JobFiles(job_dir)
         self.store: OutputStore = job.output
-        self.info: MonitorInfo | None = None
+        self._info: MonitorInfo | None = None
         #: Bytes of ``out.log`` already in the store.
         self.cursor = 0
         self._argv = list(argv)
@@ -100,6 +100,8 @@ class MonitoredRunner:
         self._limit = limit
         #: Where the monitor is forked from (None: started as a program of its own).
         self._server = server
+        #: Set once the fork server's monitor has answered (None: no answer is awaited).
+        self._answered: threading.Event | None = None
         #: Bytes of the middle of the output the limit dropped (known when the job ends).
         self.dropped_bytes = 0
         self._follower = follower
@@ -113,6 +115,16 @@ class MonitoredRunner:
         self.interval = FAST_POLL
         self._size = -1
         self._transcript = str(job_dir / TRANSCRIPT)  # a str: a stat of a Path costs 4x more
+
+    @property
+    def info(self) -> MonitorInfo | None:
+        """What the monitor said of itself and the job; None until it has (or if it never did).
+
+        Waits for a start through the fork server to be answered (a few milliseconds).
+        """
+        if self._info is None:
+            self.wait_started()
+        return self._info
 
     @property
     def accepts_input(self) -> bool:
@@ -132,43 +144,69 @@ class MonitoredRunner:
     # -- start and adoption ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the monitor and wait until it says the job runs (or why it could not)."""
+        """Start the monitor; the job is Running once the monitor says so (or Failed, and why).
+
+        A monitor forked by the fork server is asked for and not waited for: the job is
+        Running at once, as a remote job is while it connects, and the answer is taken on
+        the server's thread (a thousand starts overlap instead of queueing). Anything that
+        needs the monitor (stop, suspend, its pid) waits for that answer first.
+        """
         stdin_file = None
         try:
             self.files.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             if self._stdin is not None:
                 stdin_file = self.files.dir / INPUT_FILE
                 stdin_file.write_bytes(self._stdin)
-            process, info = self._start_monitor(stdin_file)
+            if self._server is None:
+                self._process, info = start_monitor(
+                    self.files.dir, self._argv, cwd=self._cwd, tag=str(self.job.instance_id),
+                    env=self._env, stdin=stdin_file, limit=self._limit,
+                )  # fmt: skip
         except (MonitorStartError, OSError) as exc:
-            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.store.close()
-            self._done = True
-            failure = JobFailure(f"The job could not be started: {text}.")
-            self.job.set_state(JobState.Failed, failure)
-            self._on_finished(self.job)
+            self._not_started(exc)
             return
-        self._process = process
-        self._attach()
-        self._begin(info)
+        if self._server is None:
+            self._started(info, None)
+            return
         self.job.set_state(JobState.Running)
-        self._follower.add(self)
-
-    def _start_monitor(
-        self, stdin_file: Path | None
-    ) -> tuple[subprocess.Popen[bytes] | None, MonitorInfo]:
-        """Fork the monitor from the server (a millisecond), or start it as a program (25 ms)."""
-        tag = str(self.job.instance_id)
-        if self._server is not None:
-            info = self._server.start_monitor(
-                self.files.dir, self._argv, cwd=self._cwd, tag=tag, env=self._env,
-                stdin=stdin_file, limit=self._limit,
-            )  # fmt: skip
-            return None, info
-        return start_monitor(
-            self.files.dir, self._argv, cwd=self._cwd, tag=tag, env=self._env, stdin=stdin_file,
-            limit=self._limit,
+        # Only now: whoever asks for ``info`` (under the engine's lock, the history's writer)
+        # may wait for an answer once it has been asked for, never before.
+        self._answered = threading.Event()
+        start = Start(
+            self.files.dir, self._argv, cwd=self._cwd, tag=str(self.job.instance_id),
+            env=self._env, stdin=stdin_file, limit=self._limit,
         )  # fmt: skip
+        self._server.submit(start, self._started)
+
+    def _started(self, info: MonitorInfo | None, error: BaseException | None) -> None:
+        """The monitor's answer: follow the job, or fail it with the reason."""
+        try:
+            if info is None:
+                self._not_started(error or MonitorStartError("the job monitor did not start"))
+                return
+            self._attach()
+            self._begin(info)
+            if self.job.state is JobState.NotStarted:  # started as a program: waited for
+                self.job.set_state(JobState.Running)
+            self._follower.add(self)
+        finally:
+            if self._answered is not None:
+                self._answered.set()
+
+    def _not_started(self, exc: BaseException) -> None:
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.store.close()
+        self._done = True
+        failure = JobFailure(f"The job could not be started: {text}.")
+        if self._answered is not None:
+            self._answered.set()  # before the state's listeners run: they may ask for info
+        self.job.set_state(JobState.Failed, failure)
+        self._on_finished(self.job)
+
+    def wait_started(self, timeout: float = 30.0) -> None:
+        """Wait for the monitor's answer, if one is awaited (a start through the fork server)."""
+        if self._answered is not None:
+            self._answered.wait(timeout)
 
     def _attach(self) -> None:
         """Let the store read the monitor's transcript in place (one copy of it on disk)."""
@@ -182,7 +220,7 @@ class MonitoredRunner:
         self._follower.add(self)
 
     def _begin(self, info: MonitorInfo) -> None:
-        self.info = info
+        self._info = info
         self.job.process.pid = info.job_pid
         self.job.process.cwd = info.cwd
         if hasattr(os, "pidfd_open"):
@@ -317,6 +355,7 @@ class MonitoredRunner:
         self._signal_tree(signal.SIGCONT)
 
     def _signal_tree(self, sig: int) -> None:
+        self.wait_started()
         if not self._done and self.info is not None:
             processes.signal_pids(self._job_pids(), self.info.pgid, sig)
 
@@ -331,6 +370,8 @@ class MonitoredRunner:
     def terminate_many(runners: Sequence[MonitoredRunner], grace: float) -> None:
         """SIGTERM every job (through its monitor and its processes), SIGKILL what is left
         after ``grace``; return when each monitor has recorded the end."""
+        for runner in runners:
+            runner.wait_started()
         live = [r for r in runners if not r._done and r.info is not None]
         table = processes.process_table()
         pids: set[int] = set()
