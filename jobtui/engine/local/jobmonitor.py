@@ -671,8 +671,14 @@ class Monitor:
         """Write a whole file or none: a temporary file, then a rename over the name.
 
         exit.json goes through the file reserved at start (a full disk cannot refuse it) and
-        is fsynced: a job's result must survive a power cut. monitor.json is not: an fsync
-        would delay the first read by milliseconds, and a power cut ends the job anyway.
+        is fsynced: a job's result must survive a power cut. That fsync was measured at 0.3 ms
+        (median, ext4 on a virtual disk) against 0.014 ms for the write and rename alone; it is
+        spent after the job has ended, while this monitor waits on the disk and not on a core,
+        so many monitors overlap it (and the host waits for no monitor's end to start the
+        next job). A rename
+        after a write is atomic for readers while the machine runs; only the fsync keeps the
+        result whole across a crash of the machine, so it stays. monitor.json is not fsynced:
+        it is read at once by the host that waits for it, and a power cut ends the job anyway.
         """
         path = os.path.join(self.dir, name)
         temporary = f"{path}.tmp"
