@@ -68,11 +68,11 @@ def _measure(case: str) -> dict[str, float]:
             page = store.lines(middle, middle + 50)
             result["page_ms"] = (time.perf_counter() - started) * 1000
             assert len(page) == 50
-        result["peak_rss_mib"] = _peak_rss_kib() / 1024
+        result["peak_rss_mib"] = peak_rss_kib() / 1024
     return result
 
 
-def _peak_rss_kib() -> int:
+def peak_rss_kib() -> int:
     """This process's peak resident memory, in KiB.
 
     VmHWM where there is one: Linux keeps ru_maxrss across exec, so a probe started by a larger

@@ -15,7 +15,7 @@ import tempfile
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 #: Bytes a job keeps in memory before its transcript moves to a spill file.
@@ -66,11 +66,26 @@ def split_lines(text: str) -> list[str]:
     return parts
 
 
+def last_line(data: bytes) -> str | None:
+    """The last non-blank line of ``data``, stripped and cut to 500 characters (None: none):
+    what a failed job's Reason quotes of its stderr."""
+    for line in reversed(data.decode("utf-8", "replace").splitlines()):
+        if line.strip():
+            return line.strip()[:500]
+    return None
+
+
 def count_lines(data: bytes) -> int:
     """How many lines :func:`split_lines` would give for ``data``."""
     if not data:
         return 0
     return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+#: A piece of a backing file with its lines counted (:meth:`OutputStore.index_pieces`): its
+#: stream, length, newlines, whether it ends in one, its time, and its last non-blank line if
+#: it is an ``Error`` piece that holds one.
+CountedPiece = tuple["Stream", int, int, bool, float, "str | None"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,7 @@ class OutputStore:
         # True when _fd is a file the bytes already are in (a monitor's out.log): nothing is
         # written, only indexed and read back.
         self._backed = False
+        self._disposed = False
         self._size = 0
         # One entry per record, in parallel columns (about 25 bytes a record).
         self._offsets = array("q")
@@ -166,19 +182,66 @@ class OutputStore:
                 self._note_error_line(data)
             self.version += 1
 
+    def index(
+        self,
+        stream: Stream,
+        length: int,
+        now: float,
+        *,
+        newlines: int,
+        ends_newline: bool,
+        error_line: str | None = None,
+    ) -> None:
+        """Take ``length`` more bytes of the backing file as one piece, its newlines counted
+        by whoever wrote it (a job monitor): what :meth:`append` does with those bytes, without
+        reading them. The piece must be one ``append`` would not cut (at most
+        ``_COALESCE_MAX_BYTES``, or one longer line). ``error_line`` is the last non-blank
+        line of an ``Error`` piece, if it holds one (:func:`last_line`)."""
+        self.index_pieces([(stream, length, newlines, ends_newline, now, error_line)])
+
+    def index_pieces(self, pieces: Iterable[CountedPiece]) -> None:
+        """:meth:`index` for many pieces at once (a follower's batch), under one lock."""
+        with self._lock:
+            if self._disposed:
+                return  # the job was removed while its follower was taking a batch
+            if not self._backed:
+                raise ValueError("only a store backed by a file can index bytes it has not seen")
+            sizes = self._stream_bytes
+            for stream, length, newlines, ends_newline, now, error_line in pieces:
+                if length <= 0:
+                    continue
+                offset = self._size
+                self._size += length
+                sizes[stream] += length
+                self._add_counted(stream, offset, length, newlines, ends_newline, now)
+                if error_line is not None:
+                    self.last_error_line = error_line
+            self.version += 1
+
+    @property
+    def backed(self) -> bool:
+        """True when a file the bytes are already in backs the store (:meth:`attach_file`)."""
+        return self._backed
+
     def _add_piece(
         self, stream: Stream, data: bytes, start: int, end: int, offset: int, now: float
     ) -> None:
         """Record ``data[start:end]``, stored at ``offset``: as more of the last record, or new."""
-        n = len(self._offsets)
         newlines = data.count(b"\n", start, end)
-        ends_nl = data[end - 1] == 0x0A
+        self._add_counted(stream, offset, end - start, newlines, data[end - 1] == 0x0A, now)
+
+    def _add_counted(
+        self, stream: Stream, offset: int, length: int, newlines: int, ends_nl: bool, now: float
+    ) -> None:
+        """Record ``length`` bytes at ``offset`` holding ``newlines``: as more of the last
+        record (same stream, unread, within the coalescing time and size), or as a new one."""
+        n = len(self._offsets)
         if (
             n
             and self._streams[-1] == stream
             and n - 1 >= self._cursor
             and now - self._times[-1] < COALESCE_SECONDS
-            and offset - self._offsets[-1] + (end - start) <= _COALESCE_MAX_BYTES
+            and offset - self._offsets[-1] + length <= _COALESCE_MAX_BYTES
         ):
             self._last_newlines += newlines
             self._last_ends_nl = ends_nl
@@ -204,6 +267,7 @@ class OutputStore:
         """Free the memory and the spill file (the job was removed): the store is empty after."""
         with self._lock:
             self._closed = True
+            self._disposed = True
             self._mem = bytearray()
             self._cache.clear()
             self._offsets = array("q")
@@ -282,10 +346,9 @@ class OutputStore:
         self.version += 1
 
     def _note_error_line(self, data: bytes) -> None:
-        for line in reversed(data.decode("utf-8", "replace").splitlines()):
-            if line.strip():
-                self.last_error_line = line.strip()[:500]
-                return
+        line = last_line(data)
+        if line is not None:
+            self.last_error_line = line
 
     # -- reading (any thread) -----------------------------------------------------------------
 

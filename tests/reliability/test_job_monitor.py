@@ -376,3 +376,96 @@ def test_the_module_form_runs_too(job_dir: Path) -> None:
     process, _ = start_monitor(job_dir, ["echo", "hi"], cwd="/", by_module=True)
     process.wait(30)
     assert JobFiles(job_dir).stream_bytes(Stream.Output) == b"hi\n"
+
+
+# A flood of short lines (several 64 KiB records a read), a line longer than 64 KiB, blank
+# stderr lines after the last real one, a stderr record longer than its 4 KiB tail whose last
+# line is longer than that tail too, and a partial last line.
+_MIXED = textwrap.dedent(
+    """
+    import os, sys
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+    out.write(b"".join(b"line %d\\n" % n for n in range(300000))); out.flush()
+    err.write(b"first failure\\n\\n   \\n"); err.flush()
+    out.write(b"x" * 200000 + b"\\n"); out.flush()
+    err.write(b"e" * 9000 + b"\\n" + b"last " + b"y" * 6000 + b"\\n"); err.flush()
+    out.write(b"tail without a newline")
+    """
+)
+
+
+def _same_records(a: OutputStore, b: OutputStore) -> None:
+    assert (a.size, a.record_count, a.line_count) == (b.size, b.record_count, b.line_count)
+    assert [a.line_span(i) for i in range(a.record_count)] == [
+        b.line_span(i) for i in range(b.record_count)
+    ]
+    assert list(a.records()) == list(b.records())
+    assert a.lines(0, a.line_count) == b.lines(0, b.line_count)
+    assert a.line_times(0, a.line_count) == b.line_times(0, b.line_count)
+    assert a.last_error_line == b.last_error_line
+    for stream in Stream:
+        assert a.stream_size(stream) == b.stream_size(stream)
+
+
+def test_a_backed_store_takes_the_monitors_counted_records_without_reading_stdout(
+    job_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process, _ = start_monitor(job_dir, [sys.executable, "-c", _MIXED], cwd="/")
+    process.wait(60)
+    files = JobFiles(job_dir)
+    read = OutputStore()  # a store of its own: it reads every byte and appends it
+    assert files.append_to(read) == files.indexed_bytes
+    backed = OutputStore()
+    backed.attach_file(str(job_dir / jobmonitor.TRANSCRIPT))
+    appended: list[Stream] = []
+    original = backed.append
+
+    def spy(stream: Stream, data: bytes, now: float) -> None:
+        appended.append(stream)
+        original(stream, data, now)
+
+    monkeypatch.setattr(backed, "append", spy)
+    cursor = 0
+    while cursor < files.indexed_bytes:  # as the follower takes it, a piece at a time
+        cursor = files.append_to(backed, cursor, limit=100_000)
+    assert appended == []  # every record came from the index alone
+    _same_records(read, backed)
+    assert read.last_error_line == "last " + "y" * 495
+    assert backed.lines(backed.line_count - 1, backed.line_count) == [
+        (Stream.Output, "tail without a newline")
+    ]
+
+
+def test_an_index_of_the_first_format_is_read_from_the_bytes(job_dir: Path) -> None:
+    # A monitor of the previous version left no line counts: the host counts them itself.
+    process, _ = start_monitor(job_dir, [sys.executable, "-c", _MIXED], cwd="/")
+    process.wait(60)
+    files = JobFiles(job_dir)
+    counted = OutputStore()
+    counted.attach_file(str(job_dir / jobmonitor.TRANSCRIPT))
+    files.append_to(counted)
+    index = job_dir / jobmonitor.INDEX
+    entries = jobmonitor.INDEX_ENTRY.iter_unpack(index.read_bytes())
+    old = b"".join(
+        jobmonitor.INDEX_ENTRY.pack(offset, length, word & 0xFF, when)
+        for offset, length, word, when in entries
+    )
+    index.write_bytes(old)
+    uncounted = OutputStore()
+    uncounted.attach_file(str(job_dir / jobmonitor.TRANSCRIPT))
+    assert files.append_to(uncounted) == files.indexed_bytes
+    _same_records(counted, uncounted)
+
+
+def test_the_monitor_indexes_records_of_at_most_64_kib_each_with_its_lines(job_dir: Path) -> None:
+    process, _ = start_monitor(job_dir, [sys.executable, "-c", _MIXED], cwd="/")
+    process.wait(60)
+    data = (job_dir / jobmonitor.TRANSCRIPT).read_bytes()
+    raw = (job_dir / jobmonitor.INDEX).read_bytes()
+    entries = [e for e in jobmonitor.INDEX_ENTRY.iter_unpack(raw) if e[1]]
+    for offset, length, word, _ in entries:
+        piece = data[offset : offset + length]
+        assert length <= jobmonitor.RECORD_BYTES or piece.count(b"\n") <= 1
+        assert (word & ~jobmonitor.ENDS_NEWLINE) >> 8 == piece.count(b"\n") + 1
+        assert bool(word & jobmonitor.ENDS_NEWLINE) == piece.endswith(b"\n")
+    assert sum(e[1] for e in entries) == len(data)

@@ -7,8 +7,11 @@ the Reason says what was lost). A pid alone could be another process by now: the
 start time and the boot id must match too.
 
 The transcript is read from a byte cursor, in the records the monitor indexed (whole lines, as
-the engine's ``LineAssembler`` makes them): a host appends them to an ``OutputStore`` as they
-are (``append_to``), and follows a running job by calling that again from where it stopped.
+the engine's ``LineAssembler`` makes them, cut as ``OutputStore.append`` cuts them, with their
+newlines counted): a host gives them to an ``OutputStore`` as they are (``append_to``), and
+follows a running job by calling that again from where it stopped. A store backed by the
+transcript takes them from the index alone, so a flood's bytes are written once and never read
+back by the host.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from jobtui.engine.local import jobmonitor
-from jobtui.engine.output import OutputStore, Stream
+from jobtui.engine.output import CountedPiece, OutputStore, Stream, last_line
 
 _T = TypeVar("_T")
 
@@ -256,10 +259,49 @@ class JobFiles:
         The records are whole lines already (the monitor assembles them as the engine does),
         so a store filled from byte 0 holds the same bytes at the same offsets as ``out.log``:
         a Receive cursor kept as a byte offset means the same in both.
+
+        A store backed by ``out.log`` (``OutputStore.attach_file``) takes the records whose
+        newlines the monitor counted from the index alone (``OutputStore.index``): a flood
+        is not read back, only its stderr for the failure's last line (its tail, as a rule).
+        The rest (a record cut by the cursor, an index of the first format, a store with its
+        own copy) is read and appended; ``limit`` stops after about that many bytes read (at
+        least one record), so that a flood read back is taken in steps.
         """
-        for chunk in self.chunks(cursor, limit):
-            store.append(chunk.stream, chunk.data, chunk.time)
-            cursor = chunk.offset + len(chunk.data)
+        taken, batch = 0, list[CountedPiece]()
+        counted = store.backed
+        ends = jobmonitor.ENDS_NEWLINE
+        with (
+            _Index(self.dir / jobmonitor.INDEX) as index,
+            open(self.dir / jobmonitor.TRANSCRIPT, "rb") as out,
+        ):
+            written = os.fstat(out.fileno()).st_size
+            for offset, length, word, when in index.words(index.first_after(cursor)):
+                start, stream = max(offset, cursor), _STREAMS[word & 0xFF]
+                lines = (word & ~ends) >> 8
+                if lines and counted and start == offset and offset + length <= written:
+                    error_line = None
+                    if stream is Stream.Error:
+                        error_line = _error_line(out, offset, length)
+                    batch.append((stream, length, lines - 1, bool(word & ends), when, error_line))
+                    cursor = offset + length
+                    if len(batch) >= _BATCH:
+                        store.index_pieces(batch)
+                        batch.clear()
+                    continue  # not read: it does not count against ``limit``
+                if batch:
+                    store.index_pieces(batch)
+                    batch.clear()
+                out.seek(start)
+                data = out.read(offset + length - start)
+                if not data:
+                    break
+                store.append(stream, data, when)
+                cursor = start + len(data)
+                taken += cursor - start
+                if limit is not None and taken >= limit:
+                    break
+        if batch:
+            store.index_pieces(batch)
         return cursor
 
     def stream_bytes(self, stream: Stream) -> bytes:
@@ -294,18 +336,23 @@ class _Index:
         """One entry."""
         assert self._file is not None
         self._file.seek(number * self._size)
-        offset, length, stream, when = jobmonitor.INDEX_ENTRY.unpack(self._file.read(self._size))
-        return int(offset), int(length), int(stream), float(when)
+        offset, length, word, when = jobmonitor.INDEX_ENTRY.unpack(self._file.read(self._size))
+        return offset, length, word & 0xFF, when
 
     def entries(self, first: int) -> Iterator[Entry]:
         """Entries ``first`` to the last written one, read a block at a time."""
+        for offset, length, word, when in self.words(first):
+            yield offset, length, word & 0xFF, when
+
+    def words(self, first: int) -> Iterator[Entry]:
+        """As :meth:`entries`, with the whole word of the stream and the record's lines
+        (``jobmonitor.INDEX_ENTRY``) in place of the stream."""
         if self._file is None:
             return
         for block in range(first, self.count, self._BLOCK):
             self._file.seek(block * self._size)
             raw = self._file.read(min(self._BLOCK, self.count - block) * self._size)
-            for offset, length, stream, when in jobmonitor.INDEX_ENTRY.iter_unpack(raw):
-                yield int(offset), int(length), int(stream), float(when)
+            yield from jobmonitor.INDEX_ENTRY.iter_unpack(raw)
 
     def first_after(self, cursor: int) -> int:
         """The first entry that holds a byte at or after ``cursor``."""
@@ -331,6 +378,28 @@ class _Index:
             else:
                 high = middle
         return low
+
+
+_STREAMS = (Stream.Output, Stream.Error)
+#: Records indexed under one hold of the store's lock (a backlog of 1 GiB is 16,000 of them).
+_BATCH = 1024
+#: Bytes of a stderr record read for its last line (a longer last line is read whole).
+_ERROR_TAIL = 4096
+
+
+def _error_line(out: BinaryIO, offset: int, length: int) -> str | None:
+    """The last non-blank line of the record at ``offset``: from its last few KiB when a whole
+    line is there, else from all of it."""
+    start = max(offset, offset + length - _ERROR_TAIL)
+    out.seek(start)
+    tail = out.read(offset + length - start)
+    if start > offset:
+        line = last_line(tail[tail.find(b"\n") + 1 :]) if b"\n" in tail[:-1] else None
+        if line is not None:
+            return line
+        out.seek(offset)
+        tail = out.read(length)
+    return last_line(tail)
 
 
 def adopt_all(jobs_dir: Path) -> dict[str, Adoption]:

@@ -7,11 +7,12 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
   ``/dev/null`` (or from a file: ``--stdin``, Start-Job's input written ahead), and stdout and
   stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
-  entry per record to ``records.idx`` (offset, length, stream, time): the record format of
-  ``engine/output.py`` (runs of whole lines of one stream in one byte log, each with its time)
-  made durable. Lines are assembled as the engine's ``LineAssembler`` does (a partial line
-  waits up to 0.2 s for its end), so the host can append the records to an ``OutputStore`` as
-  they are, and a byte offset means the same in both.
+  entry per record to ``records.idx`` (offset, length, stream, time, and how many newlines the
+  record holds): the record format of ``engine/output.py`` (runs of whole lines of one stream
+  in one byte log, each with its time, cut as ``OutputStore.append`` cuts them) made durable.
+  Lines are assembled as the engine's ``LineAssembler`` does (a partial line waits up to 0.2 s
+  for its end), so the host can index the records in an ``OutputStore`` as they are, without
+  reading them back, and a byte offset means the same in both.
   The index's room is taken ahead, so its file ends in zeroed entries (length 0: not yet);
 - writes ``monitor.json`` (who it is, who the job is) when the job has started and
   ``exit.json`` (exit code, signal, times) when it has ended, each by write, fsync and rename,
@@ -59,8 +60,16 @@ MONITOR = "monitor.json"
 EXIT = "exit.json"
 LOG = "monitor.log"
 RING = "tail.ring"
-#: One entry per read: offset in out.log, length, stream (0 stdout, 1 stderr), time.
-INDEX_ENTRY = struct.Struct("<qIB3xd")
+#: One entry per record: offset in out.log, length, a word of its stream and lines (below), and
+#: the time it was read.
+INDEX_ENTRY = struct.Struct("<qIId")
+#: The word: the stream in its low byte (0 stdout, 1 stderr), the record's newlines + 1 in the
+#: bits above, and this bit if the record ends in a newline. Above the stream, 0 (the files of
+#: the first format, whose word was the stream alone) means "not counted": a reader counts.
+ENDS_NEWLINE = 1 << 31
+#: As output._COALESCE_MAX_BYTES: the monitor cuts what it writes into records of this size at
+#: newlines, so that a host can index them without reading them, and views split 64 KiB at most.
+RECORD_BYTES = 64 * 1024
 #: The variable that tags the job's processes (``processes.JOB_TAG``; not imported, see above).
 JOB_TAG = "JOBTUI_JOB"
 GOODBYE = b"bye\n"
@@ -70,8 +79,8 @@ FLUSH_SECONDS = 0.2
 MAX_PENDING = 1024 * 1024
 _READ_SIZE = 1024 * 1024
 _EXIT_RESERVE = 4096
-_INDEX_FIRST = 4096 // 24
-_INDEX_MOST = 1024 * 1024 // 24
+_INDEX_FIRST = 4096 // INDEX_ENTRY.size
+_INDEX_MOST = 1024 * 1024 // INDEX_ENTRY.size
 _PIPE_SIZE = 1024 * 1024
 _F_SETPIPE_SZ = 1031
 _PR_SET_PDEATHSIG = 1
@@ -349,6 +358,8 @@ class Monitor:
                 self._write(stream, data, when)
         self._write_json(EXIT, self._exit_record())
         _goodbye(sentinel_w, sentinel_pid)
+        global _ended
+        _ended = True
         return 0
 
     # -- the job's process --------------------------------------------------------------------
@@ -526,6 +537,17 @@ class Monitor:
                 buffer += memoryview(data)[cut:]
                 self.pending_since[stream] = now
             return True
+        cut = data.rfind(b"\n") + 1
+        if cut and len(data) - cut <= MAX_PENDING:
+            # The usual case in a flood (a read ends inside a line): the held part of the
+            # line and the read's whole lines, joined in one copy. The buffer never holds a
+            # newline, so the read's last one ends the record.
+            record = b"".join((buffer, memoryview(data)[:cut]))
+            buffer.clear()
+            buffer += memoryview(data)[cut:]
+            self.pending_since[stream] = now if buffer else None
+            self._commit(stream, record, now)
+            return True
         buffer += data
         cut = buffer.rfind(b"\n") + 1
         if len(buffer) - cut > MAX_PENDING:
@@ -581,7 +603,7 @@ class Monitor:
         self._write(stream, data, now)
 
     def _write(self, stream: int, data: bytes, now: float) -> None:
-        """Append ``data`` to the transcript and index it as one record."""
+        """Append ``data`` to the transcript, indexed as records of at most ``RECORD_BYTES``."""
         if self.write_error is not None:
             return  # past a write error only counted: the transcript stays a prefix
         view, written, error = memoryview(data), 0, None
@@ -591,15 +613,25 @@ class Monitor:
         except OSError as exc:  # a full disk: keep (and index) what did fit
             error = exc
         if written:
-            try:
-                entry = INDEX_ENTRY.pack(self.offset, written, stream, now)
-                os.pwrite(self.idx_fd, entry, self.idx_count * INDEX_ENTRY.size)
-                self.idx_count += 1
-                self.offset += written
-            except OSError as exc:
-                error = error or exc
-            if self.idx_reserved - self.idx_count < self.idx_reserved // 2:
+            entries = index_entries(data, written, self.offset, stream, now)
+            count = len(entries) // INDEX_ENTRY.size
+            while self.idx_reserved - self.idx_count - count < self.idx_reserved // 2:
+                reserved = self.idx_reserved
                 self._reserve_index()
+                if self.idx_reserved == reserved:
+                    break  # no room taken (a full disk): the write below may still fit
+            try:
+                done = os.pwrite(self.idx_fd, entries, self.idx_count * INDEX_ENTRY.size)
+            except OSError as exc:
+                error, done = error or exc, 0
+            whole = done // INDEX_ENTRY.size
+            self.idx_count += whole
+            if whole == count:
+                self.offset += written
+            else:  # the index is full: the transcript ends where its last whole entry does
+                for entry in INDEX_ENTRY.iter_unpack(entries[: whole * INDEX_ENTRY.size]):
+                    self.offset += entry[1]
+                error = error or OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         if error is not None:
             self.write_error = f"transcript not kept past {self.offset} bytes: {error.strerror}"
             _log(self.dir, self.write_error)
@@ -716,6 +748,28 @@ class Monitor:
         os.dup2(log, 2)
         os.close(log)
         os.close(null)
+
+
+def index_entries(data: bytes, size: int, offset: int, stream: int, now: float) -> bytes:
+    """The index entries of ``data[:size]``, written at ``offset``: ``OutputStore.append``'s cut
+    (at the last newline within ``RECORD_BYTES``, or a longer line whole), each entry with its
+    newlines counted, so the host's store takes the same records without reading their bytes.
+    """
+    pack, entries, start = INDEX_ENTRY.pack, [], 0
+    while start < size:
+        end = size
+        if size - start > RECORD_BYTES:
+            cut = data.rfind(b"\n", start, start + RECORD_BYTES)
+            if cut < 0:
+                cut = data.find(b"\n", start + RECORD_BYTES, size)
+            if 0 <= cut < size - 1:
+                end = cut + 1
+        word = (data.count(b"\n", start, end) + 1) << 8
+        if data[end - 1] == 0x0A:
+            word |= ENDS_NEWLINE
+        entries.append(pack(offset + start, end - start, word | stream, now))
+        start = end
+    return b"".join(entries)
 
 
 class _Piece:
@@ -1051,5 +1105,22 @@ def _log(job_dir: str, text: str) -> None:
         file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
 
 
+def _exit_at_once(status: int) -> None:
+    """End the process without the interpreter's teardown: once exit.json is written the
+    host waits for this exit (on a pidfd) to take the job's end, and the teardown (ctypes'
+    above all) cost it 2-3 ms of every job. Only stdio has anything left to flush."""
+    with _suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(status)
+
+
+#: Set once a job has run and its end is recorded (the process may then end at once).
+_ended = False
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    _status = main(sys.argv[1:])
+    if _ended:
+        _exit_at_once(_status)
+    sys.exit(_status)
