@@ -117,29 +117,6 @@ def _scan(with_environ: bool) -> Iterator[tuple[int, int, int, list[bytes]]]:
             continue
 
 
-_inheritance_forbidden = False
-
-
-def forbid_inheritance() -> None:
-    """Make every descriptor above 2 close-on-exec, once: a job must inherit none of ours.
-
-    Python opens its own descriptors close-on-exec (PEP 446); only those this process was
-    given at its start (a shell's ``3>file``) may be inheritable, and they are made not so.
-    """
-    global _inheritance_forbidden
-    if _inheritance_forbidden:
-        return
-    _inheritance_forbidden = True
-    try:
-        names = os.listdir("/proc/self/fd" if _LINUX else "/dev/fd")
-    except OSError:
-        return
-    for name in names:
-        if name.isdigit() and int(name) > 2:
-            with contextlib.suppress(OSError):
-                os.set_inheritable(int(name), False)
-
-
 def signal_pids(pids: Iterable[int], pgid: int | None, sig: int) -> None:
     """Send ``sig`` to the group and to each pid; processes that are gone are skipped."""
     if pgid is not None:

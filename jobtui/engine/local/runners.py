@@ -40,78 +40,6 @@ class ProcessSpec:
     stdin: bytes | None = None  # input to write, after which stdin is closed
 
 
-_POSIX_SPAWN = sys.platform.startswith("linux") and hasattr(os, "POSIX_SPAWN_DUP2")
-#: Python ignores these for itself; a job must start with their defaults (as Popen does).
-_RESTORED_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, name)
-)
-
-
-def spawn(
-    spec: ProcessSpec, stdin: int, stdout: int, stderr: int
-) -> subprocess.Popen[bytes] | SpawnedProcess:
-    """Start ``spec`` in a session of its own with these descriptors as 0, 1 and 2.
-
-    By ``posix_spawn`` when the job's directory is this process's own, since posix_spawn
-    cannot change it (and a process with threads must not chdir for it): it spends no Python
-    on the way, about a fifth less per job than Popen, whose child also walks every
-    descriptor to close it. posix_spawn closes none: every descriptor this process opens is
-    close-on-exec already (PEP 446), and those it was given at its start are made so before
-    the first spawn (:func:`processes.forbid_inheritance`). SIGPIPE and SIGXFSZ, which
-    Python ignores, get their defaults back, as with Popen; glibc leaves its own two
-    signals (32 and 33, below SIGRTMIN, which no program may use) ignored. Elsewhere, by
-    Popen.
-    """
-    if _POSIX_SPAWN and spec.cwd == os.getcwd():
-        processes.forbid_inheritance()
-        pid = os.posix_spawn(
-            spec.argv[0],
-            spec.argv,
-            spec.env,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, stdin, 0),
-                (os.POSIX_SPAWN_DUP2, stdout, 1),
-                (os.POSIX_SPAWN_DUP2, stderr, 2),
-            ],
-            setsid=True,  # its own group: our Ctrl+C never reaches it
-            setsigdef=_RESTORED_SIGNALS,
-        )
-        return SpawnedProcess(pid)
-    return subprocess.Popen(
-        spec.argv,
-        stdin=stdin,
-        stdout=stdout,
-        stderr=stderr,
-        cwd=spec.cwd,
-        env=spec.env,
-        start_new_session=True,
-        close_fds=True,
-    )
-
-
-class SpawnedProcess:
-    """A child started by ``posix_spawn``: the little of Popen a runner uses (pid, poll)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        #: As Popen's: the exit code, or minus the signal that ended it; None while it runs.
-        self.returncode: int | None = None
-        self._lock = threading.Lock()
-
-    def poll(self) -> int | None:
-        """Reap the child if it has ended; its return code, or None while it runs."""
-        with self._lock:
-            if self.returncode is None:
-                try:
-                    pid, status = os.waitpid(self.pid, os.WNOHANG)
-                except ChildProcessError:  # reaped by someone else: its status is lost
-                    self.returncode = 255
-                else:
-                    if pid:
-                        self.returncode = os.waitstatus_to_exitcode(status)
-            return self.returncode
-
-
 class ProcessRunner:
     """Runs one command in its own session, reads its pipes on the reactor, reaps its exit."""
 
@@ -135,7 +63,7 @@ class ProcessRunner:
         self._on_output = on_output
         self._on_finished = on_finished
         self._on_spawned = on_spawned
-        self._proc: subprocess.Popen[bytes] | SpawnedProcess | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._fds: dict[Stream, int] = {}
         self._assemblers = {Stream.Output: LineAssembler(), Stream.Error: LineAssembler()}
         self._stdin_fd: int | None = None
@@ -173,7 +101,16 @@ class ProcessRunner:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            proc = spawn(self.spec, stdin_r, out_w, err_w)
+            proc = subprocess.Popen(
+                self.spec.argv,
+                stdin=stdin_r,
+                stdout=out_w,
+                stderr=err_w,
+                cwd=self.spec.cwd,
+                env=self.spec.env,
+                start_new_session=True,  # its own group: our Ctrl+C never reaches it
+                close_fds=True,
+            )
         except OSError as exc:
             for fd in (stdin_r, stdin_w, out_r, out_w, err_r, err_w):
                 os.close(fd)
@@ -307,7 +244,6 @@ class ProcessRunner:
         self.close_input()
         assert self._proc is not None
         code = self._proc.returncode
-        assert code is not None  # _exited: it was reaped
         info = self.job.process
         if code < 0:
             info.signal = processes.signal_name(-code)
