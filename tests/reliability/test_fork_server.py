@@ -90,6 +90,10 @@ def test_a_forked_monitor_and_its_job_each_have_a_session_and_the_job_its_tag(
     job_held = [os.readlink(f"/proc/{info.job_pid}/fd/{fd}") for fd in os.listdir(
         f"/proc/{info.job_pid}/fd")]  # fmt: skip
     assert len(job_held) == 3  # stdin, stdout, stderr
+    # No ignored signal of the monitor's (glibc's posix_spawn leaves its own 32 and 33 so).
+    with open(f"/proc/{info.job_pid}/status") as status:
+        ignored = next(line for line in status if line.startswith("SigIgn:"))
+    assert int(ignored.split()[1], 16) & 0x7FFFFFFF == 0, ignored
 
 
 def test_a_command_that_cannot_start_is_one_clear_line(server: ForkServer, tmp_path: Path) -> None:
