@@ -369,8 +369,9 @@ class Monitor:
 
         With a tag, by ``posix_spawn`` (a vfork: nothing of this process is copied, where a
         fork of Python copies the pages its refcounts write to; measured, 1 to 2 ms of a core
-        less per job, and 500 jobs through monitors in 2.5-3.2 s instead of 3.4-3.8 s). The job then has no PDEATHSIG, which only covered the moment before
-        the sentinel is told its pid: a sentinel that finds the monitor gone kills every
+        less per job, and 500 jobs through monitors in 2.5-3.2 s instead of 3.4-3.8 s).
+        The job then has no PDEATHSIG, which only covered the moment before the sentinel is
+        told its pid: a sentinel that finds the monitor gone kills every
         process with the job's tag too, the main one included. Every signal this monitor
         ignores or handles gets its default back (glibc leaves its own two, 32 and 33, below
         SIGRTMIN and for no program's use, ignored). Without a tag, by a fork that sets
