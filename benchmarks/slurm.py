@@ -1,4 +1,5 @@
-"""Slurm: a ``true`` job from submit to Completed, and Get-Job over 100 cluster jobs.
+"""Slurm: a ``true`` job from submit to Completed, Get-Job over 100 cluster jobs, and the CPU
+that following 100 and 1,000 pending jobs costs.
 
 Runs against a one-node Slurm on loopback (the tests' own, tests/services/slurm.py), so it needs
 root and Debian's slurm-wlm and munge; without them it prints no rows and says why. The peer for
@@ -18,12 +19,15 @@ from benchmarks.common import Row, median_of, timed
 from jobtui.commands import CommandSession
 from jobtui.engine import JobEngine, JobState
 from jobtui.engine.slurm import SlurmBackend
+from jobtui.engine.slurm.backend import MAX_POLL_INTERVAL
 
 NAME = "12. Slurm: a `true` job from submit to Completed (s)"
 LISTING = "12b. Slurm: Get-Job over 100 cluster jobs (ms)"
 MANY = "12d. Slurm: 100 `true` jobs, submitted to all done (s)"
-POLL_CPU = "12c. Slurm: CPU that following 100 pending jobs costs (% of a core)"
+POLL_CPU = "12c. Slurm: CPU that following pending jobs costs (% of a core)"
 JOBS = 100
+#: The larger queue followed for the CPU row: ten times the hundred.
+PENDING = 1000
 
 
 def run(runs: int) -> list[Row]:
@@ -92,10 +96,11 @@ def _measure(runs: int, directory: str) -> list[Row]:
         shown = [line for line in session.execute("Get-Job").lines if "SlurmJob" in line.text]
         assert len(shown) == JOBS, len(shown)
         listing = median_of(runs, lambda: timed(lambda: session.execute("Get-Job")) * 1000)
-        # This process's CPU and its children's (the squeue calls), over five quiet seconds.
-        before, wall_before = _cpu(), time.perf_counter()
-        time.sleep(5.0)
-        cpu = (_cpu() - before) / (time.perf_counter() - wall_before) * 100
+        cpu = _following_cpu()
+        # Ten times as many, all pending: one squeue --json still covers them all.
+        for _ in range(PENDING - JOBS):
+            engine.start_job("true", location="slurm", resources={"Sbatch": "--hold"})
+        cpu_pending = _following_cpu()
     return [
         Row(NAME, "jobtui engine", jobtui, "s", target="within 1.2x sbatch --wait",
             met=jobtui <= sbatch * 1.2,
@@ -108,8 +113,19 @@ def _measure(runs: int, directory: str) -> list[Row]:
             else f"{jobtui_many / script_many:.2f}x the script"),
         Row(MANY, "sbatch x100, then squeue every 0.25 s", script_many, "s"),
         Row(LISTING, "jobtui Get-Job (formatted)", listing, "ms"),
-        Row(POLL_CPU, "jobtui, one squeue --json per 0.25-2 s", cpu, "%"),
+        Row(POLL_CPU, f"jobtui, {JOBS} pending, one squeue --json per 0.25-2 s", cpu, "%"),
+        Row(POLL_CPU, f"jobtui, {PENDING:,} pending, one squeue --json per 0.25-2 s",
+            cpu_pending, "%"),
     ]  # fmt: skip
+
+
+def _following_cpu(seconds: float = 10.0) -> float:
+    """This process's CPU and its children's (the squeue calls) over ``seconds`` of a quiet
+    queue, as a percentage of one core; after a pause that lets the poll slow to its pace."""
+    time.sleep(MAX_POLL_INTERVAL * 2)
+    before, wall_before = _cpu(), time.perf_counter()
+    time.sleep(seconds)
+    return (_cpu() - before) / (time.perf_counter() - wall_before) * 100
 
 
 def _sbatch_and_poll(directory: str) -> float:

@@ -10,7 +10,11 @@ directory (after the session host was killed, or upgraded) puts every job back:
 - a job whose monitor recorded the end meanwhile takes its final state (and exit code) from it;
 - a job whose monitor is gone without a word is Failed, and the Reason says what was lost (the
   machine was rebooted, or the monitor died);
-- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran.
+- a job that had not started yet (queued, or waiting for another) is Failed: nothing of it ran;
+- a job on another machine (an SSH host, a Slurm cluster) is followed again there by its
+  Location's backend, from what its record keeps (the host and the agent's job name, or the
+  Slurm job id and output files): its output is read again from the start, and an SSH job's
+  lease (30 s without a poll) is renewed by the new host's first poll.
 
 Records are written off the hot path: engine events only mark a job dirty, and one thread writes
 the dirty jobs in one transaction, at once after a job is added, changes state or is removed (a
@@ -25,11 +29,12 @@ session's jobs; only a session that is dropped (its process killed) leaves them 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,7 @@ from jobtui.data.history import HistoryStore, JobRecord
 from jobtui.data.paths import HISTORY_NAME, JOBS_NAME
 from jobtui.engine import JobEngine, JobState, OutputStore
 from jobtui.engine.backend import LOCALHOST
+from jobtui.engine.errors import JobError
 from jobtui.engine.events import (
     JobAdded,
     JobEvent,
@@ -44,11 +50,12 @@ from jobtui.engine.events import (
     JobStateChanged,
     JobStatsUpdated,
 )
-from jobtui.engine.job import BACKGROUND_JOB, Job
+from jobtui.engine.job import BACKGROUND_JOB, REMOTE_JOB, Job
 from jobtui.engine.local.jobfiles import Found, JobFiles
-from jobtui.engine.local.jobmonitor import INDEX, TRANSCRIPT
+from jobtui.engine.local.jobmonitor import INDEX, MONITOR, TRANSCRIPT
 from jobtui.engine.local.monitored import runaway_note
 from jobtui.engine.options import Recipe
+from jobtui.engine.states import JobFailure
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,11 @@ WRITE_DELAY = 0.5
 RETRY_DELAY = 5.0
 NOT_STARTED = "The session ended before the job started; nothing of it ran."
 THREAD_LOST = "The session ended while the job ran in it; its output was not kept."
+UNREADABLE = (
+    "Its monitor's record is in a format this jobtui cannot read (written by a newer one?)."
+)
+#: How many lost jobs the notice names before it counts the rest.
+LOST_NAMED = 5
 
 
 @dataclass
@@ -83,11 +95,16 @@ class Persistence:
         # Transcript bytes of finished jobs (they no longer grow), and what the budget dropped.
         self._sizes: dict[int, int] = {}
         self._dropped: dict[int, int] = {}
+        # The remote ids of each job's children last seen (see _remote_id_moved).
+        self._remote_ids: dict[int, tuple[str | None, ...]] = {}
         #: One line for each problem with the history (a corrupt file moved aside...), said once.
         self.notices: list[str] = []
+        self._taken = 0
+        #: The jobs found lost while restoring: (name, why), said in one notice.
+        self._lost: list[tuple[str, str]] = []
+        self._cond = threading.Condition()
         self.store = HistoryStore(state_dir / HISTORY_NAME, on_notice=self._notice)
         self._dirty = _Dirty()
-        self._cond = threading.Condition()
         self._writing = threading.Lock()  # the store has one writer at a time
         self._closed = False
         self._restore()
@@ -99,8 +116,15 @@ class Persistence:
         self._thread.start()
 
     def _notice(self, text: str) -> None:
-        self.notices.append(text)
+        with self._cond:  # the history's writer may say one while a front end takes them
+            self.notices.append(text)
         log.warning("%s", text)
+
+    def take_notices(self) -> list[str]:
+        """The notices not taken yet (each is taken once: the first front end says it)."""
+        with self._cond:
+            taken, self._taken = self.notices[self._taken :], len(self.notices)
+        return taken
 
     # -- restoring ------------------------------------------------------------------------
 
@@ -114,6 +138,8 @@ class Persistence:
                     self._restore_top(record, children)
                 except (OSError, ValueError) as exc:
                     self._notice(f"job {record.id} could not be restored: {exc}")
+        if self._lost:
+            self._notice(lost_notice(self._lost))
         known = {Path(r.transcript).name for r in records if r.transcript}
         next_id = self.store.next_id
         for job_dir in sorted(self._job_dirs(), key=lambda d: d.stat().st_mtime):
@@ -182,13 +208,16 @@ class Persistence:
 
     def _restore_top(self, record: JobRecord, children: list[JobRecord]) -> None:
         engine = self.engine
-        type_name = BACKGROUND_JOB if children else "ThreadJob"
+        type_name = record.type_name or (BACKGROUND_JOB if children else "ThreadJob")
         top_state = record.state
-        plans = [self._plan(child) for child in children]
+        plans = [self._plan(child, record.name) for child in children]
         if not children and not record.state.is_finished:
             top_state = JobState.Failed
+            self._lost.append(
+                (record.name, NOT_STARTED if record.state is JobState.NotStarted else THREAD_LOST)
+            )
         elif any(not state.is_finished for state, _ in plans):
-            top_state = JobState.Running
+            top_state = _unfinished_top(plans)
         elif not record.state.is_finished:
             top_state = JobState.Failed
         top = engine.restore_job(
@@ -218,6 +247,7 @@ class Persistence:
             top.output = OutputStore(memory_limit=engine.memory_limit, spill_dir=engine.spill_dir)
             top.output.close()
             return
+        remote_locations: list[str] = []
         for child, (state, reason) in zip(children, plans, strict=True):
             job = engine.restore_job(
                 id=child.id,
@@ -241,24 +271,37 @@ class Persistence:
                     self._dropped[job.id] = child.dropped_bytes
                 note = runaway_note if kept else dropped_note
                 top.status_message = note(child.dropped_bytes)
-            self._restore_output(job, child, state)
+            if child.remote is not None:
+                remote_locations.append(self._restore_remote(job, child))
+            else:
+                self._restore_output(job, child, state)
+        if remote_locations:
+            _remote_recipe(top, type_name, remote_locations)
         top.derive_state()
 
-    def _plan(self, child: JobRecord) -> tuple[JobState, str | None]:
+    def _plan(self, child: JobRecord, name: str) -> tuple[JobState, str | None]:
         """The state a child is restored in: as recorded if it had ended, else Running (to be
-        adopted), or Failed when nothing of it can be found."""
+        adopted), or Failed when nothing of it can be found. A job lost meanwhile is noted
+        under its top job's ``name``, for the notice."""
         if child.state.is_finished:
             return child.state, child.reason
+        if child.remote is not None:
+            return _plan_remote(child)
         if child.transcript is None:  # not run by a monitor: a built-in, on the host's thread
-            return (
-                JobState.Failed,
-                NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST,
-            )
-        adoption = JobFiles(Path(child.transcript)).adopt()
-        if adoption.found is Found.LOST and adoption.info is None:
-            # Recorded NotStarted (queued, or the host died as it started it): nothing ran.
-            reason = NOT_STARTED if child.state is JobState.NotStarted else adoption.reason
+            reason = NOT_STARTED if child.state is JobState.NotStarted else THREAD_LOST
+            self._lost.append((name, reason))
             return JobState.Failed, reason
+        adoption = JobFiles(Path(child.transcript)).adopt()
+        if adoption.found is Found.LOST:
+            reason = adoption.reason or "it was lost"
+            if adoption.info is None:
+                if child.state is JobState.NotStarted:
+                    reason = NOT_STARTED  # queued, or the host died as it started it
+                elif (Path(child.transcript) / MONITOR).exists():
+                    reason = UNREADABLE
+            self._lost.append((name, reason))
+            if adoption.info is None:  # nothing to follow: Failed now (else as it ran)
+                return JobState.Failed, reason
         if adoption.found is Found.RUNNING and child.state is JobState.Suspended:
             return JobState.Suspended, None
         return JobState.Running, None
@@ -285,12 +328,41 @@ class Persistence:
         # job ends as its exit.json says, or Failed with what was lost.
         engine.adopt_running(job, adoption.info, cursor)
 
+    def _restore_remote(self, job: Job, record: JobRecord) -> str:
+        """Put back a job that ran on another machine (an SSH host, a cluster) and, unless it
+        had ended, follow it again there through its Location's backend; the backend's name
+        (its Location's, or "" when it could not be followed, and the job Failed)."""
+        engine = self.engine
+        job.output = OutputStore(memory_limit=engine.memory_limit, spill_dir=engine.spill_dir)
+        try:
+            remote = json.loads(record.remote or "")
+            if not isinstance(remote, dict):
+                raise ValueError("not an object")
+            kind = remote.get("kind")
+            if kind == "ssh":
+                from jobtui.engine import ssh
+
+                return ssh.readopt(engine, job, remote, record.receive_cursor)
+            if kind == "slurm":
+                from jobtui.engine import slurm
+
+                return slurm.readopt(engine, job, remote, record.receive_cursor)
+            raise ValueError(f"no Location of the kind {kind!r}")
+        except (JobError, ValueError) as error:  # a TargetError is a ValueError
+            job.output.close()
+            if not job.state.is_finished:
+                why = f"This session could not follow the job at {job.location} again: {error}"
+                job.set_state(JobState.Failed, JobFailure(why))
+            return ""
+
     # -- writing --------------------------------------------------------------------------
 
     def _on_event(self, event: JobEvent) -> None:
-        if isinstance(event, JobStatsUpdated):
-            return
         top = event.job.parent or event.job
+        # A Slurm job id arrives with no event of its own: kept at once (see _remote_id_moved).
+        remote_moved = isinstance(event, JobStatsUpdated) and self._remote_id_moved(top)
+        if isinstance(event, JobStatsUpdated) and not remote_moved:
+            return
         with self._cond:
             if isinstance(event, JobRemoved):
                 self._dirty.jobs.pop(top.id, None)
@@ -300,9 +372,18 @@ class Persistence:
                 self._dirty.jobs[top.id] = top
                 # A job added or changing state is written at once (a host killed a moment
                 # later must still know of it); output and receives wait for the batch.
-                urgent = isinstance(event, (JobAdded, JobStateChanged))
+                urgent = remote_moved or isinstance(event, (JobAdded, JobStateChanged))
                 self._dirty.urgent = self._dirty.urgent or urgent
             self._cond.notify()
+
+    def _remote_id_moved(self, top: Job) -> bool:
+        """True once when a child's remote id (a Slurm job id, known after sbatch) is new."""
+        ids = tuple(getattr(child.runner, "remote_id", None) for child in top.child_jobs)
+        known = self._remote_ids.get(top.id, (None,) * len(ids))
+        if ids == known:
+            return False
+        self._remote_ids[top.id] = ids
+        return True
 
     def _run(self) -> None:
         while True:
@@ -422,9 +503,63 @@ class Persistence:
         self.store.close()
 
 
+def lost_notice(lost: list[tuple[str, str]]) -> str:
+    """One line for the jobs found lost when the history was restored: how many, the first
+    few by name with why, the rest counted (each one's Reason in Get-Job says it all)."""
+    count = len(lost)
+    named = "; ".join(f"{name}: {why.rstrip('.')}" for name, why in lost[:LOST_NAMED])
+    more = f"; and {count - LOST_NAMED} more" if count > LOST_NAMED else ""
+    jobs = "1 job was" if count == 1 else f"{count} jobs were"
+    state = "is" if count == 1 else "are"
+    return f"{jobs} lost since the session last ran, and {state} Failed ({named}{more})"
+
+
 def dropped_note(size: int) -> str:
     """The StatusMessage of a job whose transcript the disk budget dropped."""
     return f"Its output ({size:,} bytes) was dropped: the transcripts passed their disk budget."
+
+
+def _remote_kind(record: JobRecord) -> str | None:
+    """The kind of Location a record's job ran at ("ssh", "slurm"), or None if unreadable."""
+    try:
+        remote = json.loads(record.remote or "")
+    except ValueError:
+        return None
+    kind = remote.get("kind") if isinstance(remote, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _unfinished_top(plans: list[tuple[JobState, str | None]]) -> JobState:
+    """A parent's state while children run on: Running, or Suspended (NotStarted) when every
+    unfinished child is (a held or pending cluster job), which derive_state then keeps."""
+    waiting = {state for state, _ in plans if not state.is_finished}
+    if waiting in ({JobState.Suspended}, {JobState.NotStarted}):
+        return waiting.pop()
+    return JobState.Running
+
+
+def _plan_remote(child: JobRecord) -> tuple[JobState, str | None]:
+    """The state an unfinished job on another machine is restored in, to be followed again:
+    as it was last seen (its backend's first poll moves it on), or Failed if it never reached
+    the machine."""
+    if child.state is JobState.NotStarted:
+        # Pending in a cluster's queue, or never sent (queued here by a throttle, or never
+        # taken by the cluster): only a scheduler's job waits there with an id.
+        if child.remote_id is not None and _remote_kind(child) == "slurm":
+            return JobState.NotStarted, None
+        return JobState.Failed, NOT_STARTED
+    if child.state in (JobState.Suspended, JobState.Suspending):
+        return JobState.Suspended, None
+    return JobState.Running, None  # Running, Disconnected, Stopping (a stop that never ended)
+
+
+def _remote_recipe(top: Job, type_name: str, locations: list[str]) -> None:
+    """Restart-Job starts a restored remote job where it ran (Invoke-Command's jobs are not
+    restarted: PowerShell's RemoteJob has no recipe)."""
+    if top.recipe is None or type_name == REMOTE_JOB or not all(locations):
+        top.recipe = None
+        return
+    top.recipe = replace(top.recipe, location=locations[0])
 
 
 def _reason(record: JobRecord, state: JobState, lost: str) -> str | None:
@@ -437,8 +572,9 @@ def _record(engine: JobEngine, job: Job, dropped: int) -> JobRecord:
     reason = job.job_state_info.reason
     info = job.process
     files = getattr(job.runner, "files", None)  # a job run under a monitor
-    directory = files.dir if files is not None else None
+    directory = getattr(files, "dir", None)  # (a Slurm job's files are its own)
     runner_info = getattr(job.runner, "info", None)
+    remote = getattr(job.runner, "remote_record", None)  # a job on another machine
     return JobRecord(
         id=job.id,
         instance_id=str(job.instance_id),
@@ -459,6 +595,9 @@ def _record(engine: JobEngine, job: Job, dropped: int) -> JobRecord:
         monitor_start=getattr(runner_info, "monitor_start", None),
         boot_id=getattr(runner_info, "boot_id", None),
         dropped_bytes=dropped,
+        type_name=job.ps_job_type_name or None,
+        remote_id=getattr(job.runner, "remote_id", None),
+        remote=json.dumps(remote) if remote is not None else None,
     )
 
 

@@ -226,6 +226,13 @@ class JobService(Protocol):
         sent, else one line."""
         ...
 
+    def take_notices(self) -> list[str]:
+        """Lines about the session itself that its user should read once (its history was
+        restored with a problem: a corrupt file moved aside, jobs lost while nothing watched
+        them, a store it could not read). Each is returned once, to the first front end that
+        asks; then []."""
+        ...
+
     def shutdown(self) -> None:
         """End the session: every job still running is stopped."""
         ...
@@ -438,6 +445,12 @@ class LocalService:
         job = None if engine is None else engine.find_by_id(job_id)
         if engine is not None and job is not None and not job.removed:
             engine.receive_job([job], through_line=line)
+
+    def take_notices(self) -> list[str]:
+        """The history's notices not yet taken (a session that keeps none has none)."""
+        if self.persistence is None:
+            return []
+        return self.persistence.take_notices()
 
     def wake_waiters(self) -> None:
         """:meth:`JobEngine.wake_waiters` (before the engine exists, nobody waits)."""

@@ -71,6 +71,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE job ADD COLUMN boot_id TEXT;
     ALTER TABLE job ADD COLUMN dropped_bytes INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: what a new host needs to re-adopt a job that runs elsewhere (an SSH host's, a
+    # cluster's): its PSJobTypeName, the remote side's id for it (the agent's job name, the
+    # Slurm job id), and how to reach it again, as JSON (the host and its ssh options, the
+    # remote job directory, the output files).
+    """
+    ALTER TABLE job ADD COLUMN type_name TEXT;
+    ALTER TABLE job ADD COLUMN remote_id TEXT;
+    ALTER TABLE job ADD COLUMN remote TEXT;
+    """,
 )
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -118,6 +127,9 @@ class JobRecord:
     monitor_start: int | None = None  # the monitor's start time, in clock ticks since boot
     boot_id: str | None = None  # the boot the monitor ran in
     dropped_bytes: int = 0  # output a transcript budget did not keep
+    type_name: str | None = None  # PSJobTypeName (None: as the record's shape says)
+    remote_id: str | None = None  # the remote side's id for the job (a Slurm job id...)
+    remote: str | None = None  # JSON: how a new host reaches the job again
     child_ids: tuple[int, ...] = ()  # filled in when records are loaded; never stored
 
 

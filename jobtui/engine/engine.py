@@ -190,6 +190,11 @@ class JobEngine(QueueRules):
         with self._lock:
             return list(self._backends)
 
+    def backend(self, location: str) -> Backend | None:
+        """The backend of the Location named ``location`` (exactly), or None."""
+        with self._lock:
+            return self._backends.get(location)
+
     def add_backend(self, make: Callable[[Hooks], Backend]) -> Backend:
         """Make one more kind of Location available; ``make`` gets the hooks it reports through.
 
@@ -993,6 +998,14 @@ class JobEngine(QueueRules):
             runner = self._local.adopt(job, info, cursor)
             self._throttle(job).admit(job)
         del runner
+
+    def adopt_remote(self, job: Job, location: str, adopt: Callable[[Backend], Runner]) -> None:
+        """Follow a restored job that another machine runs (an SSH host, a cluster): ``adopt``
+        makes its runner with the backend named ``location``, which holds a slot for it."""
+        with self._lock:
+            backend = self._backends[location]
+            job.runner = adopt(backend)
+            self._throttle(job).admit(job)
 
     # -- Remove-Job ---------------------------------------------------------------------------
 

@@ -108,6 +108,15 @@ class ProgressFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class BackendFact:
+    """One thing a job's Location knows of it beyond PowerShell's properties, as a detail
+    screen row (``SlurmJobId``: ``12``)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
 class DependencyFacts:
     """A job this one waits for (Start-Job -DependsOn), as it was when the snapshot was taken."""
 
@@ -153,6 +162,10 @@ class JobSnapshot:
     depends_on: tuple[DependencyFacts, ...] = ()
     #: The latest progress its output shows (top-level jobs: their command's), or None.
     progress: ProgressFacts | None = None
+    #: What its Location knows of it beyond PowerShell's properties, as ``(name, value)``
+    #: rows for the detail screen: a Slurm job's id, partition, node, state, reason and
+    #: resources asked; an SSH job's host, pid and directory there. Empty for a local job.
+    backend_facts: tuple[BackendFact, ...] = ()
 
     def __repr__(self) -> str:
         return f"<JobSnapshot {self.id} {self.name!r} {self.state.name} v{self.version}>"
@@ -297,6 +310,7 @@ class JobSnapshot:
             "queue_ticket": self.queue_ticket,
             "depends_on": [[d.id, d.name, d.state.name] for d in self.depends_on],
             "progress": None if self.progress is None else _fields(self.progress),
+            "backend_facts": [[fact.name, fact.value] for fact in self.backend_facts],
         }
 
     @classmethod
@@ -336,6 +350,9 @@ class JobSnapshot:
                 for i, n, state in data.get("depends_on", ())
             ),
             progress=None if progress is None else ProgressFacts(**progress),
+            backend_facts=tuple(
+                BackendFact(str(n), str(v)) for n, v in data.get("backend_facts", ())
+            ),
         )
 
 
@@ -385,6 +402,7 @@ def snapshot_of(job: Job, stats: tuple[StatsSample, ...] = ()) -> JobSnapshot:
         ),
         output=output,
         stats=stats,
+        backend_facts=tuple(BackendFact(n, v) for n, v in getattr(runner, "facts", ())),
         **(_queue_facts(job) if job.parent is None else {}),
     )
 

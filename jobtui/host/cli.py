@@ -88,6 +88,7 @@ def run_one_line(line: str, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"jobtui: {exc}\n")
         return 1
     try:
+        say_notices(service.take_notices(), stderr)
         result = _run_line(service, line, stdout, stderr)
     except HostGone as exc:
         stderr.write(f"jobtui: {exc}\n")
@@ -97,6 +98,15 @@ def run_one_line(line: str, stdout: TextIO, stderr: TextIO) -> int:
     if result.exit_code is not None:
         return result.exit_code
     return 0 if result.succeeded else 1
+
+
+def say_notices(notices: list[str], stderr: TextIO) -> None:
+    """The session's notices (its history's problems), one line each, before the first line
+    runs: said by the first client that asks, once."""
+    for notice in notices:
+        stderr.write(f"jobtui: {notice}\n")
+    if notices:
+        stderr.flush()
 
 
 def run_hosted_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -122,6 +132,7 @@ def run_hosted_plain(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 
     service.on_lost = on_lost
     try:
+        say_notices(service.take_notices(), stderr)
         return run_plain(stdin, stdout, stderr, service=service, leave=service.leave)
     finally:
         service.close()

@@ -534,6 +534,14 @@ class HostService:
             return None
         return None if found is None else int(found)
 
+    def take_notices(self) -> list[str]:
+        """The session's notices (its history's problems), if no client took them before."""
+        try:
+            notices = self.connection.request("notices")
+        except HostLost:
+            return []
+        return [str(notice) for notice in notices]
+
     def shutdown(self) -> None:
         """This client ends: leaving (the last attached client's leaving ends the session and
         its jobs) unless it disconnected; then hang up."""

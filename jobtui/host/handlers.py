@@ -73,6 +73,7 @@ class Handlers:
             "disconnect": self.disconnect,
             "leave": self.leave,
             "status": self.status,
+            "notices": self.notices,
             "stop": self.stop,
             "changes": self.changes,
             "snapshot": self.snapshot,
@@ -121,6 +122,11 @@ class Handlers:
         """``jobtui host status``."""
         self.server.client(request.connection, request.peer.hello.pid)
         return self.server.status()
+
+    def notices(self, request: Request) -> Any:
+        """:meth:`JobService.take_notices`: the session's notices, to the first who asks."""
+        del request
+        return self.service.take_notices()
 
     def stop(self, request: Request) -> Any:
         """``jobtui host stop``: every job stopped, then the host exits."""
@@ -217,6 +223,19 @@ class Handlers:
         self.service.wake_waiters()
         return True
 
+    def end_lines(self, connection: int) -> None:
+        """The client on ``connection`` is gone: end the waits of its running lines (a
+        Wait-Job of a client killed meanwhile would otherwise keep a thread waiting for as
+        long as its jobs run, with nobody to answer)."""
+        with self._guard:
+            cancels = [
+                cancel for (owner, _), cancel in self._running.items() if owner == connection
+            ]
+        for cancel in cancels:
+            cancel.set()
+        if cancels:
+            self.service.wake_waiters()
+
     def complete(self, request: Request) -> Any:
         """:meth:`JobService.complete`."""
         return self.service.complete(_text(request, "text"))
@@ -303,8 +322,3 @@ def _counters(source: Any) -> dict[str, Any]:
         "generation": source.generation,
         "unread": source.unread_from(),
     }
-
-
-def handlers_for(server: HostServer) -> dict[str, Handler]:
-    """The host's handler table."""
-    return Handlers(server).table()

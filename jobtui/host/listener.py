@@ -99,6 +99,9 @@ class _Connection:
     number: int = 0
     thread: threading.Thread | None = None
     peer: Peer | None = field(default=None)
+    #: The latest push this client could not take at once (its socket was full), sent by
+    #: :meth:`Listener.deliver_owed` once it reads again.
+    owed: dict[str, Any] | None = None
 
 
 class Listener:
@@ -316,22 +319,49 @@ class Listener:
             return error_message(request_id, "internal", f"{op} failed: {exc!r}")
 
     def broadcast(self, event: str, **fields: Any) -> int:
-        """Push ``{"event": event, ...}`` to every client past its hello; how many got it.
+        """Push ``{"event": event, ...}`` to every client past its hello; how many took it now.
 
-        A client that cannot take it is hung up on. (A client that stops reading blocks this
-        call once its socket buffer is full: the host should push from one thread of its own.)
+        Never waits for a client: one whose socket is full (it stopped reading) is owed the
+        message instead, and gets the latest one it is owed from :meth:`deliver_owed` (its
+        ``urgent`` flag kept if any of them had it), so one stopped client holds up no other.
+        A client that is gone is hung up on.
         """
         message = {"event": event, **fields}
         with self._guard:
             connections = [c for c in self._connections if c.peer is not None]
         sent = 0
         for connection in connections:
-            try:
-                connection.channel.send(message)
-                sent += 1
-            except WireError:
-                connection.channel.close()
+            owed = connection.owed
+            if owed is not None and owed.get("event") == event and owed.get("urgent"):
+                connection.owed = {**message, "urgent": True}
+            else:
+                connection.owed = message
+            sent += self._deliver(connection)
         return sent
+
+    def deliver_owed(self) -> bool:
+        """Try again to push what clients were owed; True while some are still owed."""
+        with self._guard:
+            connections = [c for c in self._connections if c.owed is not None]
+        return sum(not self._deliver(c) for c in connections) > 0
+
+    @property
+    def owes(self) -> bool:
+        """Whether some client is owed a push it could not take."""
+        with self._guard:
+            return any(c.owed is not None for c in self._connections)
+
+    def _deliver(self, connection: _Connection) -> bool:
+        message = connection.owed
+        if message is None:
+            return True
+        try:
+            if not connection.channel.offer(message):
+                return False
+        except WireError:
+            connection.channel.close()
+        connection.owed = None
+        return True
 
     @property
     def client_count(self) -> int:

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 #: Seconds between two ``changed`` events (they are coalesced in between): 20 a second at
 #: most, while the UI pulls at most 10 times a second.
 CHANGED_INTERVAL = 0.05
+#: Seconds between two tries to push a notice to a client that could not take it.
+OWED_RETRY = 0.5
 #: Seconds the host waits for a client that ended the session (leave, stop) to hang up before
 #: it exits anyway.
 HANG_UP_GRACE = 2.0
@@ -108,14 +110,21 @@ class ChangeNotifier:
         self._thread.join(5.0)
 
     def _run(self) -> None:
+        owed = False
         while True:
-            self._wake.wait()
+            # A client that could not take the last notice (it stopped reading) is tried
+            # again now and then, until it reads or goes.
+            woken = self._wake.wait(OWED_RETRY if owed else None)
             if self._closed:
                 return
-            self._wake.clear()
-            urgent, self._urgent = self._urgent, False
             try:
+                if not woken:
+                    owed = self.listener.deliver_owed()
+                    continue
+                self._wake.clear()
+                urgent, self._urgent = self._urgent, False
                 self.listener.broadcast("changed", urgent=urgent)
+                owed = self.listener.owes
             except Exception:  # one bad send must not end the notices for everyone
                 log.exception("pushing a change failed")
             time.sleep(self.interval)
@@ -138,7 +147,7 @@ class HostServer:
         *,
         idle_timeout: float | None = None,
     ) -> None:
-        from jobtui.host.handlers import handlers_for
+        from jobtui.host.handlers import Handlers
 
         self.settings = settings
         self.paths = paths or HostPaths.from_environ()
@@ -154,9 +163,10 @@ class HostServer:
         self._ended = threading.Event()
         #: Why the host ended (for its log and ``host status`` of a stopping host).
         self.end_reason = ""
+        self.handlers = Handlers(self)
         self.listener = Listener(
             self.paths.runtime,
-            handlers_for(self),
+            self.handlers.table(),
             hello=own_hello(SCHEMA),
             long_ops=frozenset({"execute", "leave", "stop"}),
             on_disconnect=self._on_disconnect,
@@ -272,7 +282,8 @@ class HostServer:
         self.end_session("stopped (jobtui host stop)", wait_for=connection)
 
     def _on_disconnect(self, connection: int) -> None:
-        """A client hung up (or died): maybe the session ends."""
+        """A client hung up (or died): the waits of its lines end, and maybe the session."""
+        self.handlers.end_lines(connection)
         with self._guard:
             record = self._clients.pop(connection, None)
             last = (

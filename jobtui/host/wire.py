@@ -164,6 +164,8 @@ class LineChannel:
             message = json.loads(line)
         except ValueError as exc:
             raise WireError(f"a message that is not JSON: {exc}") from exc
+        except RecursionError:  # "[[[[..." within the cap: the parser's stack, not ours
+            raise WireError("a message nested too deeply to read") from None
         if not isinstance(message, dict):
             raise WireError("a message that is not a JSON object")
         return message
@@ -178,6 +180,36 @@ class LineChannel:
                 self.sock.sendall(data)
             except OSError as exc:
                 raise ConnectionClosed(f"connection lost: {exc.strerror or exc}") from exc
+
+    def offer(self, message: Mapping[str, Any]) -> bool:
+        """Write a small message only if that cannot block; False if it would have to wait.
+
+        For pushes to every client: one client that stops reading (a stopped process, or
+        one busy elsewhere) fills its socket, and a plain :meth:`send` to it would then hold
+        up the pushes to everyone after it. The message is not sent when another thread is
+        writing to this connection either (that write may be the one that waits).
+        ConnectionClosed if the other side is gone.
+        """
+        data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            try:
+                sent = self.sock.send(data, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return False
+            except OSError as exc:
+                raise ConnectionClosed(f"connection lost: {exc.strerror or exc}") from exc
+            if sent < len(data):
+                # A small message goes whole or not at all on a Unix socket; should part of
+                # one ever go, the line must still end whole.
+                try:
+                    self.sock.sendall(data[sent:])
+                except OSError as exc:
+                    raise ConnectionClosed(f"connection lost: {exc.strerror or exc}") from exc
+            return True
+        finally:
+            self._write_lock.release()
 
     def close(self) -> None:
         """Close both directions."""

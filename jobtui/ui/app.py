@@ -137,6 +137,7 @@ class JobApp(App[int]):
             self.set_timer(SETTINGS_CHECK_DELAY, self._check_settings)
         if self.error_notices is not None:
             self.set_interval(ERRORS_INTERVAL, self._announce_errors)
+        self.set_timer(SETTINGS_CHECK_DELAY, self._say_session_notices)
         if self._handle_signals:
             self._undo_signals = exit_on_signals(self)
 
@@ -154,6 +155,12 @@ class JobApp(App[int]):
         line = problems_summary(problems, brief=True)
         if line:
             self.notify(line, severity="warning", timeout=NOTIFY_MAX_TIMEOUT, markup=False)
+
+    def _say_session_notices(self) -> None:
+        """Say what went wrong when the session's history was restored (a corrupt file moved
+        aside, jobs lost meanwhile): one toast each, once, to the first front end."""
+        for notice in self.service.take_notices():
+            self.notify(notice, severity="warning", timeout=NOTIFY_MAX_TIMEOUT, markup=False)
 
     def _theme_picked(self, theme: str) -> None:
         """Remember the theme picked (in the palette) in config.toml, off the UI thread: the

@@ -301,9 +301,50 @@ def test_a_monitored_job_reads_its_start_input_and_refuses_more(
     job = service.engine.start_job("cat; echo end", input=b"given\n")
     assert job.finished.wait(10)
     assert [t for _, t in service.engine.receive_job([job]).lines()] == ["given", "end"]
-    sleeper = service.engine.start_job("sleep 30")
+    reader = service.engine.start_job("cat; sleep 30", input=b"given\n")
     with pytest.raises(JobInputError, match="does not accept input"):
-        service.engine.send_input(sleeper, b"more\n")
+        service.engine.send_input(reader, b"more\n")
+
+
+def test_a_running_monitored_job_takes_input_until_it_is_closed(
+    opened: Callable[[], LocalService],
+) -> None:
+    service = opened()
+    job = service.engine.start_job("cat; echo end")
+    assert job.executing_job.runner is not None and job.executing_job.runner.accepts_input
+    assert service.engine.send_input(job, b"typed\n") == 6
+    store = job.executing_job.transcript
+    assert store is not None
+    wait_for(lambda: store.line_count == 1)
+    assert not job.state.is_finished  # no end of file yet: cat reads on
+    service.engine.close_input(job)
+    assert job.finished.wait(10) and job.state is JobState.Completed
+    assert [t for _, t in service.engine.receive_job([job]).lines()] == ["typed", "end"]
+    assert not list(state_files(service, "stdin.fifo"))
+    with pytest.raises(JobInputError):
+        service.engine.send_input(job, b"late\n")
+
+
+def test_a_killed_host_leaves_the_input_open_and_the_next_one_writes_to_it(
+    state_dir: Path, opened: Callable[[], LocalService]
+) -> None:
+    crash_host(state_dir, "cat; echo end")
+    time.sleep(0.5)  # the job reads no end of file while no host runs: its monitor holds it
+    service = opened()
+    (job,) = service.engine.jobs
+    runner = job.executing_job.runner
+    assert job.state is JobState.Running and runner is not None and runner.accepts_input
+    service.engine.send_input(job, b"after the crash\n")
+    service.engine.close_input(job)
+    assert job.finished.wait(10) and job.state is JobState.Completed
+    assert [t for _, t in service.engine.receive_job([job]).lines()] == ["after the crash", "end"]
+
+
+def state_files(service: LocalService, name: str) -> list[Path]:
+    """The files called ``name`` in the session's job directories."""
+    root = service.engine.job_root
+    assert root is not None
+    return list(root.glob(f"*/{name}"))
 
 
 def test_suspend_and_resume_reach_a_monitored_jobs_processes(

@@ -11,7 +11,13 @@ Host aliases in the client config (all reach the one server unless said):
 
 - ``sshtest1``, ``sshtest2``: two "machines" for multi-host jobs;
 - ``sshtest-unknown``: the server with an empty known_hosts, so its key is unknown;
-- ``sshtest-refused``: a port where nothing listens.
+- ``sshtest-refused``: a port where nothing listens;
+- ``sshtest-changed``: the server with another key in known_hosts (a changed host key);
+- ``sshtest-badkey``: a key the server does not accept (a failed authentication);
+- ``sshtest-nopython``: a key whose sessions have a PATH with no python3 on it (the
+  authorized_keys ``environment=`` option, allowed for PATH and XDG_STATE_HOME alone);
+- ``sshtest-full``: a key whose sessions keep their state in ``full_state_dir``, where a test
+  may mount a tiny, filled tmpfs (a remote disk that is full).
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ TEST_USER = "jobtui-ssh-test"
 HOSTS = ("sshtest1", "sshtest2")
 UNKNOWN_KEY_HOST = "sshtest-unknown"
 REFUSED_HOST = "sshtest-refused"
+CHANGED_KEY_HOST = "sshtest-changed"
+BAD_KEY_HOST = "sshtest-badkey"
+NO_PYTHON_HOST = "sshtest-nopython"
+FULL_DISK_HOST = "sshtest-full"
 
 
 @dataclass
@@ -46,6 +56,39 @@ class SshServer:
     port: int
     log_file: str
     directory: str
+
+    @property
+    def full_state_dir(self) -> str:
+        """The state directory (XDG_STATE_HOME) of ``sshtest-full``'s sessions."""
+        return os.path.join(self.directory, "full")
+
+    @contextlib.contextmanager
+    def full_disk(self) -> Iterator[str]:
+        """``sshtest-full``'s state directory on a tmpfs with no room left (no inode free),
+        for the block's length; Unavailable where tmpfs cannot be mounted."""
+        path = self.full_state_dir
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=8,mode=0755", "tmpfs", path],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise Unavailable(f"cannot mount a small tmpfs: {done.stderr.strip()}")
+        try:
+            user = pwd.getpwnam(self.user)
+            # The agent's own directories, then files until no inode is left.
+            remote = os.path.join(path, "jobtui", "remote")
+            os.makedirs(remote)
+            for each in (path, os.path.dirname(remote), remote):
+                os.chown(each, user.pw_uid, user.pw_gid)
+            for number in range(64):
+                try:
+                    open(os.path.join(remote, f"filler{number}"), "wb").close()
+                except OSError:
+                    break
+            yield path
+        finally:
+            subprocess.run(["umount", "-l", path], capture_output=True)
 
     def user_processes(self) -> list[psutil.Process]:
         """The test user's processes other than sshd's own (what a job could leave behind)."""
@@ -77,6 +120,11 @@ class SshServer:
         """The job directories the agent keeps in the test user's state directory."""
         root = os.path.join(pwd.getpwnam(self.user).pw_dir, ".local/state/jobtui/remote")
         return sorted(os.listdir(root)) if os.path.isdir(root) else []
+
+    def remove_job_directory(self, name: str) -> None:
+        """Delete one job's directory on the "remote" side, as the agent does when a lease ends."""
+        root = os.path.join(pwd.getpwnam(self.user).pw_dir, ".local/state/jobtui/remote")
+        shutil.rmtree(os.path.join(root, name))
 
     def wait_no_user_processes(self, timeout: float = 10.0) -> list[psutil.Process]:
         """Wait until the test user runs nothing (the agent's calls end too); what is left."""
@@ -156,10 +204,22 @@ def running_sshd() -> Iterator[SshServer]:
     os.chmod(directory, 0o755)
     host_key = os.path.join(directory, "hostkey")
     client_key = os.path.join(directory, "id")
-    _keygen(host_key)
-    _keygen(client_key)
-    shutil.copy(client_key + ".pub", os.path.join(directory, "authorized_keys"))
-    os.chmod(os.path.join(directory, "authorized_keys"), 0o644)
+    other_host_key = os.path.join(directory, "otherhostkey")
+    keys = {name: os.path.join(directory, f"id-{name}") for name in ("bad", "nopython", "full")}
+    for path in (host_key, client_key, other_host_key, *keys.values()):
+        _keygen(path)
+    os.makedirs(os.path.join(directory, "full"), mode=0o755)
+
+    def public(path: str) -> str:
+        with open(path + ".pub") as handle:
+            return handle.read().strip()
+
+    _write(
+        os.path.join(directory, "authorized_keys"),
+        f"{public(client_key)}\n"
+        f'environment="PATH=/nonexistent" {public(keys["nopython"])}\n'
+        f'environment="XDG_STATE_HOME={directory}/full" {public(keys["full"])}\n',
+    )
     port = _free_port()
     log_file = os.path.join(directory, "sshd.log")
     pid_file = os.path.join(directory, "sshd.pid")
@@ -174,6 +234,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 UsePAM no
+PermitUserEnvironment PATH,XDG_STATE_HOME
 StrictModes no
 MaxSessions 100
 MaxStartups 100:30:200
@@ -184,12 +245,20 @@ MaxStartups 100:30:200
     known_hosts = os.path.join(directory, "known_hosts")
     _write(known_hosts, f"[127.0.0.1]:{port} {key_type} {key_text}\n")
     _write(os.path.join(directory, "empty_known_hosts"), "")
-    common = f"""    HostName 127.0.0.1
+    with open(other_host_key + ".pub") as handle:
+        other_type, other_text = handle.read().split()[:2]
+    changed_known_hosts = os.path.join(directory, "changed_known_hosts")
+    _write(changed_known_hosts, f"[127.0.0.1]:{port} {other_type} {other_text}\n")
+
+    def common_with(key: str) -> str:
+        return f"""    HostName 127.0.0.1
     User {TEST_USER}
-    IdentityFile {client_key}
+    IdentityFile {key}
     IdentitiesOnly yes
     GlobalKnownHostsFile /dev/null
 """
+
+    common = common_with(client_key)
     blocks = [
         f"Host {name}\n{common}    Port {port}\n    UserKnownHostsFile {known_hosts}\n"
         for name in HOSTS
@@ -202,6 +271,19 @@ MaxStartups 100:30:200
         f"Host {REFUSED_HOST}\n{common}    Port {_free_port()}\n"
         f"    UserKnownHostsFile {known_hosts}\n"
     )
+    blocks.append(
+        f"Host {CHANGED_KEY_HOST}\n{common}    Port {port}\n"
+        f"    UserKnownHostsFile {changed_known_hosts}\n"
+    )
+    for alias, key in (
+        (BAD_KEY_HOST, keys["bad"]),
+        (NO_PYTHON_HOST, keys["nopython"]),
+        (FULL_DISK_HOST, keys["full"]),
+    ):
+        blocks.append(
+            f"Host {alias}\n{common_with(key)}    Port {port}\n"
+            f"    UserKnownHostsFile {known_hosts}\n"
+        )
     config_file = os.path.join(directory, "ssh_config")
     _write(config_file, "\n".join(blocks), 0o600)
     os.makedirs("/run/sshd", exist_ok=True)

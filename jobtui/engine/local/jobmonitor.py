@@ -4,8 +4,9 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 
 - becomes a child subreaper (``PR_SET_CHILD_SUBREAPER``), so the job's orphans stay under it;
 - starts the job's command in its own session (a process group of its own), with stdin from
-  ``/dev/null`` (or from a file: ``--stdin``, Start-Job's input written ahead), and stdout and
-  stderr on pipes that it alone reads;
+  ``/dev/null`` (or from ``--stdin``: a file, Start-Job's input written ahead, or a FIFO the
+  host writes while the job runs, whose write end the monitor holds until SIGUSR1), and stdout
+  and stderr on pipes that it alone reads;
 - writes every byte, in arrival order, to ``out.log`` in the job's directory, and one 24-byte
   entry per record to ``records.idx`` (offset, length, stream, time, and how many newlines the
   record holds): the record format of ``engine/output.py`` (runs of whole lines of one stream
@@ -48,6 +49,7 @@ import fcntl
 import os
 import select
 import signal
+import stat
 import struct
 import sys
 import time
@@ -288,6 +290,8 @@ class Monitor:
         self.flush_seconds = FLUSH_SECONDS
         #: What the job reads: nothing, or the input Start-Job was given, from a file.
         self.stdin = os.devnull
+        #: The write end of an input FIFO the monitor holds (see _hold_input), or None.
+        self.input_hold: int | None = None
         os.makedirs(job_dir, mode=0o700, exist_ok=True)
         # O_EXCL: a second monitor for the same job must never write over a transcript.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -340,6 +344,8 @@ class Monitor:
         sentinel_pid, sentinel_w = _start_sentinel(
             self.tag, keep_closed=(self.out_fd, self.idx_fd, self.exit_fd)
         )
+        self.input_hold = _hold_input(self.stdin)
+        signal.signal(signal.SIGUSR1, self._close_input)
         try:
             pipes = self._spawn()
         except OSError as exc:
@@ -477,6 +483,13 @@ class Monitor:
                     fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
             pipes[fd] = stream
         return pipes
+
+    def _close_input(self, signum: int, frame: object) -> None:
+        """SIGUSR1: the host closed the job's input; let go of the FIFO's write end, so that
+        the job reads the end of file once no host writes either."""
+        hold, self.input_hold = self.input_hold, None
+        if hold is not None:
+            os.close(hold)
 
     def _forward(self, signum: int, frame: object) -> None:
         """SIGTERM to the monitor is a request to stop the job: pass it to the job's group."""
@@ -855,6 +868,19 @@ class _Ring:
 
 
 # -- the sentinel ---------------------------------------------------------------------------
+
+
+def _hold_input(path: str) -> int | None:
+    """A write end of the job's input when it is a FIFO (how a host sends input to a running
+    job), held by the monitor: the job's open of the FIFO does not wait for a writer, and the
+    job reads no end of file while no host is there to write (a host that died, or one that
+    has yet to adopt the job). None for a file or /dev/null."""
+    try:
+        if not stat.S_ISFIFO(os.stat(path).st_mode):
+            return None
+        return os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    except OSError:
+        return None
 
 
 def _start_sentinel(tag: str | None, keep_closed: tuple[int, ...]) -> tuple[int, int]:

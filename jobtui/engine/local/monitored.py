@@ -12,14 +12,17 @@ half second while it is quiet, on a grid, so that quiet jobs are looked at in on
 stat is a few microseconds, so 200 quiet jobs cost two wake-ups and 400 stats a second; the
 monitors themselves sleep in ``poll`` with no timeout.
 
-The monitor gives the job ``/dev/null`` as its input, or a file holding Start-Job's ``-InputObject``
-written before it starts: it relays nothing typed later, so these runners say ``input=False`` and
-Send-Job-input gives its usual error.
+A job given Start-Job's ``-InputObject`` reads it from a file written before it starts, and takes
+no more. Any other job reads a FIFO in its directory (``stdin.fifo``): Send-JobInput writes it, and
+its monitor holds a write end of it, so the job reads no end of file while no host is there (a host
+that restarts writes to the same FIFO). ``-Close`` removes the FIFO and tells the monitor (SIGUSR1)
+to let go of its end: the job then reads the end of file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import select
@@ -54,6 +57,17 @@ SLOW_POLL = 0.5
 #: Bytes read from a transcript in one go (a flood is followed in steps, not in one read).
 _READ_LIMIT = 4 * 1024 * 1024
 INPUT_FILE = "stdin"
+#: The FIFO a running job reads its input from (the host writes it, its monitor holds it open).
+INPUT_FIFO = "stdin.fifo"
+
+
+def input_fifo(job_dir: Path) -> Path:
+    """Make the FIFO a job will read its input from, in its directory (private: 0600)."""
+    fifo = job_dir / INPUT_FIFO
+    os.mkfifo(fifo, 0o600)
+    return fifo
+
+
 TRANSCRIPT = "out.log"
 
 
@@ -68,7 +82,7 @@ def runaway_note(dropped: int) -> str:
 class MonitoredRunner:
     """One job run by a monitor: started here, or adopted from a monitor a previous host started."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(suspend=True, input=True)
 
     def __init__(
         self,
@@ -115,6 +129,9 @@ class MonitoredRunner:
         self.interval = FAST_POLL
         self._size = -1
         self._transcript = str(job_dir / TRANSCRIPT)  # a str: a stat of a Path costs 4x more
+        #: The job's input FIFO while it takes input (None: -InputObject, or closed).
+        self._fifo: Path | None = None
+        self._input_fd: int | None = None
 
     @property
     def info(self) -> MonitorInfo | None:
@@ -128,8 +145,8 @@ class MonitoredRunner:
 
     @property
     def accepts_input(self) -> bool:
-        """The monitor relays no input after the start."""
-        return False
+        """True while the job's input FIFO is open (a job given -InputObject has a file)."""
+        return self._fifo is not None and not self._done
 
     @property
     def details(self) -> ProcessInfo:
@@ -157,6 +174,8 @@ class MonitoredRunner:
             if self._stdin is not None:
                 stdin_file = self.files.dir / INPUT_FILE
                 stdin_file.write_bytes(self._stdin)
+            else:
+                stdin_file = input_fifo(self.files.dir)
             if self._server is None:
                 self._process, info = start_monitor(
                     self.files.dir, self._argv, cwd=self._cwd, tag=str(self.job.instance_id),
@@ -165,6 +184,8 @@ class MonitoredRunner:
         except (MonitorStartError, OSError) as exc:
             self._not_started(exc)
             return
+        if self._stdin is None:
+            self._fifo = stdin_file  # written once the monitor holds it (send_input waits)
         if self._server is None:
             self._started(info, None)
             return
@@ -216,6 +237,9 @@ class MonitoredRunner:
     def adopt(self, info: MonitorInfo, cursor: int) -> None:
         """Follow a job whose monitor a previous host started (the job is Running already)."""
         self.cursor = cursor
+        fifo = self.files.dir / INPUT_FIFO
+        if fifo.exists():  # its monitor kept it open for the next host: input goes on
+            self._fifo = fifo
         self._begin(info)
         self._follower.add(self)
 
@@ -306,6 +330,7 @@ class MonitoredRunner:
     def conclude(self, status: ExitStatus | None, lost: str | None) -> None:
         """Set the job's final state from its exit status (or Failed with ``lost`` as Reason)."""
         self._done = True
+        self._close_input_fd()
         self.store.close()
         info = self.job.process
         if status is None:
@@ -359,12 +384,51 @@ class MonitoredRunner:
         if not self._done and self.info is not None:
             processes.signal_pids(self._job_pids(), self.info.pgid, sig)
 
-    def send_input(self, data: bytes) -> int:
-        """The monitor relays no input."""
-        raise BrokenPipeError("a monitored job reads no input after its start")
+    def send_input(self, data: bytes, timeout: float = 1.0) -> int:
+        """Write ``data`` to the job's input FIFO; the bytes written before ``timeout``."""
+        self.wait_started()  # until its monitor holds the FIFO, an open of it would fail
+        if self._fifo is None or self._done:
+            raise BrokenPipeError("the job's input is closed")
+        if self._input_fd is None:
+            try:  # the job (and its monitor) hold the reading end: this does not wait
+                self._input_fd = os.open(self._fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:  # no reader left: the job closed its input
+                    raise BrokenPipeError("the job no longer reads its input") from None
+                raise
+        fd = self._input_fd
+        view = memoryview(data)
+        deadline = time.monotonic() + timeout
+        while view:
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                select.select([], [fd], [], remaining)
+        return len(data) - len(view)
 
     def close_input(self) -> None:
-        """Nothing to close: the job's input was /dev/null or a file."""
+        """Close the job's input: the FIFO goes (a later host finds none, so takes no input),
+        and the monitor is told to let go of its write end (SIGUSR1), so the job reads the end
+        of file. A job whose input was /dev/null or a file has nothing to close."""
+        self.wait_started()  # the monitor must have opened the FIFO before it goes
+        fifo, self._fifo = self._fifo, None
+        self._close_input_fd()
+        if fifo is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            fifo.unlink()
+        info = self.info
+        if info is not None and not self._done and self.files.monitor_alive(info):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(info.monitor_pid, signal.SIGUSR1)
+
+    def _close_input_fd(self) -> None:
+        fd, self._input_fd = self._input_fd, None
+        if fd is not None:
+            os.close(fd)
 
     @staticmethod
     def terminate_many(runners: Sequence[MonitoredRunner], grace: float) -> None:

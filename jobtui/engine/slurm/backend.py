@@ -12,7 +12,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from jobtui.engine.backend import Hooks, Runner, StartRequest
 from jobtui.engine.errors import JobError, WorkingDirectoryNotFoundError
@@ -22,6 +23,9 @@ from jobtui.engine.slurm.files import OutputFiles
 from jobtui.engine.slurm.resources import parse_resources
 from jobtui.engine.slurm.runner import SlurmRunner
 from jobtui.engine.slurm.status import SlurmStatus, from_show_job, from_squeue
+
+if TYPE_CHECKING:
+    from jobtui.engine.engine import JobEngine
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +149,14 @@ class SlurmBackend:
             self._thread.join(5.0)
         for runner in live:
             runner.finish(None, "The session ended; its Slurm job was cancelled.")
+        directories = {self.output_dir}
         for runner in [*live, *self._ended]:
             runner.files.remove()
+            directories.add(os.path.dirname(runner.files.stdout))  # an earlier session's
         # Left when not empty (a file a job wrote itself) or never made.
-        with contextlib.suppress(OSError):
-            os.rmdir(self.output_dir)
+        for directory in directories:
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)
 
     # -- submission -----------------------------------------------------------------------------
 
@@ -184,12 +191,58 @@ class SlurmBackend:
         with self._wake:
             self._live[runner.slurm_job_id] = runner
             self._interval = self.poll_interval
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._poll_loop, name=f"jobtui-slurm-{self.name}", daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
             self._wake.notify_all()
+
+    def _ensure_thread(self) -> None:
+        """Start the poll thread unless it runs (called with the lock held)."""
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(
+                target=self._poll_loop, name=f"jobtui-slurm-{self.name}", daemon=True
+            )
+            self._thread.start()
+
+    def status_changed(self, job: Job) -> None:
+        """A job's StatusMessage (or its Slurm facts) changed: tell the engine."""
+        self._hooks.sampled(job, True)
+
+    def _adopted_runner(self, job: Job, remote: Mapping[str, object], cursor: int) -> SlurmRunner:
+        stdout = str(remote.get("stdout") or "")
+        directory = str(remote.get("directory") or os.path.dirname(stdout) or self.output_dir)
+        stem = os.path.basename(stdout).removesuffix(".out") or str(job.instance_id)
+        request = StartRequest(command=job.command, cwd=job.process.cwd or "")
+        runner = SlurmRunner(
+            job,
+            request,
+            parse_resources({}),
+            OutputFiles(directory, stem),
+            self,
+            self._hooks.output,
+            self._hooks.finished,
+        )
+        runner.adopted(remote, cursor)
+        return runner
+
+    def adopt(self, job: Job, remote: Mapping[str, object], cursor: int) -> SlurmRunner:
+        """Follow a job an earlier session submitted (``remote`` is the record its runner
+        kept), by its Slurm job id: the next poll finds it pending, running, or ended."""
+        runner = self._adopted_runner(job, remote, cursor)
+        if runner.slurm_job_id is None:
+            raise JobError("The session ended before Slurm took the job; nothing of it ran.")
+        job.status_message = f"Followed again as Slurm job {runner.slurm_job_id}."
+        self.track(runner)
+        return runner
+
+    def restore_ended(self, job: Job, remote: Mapping[str, object], cursor: int) -> None:
+        """Put back the output of a job that had ended before the session did, from its files
+        (they stay until Remove-Job or the end of this session, as this session's own do)."""
+        runner = self._adopted_runner(job, remote, cursor)
+        runner.done = True
+        job.runner = runner  # it only reads, and keeps the files in the history; no slot
+        runner.read_output(final=True)
+        with self._lock:
+            self._ended.append(runner)
+            self._ensure_thread()  # it deletes the files once the job is removed
 
     def hurry(self) -> None:
         """Poll soon at the base pace: a job was held, released or stopped."""
@@ -300,6 +353,31 @@ class SlurmBackend:
             self._ended = [r for r in self._ended if r not in gone]
         for runner in gone:
             runner.files.remove()
+
+
+def readopt(engine: JobEngine, job: Job, remote: Mapping[str, object], cursor: int) -> str:
+    """Follow a restored job on the cluster its record names (its Location added if need
+    be), or put back the output of one that had ended; the Location's name. A JobError when
+    it cannot be followed."""
+    name = str(remote.get("location") or SLURM)
+    found = next((n for n in engine.locations if n.lower() == name.lower()), None)
+    if found is None:
+        backend = engine.add_backend(
+            lambda hooks: SlurmBackend(hooks, name=name, session_id=engine.session_id)
+        )
+        found = backend.name
+
+    def adopt(backend: object) -> Runner:
+        assert isinstance(backend, SlurmBackend)
+        return backend.adopt(job, remote, cursor)
+
+    if job.state.is_finished:
+        ended = engine.backend(found)
+        if isinstance(ended, SlurmBackend):
+            ended.restore_ended(job, remote, cursor)
+    else:
+        engine.adopt_remote(job, found, adopt)
+    return found
 
 
 def slurm_location(name: str, session_id: str, hooks: Hooks) -> SlurmBackend:

@@ -29,9 +29,14 @@ class OutputFiles:
         self._cursors = {Stream.Output: 0, Stream.Error: 0}
         self._assemblers = {Stream.Output: LineAssembler(), Stream.Error: LineAssembler()}
 
-    def read_into(self, store: OutputStore, *, final: bool = False) -> bool:
-        """Append what the files gained to ``store``; True if anything was added. With
-        ``final`` (the job finished) read to the end and commit partial lines too."""
+    def read_into(
+        self, store: OutputStore, *, final: bool = False, cursor: int | None = None
+    ) -> tuple[bool, bool]:
+        """Append what the files gained to ``store``: whether anything was added, and whether
+        the Receive cursor ``cursor`` (a byte offset: a re-adopted job's) was put back, which
+        happens once the store reaches it. With ``final`` (the job finished) read to the end
+        and commit partial lines too."""
+        placed = False
         added = False
         now = time.time()
         for stream, path in self._paths.items():
@@ -45,11 +50,21 @@ class OutputFiles:
                     elif now - assembler.pending_since >= LineAssembler.FLUSH_SECONDS:
                         ready = assembler.flush()
                 if ready:
+                    if cursor is not None and not placed and store.size < cursor:
+                        cut = cursor - store.size
+                        if cut <= len(ready):  # the cursor falls here: a record on each side
+                            store.append(stream, ready[:cut], now)
+                            store.restore_cursor(cursor)
+                            placed = True
+                            ready = ready[cut:]
                     store.append(stream, ready, now)
                     added = True
                 if not (final and data):
                     break
-        return added
+        if cursor is not None and not placed and (final or store.size >= cursor):
+            store.restore_cursor(cursor)  # at the start, or less came back than was received
+            placed = True
+        return added, placed
 
     def _read(self, stream: Stream, path: str) -> bytes:
         try:

@@ -8,13 +8,16 @@ its output files gained.
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from jobtui.engine.backend import Capabilities, StartRequest
+from jobtui.engine.output import OutputStore, Stream
 from jobtui.engine.slurm.client import SlurmError
 from jobtui.engine.slurm.files import OutputFiles
 from jobtui.engine.slurm.resources import Resources
@@ -32,6 +35,28 @@ SUSPEND_REFUSAL = (
     "Slurm lets only an operator suspend a running job (scontrol suspend); a pending job can "
     "be held with Suspend-Job and released with Resume-Job"
 )
+
+
+#: The line slurmstepd adds to a job's stderr file when Slurm ends it (``slurmstepd-NODE: error:
+#: *** JOB 12 ON NODE CANCELLED AT ... DUE TO TIME LIMIT ***``, or ``Detected 1 oom_kill event``):
+#: the Reason says that in words already, and quotes the job's own last line instead.
+_SLURMSTEPD_LINE = re.compile(r"^slurmstepd(-\S+)?: error: (\*\*\* |Detected \d+ oom)")
+#: Records looked back through for the job's own last stderr line.
+_LOOK_BACK = 64
+
+
+def job_error_line(store: OutputStore) -> str | None:
+    """The job's own last non-empty stderr line, passing over slurmstepd's notices."""
+    count = store.record_count
+    for index in range(count - 1, max(count - _LOOK_BACK, 0) - 1, -1):
+        record = store.record(index)
+        if record.stream is not Stream.Error:
+            continue
+        for line in reversed(record.lines()):
+            text = line.strip()
+            if text and not _SLURMSTEPD_LINE.match(text):
+                return text[:500]
+    return None
 
 
 @dataclass
@@ -88,6 +113,60 @@ class SlurmRunner:
         #: scancel was sent for it (by Stop-Job, or because the engine gave it up).
         self.cancel_sent = False
         self.done = False
+        #: A re-adopted job's Receive cursor (a byte offset), put back once its output files
+        #: are read again up to there.
+        self._restore_cursor: int | None = None
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The detail screen's rows: what Slurm says of the job, and what it asked for."""
+        details = self._details
+        rows = [
+            ("SlurmJobId", "" if details.slurm_job_id is None else str(details.slurm_job_id)),
+            ("Cluster", details.cluster),
+            ("Partition", details.partition),
+            ("Node", details.node),
+            ("SlurmState", details.slurm_state),
+            ("QueueReason", details.queue_reason),
+            ("Resources", details.sbatch_options),
+            ("StdoutFile", details.stdout),
+            ("StderrFile", details.stderr),
+        ]
+        return [(name, value) for name, value in rows if value]
+
+    @property
+    def remote_id(self) -> str | None:
+        """Slurm's job id, as the history keeps it (None until sbatch took the job)."""
+        job_id = self.slurm_job_id
+        return None if job_id is None else str(job_id)
+
+    @property
+    def remote_record(self) -> dict[str, object]:
+        """What a new session needs to follow the job again (the history keeps it as JSON):
+        the cluster's Location, the Slurm job id, and the output files."""
+        details = self._details
+        return {
+            "kind": "slurm",
+            "location": self.backend,
+            "job_id": details.slurm_job_id,
+            "directory": os.path.dirname(self.files.stdout),
+            "stdout": self.files.stdout,
+            "stderr": self.files.stderr,
+            "partition": details.partition,
+            "node": details.node,
+            "sbatch_options": details.sbatch_options,
+        }
+
+    def adopted(self, remote: Mapping[str, object], cursor: int) -> None:
+        """A job an earlier session submitted, followed again: its output files are read again
+        from the start, and the Receive cursor ``cursor`` put back once that far is read."""
+        job_id = remote.get("job_id")
+        self._details.slurm_job_id = job_id if isinstance(job_id, int) else None
+        for key in ("partition", "node", "sbatch_options"):
+            value = remote.get(key)
+            if isinstance(value, str):
+                setattr(self._details, key, value)
+        self._restore_cursor = cursor or None
 
     @property
     def slurm_job_id(self) -> int | None:
@@ -120,6 +199,9 @@ class SlurmRunner:
             return
         self._details.slurm_job_id = job_id
         self.job.status_message = f"Submitted as Slurm job {job_id}."
+        # A shown change, and the history's cue to keep the job id at once: a host restarted
+        # a moment later finds the job by it.
+        self._owner.status_changed(self.job)
         self._owner.track(self)
 
     def script(self) -> str:
@@ -235,7 +317,13 @@ class SlurmRunner:
     def read_output(self, *, final: bool = False) -> None:
         """Read what the output files gained into the transcript."""
         store = self.job.output
-        if store is not None and not store.closed and self.files.read_into(store, final=final):
+        if store is None or store.closed:
+            return
+        added, placed = self.files.read_into(store, final=final, cursor=self._restore_cursor)
+        if placed:
+            self._restore_cursor = None
+            added = True
+        if added:
             self._on_output(self.job)
 
     def finish(self, status: SlurmStatus | None, why: str = "") -> None:
@@ -248,7 +336,7 @@ class SlurmRunner:
         job = self.job
         if job.output is not None:
             job.output.close()
-        last = job.output.last_error_line if job.output is not None else None
+        last = job_error_line(job.output) if job.output is not None else None
         info = job.process
         if status is not None:
             self._details.exit_code = status.exit_code

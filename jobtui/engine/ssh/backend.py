@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from jobtui.engine.backend import Hooks, Runner, StartRequest
 from jobtui.engine.job import Job
@@ -60,6 +60,7 @@ class SshBackend:
         config_file: str | None = None,
         lease: float = DEFAULT_LEASE,
         poll_interval: float = POLL_INTERVAL,
+        keep_ended: bool = False,
     ) -> None:
         self.name = target.key
         self.target = target
@@ -70,6 +71,10 @@ class SshBackend:
         self._cond = threading.Condition()
         self._pending: list[SshRunner] = []
         self._live: list[SshRunner] = []
+        #: With ``keep_ended`` (a session whose jobs a restarted host must find again), an
+        #: ended job's directory stays on the host until Remove-Job or the end of the session.
+        self.keep_ended = keep_ended
+        self._ended: list[SshRunner] = []
         # Held while a start is on its way: a stop waits for it, then finds the job started.
         self._starting = threading.Lock()
         self._closed = False
@@ -126,6 +131,9 @@ class SshBackend:
             thread = self._thread
         if thread is not None:
             thread.join(timeout=grace + 10)
+        with self._cond:
+            kept, self._ended = self._ended, []
+        self.agent.remove_later([r.remote_name for r in kept])
         try:
             self.agent.remove([])  # what finished jobs left, if no call took it yet
         except _FAILURES as error:
@@ -146,6 +154,33 @@ class SshBackend:
                 self._cond.notify_all()
         if closed:
             runner.finish(None, JobFailure("The session is closing."))
+
+    def adopt(self, job: Job, remote: Mapping[str, object], cursor: int) -> SshRunner:
+        """Follow a job an earlier session started on this host (``remote`` is the record its
+        runner kept): its next poll renews its lease, reads its output again from the start,
+        and finds it running, ended meanwhile, or gone. A job that had ended only has its
+        output read again."""
+        request = StartRequest(command=job.command, cwd=job.process.cwd or "")
+        runner = SshRunner(self, job, request)
+        name = remote.get("name")
+        if isinstance(name, str) and name:
+            runner.remote_name = name
+        pid = remote.get("pid")
+        if job.state.is_finished:
+            runner.reread(cursor)
+        else:
+            runner.adopted(
+                pid if isinstance(pid, int) else None,
+                job.process.cwd,
+                cursor,
+                job.state is JobState.Suspended,
+            )
+        with self._cond:
+            if not self._closed:
+                self._live.append(runner)
+                self._ensure_thread()
+                self._cond.notify_all()
+        return runner
 
     def signal(self, runner: SshRunner, signal_name: str) -> None:
         """STOP or CONT a started job's process group (at once, from the caller's thread)."""
@@ -245,8 +280,21 @@ class SshBackend:
                 self._live = [r for r in self._live if not r.ended]
             # Their directories go with the next call (a start or a poll), not one of their own:
             # a call of its own delayed the next job's start by a round trip.
-            self.agent.remove_later([r.remote_name for r in ended])
+            if self.keep_ended:
+                with self._cond:
+                    self._ended.extend(ended)
+            else:
+                self.agent.remove_later([r.remote_name for r in ended])
+        self._tidy_removed()
         return news
+
+    def _tidy_removed(self) -> None:
+        """The directories of kept ended jobs that were removed go with the next call."""
+        with self._cond:
+            gone = [r for r in self._ended if (r.job.parent or r.job).removed]
+            self._ended = [r for r in self._ended if r not in gone]
+        if gone:
+            self.agent.remove_later([r.remote_name for r in gone])
 
     def _disconnected(self, live: list[SshRunner], why: str) -> None:
         for runner in live:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import json
 import os
 import select
@@ -85,7 +86,14 @@ def start(request: Request) -> Request:
         try:
             launched.append(launch(job, request.get("lease", 0)))
         except OSError as exc:
-            launched.append(f"{exc.strerror or exc}: {exc.filename or ''}")
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                launched.append(
+                    f"The remote disk is full: the job's files cannot be made in "
+                    f"{os.path.dirname(exc.filename or job_dir(job['name']))} "
+                    f"({exc.strerror or exc})."
+                )
+            else:
+                launched.append(f"{exc.strerror or exc}: {exc.filename or ''}")
         except ValueError as exc:
             launched.append(str(exc))
     answers: list[Request] = []

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds Send-JobInput waits for a job still starting on its host.
 START_WAIT = 30.0
+#: Where the agent keeps its jobs on the host (``remote_agent.state_root`` without XDG_STATE_HOME).
+REMOTE_ROOT = "~/.local/state/jobtui/remote"
 #: Signal numbers are the same on every Linux host; names for those a job commonly dies of.
 _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL", 15: "SIGTERM"}
 
@@ -62,12 +64,19 @@ class SshRunner:
         #: Done: its final state is set and the engine told.
         self.ended = False
         self.suspended = False
+        #: Started by an earlier session, and followed again by this one.
+        self.readopted = False
+        #: Ended before an earlier session did: its output is being read again.
+        self.rereading = False
         self._end_lock = threading.Lock()
         self._input_closed = False
         #: Set once the host answered the start (started, or failed).
         self._settled = threading.Event()
         #: The CPU seconds and the time of the last statistics sample.
         self._last_cpu: tuple[float, float] | None = None
+        #: A re-adopted job's Receive cursor (a byte offset), put back once its output is read
+        #: again up to there.
+        self._restore_cursor: int | None = None
 
     # -- the Runner protocol -------------------------------------------------------------------
 
@@ -75,7 +84,12 @@ class SshRunner:
     def accepts_input(self) -> bool:
         """True until the input is closed or the job ends; a job started with input given
         (-InputObject, a pipe) reads that to its end instead."""
-        return self.request.input is None and not self._input_closed and not self.ended
+        return (
+            self.request.input is None
+            and not self._input_closed
+            and not self.ended
+            and not self.rereading
+        )
 
     @property
     def details(self) -> SshDetails:
@@ -117,6 +131,52 @@ class SshRunner:
         except (OSError, TransportError, AgentError) as error:
             log.warning("closing the input of job %s failed: %s", self.job.id, error)
 
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The detail screen's rows: where on the host the job runs."""
+        details = self._details
+        rows = [
+            ("Host", details.host),
+            ("RemotePid", "" if details.pid is None else str(details.pid)),
+            ("RemoteDirectory", details.job_directory),
+        ]
+        return [(name, value) for name, value in rows if value]
+
+    @property
+    def remote_id(self) -> str:
+        """The agent's name for the job: its directory on the host, and its tag there."""
+        return self.remote_name
+
+    @property
+    def remote_record(self) -> dict[str, object]:
+        """What a new session needs to follow the job again (the history keeps it as JSON):
+        how to reach the host, and the job's name, directory and process group there."""
+        target = self.owner.target
+        return {
+            "kind": "ssh",
+            "host": target.host,
+            "user": target.user,
+            "port": target.port,
+            "key_file": target.key_file,
+            "options": [list(option) for option in target.options],
+            "label": target.label,
+            "name": self.remote_name,
+            "directory": f"{REMOTE_ROOT}/{self.remote_name}",
+            "pid": self._details.pid,
+        }
+
+    def adopted(self, pid: int | None, cwd: str | None, cursor: int, suspended: bool) -> None:
+        """A job an earlier session started on the host, followed from now on: its output is
+        read again from the start of its files there, and the Receive cursor ``cursor`` put
+        back once that far is read."""
+        self.started = self.readopted = True
+        self._details.pid = pid
+        self._details.job_directory = f"{REMOTE_ROOT}/{self.remote_name}"
+        self.job.process.pid, self.job.process.cwd = pid, cwd
+        self.suspended = suspended
+        self._restore_cursor = cursor or None
+        self._settled.set()
+
     def _wait_started(self) -> None:
         if not self._settled.wait(START_WAIT):
             raise BrokenPipeError(f"the job has not started on {self._details.host} yet")
@@ -148,7 +208,7 @@ class SshRunner:
         with ``shell``."""
         self.started = True
         self._details.pid = pid
-        self._details.job_directory = f"~/.local/state/jobtui/remote/{self.remote_name}"
+        self._details.job_directory = f"{REMOTE_ROOT}/{self.remote_name}"
         info = self.job.process
         info.pid, info.cwd, info.shell = pid, cwd, shell
         self._settled.set()
@@ -166,18 +226,16 @@ class SshRunner:
 
     def absorb(self, status: JobStatus) -> bool:
         """Take a poll's news: new output, and the end when it came; True if it ended."""
+        if self.rereading:
+            return self._reread(status)
         now = time.time()
-        wrote = False
-        for stream, data in ((Stream.Output, status.out), (Stream.Error, status.err)):
-            assembler = self._assemblers[stream]
-            self.offsets[stream] += len(data)
-            ready = assembler.feed(data, now) if data else b""
-            since = assembler.pending_since
-            if since is not None and now - since >= LineAssembler.FLUSH_SECONDS:
-                ready += assembler.flush()
-            if ready:
-                self.store.append(stream, ready, now)
-                wrote = True
+        wrote = self._take_output(status, now)
+        if self._restore_cursor is not None and (
+            status.missing or (status.status is not None and not status.more)
+        ):
+            self.store.restore_cursor(self._restore_cursor)  # less came back than was received
+            self._restore_cursor = None
+            wrote = True
         if wrote:
             self.owner.hooks.output(self.job)
         if status.stats is not None:
@@ -189,13 +247,74 @@ class SshRunner:
                 self.job.transition(JobState.Suspending, JobState.Suspended)
             self.job.status_message = ""
         if status.missing:
-            self.finish(None, JobFailure(f"The job's directory on {self._details.host} is gone."))
+            gone = f"The job's directory on {self._details.host} is gone"
+            if self.readopted:
+                gone += (
+                    ": it ended while no session followed it (its lease ran out), or it was "
+                    "removed there"
+                )
+            self.finish(None, JobFailure(f"{gone}."))
             return True
         if status.status is None or status.more:
             return False
         kind, _, number = status.status.partition(" ")
         self.finish(kind, None, int(number) if number.isdigit() else None)
         return True
+
+    def reread(self, cursor: int) -> None:
+        """A job that had ended before the earlier session did: its output is read again from
+        its directory on the host (kept there until Remove-Job), its state left as it was."""
+        self.rereading = True
+        self._restore_cursor = cursor or None
+        self._details.job_directory = f"{REMOTE_ROOT}/{self.remote_name}"
+
+    def _reread(self, status: JobStatus) -> bool:
+        """Take what a poll read again of an ended job; True once all of it is back."""
+        now = time.time()
+        wrote = self._take_output(status, now)
+        done = status.missing or not status.more
+        if done:
+            for stream, assembler in self._assemblers.items():
+                rest = assembler.flush(final=True)
+                if rest:
+                    self._append(stream, rest, now)
+            if self._restore_cursor is not None:
+                self.store.restore_cursor(self._restore_cursor)
+                self._restore_cursor = None
+            self.store.close()
+            self.ended = True
+            self.rereading = False
+            wrote = True
+        if wrote:
+            self.owner.hooks.output(self.job)
+        return done
+
+    def _take_output(self, status: JobStatus, now: float) -> bool:
+        """Append a poll's output to the transcript (whole lines); True if any was added."""
+        wrote = False
+        for stream, data in ((Stream.Output, status.out), (Stream.Error, status.err)):
+            assembler = self._assemblers[stream]
+            self.offsets[stream] += len(data)
+            ready = assembler.feed(data, now) if data else b""
+            since = assembler.pending_since
+            if since is not None and now - since >= LineAssembler.FLUSH_SECONDS:
+                ready += assembler.flush()
+            if ready:
+                self._append(stream, ready, now)
+                wrote = True
+        return wrote
+
+    def _append(self, stream: Stream, data: bytes, now: float) -> None:
+        """Append to the transcript; a re-adopted job's Receive cursor is put back where it
+        falls, cutting the bytes read again into a record before it and one after."""
+        store, cursor = self.store, self._restore_cursor
+        if cursor is not None and store.size < cursor <= store.size + len(data):
+            cut = cursor - store.size
+            store.append(stream, data[:cut], now)
+            store.restore_cursor(cursor)
+            self._restore_cursor = None
+            data = data[cut:]
+        store.append(stream, data, now)
 
     def _sample(self, stats: tuple[float, int, int], now: float) -> None:
         """CPU percent from the CPU seconds since the last sample; memory; process count."""

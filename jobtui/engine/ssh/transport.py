@@ -30,6 +30,8 @@ from jobtui.engine.ssh.target import SshTarget
 CONFIG_VARIABLE = "JOBTUI_SSH_CONFIG"
 #: ssh's exit status for its own errors (a remote command's status is passed through).
 SSH_ERROR = 255
+#: ssh's last line when it refuses a host's key.
+HOST_KEY_FAILED = "Host key verification failed."
 #: Seconds to reach a host before the attempt fails; a dead host must not hang a job.
 CONNECT_TIMEOUT = 10
 #: Seconds the shared connection stays open after its last use.
@@ -53,7 +55,16 @@ class Completed:
         """The last non-empty line of stderr: what ssh (or the remote shell) said last."""
         lines = [line.strip() for line in self.stderr.decode("utf-8", "replace").splitlines()]
         lines = [line for line in lines if line]
-        return lines[-1] if lines else f"ssh exited with status {self.returncode}"
+        if not lines:
+            return f"ssh exited with status {self.returncode}"
+        last = lines[-1]
+        if last == HOST_KEY_FAILED:
+            # ssh says why before it: an unknown key under StrictHostKeyChecking=yes, or a
+            # changed one ("Host key for ... has changed and you have requested strict checking").
+            why = next((line for line in reversed(lines) if "strict checking" in line), None)
+            if why is not None:
+                return f"{last.rstrip('.')}: {why}"
+        return last
 
 
 class Transport:
@@ -93,6 +104,11 @@ class Transport:
         if target.key_file:
             argv += ["-i", target.key_file]
         return [*argv, *extra]
+
+    @property
+    def control_path(self) -> str | None:
+        """The shared connection's socket, once one was made (None before)."""
+        return self._socket if self._control_dir is not None else None
 
     @property
     def _socket(self) -> str:

@@ -39,6 +39,8 @@ def job_properties(job: JobSnapshot, formatter: JobFormatter) -> list[tuple[str,
             rows.append(("CPU%", f"{info.cpu_percent:.1f}"))
         if info.memory_rss is not None and not job.state.is_finished:
             rows.append(("Memory", human_bytes(info.memory_rss)))
+    # A Slurm job's id, partition, node...; an SSH job's host.
+    rows.extend((fact.name, fact.value) for fact in job.backend_facts)
     return rows
 
 

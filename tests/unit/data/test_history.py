@@ -149,10 +149,19 @@ def test_a_v1_database_migrates_to_the_current_schema_keeping_its_rows(tmp_path:
             3,
         )
         assert kept.monitor_pid is None and kept.dropped_bytes == 0  # the v2 columns
+        assert kept.type_name is kept.remote_id is kept.remote is None  # the v3 columns
         assert store.allocate_id() == 8
         assert store.save(record(8, monitor_pid=10, boot_id="b"))
+        assert store.save(record(9, type_name="SlurmJob", remote_id="12", remote='{"id": 12}'))
+    with HistoryStore(db, mountinfo=LOCAL) as store:
+        remote = store.load()[-1]
+        assert (remote.type_name, remote.remote_id, remote.remote) == (
+            "SlurmJob",
+            "12",
+            '{"id": 12}',
+        )
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
     conn.close()
 
 
@@ -171,7 +180,7 @@ def test_a_newer_schema_opens_read_only_with_one_line(tmp_path: Path) -> None:
         assert not store.save(record(3))
         assert not store.remove(1)
     assert len(said) == 1 and "\n" not in said[0]
-    assert "schema version 3" in said[0] and "read-only" in said[0]
+    assert f"schema version {len(MIGRATIONS) + 1}" in said[0] and "read-only" in said[0]
     assert db.read_bytes() == before
 
 
