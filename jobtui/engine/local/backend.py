@@ -29,6 +29,7 @@ from jobtui.engine.local.watchdog import Guardian
 from jobtui.engine.states import JobState
 
 if TYPE_CHECKING:  # loaded with the first monitored job: a session of its own needs none
+    from jobtui.engine.local.forkserver import ForkServer
     from jobtui.engine.local.jobfiles import MonitorInfo
     from jobtui.engine.local.monitored import Follower, MonitoredRunner
 
@@ -57,6 +58,16 @@ class LocalBackend:
         #: The most bytes one monitored job's transcript keeps (its head and its tail).
         self.transcript_limit = transcript_limit
         self._follower: Follower | None = None
+        #: Forks each job's monitor; started now, so the first job does not wait for it.
+        self._fork_server: ForkServer | None = None
+        if job_root is not None:
+            from jobtui.engine.local.forkserver import ForkServer
+
+            self._fork_server = ForkServer()
+            try:
+                self._fork_server.start()
+            except OSError:
+                log.exception("could not start the monitors' fork server")
         #: The shell that runs each command (``$SHELL -c``); changing it affects later jobs.
         self.shell = shell or default_shell()
         self.session_id = session_id
@@ -132,6 +143,8 @@ class LocalBackend:
         self._end_leftovers(grace)
         if self._follower is not None:
             self._follower.close()
+        if self._fork_server is not None:
+            self._fork_server.close()
         self._monitor.close()
         if self._guardian is not None:
             self._guardian.close()
@@ -173,6 +186,7 @@ class LocalBackend:
             env=env,
             stdin=request.input,
             limit=self.transcript_limit,
+            server=self._fork_server,
         )
 
     def adopt(self, job: Job, info: MonitorInfo, cursor: int) -> MonitoredRunner:

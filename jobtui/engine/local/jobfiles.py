@@ -35,6 +35,28 @@ _T = TypeVar("_T")
 MONITOR_PROGRAM = Path(jobmonitor.__file__)
 
 
+def monitor_arguments(
+    job_dir: Path,
+    command: Sequence[str],
+    *,
+    cwd: str,
+    tag: str | None = None,
+    stdin: Path | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    """The monitor's arguments for ``command`` (its command line after the program's name)."""
+    return [
+        str(job_dir),
+        "--cwd",
+        cwd,
+        *(["--tag", tag] if tag else []),
+        *(["--stdin", str(stdin)] if stdin is not None else []),
+        *(["--limit", str(limit)] if limit is not None else []),
+        "--",
+        *command,
+    ]
+
+
 def monitor_command(
     job_dir: Path,
     command: Sequence[str],
@@ -45,26 +67,27 @@ def monitor_command(
     limit: int | None = None,
     python: str = sys.executable,
     by_module: bool = False,
+    serve: bool = False,
 ) -> list[str]:
-    """The argv that runs a monitor for ``command``.
+    """The argv that runs a monitor for ``command`` (or, with ``serve``, the monitors' fork
+    server: ``job_dir`` and the rest are then unused).
 
     By path with ``-I -S`` (no site, no user paths, no script directory on ``sys.path``): the
     monitor imports only the standard library. ``by_module`` runs it as
     ``python -m jobtui.engine.local.jobmonitor`` instead (slower, for comparison).
     """
-    options = [
-        str(job_dir),
-        "--cwd",
-        cwd,
-        *(["--tag", tag] if tag else []),
-        *(["--stdin", str(stdin)] if stdin is not None else []),
-        *(["--limit", str(limit)] if limit is not None else []),
-        "--",
-        *command,
-    ]
+    if serve:
+        options = [jobmonitor.SERVE]
+    else:
+        options = monitor_arguments(job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit)
     if by_module:
         return [python, "-m", "jobtui.engine.local.jobmonitor", *options]
     return [python, "-I", "-S", str(MONITOR_PROGRAM), *options]
+
+
+def monitor_info_from(data: Mapping[str, Any]) -> MonitorInfo | None:
+    """A monitor's record from its JSON (the line it says when the job runs, or monitor.json)."""
+    return _build(MonitorInfo, data)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from typing import ClassVar
 
 from jobtui.engine.backend import LOCALHOST, Capabilities
 from jobtui.engine.job import Job, ProcessInfo
-from jobtui.engine.local import processes
+from jobtui.engine.local import jobmonitor, processes
+from jobtui.engine.local.forkserver import ForkServer, Start
 from jobtui.engine.local.jobfiles import (
     ExitStatus,
     JobFiles,
@@ -96,13 +97,14 @@ class MonitoredRunner:
         env: dict[str, str] | None = None,
         stdin: bytes | None = None,
         limit: int | None = None,
+        server: ForkServer | None = None,
     ) -> None:
         assert job.output is not None
         self.job = job
         self.backend = LOCALHOST
         self.files = JobFiles(job_dir)
         self.store: OutputStore = job.output
-        self.info: MonitorInfo | None = None
+        self._info: MonitorInfo | None = None
         #: Bytes of ``out.log`` already in the store.
         self.cursor = 0
         self._argv = list(argv)
@@ -110,6 +112,10 @@ class MonitoredRunner:
         self._env = env
         self._stdin = stdin
         self._limit = limit
+        #: Where the monitor is forked from (None: started as a program of its own).
+        self._server = server
+        #: Set once the fork server's monitor has answered (None: no answer is awaited).
+        self._answered: threading.Event | None = None
         #: Bytes of the middle of the output the limit dropped (known when the job ends).
         self.dropped_bytes = 0
         self._follower = follower
@@ -126,6 +132,16 @@ class MonitoredRunner:
         #: The job's input FIFO while it takes input (None: -InputObject, or closed).
         self._fifo: Path | None = None
         self._input_fd: int | None = None
+
+    @property
+    def info(self) -> MonitorInfo | None:
+        """What the monitor said of itself and the job; None until it has (or if it never did).
+
+        Waits for a start through the fork server to be answered (a few milliseconds).
+        """
+        if self._info is None:
+            self.wait_started()
+        return self._info
 
     @property
     def accepts_input(self) -> bool:
@@ -145,7 +161,13 @@ class MonitoredRunner:
     # -- start and adoption ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the monitor and wait until it says the job runs (or why it could not)."""
+        """Start the monitor; the job is Running once the monitor says so (or Failed, and why).
+
+        A monitor forked by the fork server is asked for and not waited for: the job is
+        Running at once, as a remote job is while it connects, and the answer is taken on
+        the server's thread (a thousand starts overlap instead of queueing). Anything that
+        needs the monitor (stop, suspend, its pid) waits for that answer first.
+        """
         stdin_file = None
         try:
             self.files.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -154,30 +176,58 @@ class MonitoredRunner:
                 stdin_file.write_bytes(self._stdin)
             else:
                 stdin_file = input_fifo(self.files.dir)
-            process, info = start_monitor(
-                self.files.dir,
-                self._argv,
-                cwd=self._cwd,
-                tag=str(self.job.instance_id),
-                env=self._env,
-                stdin=stdin_file,
-                limit=self._limit,
-            )
+            if self._server is None:
+                self._process, info = start_monitor(
+                    self.files.dir, self._argv, cwd=self._cwd, tag=str(self.job.instance_id),
+                    env=self._env, stdin=stdin_file, limit=self._limit,
+                )  # fmt: skip
         except (MonitorStartError, OSError) as exc:
-            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.store.close()
-            self._done = True
-            failure = JobFailure(f"The job could not be started: {text}.")
-            self.job.set_state(JobState.Failed, failure)
-            self._on_finished(self.job)
+            self._not_started(exc)
             return
-        self._process = process
         if self._stdin is None:
-            self._fifo = stdin_file
-        self._attach()
-        self._begin(info)
+            self._fifo = stdin_file  # written once the monitor holds it (send_input waits)
+        if self._server is None:
+            self._started(info, None)
+            return
         self.job.set_state(JobState.Running)
-        self._follower.add(self)
+        # Only now: whoever asks for ``info`` (under the engine's lock, the history's writer)
+        # may wait for an answer once it has been asked for, never before.
+        self._answered = threading.Event()
+        start = Start(
+            self.files.dir, self._argv, cwd=self._cwd, tag=str(self.job.instance_id),
+            env=self._env, stdin=stdin_file, limit=self._limit,
+        )  # fmt: skip
+        self._server.submit(start, self._started)
+
+    def _started(self, info: MonitorInfo | None, error: BaseException | None) -> None:
+        """The monitor's answer: follow the job, or fail it with the reason."""
+        try:
+            if info is None:
+                self._not_started(error or MonitorStartError("the job monitor did not start"))
+                return
+            self._attach()
+            self._begin(info)
+            if self.job.state is JobState.NotStarted:  # started as a program: waited for
+                self.job.set_state(JobState.Running)
+            self._follower.add(self)
+        finally:
+            if self._answered is not None:
+                self._answered.set()
+
+    def _not_started(self, exc: BaseException) -> None:
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.store.close()
+        self._done = True
+        failure = JobFailure(f"The job could not be started: {text}.")
+        if self._answered is not None:
+            self._answered.set()  # before the state's listeners run: they may ask for info
+        self.job.set_state(JobState.Failed, failure)
+        self._on_finished(self.job)
+
+    def wait_started(self, timeout: float = 30.0) -> None:
+        """Wait for the monitor's answer, if one is awaited (a start through the fork server)."""
+        if self._answered is not None:
+            self._answered.wait(timeout)
 
     def _attach(self) -> None:
         """Let the store read the monitor's transcript in place (one copy of it on disk)."""
@@ -194,7 +244,7 @@ class MonitoredRunner:
         self._follower.add(self)
 
     def _begin(self, info: MonitorInfo) -> None:
-        self.info = info
+        self._info = info
         self.job.process.pid = info.job_pid
         self.job.process.cwd = info.cwd
         if hasattr(os, "pidfd_open"):
@@ -202,7 +252,7 @@ class MonitoredRunner:
                 self._pidfd = os.pidfd_open(info.monitor_pid)
             except OSError:  # it has ended already: the follower finds exit.json
                 self._pidfd = None
-        if self._process is None and self._pidfd is not None and not self.files.monitor_alive(info):
+        if self._process is None and self._pidfd is not None and not _same_process(info):
             # Checked after the pidfd is taken: a pid reused by another process (after a
             # reboot, or a long time) must not be waited for as if it were the monitor.
             os.close(self._pidfd)
@@ -330,11 +380,13 @@ class MonitoredRunner:
         self._signal_tree(signal.SIGCONT)
 
     def _signal_tree(self, sig: int) -> None:
+        self.wait_started()
         if not self._done and self.info is not None:
             processes.signal_pids(self._job_pids(), self.info.pgid, sig)
 
     def send_input(self, data: bytes, timeout: float = 1.0) -> int:
         """Write ``data`` to the job's input FIFO; the bytes written before ``timeout``."""
+        self.wait_started()  # until its monitor holds the FIFO, an open of it would fail
         if self._fifo is None or self._done:
             raise BrokenPipeError("the job's input is closed")
         if self._input_fd is None:
@@ -361,6 +413,7 @@ class MonitoredRunner:
         """Close the job's input: the FIFO goes (a later host finds none, so takes no input),
         and the monitor is told to let go of its write end (SIGUSR1), so the job reads the end
         of file. A job whose input was /dev/null or a file has nothing to close."""
+        self.wait_started()  # the monitor must have opened the FIFO before it goes
         fifo, self._fifo = self._fifo, None
         self._close_input_fd()
         if fifo is None:
@@ -381,6 +434,8 @@ class MonitoredRunner:
     def terminate_many(runners: Sequence[MonitoredRunner], grace: float) -> None:
         """SIGTERM every job (through its monitor and its processes), SIGKILL what is left
         after ``grace``; return when each monitor has recorded the end."""
+        for runner in runners:
+            runner.wait_started()
         live = [r for r in runners if not r._done and r.info is not None]
         table = processes.process_table()
         pids: set[int] = set()
@@ -406,6 +461,21 @@ class MonitoredRunner:
             runner._follower.wake()
             if not runner.job.finished.wait(5.0):
                 log.warning("the monitor of job %s did not record the end", runner.job.id)
+
+
+def _same_process(info: MonitorInfo) -> bool:
+    """Whether a pidfd just taken on ``info.monitor_pid`` is the monitor's own.
+
+    A process of another start time (or of another boot) is not. A process gone already is
+    taken as it: either it was the monitor, which has ended (its pidfd is readable, and
+    exit.json says how the job ended), or the pid had been reused, which means the monitor
+    had ended before. A monitor forked by the fork server is reaped as soon as it ends, so a
+    short job's monitor is often gone by now; a test of "alive" would lose its pidfd.
+    """
+    if info.boot_id is not None and info.boot_id != jobmonitor.boot_id():
+        return False
+    start = jobmonitor.process_start(info.monitor_pid)
+    return start is None or start == info.monitor_start
 
 
 class Follower:

@@ -109,3 +109,33 @@ def _tree(pid: int | None) -> list[psutil.Process]:
         return [main, *main.children(recursive=True)]
     except psutil.Error:
         return []
+
+
+_INHERITED = textwrap.dedent(
+    """
+    import json, os, sys
+    from jobtui.engine import JobEngine
+    given = os.open(os.devnull, os.O_RDONLY)
+    os.set_inheritable(given, True)  # as a shell's `3<file` gives it to the process
+    with JobEngine(guardian=False) as engine:
+        job = engine.start_job("ls /proc/$$/fd; grep SigIgn /proc/$$/status")
+        engine.wait_job([job])
+        print(json.dumps([text for _, text in job.transcript.lines(0, 100)]))
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+def test_a_job_inherits_no_descriptor_and_no_ignored_signal_of_the_engines_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _INHERITED],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        cwd=os.getcwd(),
+    )
+    lines = json.loads(done.stdout)
+    assert lines[:3] == ["0", "1", "2"] and len(lines) == 4, lines
+    # None of signals 1 to 31 (glibc's posix_spawn leaves its own two, 32 and 33, ignored).
+    assert int(lines[3].split()[1], 16) & 0x7FFFFFFF == 0, lines[3]
