@@ -248,11 +248,13 @@ class Job:
             new = JobStateInfo(state, reason)
             self._state_info = new
             self.version += 1
-            if state.is_finished:
-                self.finished.set()
             self._on_state_changed(self, old, new)
             if self.parent is not None:
                 self.parent.derive_state()
+            # Last: whoever waits on a child (Stop-Job, Wait-Job) wakes to a parent that has
+            # already taken its state from it.
+            if state.is_finished:
+                self.finished.set()
             return True
 
     def restore_state(

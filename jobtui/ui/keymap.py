@@ -74,7 +74,7 @@ def binding_classes() -> list[type[DOMNode]]:
     from jobtui.ui.widgets.command_bar import CommandBar
     from jobtui.ui.widgets.jobs_table import JobsTable
     from jobtui.ui.widgets.output_view import OutputView
-    from jobtui.ui.widgets.transcript_view import TranscriptView
+    from jobtui.ui.widgets.transcript_view import SearchableView, TranscriptView
 
     return [
         JobApp,
@@ -82,6 +82,7 @@ def binding_classes() -> list[type[DOMNode]]:
         JobsTable,
         CommandBar,
         OutputView,
+        SearchableView,
         TranscriptView,
         SearchBox,
         JobDetailScreen,
