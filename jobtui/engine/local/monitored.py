@@ -457,8 +457,9 @@ class MonitoredRunner:
                 processes.signal_pids((), runner.info.pgid, signal.SIGKILL)
             processes.signal_pids(left, None, signal.SIGKILL)
             left = processes.wait_gone(left, 1.0)
+        for follower in {id(runner._follower): runner._follower for runner in live}.values():
+            follower.wake()  # once each: a wake looks at every job it follows
         for runner in live:
-            runner._follower.wake()
             if not runner.job.finished.wait(5.0):
                 log.warning("the monitor of job %s did not record the end", runner.job.id)
 
@@ -483,7 +484,10 @@ class Follower:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._runners: list[MonitoredRunner] = []
+        #: Every job followed (a dict: insertion order, and a removal that is not a scan).
+        self._runners: dict[MonitoredRunner, None] = {}
+        #: Jobs added since the thread last looked (their pidfds are yet to be polled).
+        self._added: list[MonitoredRunner] = []
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -491,15 +495,22 @@ class Follower:
         self._closed = False
 
     def add(self, runner: MonitoredRunner) -> None:
-        """Follow one more job (started or adopted)."""
+        """Follow one more job (started or adopted): it is looked at in the next wake-up.
+
+        Only the new job is due now: a start does not make every other job's transcript
+        due again (a burst of 1,000 starts made 1,000 wake-ups that each looked at all).
+        """
+        runner.due = 0.0
         with self._lock:
-            self._runners.append(runner)
+            self._runners[runner] = None
+            self._added.append(runner)
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(
                     target=self._run, name="jobtui-follower", daemon=True
                 )
                 self._thread.start()
-        self.wake()
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(self._wake_w, b"x")
 
     def wake(self) -> None:
         """Look at every job now."""
@@ -530,7 +541,8 @@ class Follower:
                 if self._closed:
                     return
                 runners = list(self._runners)
-            for runner in runners:
+                added, self._added = self._added, []
+            for runner in added:
                 fd = runner.pidfd
                 if fd is not None and fd not in registered:
                     registered[fd] = runner
@@ -552,6 +564,8 @@ class Follower:
                     ended.append(registered.pop(fd))
             now = time.monotonic()
             for runner in runners:
+                if runner.due > now and runner.pidfd is not None:
+                    continue  # not due (the test of follow(), without a call per job)
                 try:
                     runner.follow(now)
                     if runner.pidfd is None and runner not in ended and runner.monitor_gone():
@@ -563,5 +577,5 @@ class Follower:
                     runner.finish()
                 except Exception:
                     log.exception("ending job %s failed", runner.job.id)
-                with self._lock, contextlib.suppress(ValueError):
-                    self._runners.remove(runner)
+                with self._lock:
+                    self._runners.pop(runner, None)
