@@ -358,10 +358,16 @@ class Monitor:
         info = self._monitor_record()
         self._write_json(MONITOR, info)
         self._announce(info)
-        self._copy(pipes, wake_r)
-        if self.ring is not None:
-            for stream, data, when in self.ring.drain():
-                self._write(stream, data, when)
+        try:
+            self._copy(pipes, wake_r)
+            if self.ring is not None:
+                for stream, data, when in self.ring.drain():
+                    self._write(stream, data, when)
+        except BaseException:  # no stderr is left to take a traceback: monitor.log does
+            import traceback
+
+            _log(self.dir, traceback.format_exc().rstrip())
+            raise
         self._write_json(EXIT, self._exit_record())
         _goodbye(sentinel_w, sentinel_pid)
         global _ended
@@ -753,16 +759,16 @@ class Monitor:
     def _announce(self, info: dict[str, object]) -> None:
         """Tell whoever started us that the job runs (one line), then let go of our stdout.
 
-        A host that died meanwhile must not make the monitor fail: stdout becomes /dev/null.
+        A host that died meanwhile must not make the monitor fail: stdout becomes /dev/null,
+        and stderr too: what the monitor has to say from now on goes to ``monitor.log``
+        (:func:`_log`), which is made only then (one file fewer per job, 0.3 ms on ext4).
         """
         with _suppress(OSError):
             _write_all(1, _json(info) + b"\n")
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        log = os.open(os.path.join(self.dir, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.dup2(log, 2)
-        os.close(log)
+        os.dup2(null, 2)
         os.close(null)
 
 
@@ -1130,7 +1136,8 @@ def _utf8_boundary(buffer: bytes | bytearray, end: int) -> int:
 
 
 def _log(job_dir: str, text: str) -> None:
-    with _suppress(OSError), open(os.path.join(job_dir, LOG), "a") as file:
+    private = lambda path, flags: os.open(path, flags, 0o600)  # noqa: E731
+    with _suppress(OSError), open(os.path.join(job_dir, LOG), "a", opener=private) as file:
         file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
 
 
