@@ -96,6 +96,7 @@ def test_a_job_runs_to_its_exit_code_with_both_streams_apart(job_dir: Path) -> N
     assert status.transcript_bytes == files.indexed_bytes == 22
     assert files.adopt().found is Found.ENDED
     assert not (job_dir / "exit.json.tmp").exists()
+    assert not (job_dir / jobmonitor.LOG).exists()  # made only when something is logged
 
 
 def test_the_reader_follows_a_byte_cursor(job_dir: Path) -> None:
