@@ -470,3 +470,15 @@ def test_the_monitor_indexes_records_of_at_most_64_kib_each_with_its_lines(job_d
         assert (word & ~jobmonitor.ENDS_NEWLINE) >> 8 == piece.count(b"\n") + 1
         assert bool(word & jobmonitor.ENDS_NEWLINE) == piece.endswith(b"\n")
     assert sum(e[1] for e in entries) == len(data)
+
+
+def test_the_boot_id_is_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobmonitor, "_BOOT_ID", [])
+    first = jobmonitor.boot_id()
+    assert first is not None and len(first) == 36
+
+    def no_more(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the boot id was read again")
+
+    monkeypatch.setattr(jobmonitor, "open", no_more, raising=False)
+    assert jobmonitor.boot_id() == first

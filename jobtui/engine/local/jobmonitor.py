@@ -186,6 +186,7 @@ def serve(request_fd: int) -> int:
     # A fork shares this process's memory until a page is written: the collector would write
     # to every object's header in each monitor (copying the pages), so the objects loaded by
     # now are set aside from it for good, and the monitors' own few need no collection.
+    boot_id()  # read here once, for every monitor forked
     gc.disable()
     gc.freeze()
     null = os.open(os.devnull, os.O_RDWR)
@@ -962,12 +963,21 @@ def _goodbye(sentinel_w: int, sentinel_pid: int) -> None:
 
 
 def boot_id() -> str | None:
-    """This boot's id (Linux): a pid and a start time mean nothing across a reboot."""
-    try:
-        with open("/proc/sys/kernel/random/boot_id") as file:
-            return file.read().strip()
-    except OSError:
-        return None
+    """This boot's id (Linux): a pid and a start time mean nothing across a reboot.
+
+    Read once per process (no process outlives its boot): a monitor wrote it twice and its
+    host read it once more for every job. A monitor forked by the fork server has it already.
+    """
+    if not _BOOT_ID:
+        try:
+            with open("/proc/sys/kernel/random/boot_id") as file:
+                _BOOT_ID.append(file.read().strip())
+        except OSError:
+            return None
+    return _BOOT_ID[0]
+
+
+_BOOT_ID: list[str] = []
 
 
 def process_start(pid: int) -> int | None:
