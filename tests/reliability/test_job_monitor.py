@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -482,3 +483,25 @@ def test_the_boot_id_is_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(jobmonitor, "open", no_more, raising=False)
     assert jobmonitor.boot_id() == first
+
+
+def test_the_monitor_makes_the_input_fifo_and_its_directory(job_dir: Path) -> None:
+    fifo = job_dir / "stdin.fifo"
+    assert not job_dir.exists()  # the host makes nothing for a start
+    process, info = start_monitor(job_dir, ["cat"], cwd="/", stdin=fifo, fifo=True)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and fifo.stat().st_mode & 0o777 == 0o600
+    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the monitor holds it: no wait
+    os.write(fd, b"sent\n")
+    os.close(fd)
+    fifo.unlink()
+    os.kill(info.monitor_pid, signal.SIGUSR1)  # let go: cat reads the end of file
+    assert process.wait(30) == 0
+    files = JobFiles(job_dir)
+    assert files.stream_bytes(Stream.Output) == b"sent\n"
+    status = files.exit_status()
+    assert status is not None and status.exit_code == 0
+
+
+def test_an_input_fifo_that_cannot_be_made_is_one_clear_line(job_dir: Path) -> None:
+    with pytest.raises(MonitorStartError, match="cannot make the input FIFO"):
+        start_monitor(job_dir, ["cat"], cwd="/", stdin=job_dir / "no" / "fifo", fifo=True)

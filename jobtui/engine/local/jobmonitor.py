@@ -115,6 +115,15 @@ def main(argv: list[str]) -> int:
         return 1
     monitor.flush_seconds = flush
     monitor.stdin = options.get("--stdin", os.devnull)
+    if STDIN_FIFO in options:
+        # Made here, not by the host: the host's start of a job then makes no file at all
+        # (the directory is this monitor's too), and a monitor answers only once it is made.
+        monitor.stdin = options[STDIN_FIFO]
+        try:
+            os.mkfifo(monitor.stdin, 0o600)
+        except OSError as exc:
+            sys.stderr.write(f"jobmonitor: cannot make the input FIFO: {exc.strerror or exc}\n")
+            return 1
     if "--limit" in options:
         try:
             monitor.set_limit(int(options["--limit"]))
@@ -124,7 +133,9 @@ def main(argv: list[str]) -> int:
     return monitor.run()
 
 
-_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin", "--limit")
+#: ``--stdin-fifo PATH``: make ``PATH`` a FIFO (0600) and give it to the job as its input.
+STDIN_FIFO = "--stdin-fifo"
+_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin", STDIN_FIFO, "--limit")
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -132,7 +143,7 @@ def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     if "--" not in argv:
         raise UsageError(
             "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] [--stdin FILE]"
-            " [--limit BYTES] -- COMMAND..."
+            " [--stdin-fifo PATH] [--limit BYTES] -- COMMAND..."
         )
     split = argv.index("--")
     given, command = argv[:split], argv[split + 1 :]
