@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,8 @@ class SearchRun:
         self._jobs = jobs
         self._lock = threading.Lock()
         self._matches: list[SearchMatch] = []
+        #: A lines_only run keeps only the line numbers, in a column the collector never walks.
+        self._lines = array("q")
         self._count = 0
         self._searched = 0
         self._total = 0
@@ -64,6 +67,7 @@ class SearchRun:
         with self._lock:
             return SearchUpdate(
                 matches=tuple(self._matches[since:]),
+                lines=tuple(self._lines[since:]),
                 count=self._count,
                 searched_bytes=self._searched,
                 total_bytes=self._total,
@@ -99,12 +103,13 @@ class SearchRun:
                     self.cancel_event.wait(FOLLOW_INTERVAL)
                     continue
                 with self._lock:
-                    room = max(0, request.cap - len(self._matches))
+                    room = max(0, request.cap - len(self._matches) - len(self._lines))
                 query = SearchQuery(
                     request.pattern,
                     literal=not request.regex,
                     case=CaseMode.SMART,
                     cap=room,
+                    with_text=not request.lines_only,
                 )
                 sources = [
                     SearchSource(
@@ -158,17 +163,23 @@ class SearchRun:
                 self._finished = True
 
     def _hit(self, hit: SearchHit) -> None:
-        match = SearchMatch(
-            job_id=hit.job_id or 0,
-            line=hit.line_number - 1,
-            time=hit.time,
-            error=hit.stream is Stream.Error,
-            text=hit.text,
-        )
-        with self._lock:
-            self._matches.append(match)
-            self._count += 1
-            pause = self._count % HITS_PER_PAUSE == 0
+        if self.request.lines_only:
+            with self._lock:
+                self._lines.append(hit.line_number - 1)
+                self._count += 1
+                pause = self._count % HITS_PER_PAUSE == 0
+        else:
+            match = SearchMatch(
+                job_id=hit.job_id or 0,
+                line=hit.line_number - 1,
+                time=hit.time,
+                error=hit.stream is Stream.Error,
+                text=hit.text,
+            )
+            with self._lock:
+                self._matches.append(match)
+                self._count += 1
+                pause = self._count % HITS_PER_PAUSE == 0
         if pause:
             # Each hit is Python work under the GIL: a run of thousands made the app's thread
             # wait its turn (5 ms a time) for every frame. A short sleep gives the turn away.

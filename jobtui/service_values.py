@@ -27,6 +27,11 @@ class SearchRequest:
     once: bool = False
     #: The most matches listed; the count goes on past it.
     cap: int = SEARCH_CAP
+    #: The matches carry their line numbers, times and streams but no text: the Output pane
+    #: draws its lines from the transcript itself. Making the text cost the search's thread
+    #: (and the GIL) a decode and a regex per match, and 100,000 matches of up to 2,000
+    #: characters each would be hundreds of megabytes over a session host's socket.
+    lines_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,3 +65,7 @@ class SearchUpdate:
     #: One line for the user: the pattern is bad, or the search stopped.
     error: str | None = None
     notes: tuple[str, ...] = ()
+    #: For a ``lines_only`` request, the matches' line numbers (0-based) in place of
+    #: ``matches``: a run kept 100,000 match objects alive, and the cyclic collector walked
+    #: them all in each full collection (40-50 ms of the app's thread, a frame lost each time).
+    lines: tuple[int, ...] = ()

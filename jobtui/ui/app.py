@@ -210,8 +210,8 @@ class JobApp(App[int]):
 
         The title leads the line (a toast would give it a line of its own); the text is cut to
         :data:`NOTIFY_WIDTH` characters, as it quotes job names, commands and Reasons of any
-        length. The toasts stand over the table's right end (tcss/app.tcss), not over the
-        newest lines of the pane below, and go after at most :data:`NOTIFY_MAX_TIMEOUT` seconds.
+        length. The toasts stand at the bottom right, over the pane's right half (tcss/app.tcss),
+        not over the job table, and go after at most :data:`NOTIFY_MAX_TIMEOUT` seconds.
         """
         text = " ".join(plain_lines(message).split())
         head = " ".join(plain_lines(title).split())

@@ -162,7 +162,7 @@ async def test_a_blocking_line_streams_and_escape_cancels_it(
         await pilot.press("escape")
         await until(pilot, lambda: screen.command_line.running_line is None)
         assert job.state is JobState.Running  # cancelling the wait leaves the job alone
-        console = screen.query_one("#console-tab", OutputView)
+        console = screen.query_one("#console", OutputView)
         assert console.line_count >= 2
 
 

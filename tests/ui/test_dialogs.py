@@ -42,6 +42,26 @@ async def test_wait_key_opens_the_dialog_and_reports_the_finished_job(
         assert any(line.startswith(str(job.id)) and "Completed" in line for line in texts)
 
 
+async def test_a_wait_in_its_dialog_is_not_said_again_under_the_bar(
+    run_app: AppRunner, engine: JobEngine
+) -> None:
+    """The dialog says the wait runs and that Esc cancels it; the bar's status said it again
+    ("Running “Wait-Job -Id 1”… Esc cancels.") behind the dialog."""
+    from jobtui.ui.widgets.command_line import RUNNING_HINT_DELAY
+
+    engine.start_job("sleep 30")
+    async with run_app() as (app, pilot):
+        await pilot.press("escape", "w", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, WaitDialog)
+        await until(pilot, lambda: dialog.started)
+        await pilot.pause(RUNNING_HINT_DELAY + 0.4)
+        assert "Esc cancels" in str(dialog.query_one("#wait-countdown").render())
+        assert "Running" not in main_screen(app).command_line.status_text
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, WaitDialog))
+
+
 async def test_digits_typed_in_the_wait_dialog_set_its_timeout(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
@@ -329,7 +349,7 @@ async def test_notifications_when_jobs_complete_or_fail(
         assert ("bad failed: Exit code 9: broken", "error") in messages
 
 
-async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
+async def test_a_notification_is_one_short_line_clear_of_the_job_table(
     run_app: AppRunner, engine: JobEngine
 ) -> None:
     long_command = "true " + "x" * 5000  # completes: the toast quotes the command
@@ -339,14 +359,18 @@ async def test_a_notification_is_one_short_line_clear_of_the_lower_pane(
         await pilot.pause()
         (toast,) = app.screen.query(Toast)
         assert toast.region.height == 1
-        assert toast.region.width <= app.size.width * 3 // 4
+        assert toast.region.width <= app.size.width // 2
         assert len(app._notifications) == 1
         (notification,) = app._notifications
         assert "\n" not in notification.message and len(notification.message) < 300
         assert notification.message.endswith("…")
-        # Over the table's right end, not over the newest lines of the Output or Console pane.
-        panes = main_screen(app).query_one("#panes")
-        assert toast.region.bottom <= panes.region.y
+        # Over the lower pane's right half, above the key bar: not over the job table's
+        # right-hand columns (the Command and Progress of the jobs it is about).
+        screen = main_screen(app)
+        panes, jobs = screen.query_one("#panes"), screen.query_one("#jobs")
+        assert not toast.region.overlaps(jobs.region)
+        assert panes.region.y <= toast.region.y and toast.region.bottom <= panes.region.bottom
+        assert toast.region.right >= app.size.width - 2  # at the right, half the width at most
         assert notification.timeout <= 6
 
 

@@ -459,7 +459,7 @@ async def test_the_console_wraps_too(run_app: AppRunner, engine: JobEngine) -> N
         screen = main_screen(app)
         await submit(pilot, "Receive-Job -Id 77")
         await until(pilot, lambda: screen.command_line.running_line is None)
-        console = screen.query_one("#console-tab", OutputView)
+        console = screen.query_one("#console", OutputView)
         await until(pilot, lambda: console.line_count == 2)
         error = screen.console.texts()[1]
         assert len(error) > 60

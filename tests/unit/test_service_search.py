@@ -48,6 +48,16 @@ def test_a_search_of_a_growing_job_counts_every_line_once(service: LocalService)
     assert service.search_update(search_id, 0) is None
 
 
+def test_lines_only_gives_the_line_numbers_and_no_match_objects(service: LocalService) -> None:
+    job = service.engine.start_job("printf 'a\\nneedle one\\nb\\nneedle two\\n'")
+    assert service.engine.wait_job([job], timeout=10)
+    request = SearchRequest("needle", job_ids=(job.id,), once=True, lines_only=True)
+    search_id = service.start_search(request)
+    update = finished(service, search_id)
+    assert update.matches == () and update.lines == (1, 3) and update.count == 2
+    assert service.search_update(search_id, 1).lines == (3,)  # type: ignore[union-attr]
+
+
 def test_a_bad_pattern_is_one_line_of_error(service: LocalService) -> None:
     search_id = service.start_search(SearchRequest("(a", regex=True))
     update = finished(service, search_id)

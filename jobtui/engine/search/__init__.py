@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from jobtui.engine.local.ripgrep import (
     RipgrepPattern,
     RipgrepRefused,
-    line_counts,
     line_offsets,
     ripgrep_binary,
 )
 from jobtui.engine.output import OutputStore, StoreSnapshot, Stream
+from jobtui.engine.search.count import CountRange, count_rest
 from jobtui.engine.search.query import (
     REGEX_LINE_LIMIT,
     CaseMode,
@@ -178,7 +178,9 @@ def search_transcripts(
         done: set[int] = set()
         if ripgrep and big:
             try:
-                _search_ripgrep(sources, transcripts, big, matcher, collector, cancel, progress)
+                _search_ripgrep(
+                    sources, transcripts, big, matcher, collector, cancel, progress, closed
+                )
                 done.update(big)
                 result.tool = SearchTool.RIPGREP
             except RipgrepRefused as refused:
@@ -294,6 +296,18 @@ class _Collector:
 def make_hit(transcript: Transcript, line: Line, matcher: Matcher, job_id: int | None) -> SearchHit:
     """The hit for one matching line, with its context lines."""
     query = matcher.query
+    if not query.with_text:
+        record = line.record
+        return SearchHit(
+            job_id,
+            line.number + 1,
+            line.start,
+            transcript.stream(record),
+            transcript.time(record),
+            "",
+            False,
+            (),
+        )
     text, clipped = transcript.text(line, TEXT_LIMIT * 4)
     if len(text) > TEXT_LIMIT:
         text, clipped = text[:TEXT_LIMIT], True
@@ -334,9 +348,11 @@ def _search_ripgrep(
     collector: _Collector,
     cancel: threading.Event | None,
     progress: OnProgress | None,
+    closed: Sequence[bool],
 ) -> None:
     """ripgrep over the chosen sources' spill files, each hit checked against the store's lines
-    (a record's end also ends a line); past the cap, ``rg --count`` finishes the count."""
+    (a record's end also ends a line); once the cap is reached, ripgrep is stopped and
+    ``rg --count`` counts what is left of each range (:mod:`.count`)."""
     query = matcher.query
     pattern = RipgrepPattern(query.pattern, query.literal, query.ignore_case)
     fds = []
@@ -347,8 +363,10 @@ def _search_ripgrep(
     result = collector.result
     cap = query.cap
     stats = ScanStats()
-    capped: set[int] = set()
+    #: Per file: where the lines not yet seen begin (ripgrep reports each file's lines in order).
+    unseen = [transcripts[i].start for i in chosen]
     taken = [0] * len(chosen)
+    full = False
     offsets = line_offsets(fds, pattern, cancel=cancel, line_buffered=cap is not None)
     try:
         for position, offset in offsets:
@@ -356,24 +374,32 @@ def _search_ripgrep(
             transcript = transcripts[index]
             if not transcript.start <= offset < transcript.stop:
                 continue
-            if cap is not None and collector.listed >= cap and transcript.start == 0:
-                capped.add(position)
-                continue  # the whole file: rg --count below counts the rest faster
+            if cap is not None and collector.listed >= cap:
+                # Parsing the rest of ripgrep's lines only to count them held the GIL for
+                # seconds on a dense pattern (``4`` in 170 MB of numbers: millions of lines).
+                full = True
+                break
             collector.source = sources[index]
             collector.transcript = transcript
-            for line in _store_lines(transcript, offset):
+            lines = _store_lines(transcript, offset)
+            for line in lines:
                 if matcher.nested_repetition or line_matches(transcript, line, matcher, stats):
                     collector.take(line)
                     taken[position] += 1
+            unseen[position] = lines[-1].next_start
     finally:
         offsets.close()
     if cancel is not None and cancel.is_set():
         result.cancelled = True
         return
-    if capped:
-        order = sorted(capped)
-        counts = line_counts([fds[p] for p in order], pattern)
-        result.count += sum(max(c, taken[p]) - taken[p] for p, c in zip(order, counts, strict=True))
+    if full:
+        ranges = []
+        for position, index in enumerate(chosen):
+            transcript = transcripts[index]
+            whole = closed[index] and transcript.start == 0
+            whole = whole and transcript.stop == transcript.snapshot.size
+            ranges.append(CountRange(fds[position], unseen[position], transcript.stop, whole))
+        result.count += count_rest(ranges, taken, pattern)
     _note(result, stats)
     if progress is not None:
         done = sum(transcripts[i].stop - transcripts[i].start for i in chosen)

@@ -44,6 +44,9 @@ class SearchQuery:
     after: int = 0
     #: The most hits listed; the count goes on past it. None lists every hit.
     cap: int | None = 100_000
+    #: False: hits carry where they are (line, offset, stream, time) but no text or spans,
+    #: for a view that draws the lines from the store itself.
+    with_text: bool = True
 
     @property
     def ignore_case(self) -> bool:

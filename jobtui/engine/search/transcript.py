@@ -38,6 +38,10 @@ class Transcript:
         self.data = snapshot.data
         self.start = start
         self.stop = snapshot.size if stop is None else min(stop, snapshot.size)
+        #: The last line start numbered: ``(record, offset, number)``. Hits come in order, so
+        #: the next one in the same record counts newlines from here, not from the record's
+        #: start (dense hits in a 64 KiB record counted it whole for each: quadratic).
+        self._counted: tuple[int, int, int] | None = None
 
     def record_of(self, offset: int) -> int:
         """The index of the record that holds byte ``offset``."""
@@ -66,9 +70,19 @@ class Transcript:
         start = max(start, rec_start)
         newline = data.find(b"\n", offset, rec_end)
         end, next_start = (rec_end, rec_end) if newline < 0 else (newline, newline + 1)
-        before = self.snapshot.lines_cum[index - 1] if index else 0
-        number = before + (data[rec_start:start].count(b"\n") if start > rec_start else 0)
-        return Line(start, end, next_start, index, number)
+        return Line(start, end, next_start, index, self._number(index, rec_start, start))
+
+    def _number(self, index: int, rec_start: int, start: int) -> int:
+        """The number of the line that starts at ``start`` in record ``index``."""
+        counted = self._counted
+        if counted is not None and counted[0] == index and counted[1] <= start:
+            base, number = counted[1], counted[2]
+        else:
+            base, number = rec_start, self.snapshot.lines_cum[index - 1] if index else 0
+        if start > base:
+            number += self.data[base:start].count(b"\n")
+        self._counted = (index, start, number)
+        return number
 
     def next_line(self, line: Line) -> Line | None:
         """The line after ``line`` within the range, or None."""

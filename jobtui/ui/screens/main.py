@@ -34,10 +34,10 @@ from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
 from jobtui.ui.widgets.keep_toggle import KeepToggle
 from jobtui.ui.widgets.key_bar import KeyBar
-from jobtui.ui.widgets.ordered_input import OrderedInput
+from jobtui.ui.widgets.ordered_input import OneLineInput
 from jobtui.ui.widgets.output_view import OutputView
 from jobtui.ui.widgets.panes import Panes
-from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
+from jobtui.ui.widgets.transcript_view import PaneKey, SearchableView, TranscriptView
 
 if TYPE_CHECKING:
     from jobtui.ui.notifications import Notifier
@@ -124,7 +124,8 @@ class MainScreen(JobKeys):
                     yield Label("No job selected", id="output-title", markup=False)
                     yield KeepToggle(self.keep, id="keep")
                 yield TranscriptView(id="output")
-            yield OutputView(self.console, id="console-tab")
+            with Vertical(id="console-tab"):
+                yield SearchableView(self.console, id="console")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -142,12 +143,16 @@ class MainScreen(JobKeys):
             self.query_one("#output", TranscriptView),
             lambda: self.output.job_id,
         )
+        console_view = self.query_one("#console", SearchableView)
+        self.console_search = PaneSearch(
+            self, self.service, console_view, lambda: None, console=self.console
+        )
         self.pane_export = PaneExport(self, self.service, self.pane_search)
         self.pull = PullLoop(
             self.service,
             self._jobs_table,
             self.console,
-            self.query_one("#console-tab", OutputView),
+            console_view,
             self.sync_output,
             self._notifier,
         )
@@ -229,22 +234,31 @@ class MainScreen(JobKeys):
         else:
             await self.pane_search.key(event.key)
 
+    @on(SearchableView.Key, "#console")
+    async def _console_key(self, event: SearchableView.Key) -> None:
+        await self.console_search.key(event.key)
+
+    def _search_of(self, box: object) -> PaneSearch:
+        """The pane whose search box ``box`` is: the Console's, or the Output pane's."""
+        row = self.console_search.row
+        return self.console_search if row is not None and box in row.children else self.pane_search
+
     @on(SearchBox.Changed, "#output-search-box")
     def _search_changed(self, event: SearchBox.Changed) -> None:
-        self.pane_search.changed(event.value)
+        self._search_of(event.control).changed(event.value)
 
     @on(SearchBox.Submitted, "#output-search-box")
     def _search_submitted(self, event: SearchBox.Submitted) -> None:
         event.stop()
-        self.pane_search.submitted(event.value)
+        self._search_of(event.control).submitted(event.value)
 
     @on(SearchBox.Dropped)
-    def _search_dropped(self) -> None:
-        self.pane_search.dropped()
+    def _search_dropped(self, event: SearchBox.Dropped) -> None:
+        self._search_of(event.control).dropped()
 
     @on(SearchBox.RegexToggled)
-    def _search_regex(self) -> None:
-        self.pane_search.toggle_regex()
+    def _search_regex(self, event: SearchBox.RegexToggled) -> None:
+        self._search_of(event.control).toggle_regex()
 
     @on(JobsTable.JobSelected)
     def _job_selected(self, event: JobsTable.JobSelected) -> None:
@@ -306,7 +320,7 @@ class MainScreen(JobKeys):
         need not wait for it)."""
         box = self._filter_input()
         if box is None:
-            box = OrderedInput(placeholder="Filter jobs by name, state, command or id", id="filter")
+            box = OneLineInput(placeholder="Filter jobs by name, state, command or id", id="filter")
             await self.mount(box, before=self._jobs_table)
         box.display = True
         box.focus()

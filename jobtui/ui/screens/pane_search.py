@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Label
 
-from jobtui.service import JobService, SearchRequest
+from jobtui.service import JobService, LineSource, SearchRequest
 from jobtui.ui.search_model import (
     FilteredSource,
     MatchList,
@@ -33,9 +33,10 @@ from jobtui.ui.search_model import (
     parse_when,
     pattern_regex,
 )
-from jobtui.ui.search_poll import SearchPoll
-from jobtui.ui.widgets.ordered_input import OrderedInput
-from jobtui.ui.widgets.transcript_view import PaneKey, TranscriptView
+from jobtui.ui.search_poll import ConsoleSearch, Searcher, SearchPoll
+from jobtui.ui.sources import ConsoleBuffer
+from jobtui.ui.widgets.ordered_input import OneLineInput
+from jobtui.ui.widgets.transcript_view import PaneKey, SearchableView
 
 #: Lines of the transcript whose times are fetched at once for the timestamps.
 TIME_BLOCK = 256
@@ -52,7 +53,20 @@ class BoxMode(enum.Enum):
     TIME = "@"
 
 
-class SearchBox(OrderedInput):
+class _BoxMessage(Message):
+    """A key of a search box (the Output pane's or the Console's: ``control`` says which)."""
+
+    def __init__(self, box: SearchBox) -> None:
+        super().__init__()
+        self.box = box
+
+    @property
+    def control(self) -> SearchBox:
+        """The box."""
+        return self.box
+
+
+class SearchBox(OneLineInput):
     """The pane's search box: Enter keeps the search, Esc drops it, Ctrl+R toggles regex."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,19 +74,19 @@ class SearchBox(OrderedInput):
         Binding("ctrl+r", "toggle_regex", "Regex", id="search.regex"),
     ]
 
-    class Dropped(Message):
+    class Dropped(_BoxMessage):
         """Esc: the search (or filter) is dropped."""
 
-    class RegexToggled(Message):
+    class RegexToggled(_BoxMessage):
         """Ctrl+R: the pattern is read as a regex, or as literal text again."""
 
     def action_drop(self) -> None:
         """Drop the search or the filter, and go back to the pane."""
-        self.post_message(self.Dropped())
+        self.post_message(self.Dropped(self))
 
     def action_toggle_regex(self) -> None:
         """Read the pattern as a regex, or as literal text."""
-        self.post_message(self.RegexToggled())
+        self.post_message(self.RegexToggled(self))
 
 
 class SearchRow(Horizontal):
@@ -89,19 +103,24 @@ class SearchRow(Horizontal):
 
 
 class PaneSearch:
-    """Search, filter and navigation for the Output pane's job."""
+    """Search, filter and navigation for the Output pane's job, or for the Console's lines
+    (``console``: its lines are searched in the UI, and the keys of a job's stderr and times
+    are not bound there)."""
 
     def __init__(
         self,
         screen: Screen[None],
         service: JobService,
-        view: TranscriptView,
+        view: SearchableView,
         job_id: Callable[[], int | None],
+        *,
+        console: ConsoleBuffer | None = None,
     ) -> None:
         self.screen = screen
         self.service = service
         self.view = view
         self.job_id = job_id
+        self.console = console
         self.row: SearchRow | None = None
         self.mode = BoxMode.SEARCH
         self.pattern = ""
@@ -109,7 +128,9 @@ class PaneSearch:
         self.forward = True
         self.matches = MatchList()
         self.highlight: re.Pattern[str] | None = None
-        self._search = SearchPoll(self.service)
+        self._search: Searcher = (
+            SearchPoll(self.service) if console is None else ConsoleSearch(console)
+        )
         self.error: str | None = None
         self.progress = ""
         #: Filtering: the view shows this instead of the transcript.
@@ -238,8 +259,10 @@ class PaneSearch:
             self.highlight = None
             self.error = str(error)
         job_id = self.job_id()
-        if self.highlight is not None and job_id is not None:
-            request = SearchRequest(pattern, regex=self.regex, job_ids=(job_id,))
+        if self.highlight is not None and (job_id is not None or self.console is not None):
+            # The view draws the lines itself: the matches need carry only their numbers.
+            jobs = None if job_id is None else (job_id,)
+            request = SearchRequest(pattern, regex=self.regex, job_ids=jobs, lines_only=True)
             self._search.start(request, self.screen.set_interval, self.poll)
             self._searched_job = job_id
         self._set_filter(filtering and self.highlight is not None)
@@ -266,10 +289,14 @@ class PaneSearch:
 
     def poll(self) -> None:
         """Take the search's new matches; the first one from where the search began is shown."""
+        if self._search.stale():
+            self._moved = True  # the lines moved under the view: no jump
+            self.set_pattern(self.pattern, filtering=self.filtered is not None, again=True)
+            return
         update = self._search.update(len(self.matches.lines))
         if update is None:
             return
-        self.matches.add(match.line for match in update.matches)
+        self.matches.add(update.lines)
         self.matches.count = update.count
         if update.error:
             self.error = update.error
@@ -323,9 +350,15 @@ class PaneSearch:
 
     # -- filtering -------------------------------------------------------------------------------
 
-    def _set_filter(self, on: bool) -> None:
+    def _source(self) -> LineSource | None:
+        """The lines searched: the console's, or the job's whole transcript."""
+        if self.console is not None:
+            return self.console
         job_id = self.job_id()
-        source = None if job_id is None else self.service.transcript(job_id)
+        return None if job_id is None else self.service.transcript(job_id)
+
+    def _set_filter(self, on: bool) -> None:
+        source = self._source()
         if on and source is not None:
             top = self.cursor_line()
             self.filtered = FilteredSource(source, self.matches, self.context)

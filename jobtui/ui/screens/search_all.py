@@ -29,7 +29,7 @@ from jobtui.ui.sanitize import plain
 from jobtui.ui.search_model import PatternError, pattern_regex
 from jobtui.ui.search_poll import SearchPoll
 from jobtui.ui.widgets.key_bar import KeyBar
-from jobtui.ui.widgets.ordered_input import OrderedInput
+from jobtui.ui.widgets.ordered_input import OneLineInput
 
 #: Matches listed; the count goes on past them.
 SHOWN = 1000
@@ -78,7 +78,7 @@ class SearchAllScreen(Screen[SearchChoice | None]):
         with Horizontal(id="search-all-header"):
             yield Label("Search every job", id="search-all-title", markup=False)
             yield Label("", id="search-all-status", markup=False)
-        yield OrderedInput(
+        yield OneLineInput(
             self.pattern,
             placeholder="text to find in every job's output (smart case; Ctrl+R regex)",
             id="search-all-box",

@@ -26,7 +26,7 @@ from jobtui.ui.actions import wait_line
 from jobtui.ui.formatting import STATE_LOOKS, Clock
 from jobtui.ui.paths import screen_css_path
 from jobtui.ui.sanitize import plain
-from jobtui.ui.widgets.ordered_input import OrderedInput
+from jobtui.ui.widgets.ordered_input import OneLineInput, OrderedInput
 
 if TYPE_CHECKING:
     from jobtui.commands import WaitStarted
@@ -106,7 +106,7 @@ class WaitDialog(ModalScreen[None]):
                 yield OrderedInput(placeholder="none", type="integer", id="wait-timeout")
             with Horizontal(id="wait-match-row"):
                 yield Label("Match", id="wait-match-label")
-                yield OrderedInput(
+                yield OneLineInput(
                     placeholder="wait for the end, or for a line like: Listening on",
                     id="wait-match",
                 )

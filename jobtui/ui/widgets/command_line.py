@@ -78,6 +78,9 @@ class CommandLine(Vertical):
         self.history = history
         self.console = console
         self.running_line: str | None = None
+        #: The running line whose Wait-Job the Wait dialog shows, with its own countdown and
+        #: "Esc cancels": the status under the bar does not say it a second time.
+        self._in_dialog: str | None = None
         #: Lines entered while another ran, oldest first.
         self.queued: deque[str] = deque()
         self._restored: str | None = None
@@ -229,6 +232,7 @@ class CommandLine(Vertical):
         first, *rest = line.split("\n")
         self.console.append([("echo", f"PS> {first}"), *(("echo", f">> {more}") for more in rest)])
         self.running_line = line
+        self._in_dialog = None
         self._cancel = threading.Event()
         self.set_timer(RUNNING_HINT_DELAY, partial(self._running_hint, line))
         self._show_running(hint=False)
@@ -263,8 +267,15 @@ class CommandLine(Vertical):
             self.show_status(
                 f"Queued “{last}”{more}: runs after “{running}” (Esc cancels that one)."
             )
-        elif hint:
+        elif hint and running != self._in_dialog:
             self.show_status(f"Running “{running}”… Esc cancels.")
+
+    def on_command_line_wait_started(self, event: CommandLine.WaitStarted) -> None:
+        """The running line's Wait-Job began: the Wait dialog says so from now on (the event
+        goes on to the screen, which shows the dialog)."""
+        self._in_dialog = event.line
+        if event.line == self.running_line and self.status_text.startswith("Running “"):
+            self.show_status("")
 
     def _running_hint(self, line: str) -> None:
         if self.running_line == line:

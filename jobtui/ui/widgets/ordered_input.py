@@ -20,6 +20,7 @@ these once Textual's Input measures incrementally and coalesces its events itsel
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.cells import cell_len
@@ -61,7 +62,10 @@ class OrderedInput(Input):
         event.stop()
         event.prevent_default()
         self._restart_blink()
-        text = (event.character or "") + self._take_queued_characters()
+        self._type_all((event.character or "") + self._take_queued_characters())
+
+    def _type_all(self, text: str) -> None:
+        """Type ``text`` as keys, at once where nothing restricts what may be typed."""
         if self.restrict or self.max_length or self.type != "text":
             # A restricted input judges each character, as typed: "12a3" into a number box
             # keeps "123" (and rings for the "a"), where judged whole it would keep nothing.
@@ -149,3 +153,24 @@ class OrderedInput(Input):
         if message is self._pending_changed:
             self._pending_changed = None
         await super()._on_message(message)
+
+
+#: A run of line ends in a paste: terminals paste \r, \n or both.
+_LINE_ENDS = re.compile(r"[\r\n]+")
+
+
+class OneLineInput(OrderedInput):
+    """An :class:`OrderedInput` that takes a paste of several lines whole, as one line.
+
+    Textual's Input keeps a paste's first line and drops the rest without a word: a filter or a
+    pattern pasted from a log lost all but its first line. Here each run of line ends becomes
+    one space, and those at the paste's ends go (a copied line often ends with one).
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # not Input's own paste as well
+        event.stop()
+        text = _LINE_ENDS.sub(" ", event.text.strip("\r\n"))
+        if text:
+            self._restart_blink()
+            self._type_all(text)

@@ -1,9 +1,9 @@
 """The Output pane's view: an :class:`OutputView` with the keys that search and move through a
-job's transcript.
+job's transcript; and the Console pane's, with the search keys alone.
 
 They are view keys, as Home and End are: they move, mark or filter what this pane shows and
-change nothing of a job, so they run no cmdlet line. Each posts :class:`TranscriptView.Key`;
-the pane's search controller (``ui/screens/pane_search.py``) does the work, through the service.
+change nothing of a job, so they run no cmdlet line. Each posts :class:`SearchableView.Key`;
+the pane's search controller (``ui/screens/pane_search.py``) does the work.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ class PaneKey(enum.Enum):
     COPY = "copy"
 
 
-class TranscriptView(OutputView):
-    """A job's transcript, searchable (``/`` ``?`` ``n`` ``N``), filterable (``&``), with its
-    stderr (``e`` ``E``) and its times (``t`` ``@``) a key away."""
+class SearchableView(OutputView):
+    """Lines that can be searched (``/`` ``?`` ``n`` ``N``) and filtered (``&``): the Console
+    pane's view, and the base of a job's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", key_display="/", id="output.search"),
@@ -69,27 +69,18 @@ class TranscriptView(OutputView):
             show=False,
             id="output.less_context",
         ),
-        Binding("e", "next_error", "Stderr", id="output.next_error"),
-        Binding("E", "previous_error", "Previous stderr", show=False, id="output.previous_error"),
-        Binding("t", "timestamps", "Times", id="output.timestamps"),
-        Binding(
-            "at", "go_to_time", "Go to time", key_display="@", show=False, id="output.go_to_time"
-        ),
-        Binding("o", "pager", "Pager", show=False, id="output.pager"),
-        Binding("v", "editor", "Editor", show=False, id="output.editor"),
-        Binding("y", "copy", "Copy", show=False, id="output.copy"),
     ]
 
     class Key(Message):
         """A search or navigation key was pressed in the view."""
 
-        def __init__(self, view: TranscriptView, key: PaneKey) -> None:
+        def __init__(self, view: SearchableView, key: PaneKey) -> None:
             super().__init__()
             self.view = view
             self.key = key
 
         @property
-        def control(self) -> TranscriptView:
+        def control(self) -> SearchableView:
             """The view."""
             return self.view
 
@@ -123,6 +114,23 @@ class TranscriptView(OutputView):
     def action_less_context(self) -> None:
         """One line of context fewer around each filtered line."""
         self._ask(PaneKey.LESS_CONTEXT)
+
+
+class TranscriptView(SearchableView):
+    """A job's transcript: searchable and filterable, with its stderr (``e`` ``E``) and its
+    times (``t`` ``@``) a key away, and the pager, the editor and copying."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "next_error", "Stderr", id="output.next_error"),
+        Binding("E", "previous_error", "Previous stderr", show=False, id="output.previous_error"),
+        Binding("t", "timestamps", "Times", id="output.timestamps"),
+        Binding(
+            "at", "go_to_time", "Go to time", key_display="@", show=False, id="output.go_to_time"
+        ),
+        Binding("o", "pager", "Pager", show=False, id="output.pager"),
+        Binding("v", "editor", "Editor", show=False, id="output.editor"),
+        Binding("y", "copy", "Copy", show=False, id="output.copy"),
+    ]
 
     def action_next_error(self) -> None:
         """The next stderr record."""

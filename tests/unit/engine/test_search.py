@@ -3,6 +3,7 @@ cancelling, and the guards against a 10 MiB line and a regex that backtracks wit
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 
@@ -75,6 +76,17 @@ def test_a_literal_gives_each_line_its_number_offset_stream_and_time(tmp_path, r
     assert first.spans == ((0, 5),)
     assert (second.line_number, second.stream, second.time) == (5, Stream.Output, 3.0)
     assert second.text == "error again, lower case"
+
+
+@pytest.mark.parametrize("rg", TOOLS)
+def test_hits_without_text_keep_where_they_are(tmp_path, rg) -> None:
+    store = spilled(tmp_path)
+    sample(store)
+    with_text = run(store, SearchQuery("error"), rg).hits
+    bare = run(store, SearchQuery("error", with_text=False), rg).hits
+    where = [(h.line_number, h.offset, h.stream, h.time) for h in with_text]
+    assert [(h.line_number, h.offset, h.stream, h.time) for h in bare] == where
+    assert all(h.text == "" and h.spans == () for h in bare)
 
 
 @pytest.mark.parametrize("rg", TOOLS)
@@ -162,6 +174,56 @@ def test_the_cap_limits_the_hits_listed_while_the_count_goes_on(tmp_path, rg) ->
     result = run(store, SearchQuery("match", cap=10), rg)
     assert len(result.hits) == 10 and result.count == 500 and result.capped
     assert [h.line_number for h in result.hits] == [1 + 2 * i for i in range(10)]
+
+
+@pytest.mark.skipif(not HAVE_RG, reason="rg not installed")
+@pytest.mark.parametrize("finished", [False, True], ids=["writing", "finished"])
+def test_past_the_cap_ripgrep_stops_and_the_rest_is_counted_exactly(
+    tmp_path, monkeypatch, finished
+) -> None:
+    """Once the cap is listed, ripgrep's lines are not read only to be counted (that held the
+    GIL for seconds on a dense pattern); the rest of the range is counted by ``rg --count``."""
+    store = spilled(tmp_path)
+    for i in range(400):
+        store.append(Stream.Output, f"match {i}\nother\nmatch again\n".encode(), i * 0.01)
+    store.append(Stream.Output, b"match, not a whole line yet", 5.0)
+    if finished:
+        store.close()
+    read: list[int] = []
+    real = search_module.line_offsets
+
+    def counted(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        for item in real(*args, **kwargs):  # type: ignore[arg-type]
+            read.append(item[1])
+            yield item
+
+    monkeypatch.setattr(search_module, "line_offsets", counted)
+    source = SearchSource(store, whole_lines=True)
+    result = search_transcripts([source], SearchQuery("match", cap=25), use_ripgrep=True)
+    assert len(read) <= 26
+    assert len(result.hits) == 25
+    # Still writing: the partial last line is left to the next pass (whole_lines).
+    assert result.count == 800 + finished
+
+
+@pytest.mark.skipif(not HAVE_RG, reason="rg not installed")
+def test_the_count_past_the_cap_reads_only_its_range(tmp_path) -> None:
+    from jobtui.engine.local.ripgrep import RipgrepPattern
+    from jobtui.engine.search.count import CountRange, count_rest
+
+    path = tmp_path / "spill"
+    path.write_bytes(b"hit\nmiss\n" * 50_000 + b"hit\n")  # the pipe's 64 KiB many times over
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        pattern = RipgrepPattern("hit", literal=True, ignore_case=False)
+        line = len(b"hit\nmiss\n")
+        middle = CountRange(fd, 10 * line, 30_000 * line, whole_file=False)
+        assert count_rest([middle], [0], pattern) == 29_990
+        whole = CountRange(fd, 0, os.path.getsize(path), whole_file=True)
+        assert count_rest([whole, middle], [1, 5], pattern) == 50_000 + 29_990
+        assert count_rest([CountRange(fd, 100, 100, whole_file=False)], [0], pattern) == 0
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("rg", TOOLS)
