@@ -426,6 +426,12 @@ class Persistence:
                     shutil.rmtree(directory, ignore_errors=True)
 
     def _records(self, top: Job) -> list[JobRecord]:
+        # A monitor's answer (its pid, for a later host to adopt the job) is waited for here,
+        # before the engine's lock: waited for under it, it held up every start meanwhile.
+        for job in (top, *top.child_jobs):
+            wait_started = getattr(job.runner, "wait_started", None)
+            if wait_started is not None:
+                wait_started()
         with self.engine.lock:
             jobs = (top, *top.child_jobs)
             return [

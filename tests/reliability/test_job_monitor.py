@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -96,6 +97,7 @@ def test_a_job_runs_to_its_exit_code_with_both_streams_apart(job_dir: Path) -> N
     assert status.transcript_bytes == files.indexed_bytes == 22
     assert files.adopt().found is Found.ENDED
     assert not (job_dir / "exit.json.tmp").exists()
+    assert not (job_dir / jobmonitor.LOG).exists()  # made only when something is logged
 
 
 def test_the_reader_follows_a_byte_cursor(job_dir: Path) -> None:
@@ -469,3 +471,37 @@ def test_the_monitor_indexes_records_of_at_most_64_kib_each_with_its_lines(job_d
         assert (word & ~jobmonitor.ENDS_NEWLINE) >> 8 == piece.count(b"\n") + 1
         assert bool(word & jobmonitor.ENDS_NEWLINE) == piece.endswith(b"\n")
     assert sum(e[1] for e in entries) == len(data)
+
+
+def test_the_boot_id_is_read_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobmonitor, "_BOOT_ID", [])
+    first = jobmonitor.boot_id()
+    assert first is not None and len(first) == 36
+
+    def no_more(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the boot id was read again")
+
+    monkeypatch.setattr(jobmonitor, "open", no_more, raising=False)
+    assert jobmonitor.boot_id() == first
+
+
+def test_the_monitor_makes_the_input_fifo_and_its_directory(job_dir: Path) -> None:
+    fifo = job_dir / "stdin.fifo"
+    assert not job_dir.exists()  # the host makes nothing for a start
+    process, info = start_monitor(job_dir, ["cat"], cwd="/", stdin=fifo, fifo=True)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and fifo.stat().st_mode & 0o777 == 0o600
+    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the monitor holds it: no wait
+    os.write(fd, b"sent\n")
+    os.close(fd)
+    fifo.unlink()
+    os.kill(info.monitor_pid, signal.SIGUSR1)  # let go: cat reads the end of file
+    assert process.wait(30) == 0
+    files = JobFiles(job_dir)
+    assert files.stream_bytes(Stream.Output) == b"sent\n"
+    status = files.exit_status()
+    assert status is not None and status.exit_code == 0
+
+
+def test_an_input_fifo_that_cannot_be_made_is_one_clear_line(job_dir: Path) -> None:
+    with pytest.raises(MonitorStartError, match="cannot make the input FIFO"):
+        start_monitor(job_dir, ["cat"], cwd="/", stdin=job_dir / "no" / "fifo", fifo=True)

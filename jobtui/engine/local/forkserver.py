@@ -163,7 +163,7 @@ class ForkServer:
         """Send one request; returns the read ends of the monitor's stdout and stderr."""
         argv = monitor_arguments(
             start.job_dir, start.command, cwd=start.cwd, tag=start.tag, stdin=start.stdin,
-            limit=start.limit,
+            limit=start.limit, fifo=start.fifo,
         )  # fmt: skip
         env = os.environ if start.env is None else start.env
         fields = [*argv, *(f"{k}={v}" for k, v in env.items())]
@@ -235,7 +235,7 @@ class ForkServer:
         try:
             process, info = start_monitor(
                 start.job_dir, start.command, cwd=start.cwd, tag=start.tag, env=start.env,
-                stdin=start.stdin, limit=start.limit,
+                stdin=start.stdin, limit=start.limit, fifo=start.fifo,
             )  # fmt: skip
         except (MonitorStartError, OSError) as exc:
             told(None, exc)
@@ -270,6 +270,8 @@ class Start:
     env: Mapping[str, str] | None = None
     stdin: Path | None = None
     limit: int | None = None
+    #: ``stdin`` is a FIFO the monitor makes (the job's input from Send-JobInput).
+    fifo: bool = False
 
 
 #: How a start's outcome is told: the monitor's record, or the error that says why not.

@@ -43,18 +43,26 @@ def monitor_arguments(
     tag: str | None = None,
     stdin: Path | None = None,
     limit: int | None = None,
+    fifo: bool = False,
 ) -> list[str]:
-    """The monitor's arguments for ``command`` (its command line after the program's name)."""
+    """The monitor's arguments for ``command`` (its command line after the program's name).
+
+    With ``fifo``, ``stdin`` is a FIFO for the monitor to make (``--stdin-fifo``).
+    """
     return [
         str(job_dir),
         "--cwd",
         cwd,
         *(["--tag", tag] if tag else []),
-        *(["--stdin", str(stdin)] if stdin is not None else []),
+        *([_stdin_option(fifo), str(stdin)] if stdin is not None else []),
         *(["--limit", str(limit)] if limit is not None else []),
         "--",
         *command,
     ]
+
+
+def _stdin_option(fifo: bool) -> str:
+    return jobmonitor.STDIN_FIFO if fifo else "--stdin"
 
 
 def monitor_command(
@@ -65,6 +73,7 @@ def monitor_command(
     tag: str | None = None,
     stdin: Path | None = None,
     limit: int | None = None,
+    fifo: bool = False,
     python: str = sys.executable,
     by_module: bool = False,
     serve: bool = False,
@@ -79,7 +88,9 @@ def monitor_command(
     if serve:
         options = [jobmonitor.SERVE]
     else:
-        options = monitor_arguments(job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit)
+        options = monitor_arguments(
+            job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, fifo=fifo
+        )
     if by_module:
         return [python, "-m", "jobtui.engine.local.jobmonitor", *options]
     return [python, "-I", "-S", str(MONITOR_PROGRAM), *options]
@@ -424,6 +435,7 @@ def start_monitor(
     stdin: Path | None = None,
     limit: int | None = None,
     by_module: bool = False,
+    fifo: bool = False,
 ) -> tuple[subprocess.Popen[bytes], MonitorInfo]:
     """Start a monitor in its own session and wait until the job runs (or fails to start).
 
@@ -431,8 +443,9 @@ def start_monitor(
     ``exit.json`` is written); if the caller dies first, the monitor goes on.
     """
     argv = monitor_command(
-        job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, by_module=by_module
-    )
+        job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, by_module=by_module,
+        fifo=fifo,
+    )  # fmt: skip
     process = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

@@ -115,6 +115,15 @@ def main(argv: list[str]) -> int:
         return 1
     monitor.flush_seconds = flush
     monitor.stdin = options.get("--stdin", os.devnull)
+    if STDIN_FIFO in options:
+        # Made here, not by the host: the host's start of a job then makes no file at all
+        # (the directory is this monitor's too), and a monitor answers only once it is made.
+        monitor.stdin = options[STDIN_FIFO]
+        try:
+            os.mkfifo(monitor.stdin, 0o600)
+        except OSError as exc:
+            sys.stderr.write(f"jobmonitor: cannot make the input FIFO: {exc.strerror or exc}\n")
+            return 1
     if "--limit" in options:
         try:
             monitor.set_limit(int(options["--limit"]))
@@ -124,7 +133,9 @@ def main(argv: list[str]) -> int:
     return monitor.run()
 
 
-_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin", "--limit")
+#: ``--stdin-fifo PATH``: make ``PATH`` a FIFO (0600) and give it to the job as its input.
+STDIN_FIFO = "--stdin-fifo"
+_OPTIONS = ("--cwd", "--tag", "--flush", "--stdin", STDIN_FIFO, "--limit")
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -132,7 +143,7 @@ def _parse(argv: list[str]) -> tuple[dict[str, str], list[str]]:
     if "--" not in argv:
         raise UsageError(
             "usage: jobmonitor JOB_DIR [--cwd DIR] [--tag ID] [--flush SECONDS] [--stdin FILE]"
-            " [--limit BYTES] -- COMMAND..."
+            " [--stdin-fifo PATH] [--limit BYTES] -- COMMAND..."
         )
     split = argv.index("--")
     given, command = argv[:split], argv[split + 1 :]
@@ -186,6 +197,7 @@ def serve(request_fd: int) -> int:
     # A fork shares this process's memory until a page is written: the collector would write
     # to every object's header in each monitor (copying the pages), so the objects loaded by
     # now are set aside from it for good, and the monitors' own few need no collection.
+    boot_id()  # read here once, for every monitor forked
     gc.disable()
     gc.freeze()
     null = os.open(os.devnull, os.O_RDWR)
@@ -358,10 +370,16 @@ class Monitor:
         info = self._monitor_record()
         self._write_json(MONITOR, info)
         self._announce(info)
-        self._copy(pipes, wake_r)
-        if self.ring is not None:
-            for stream, data, when in self.ring.drain():
-                self._write(stream, data, when)
+        try:
+            self._copy(pipes, wake_r)
+            if self.ring is not None:
+                for stream, data, when in self.ring.drain():
+                    self._write(stream, data, when)
+        except BaseException:  # no stderr is left to take a traceback: monitor.log does
+            import traceback
+
+            _log(self.dir, traceback.format_exc().rstrip())
+            raise
         self._write_json(EXIT, self._exit_record())
         _goodbye(sentinel_w, sentinel_pid)
         global _ended
@@ -753,16 +771,16 @@ class Monitor:
     def _announce(self, info: dict[str, object]) -> None:
         """Tell whoever started us that the job runs (one line), then let go of our stdout.
 
-        A host that died meanwhile must not make the monitor fail: stdout becomes /dev/null.
+        A host that died meanwhile must not make the monitor fail: stdout becomes /dev/null,
+        and stderr too: what the monitor has to say from now on goes to ``monitor.log``
+        (:func:`_log`), which is made only then (one file fewer per job, 0.3 ms on ext4).
         """
         with _suppress(OSError):
             _write_all(1, _json(info) + b"\n")
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
-        log = os.open(os.path.join(self.dir, LOG), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.dup2(log, 2)
-        os.close(log)
+        os.dup2(null, 2)
         os.close(null)
 
 
@@ -956,12 +974,21 @@ def _goodbye(sentinel_w: int, sentinel_pid: int) -> None:
 
 
 def boot_id() -> str | None:
-    """This boot's id (Linux): a pid and a start time mean nothing across a reboot."""
-    try:
-        with open("/proc/sys/kernel/random/boot_id") as file:
-            return file.read().strip()
-    except OSError:
-        return None
+    """This boot's id (Linux): a pid and a start time mean nothing across a reboot.
+
+    Read once per process (no process outlives its boot): a monitor wrote it twice and its
+    host read it once more for every job. A monitor forked by the fork server has it already.
+    """
+    if not _BOOT_ID:
+        try:
+            with open("/proc/sys/kernel/random/boot_id") as file:
+                _BOOT_ID.append(file.read().strip())
+        except OSError:
+            return None
+    return _BOOT_ID[0]
+
+
+_BOOT_ID: list[str] = []
 
 
 def process_start(pid: int) -> int | None:
@@ -1130,7 +1157,8 @@ def _utf8_boundary(buffer: bytes | bytearray, end: int) -> int:
 
 
 def _log(job_dir: str, text: str) -> None:
-    with _suppress(OSError), open(os.path.join(job_dir, LOG), "a") as file:
+    private = lambda path, flags: os.open(path, flags, 0o600)  # noqa: E731
+    with _suppress(OSError), open(os.path.join(job_dir, LOG), "a", opener=private) as file:
         file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {text}\n")
 
 
