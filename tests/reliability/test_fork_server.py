@@ -172,6 +172,9 @@ def test_the_host_follows_its_jobs_after_the_fork_server_is_killed(state_dir: Pa
 
 
 def test_ending_the_session_leaves_no_process(state_dir: Path) -> None:
+    # Other suites' daemons (sshd, Slurm, tmux) may be this process's children too: only what
+    # came after them counts.
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     service = LocalService.persistent(state_dir, **OPTIONS)
     jobs = [service.engine.start_job("sleep 30 & sleep 30") for _ in range(3)]
     quick = [service.engine.start_job("true") for _ in range(5)]
@@ -180,7 +183,10 @@ def test_ending_the_session_leaves_no_process(state_dir: Path) -> None:
     assert pid is not None
     service.shutdown()
     assert all(job.state is JobState.Stopped for job in jobs)
-    wait_for(lambda: not psutil.Process().children(recursive=True), timeout=10)
+    wait_for(
+        lambda: not {p.pid for p in psutil.Process().children(recursive=True)} - before,
+        timeout=10,
+    )
     assert not alive(pid)
     for job in jobs:
         tag = str(job.executing_job.instance_id)
