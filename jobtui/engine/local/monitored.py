@@ -45,7 +45,7 @@ from jobtui.engine.local.jobfiles import (
     MonitorStartError,
     start_monitor,
 )
-from jobtui.engine.local.runners import exit_failure
+from jobtui.engine.local.runners import exit_failure, write_within
 from jobtui.engine.output import OutputStore
 from jobtui.engine.states import JobFailure, JobState
 
@@ -389,18 +389,7 @@ class MonitoredRunner:
                 if exc.errno == errno.ENXIO:  # no reader left: the job closed its input
                     raise BrokenPipeError("the job no longer reads its input") from None
                 raise
-        fd = self._input_fd
-        view = memoryview(data)
-        deadline = time.monotonic() + timeout
-        while view:
-            try:
-                view = view[os.write(fd, view) :]
-            except BlockingIOError:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                select.select([], [fd], [], remaining)
-        return len(data) - len(view)
+        return write_within(self._input_fd, data, timeout)
 
     def close_input(self) -> None:
         """Close the job's input: the FIFO goes (a later host finds none, so takes no input),

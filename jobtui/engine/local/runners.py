@@ -332,17 +332,7 @@ class ProcessRunner:
         if fd is None:
             raise BrokenPipeError("the job's input is closed")
         os.set_blocking(fd, False)
-        view = memoryview(data)
-        deadline = time.monotonic() + timeout
-        while view:
-            try:
-                view = view[os.write(fd, view) :]
-            except BlockingIOError:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                select.select([], [fd], [], remaining)
-        return len(data) - len(view)
+        return write_within(fd, data, timeout)
 
     def close_input(self) -> None:
         """Close the job's stdin: a process reading it sees end of file."""
@@ -468,3 +458,19 @@ class ThreadRunner:
 
     def close_input(self) -> None:
         """A built-in has no input to close."""
+
+
+def write_within(fd: int, data: bytes, timeout: float) -> int:
+    """Write ``data`` to the non-blocking ``fd`` for at most ``timeout`` seconds; returns the
+    bytes written (a job that stops reading its input must not hold the caller)."""
+    view = memoryview(data)
+    deadline = time.monotonic() + timeout
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            select.select([], [fd], [], remaining)
+    return len(data) - len(view)
