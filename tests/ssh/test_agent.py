@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from jobtui.engine.ssh.agent import Agent, AgentError
+from jobtui.engine.ssh.agent import Agent, AgentError, JobStatus
 from jobtui.engine.ssh.target import parse_host
 from jobtui.engine.ssh.transport import Transport, TransportError
 from tests.services.sshd import REFUSED_HOST, UNKNOWN_KEY_HOST, SshServer
@@ -95,3 +95,28 @@ def test_no_python3_is_said(server: SshServer, monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(AgentError, match="python3 was not found on sshtest1"):
         agent.poll([], 1)
     agent.transport.close()
+
+
+def test_a_polls_output_comes_in_pieces_byte_exact(
+    server: SshServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll hands its output on as it reads it, never more than PIECE bytes at a time."""
+    monkeypatch.setattr("jobtui.engine.ssh.agent.PIECE", 1000)
+    agent = _agent()
+    try:
+        agent.start([{"name": "t4", "command": "seq 3000; seq 500 >&2", "cwd": ""}], 0)
+        _poll_until_done(agent, "t4")
+        pieces: list[tuple[int, JobStatus]] = []
+        statuses = agent.poll([("t4", 0, 0)], 10_000, take=lambda i, s: pieces.append((i, s)))
+        expected = "".join(f"{i}\n" for i in range(1, 3001)).encode()
+        assert b"".join(s.out for _, s in pieces) == expected[:10_000]
+        assert (
+            b"".join(s.err for _, s in pieces) == "".join(f"{i}\n" for i in range(1, 501)).encode()
+        )
+        assert all(len(s.out) + len(s.err) <= 1000 for _, s in pieces)
+        assert all(s.more and s.status is None for _, s in pieces[:-1])
+        assert pieces[-1][1] == statuses[0] and statuses[0].status == "exit 0"
+        assert statuses[0].more  # 3000 lines are more than the limit
+    finally:
+        agent.remove(["t4"])
+        agent.transport.close()

@@ -248,3 +248,29 @@ def test_cpu_and_memory_come_from_the_agent(engine: JobEngine) -> None:
     assert info.memory_rss is not None and info.memory_rss > 0
     assert info.process_count == 2
     engine.stop_job([job])
+
+
+def test_a_flood_is_read_with_the_larger_limit_byte_exact(
+    engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a poll that came back full, the next one asks for BEHIND_LIMIT; nothing is lost."""
+    monkeypatch.setattr("jobtui.engine.ssh.backend.POLL_LIMIT", 20_000)
+    monkeypatch.setattr("jobtui.engine.ssh.backend.BEHIND_LIMIT", 200_000)
+    monkeypatch.setattr("jobtui.engine.ssh.agent.PIECE", 4096)
+    where = _add(engine, HOSTS[0])
+    job = engine.start_job_on("sleep 0.3; seq 100000", [where])
+    backend = engine._backends[where]
+    assert isinstance(backend, SshBackend)
+    limits: list[int] = []
+    real_poll = backend.agent.poll
+
+    def poll(jobs: list[tuple[str, int, int]], limit: int, **kwargs: object) -> object:
+        limits.append(limit)
+        return real_poll(jobs, limit, **kwargs)  # type: ignore[arg-type]
+
+    backend.agent.poll = poll  # type: ignore[method-assign]
+    _wait(engine, job)
+    assert job.state is JobState.Completed
+    assert [line for _, line in _text(engine, job)] == [str(i) for i in range(1, 100001)]
+    assert 200_000 in limits
+    assert limits.count(200_000) <= 4  # 588,895 bytes: 20,000 then 200,000 at a time

@@ -11,15 +11,19 @@ import base64
 import json
 import threading
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import IO, Any
 
 from jobtui.engine.ssh.transport import Transport, TransportError
 
 #: The exit status of a shell that found no such command (no python3 on the host).
 NOT_FOUND = 127
+#: Bytes of a poll's output read and handed on at a time: what a poll holds in memory,
+#: however much it brings.
+PIECE = 4 << 20
 
 
 class AgentError(Exception):
@@ -67,39 +71,61 @@ class Agent:
             self._removals.extend(names)
 
     def _call(self, operation: str, request: dict[str, Any], timeout: float = 60.0) -> Any:
-        return self._call_with_payload(operation, request, timeout)[0]
+        return self._call_with_payload(operation, request, timeout)
 
     def _call_with_payload(
-        self, operation: str, request: dict[str, Any], timeout: float = 60.0
-    ) -> tuple[Any, bytes]:
-        """The answer's JSON line, and the raw bytes after it."""
+        self,
+        operation: str,
+        request: dict[str, Any],
+        timeout: float = 60.0,
+        payload: Callable[[Any, IO[bytes]], None] | None = None,
+    ) -> Any:
+        """The answer's JSON line; with ``payload``, that line and the stream of the raw
+        bytes after it go to ``payload`` as they come (it must not raise: a cut answer is
+        said by its leaving bytes unread)."""
         with self._lock:
             removals, self._removals = self._removals, []
         if removals:
             request = {**request, "remove": removals}
         try:
-            return self._send(operation, request, timeout)
+            return self._send(operation, request, timeout, payload)
         except (TransportError, AgentError):
             with self._lock:
                 self._removals = removals + self._removals  # the next call takes them
             raise
 
-    def _send(self, operation: str, request: dict[str, Any], timeout: float) -> tuple[Any, bytes]:
+    def _send(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        timeout: float,
+        payload: Callable[[Any, IO[bytes]], None] | None,
+    ) -> Any:
         # -S: no site-packages (the agent needs the standard library only): 3 ms of 15.
         words = ["python3", "-S", "-c", _loader(), operation]
-        done = self.transport.run(words, input=json.dumps(request).encode(), timeout=timeout)
-        if done.returncode == NOT_FOUND and not done.stdout:
+        answer: list[Any] = []
+
+        def read(stream: IO[bytes]) -> None:
+            line = stream.readline()
+            try:
+                answer.append(json.loads(line))
+            except ValueError:
+                return
+            if payload is not None:
+                payload(answer[0], stream)
+
+        done = self.transport.run(
+            words, input=json.dumps(request).encode(), timeout=timeout, reader=read
+        )
+        if done.returncode == NOT_FOUND and not answer:
             raise AgentError(f"python3 was not found on {self.transport.target.host}")
         if done.returncode != 0:
             raise AgentError(f"The agent on {self.transport.target.host} failed: {done.error_line}")
-        cut = done.stdout.find(b"\n")
-        line = done.stdout[:cut] if cut >= 0 else done.stdout
-        try:
-            return json.loads(line), done.stdout[cut + 1 :] if cut >= 0 else b""
-        except ValueError:
+        if not answer:
             raise AgentError(
                 f"The agent on {self.transport.target.host} gave no answer: {done.error_line}"
-            ) from None
+            )
+        return answer[0]
 
     def start(self, jobs: list[dict[str, Any]], lease: float) -> list[dict[str, Any]]:
         """Start each job; per job, ``{"pid": N}`` or ``{"error": why}``."""
@@ -107,38 +133,71 @@ class Agent:
         return answer
 
     def poll(
-        self, jobs: list[tuple[str, int, int]], limit: int, *, stats: bool = False
+        self,
+        jobs: list[tuple[str, int, int]],
+        limit: int,
+        *,
+        stats: bool = False,
+        take: Callable[[int, JobStatus], None] | None = None,
     ) -> list[JobStatus]:
         """Each job's status and its output from the byte offsets given (name, out, err);
-        with ``stats``, each running job's CPU time, memory and process count too."""
+        with ``stats``, each running job's CPU time, memory and process count too.
+
+        With ``take``, the output goes to it as it comes, in pieces of at most PIECE bytes
+        (job index, a status with ``more`` and no ``status`` until the job's last piece), and
+        the statuses returned carry no output. A poll that is cut off raises after the pieces
+        that came whole: each was taken, so no byte is lost or taken twice."""
         request = {
             "jobs": [{"name": n, "out": o, "err": e} for n, o, e in jobs],
             "limit": limit,
             "stats": stats,
         }
-        answer, payload = self._call_with_payload("poll", request)
-        view = memoryview(payload)
-        statuses = []
-        offset = 0
-        for a in answer["jobs"]:
-            if a.get("missing"):
-                statuses.append(JobStatus(missing=True))
-                continue
-            out_end = offset + int(a["out"])
-            err_end = out_end + int(a["err"])
-            statuses.append(
-                JobStatus(
-                    status=a.get("status"),
-                    out=bytes(view[offset:out_end]),
-                    err=bytes(view[out_end:err_end]),
-                    more=bool(a.get("more")),
-                    stats=_stats(a.get("stats")),
+        collected: dict[int, list[JobStatus]] = {}
+
+        def keep(index: int, piece: JobStatus) -> None:
+            collected.setdefault(index, []).append(piece)
+
+        into = take or keep
+        finals: list[JobStatus] = []
+        cut = [False]
+
+        def stream(answer: Any, source: IO[bytes]) -> None:
+            for index, a in enumerate(answer["jobs"]):
+                if a.get("missing"):
+                    finals.append(JobStatus(missing=True))
+                    into(index, finals[-1])
+                    continue
+                last = JobStatus(
+                    status=a.get("status"), more=bool(a.get("more")), stats=_stats(a.get("stats"))
                 )
-            )
-            offset = err_end
-        if offset != len(payload):
+                for field in ("out", "err"):
+                    left = int(a[field])
+                    while left:
+                        data = _read_exactly(source, min(left, PIECE))
+                        if data is None:
+                            cut[0] = True  # ssh or the agent died: what came whole was taken
+                            return
+                        left -= len(data)
+                        piece = JobStatus(more=True, out=data) if field == "out" else None
+                        into(index, piece or JobStatus(more=True, err=data))
+                finals.append(last)
+                into(index, last)
+            if source.read(1):
+                cut[0] = True
+
+        self._call_with_payload("poll", request, payload=stream)
+        if cut[0] or len(finals) != len(jobs):
             raise AgentError(f"The agent on {self.transport.target.host} gave a cut answer.")
-        return statuses
+        if take is not None:
+            return finals
+        return [
+            replace(
+                final,
+                out=b"".join(p.out for p in collected.get(i, [])),
+                err=b"".join(p.err for p in collected.get(i, [])),
+            )
+            for i, final in enumerate(finals)
+        ]
 
     def signal(self, names: list[str], signal_name: str) -> None:
         """Send STOP, CONT... to each job's process group and tagged processes."""
@@ -163,6 +222,22 @@ class Agent:
             if not names and not self._removals:
                 return
         self._call("remove", {"names": names})
+
+
+def _read_exactly(source: IO[bytes], count: int) -> bytes | None:
+    """``count`` bytes of ``source``, or None if it ends before (a pipe's read may be short)."""
+    data = source.read(count)
+    if len(data) == count:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < count:
+        more = source.read(count - got)
+        if not more:
+            return None
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
 
 
 def _stats(value: Any) -> tuple[float, int, int] | None:

@@ -22,7 +22,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 from jobtui.engine.ssh.target import SshTarget
 
@@ -146,11 +148,20 @@ class Transport:
             if done.returncode != 0:
                 raise TransportError(Completed(done.returncode, b"", said).error_line)
 
-    def run(self, words: list[str], *, input: bytes = b"", timeout: float = 60.0) -> Completed:
+    def run(
+        self,
+        words: list[str],
+        *,
+        input: bytes = b"",
+        timeout: float = 60.0,
+        reader: Callable[[IO[bytes]], None] | None = None,
+    ) -> Completed:
         """Run ``words`` (quoted for the remote shell) on the host; ssh's failures raise.
 
         A remote command's own non-zero status comes back in ``returncode``; only ssh's own
         error (status 255: no route, refused, a key not accepted) raises TransportError.
+        With ``reader``, the command's output goes to it as a stream while it comes (a poll's
+        output is stored piece by piece, never held whole) and ``stdout`` comes back empty.
         """
         self.connect()
         # ControlMaster=no: a command never becomes a master itself (see above); if the master
@@ -163,6 +174,8 @@ class Transport:
             self.target.host,
             " ".join(shlex.quote(w) for w in words),
         )
+        if reader is not None:
+            return self._streamed(argv, input, timeout, reader)
         try:
             done = subprocess.run(
                 argv, input=input, capture_output=True, timeout=timeout, check=False
@@ -175,6 +188,47 @@ class Transport:
             raise TransportError(f"ssh: cannot run ssh: {error.strerror or error}") from None
         result = Completed(done.returncode, done.stdout, done.stderr)
         if done.returncode == SSH_ERROR:
+            raise TransportError(result.error_line)
+        return result
+
+    def _streamed(
+        self, argv: list[str], input: bytes, timeout: float, reader: Callable[[IO[bytes]], None]
+    ) -> Completed:
+        """``argv`` with its output read by ``reader`` as it comes; its stderr goes to a file
+        (nothing to drain beside), and a timer kills it at ``timeout``."""
+        with tempfile.TemporaryFile() as errors:
+            try:
+                proc = subprocess.Popen(
+                    argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+                )
+            except OSError as error:
+                raise TransportError(f"ssh: cannot run ssh: {error.strerror or error}") from None
+            timer = threading.Timer(timeout, proc.kill)
+            timer.start()
+            try:
+                assert proc.stdin is not None and proc.stdout is not None
+                # The agent reads all of its input before it writes: no deadlock.
+                with contextlib.suppress(BrokenPipeError):
+                    proc.stdin.write(input)
+                    proc.stdin.close()
+                try:
+                    reader(proc.stdout)
+                finally:
+                    while proc.stdout.read(1 << 16):
+                        pass  # what the reader left, so that ssh can exit
+                    proc.stdout.close()
+                    returncode = proc.wait()
+            finally:
+                expired = not timer.is_alive()
+                timer.cancel()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            errors.seek(0)
+            result = Completed(returncode, b"", errors.read())
+        if expired and returncode < 0:
+            raise TransportError(f"ssh: no answer from {self.target.host} within {timeout:g} s")
+        if returncode == SSH_ERROR:
             raise TransportError(result.error_line)
         return result
 
