@@ -5,8 +5,9 @@ every job, about 25 ms: 1,000 jobs would take 30 times what the shell takes to r
 server (``jobmonitor.py --serve``) is one small process, started with the session, that has paid
 that once and forks a monitor per request (see ``jobmonitor.serve``). A forked monitor is the same
 program in the same state as one started by path, so it keeps every guarantee: its own session,
-the subreaper, the sentinel, the job's PDEATHSIG, the tag, cwd, stdin file and disk limit; and it
-goes on when the server or the host dies.
+the subreaper, the sentinel, the tag, cwd, stdin file and disk limit; and it goes on when the
+server or the host dies. (A tagged job is spawned with ``posix_spawn``, so it has no PDEATHSIG:
+the sentinel's sweep of the tag covers the moment that covered.)
 
 A request carries the monitor's stdout and stderr pipes (``SCM_RIGHTS``): the answer is read from
 them as from a monitor the host started itself, one JSON line when the job runs, or why not.

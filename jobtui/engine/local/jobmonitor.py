@@ -26,8 +26,9 @@ Podman's conmon pattern. The host starts one monitor per job; the monitor
 
 If the monitor itself is killed, the job must not be left running with nobody reading it: a
 forked sentinel waits on a pipe that only the monitor holds; at end of file without a goodbye it
-SIGKILLs the job's process group and every process tagged with the job's ``JOBTUI_JOB``. The
-job's main process also has ``PR_SET_PDEATHSIG``, for the moment before the sentinel knows it.
+SIGKILLs the job's process group and every process tagged with the job's ``JOBTUI_JOB``. An
+untagged job's main process also has ``PR_SET_PDEATHSIG``, for the moment before the sentinel
+knows it; a tagged one is spawned with ``posix_spawn`` (cheaper) and the tag's sweep covers it.
 
 It imports only the few standard modules it needs: it is started once per job, and the jobtui
 packages cost 70 ms and 8 MB more to import; even ``json`` and ``contextlib`` (which bring
@@ -182,7 +183,7 @@ def serve(request_fd: int) -> int:
 
     Each monitor is forked into a session of its own, with stdin from ``/dev/null`` and no
     descriptor of this process, and then is exactly the monitor a program start gives: the
-    subreaper, the sentinel, the job's PDEATHSIG. It holds everything its job needs, so it
+    subreaper, the sentinel, the tag. It holds everything its job needs, so it
     goes on when this server or the host dies. SIGCHLD is ignored here, so the kernel reaps
     the monitors that end; one that outlives this server is reparented, as a monitor started
     by the host is when the host dies.
