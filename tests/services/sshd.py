@@ -164,6 +164,10 @@ def _ensure_user() -> None:
     # useradd leaves the account locked ("!"), which sshd without PAM refuses even for a key;
     # "*" unlocks it with no password that could ever match.
     subprocess.run(["usermod", "-p", "*", TEST_USER], check=True, capture_output=True)
+    # What an interrupted earlier run left on the "remote" side (a job directory named as a test
+    # names its job would refuse that test's start): each run starts from an empty state.
+    state = os.path.join(pwd.getpwnam(TEST_USER).pw_dir, ".local/state/jobtui")
+    shutil.rmtree(state, ignore_errors=True)
 
 
 def _free_port() -> int:

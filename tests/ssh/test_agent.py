@@ -53,8 +53,10 @@ def test_stop_ends_the_tree_and_a_setsid_escapee(server: SshServer) -> None:
         agent.start(
             [{"name": "t2", "command": "setsid sleep 300 & sleep 300 & wait", "cwd": ""}], 0
         )
-        time.sleep(0.3)
-        assert "sleep" in server.user_process_names()
+        deadline = time.monotonic() + 10
+        while server.user_process_names().count("sleep") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.user_process_names().count("sleep") == 2
         agent.stop(["t2"], 1.0)
         status, _, _ = _poll_until_done(agent, "t2")
         assert status == "signal 15"
