@@ -35,8 +35,8 @@ from jobtui.engine.local.jobfiles import (
     JobFiles,
     MonitorInfo,
     MonitorStartError,
+    fork_server_command,
     monitor_arguments,
-    monitor_command,
     monitor_info_from,
     start_monitor,
 )
@@ -80,7 +80,7 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._process = subprocess.Popen(
-                monitor_command(Path(), [], cwd="", serve=True, python=self._python),
+                fork_server_command(self._python),
                 stdin=theirs.fileno(),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -76,24 +76,29 @@ def monitor_command(
     fifo: bool = False,
     python: str = sys.executable,
     by_module: bool = False,
-    serve: bool = False,
 ) -> list[str]:
-    """The argv that runs a monitor for ``command`` (or, with ``serve``, the monitors' fork
-    server: ``job_dir`` and the rest are then unused).
+    """The argv that runs a monitor for ``command``.
 
     By path with ``-I -S`` (no site, no user paths, no script directory on ``sys.path``): the
     monitor imports only the standard library. ``by_module`` runs it as
     ``python -m jobtui.engine.local.jobmonitor`` instead (slower, for comparison).
     """
-    if serve:
-        options = [jobmonitor.SERVE]
-    else:
-        options = monitor_arguments(
-            job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, fifo=fifo
-        )
+    options = monitor_arguments(
+        job_dir, command, cwd=cwd, tag=tag, stdin=stdin, limit=limit, fifo=fifo
+    )
+    return _program(python, by_module) + options
+
+
+def fork_server_command(python: str = sys.executable) -> list[str]:
+    """The argv that runs the monitors' fork server (``jobmonitor.py --serve``), by path as a
+    monitor is."""
+    return [*_program(python, by_module=False), jobmonitor.SERVE]
+
+
+def _program(python: str, by_module: bool) -> list[str]:
     if by_module:
-        return [python, "-m", "jobtui.engine.local.jobmonitor", *options]
-    return [python, "-I", "-S", str(MONITOR_PROGRAM), *options]
+        return [python, "-m", "jobtui.engine.local.jobmonitor"]
+    return [python, "-I", "-S", str(MONITOR_PROGRAM)]
 
 
 def monitor_info_from(data: Mapping[str, Any]) -> MonitorInfo | None:
