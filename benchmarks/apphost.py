@@ -89,6 +89,8 @@ async def running_app(engine: Any, **kwargs: Any) -> AsyncIterator[tuple[Any, An
     from jobtui.ui.app import JobApp
     from jobtui.ui.screens.main import MainScreen
 
+    # As in jobtui's own process: what the first frame made is frozen out of the collector's way.
+    kwargs.setdefault("freeze_after_start", True)
     with tempfile.TemporaryDirectory(prefix="jobtui-bench-") as directory:
         app = JobApp(engine, history_path=Path(directory) / "history", **kwargs)
         async with app.run_test(size=SIZE) as pilot:

@@ -146,4 +146,5 @@ class OutputPane:
         # job every few seconds without changing what the title says).
         if text != self._title_text:
             self._title_text = text
-            self.title.update(text)
+            # Its width is the header's rest (1fr), whatever it says: no layout of the screen.
+            self.title.update(text, layout=False)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -505,6 +506,9 @@ class PaneSearch:
         if self.row is None:
             return
         label = self.row.query_one("#output-search-status", Label)
-        label.update(self.status_text())
+        text = self.status_text()
+        # Its width is its text's (auto): the screen is laid out again only when that changes,
+        # not at each count of a growing job's matches (a layout a poll, 5 ms each).
+        label.update(text, layout=cell_len(text) != cell_len(str(label.content)))
         label.set_class(error or self.error is not None, "-error")
         self._mark()

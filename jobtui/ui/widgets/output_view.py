@@ -330,8 +330,25 @@ class OutputView(ScrollView, can_focus=True):
             size = self._wrapped_size()
         else:
             size = Size(self._widest + self._gutter_width(), self._line_count)
-        if self.virtual_size != size:
+        if self.virtual_size == size:
+            return
+        if self._only_longer(size):
+            # The scrollbar's range is all that changes: the reactive would lay out the whole
+            # screen again, 5 ms of the app's thread in each frame of a flood that is followed.
+            self.set_reactive(OutputView.virtual_size, size)
+            self._scroll_update(size)
+        else:
             self.virtual_size = size
+
+    def _only_longer(self, size: Size) -> bool:
+        """Whether ``size`` only changes the height of a view whose vertical scrollbar is up
+        and stays up (no scrollbar comes or goes, so nothing else on the screen moves)."""
+        old, height = self.virtual_size, self.container_size.height
+        return (
+            size.width == old.width
+            and self.show_vertical_scrollbar
+            and min(old.height, size.height) > height > 0
+        )
 
     def _wrapped_size(self) -> Size:
         # Nothing to scroll sideways; downwards, a screen further than the lines (see
