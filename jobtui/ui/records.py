@@ -262,11 +262,15 @@ class LiveJobs:
 
     def records(self, jobs: Iterable[Job | JobRecord]) -> list[JobRecord]:
         """``jobs`` as records: a live job through its view, a record as it is."""
+        module = sys.modules.get("jobtui.engine.job")
+        if module is None:  # no live job can exist yet: every one is a record (see is_live)
+            return list(cast("Iterable[JobRecord]", jobs))
+        job_class = module.Job
         views = self._views
         out: list[JobRecord] = []
         live = False
         for job in jobs:
-            if is_live(job):
+            if isinstance(job, job_class):
                 live = True
                 view = views.get(job.id)
                 if view is None or view.job is not job:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from rich.style import Style
+
 from jobtui.engine import JobEngine, JobState
 from jobtui.ui.screens.detail import JobDetailScreen
+from jobtui.ui.table.rows import JobRows, RowChanges
 from jobtui.ui.widgets.jobs_table import COLUMN_KEYS, JobsTable
 
 from .conftest import AppRunner, cell, main_screen, table, until
@@ -247,3 +253,63 @@ async def test_a_large_unread_count_is_shown_exactly_where_it_fits(
         await until(pilot, lambda: cell(app, big, "more") == "True +123,456")
         await pilot.resize_terminal(120, 30)
         await until(pilot, lambda: cell(app, big, "more") == "True +123k")  # no room: rounded
+
+
+async def test_a_pull_hands_the_table_only_the_jobs_it_brought(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [engine.start_job("echo x") for _ in range(30)]
+    engine.wait_job(jobs)
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 30)
+        looked_at: list[list[int] | None] = []
+        original = JobRows.sync
+
+        def sync(self: JobRows, records: object, **options: Any) -> RowChanges:
+            changed = options.get("changed")
+            looked_at.append(None if changed is None else sorted(job.id for job in changed))
+            return original(self, records, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(JobRows, "sync", sync)
+        engine.receive_job([jobs[3]])
+        main_screen(app).refresh_table()
+        assert looked_at == [[jobs[3].id]]
+        assert cell(app, jobs[3], "more") == "False"
+        main_screen(app).refresh_table()  # nothing new: nothing to look at
+        assert looked_at[-1] == []
+        engine.remove_job(jobs[5])  # a job that went is dropped all the same
+        main_screen(app).refresh_table()
+        assert jobs_table.row_count == 29 and jobs[5].id not in jobs_table.shown_job_ids
+
+
+async def test_a_frame_reads_the_tables_styles_only_when_they_moved(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = [engine.start_job("echo x") for _ in range(5)]
+    engine.wait_job(jobs)
+    async with run_app() as (app, pilot):
+        jobs_table = table(app)
+        await until(pilot, lambda: jobs_table.row_count == 5)
+        await pilot.pause()
+        reads: list[str] = []
+        original = JobsTable.get_component_rich_style
+
+        def counting(self: JobsTable, *names: str, **options: Any) -> Style:
+            reads.extend(names)
+            return original(self, *names, **options)
+
+        monkeypatch.setattr(JobsTable, "get_component_rich_style", counting)
+        engine.receive_job([jobs[1]])
+        main_screen(app).refresh_table()
+        drawn = jobs_table._frame
+        await until(pilot, lambda: jobs_table._frame is not drawn)  # the next frame drew a row
+        assert reads == []  # and drew it with the styles of the last frame
+        assert "False" in row_text(jobs_table, 2)
+        # Focus moves the cursor's colours (a rule of :focus): read again, and drawn with them.
+        blurred = jobs_table._look
+        jobs_table.focus() if app.focused is not jobs_table else app.set_focus(None)
+        await pilot.pause()
+        await pilot.pause()
+        assert "jobs-table--cursor" in reads
+        assert jobs_table._look != blurred

@@ -59,6 +59,9 @@ class PullLoop:
         self._make_notifier = make_notifier
         self._notifier: Notifier | None = None
         self._table_at = 0.0
+        #: Ids of the jobs pulled since the table last showed them (None: the table must look
+        #: at every job, as before its first sync).
+        self._unshown: set[int] | None = None
         #: Jobs that finished or began to wait for input since the last notice.
         self._noticed: list[JobSnapshot] = []
         #: The jobs of each line that started more than one, until all of them have finished.
@@ -102,7 +105,10 @@ class PullLoop:
         self.version = changes.version
         for job_id in changes.removed:
             self.jobs.pop(job_id, None)
+        unshown = self._unshown
         for job in changes.changed:
+            if unshown is not None:
+                unshown.add(job.id)
             before = self.jobs.get(job.id)
             if job.state.is_finished and (
                 (before is None and not first) or (before is not None and not before.finished)
@@ -122,7 +128,10 @@ class PullLoop:
         if take:
             self.take_changes()
         self._table_at = time.monotonic()
-        return self._table.sync(list(self.jobs.values()), force=force)
+        jobs = self.jobs
+        unshown, self._unshown = self._unshown, set()
+        changed = None if unshown is None else [jobs[i] for i in unshown if i in jobs]
+        return self._table.sync(list(jobs.values()), force=force, changed=changed)
 
     def watch_line(self, line: str, job_ids: list[int]) -> None:
         """The jobs ``line`` started: once every one of them has finished, one notice says so

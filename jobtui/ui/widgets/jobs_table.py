@@ -182,6 +182,8 @@ class JobsTable(ScrollView, can_focus=True):
         self._hover_row: int | None = None
         self._role_style_cache: dict[str, Style] | None = None
         self._look: tuple[Style, Style, Style, Style] | None = None
+        #: The styles' counters the look was read at (see :meth:`_styles_key`).
+        self._looked_at: tuple[int, ...] = ()
         self._frame: _Frame | None = None
         self._cell_cache: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(_CELL_CACHE)
         #: The columns drawn (fewer when the table is narrow, wider when wide), their total
@@ -273,11 +275,25 @@ class JobsTable(ScrollView, can_focus=True):
 
     # -- refresh -------------------------------------------------------------------------------
 
-    def sync(self, jobs: Sequence[Job | JobRecord], *, force: bool = False) -> bool:
+    def sync(
+        self,
+        jobs: Sequence[Job | JobRecord],
+        *,
+        force: bool = False,
+        changed: Sequence[Job | JobRecord] | None = None,
+    ) -> bool:
         """Make the rows show ``jobs`` (those that pass the filter), redrawing only what changed;
-        True if any row changed, came or went. A job is a live job or a record (a snapshot)."""
+        True if any row changed, came or went. A job is a live job or a record (a snapshot).
+
+        ``changed``, when given, holds the only jobs that may differ from the last sync's (what
+        a pull brought): the rows look at those alone (see :meth:`JobRows.sync`).
+        """
         keep_id = self.highlighted_job_id
-        changes = self.rows.sync(self._live.records(jobs), force=force)
+        live = self._live
+        records = live.records(jobs)
+        changes = self.rows.sync(
+            records, force=force, changed=None if changed is None else live.records(changed)
+        )
         self._show(changes, keep_id)
         return bool(changes)
 
@@ -396,22 +412,38 @@ class JobsTable(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Draw the lines in ``crop`` that changed; the styles are read again for each frame."""
+        """Draw the lines in ``crop`` that changed; the styles are read again when they moved."""
         self._frame = None
         return super().render_lines(crop)
 
-    def _read_frame(self) -> _Frame:
-        # Once per frame, and only if a line is drawn: each style costs a walk up the DOM.
-        look = (
-            self.rich_style,
-            self.get_component_styles("jobs-table--header").rich_style,
-            self.get_component_rich_style("jobs-table--cursor"),
-            self.get_component_rich_style("jobs-table--hover"),
+    def _styles_key(self) -> tuple[int, ...]:
+        """A number per style the drawing depends on (this table's, its components', every
+        ancestor's: a background is blended down the DOM) that moves whenever a rule of it does.
+
+        Reading the four styles costs four walks up the DOM (a fifth of a refresh of one row),
+        these counters a tenth of that, so the styles are read again only when one moved."""
+        components = self._component_styles
+        return (
+            *(node.styles._cache_key for node in self.ancestors_with_self),
+            *(components[name]._cache_key for name in self.COMPONENT_CLASSES),
         )
-        if look != self._look:
-            self._cell_cache.clear()
-            self._row_cache.clear()
-            self._look = look
+
+    def _read_frame(self) -> _Frame:
+        # Once per frame, and only if a line is drawn.
+        look = self._look
+        key = self._styles_key()
+        if look is None or key != self._looked_at:
+            look = (
+                self.rich_style,
+                self.get_component_styles("jobs-table--header").rich_style,
+                self.get_component_rich_style("jobs-table--cursor"),
+                self.get_component_rich_style("jobs-table--hover"),
+            )
+            self._looked_at = key
+            if look != self._look:
+                self._cell_cache.clear()
+                self._row_cache.clear()
+                self._look = look
         x, y = self.scroll_offset
         self._frame = _Frame(look, self.scrollable_content_region.width, int(x), int(y))
         return self._frame

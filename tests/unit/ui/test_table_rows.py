@@ -294,3 +294,66 @@ def test_throttled_jobs_show_their_place_and_move_up_when_the_queue_does() -> No
     assert model.cells(6)["progress"][0] == ""
     assert set(changes.changed) == {2, 3, 4, 5, 6}
     assert model.cells(7)["progress"][0] == "queued 1"  # another queue
+
+
+def test_a_refresh_told_which_jobs_changed_looks_at_those_alone() -> None:
+    reads: list[int] = []
+
+    class Counted(Record):
+        """A record that counts how often its version is read (each look at a job reads it)."""
+
+        def __getattribute__(self, name: str) -> object:
+            if name == "version":
+                reads.append(object.__getattribute__(self, "id"))
+            return super().__getattribute__(name)
+
+    model = rows()
+    jobs = [Counted(i, name=f"Job{i}") for i in range(1, 1001)]
+    model.sync(jobs)
+    jobs[3] = jobs[3].moved(has_more_data=False)
+    jobs[5] = jobs[5].moved(has_more_data=False)  # moved, but not said to have
+    reads.clear()
+    changes = model.sync(jobs, changed=[jobs[3]])
+    assert set(reads) == {4}  # one job looked at, not 1,000
+    assert changes.changed == [4] and model.cells(4)["more"] == ("False", "")
+    assert model.cells(6)["more"] == ("True", "")
+    # A new job said to have changed gets its row; one that went is dropped all the same.
+    jobs.append(Counted(1001, name="Job1001"))
+    del jobs[0]
+    changes = model.sync(jobs, changed=[jobs[-1]])
+    assert changes.reordered and 1001 in model and 1 not in model and len(model) == 1000
+    # A filter looks at every job (the title counts the hidden ones too).
+    model.set_filter("Job")
+    reads.clear()
+    model.sync(jobs, changed=[])
+    assert len(set(reads)) == 1000
+    assert model.cells(6)["more"] == ("False", "")
+
+
+def test_the_title_follows_states_as_rows_move_come_and_go() -> None:
+    model = rows()
+    states = [JobState.Running, JobState.Failed, JobState.Completed, JobState.Blocked]
+    jobs = [record(i, state=states[i % 4]) for i in range(1, 41)]
+    model.sync(jobs)
+
+    def counted() -> str:
+        active = sum(1 for job in jobs if job.state in (JobState.Running, JobState.Blocked))
+        failed = sum(1 for job in jobs if job.state is JobState.Failed)
+        parts = [f"Jobs {len(jobs)}"] + [f"{active} active"] * bool(active)
+        return " · ".join(parts + [f"{failed} failed"] * bool(failed))
+
+    assert model.title() == counted()
+    for step in range(1, 30):
+        index = (step * 7) % len(jobs)
+        if step % 5 == 0:
+            del jobs[index]  # a row goes
+        else:
+            jobs[index] = jobs[index].moved(state=states[step % 4])
+        model.sync(jobs, changed=[] if step % 5 == 0 else [jobs[index]])
+        assert model.title() == counted(), step
+    model.set_filter("Job1")  # hidden rows leave the counts kept for the rows shown...
+    model.set_filter("")  # ...and come back to them
+    assert model.title() == counted()
+    jobs[0] = jobs[0].moved(state=JobState.Failed)
+    model.sync(jobs, changed=[jobs[0]])
+    assert model.title() == counted()
