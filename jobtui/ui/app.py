@@ -31,7 +31,6 @@ from jobtui.ui.formatting import Clock, JobFormatter
 from jobtui.ui.palette import JobCommands
 from jobtui.ui.paths import css_paths
 from jobtui.ui.sanitize import plain, plain_lines
-from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.screens.main import MainScreen
 from jobtui.ui.signals import exit_on_signals
 
@@ -277,6 +276,8 @@ class JobApp(App[int]):
                 if main is not None:
                     main.stop_in_background([job.id for job in running])
                 self.exit(0)
+
+        from jobtui.ui.screens.confirm import ConfirmDialog
 
         await self.push_screen(
             ConfirmDialog(

@@ -3,6 +3,7 @@ on demand, and the command language loaded after the first frame (benchmark 5)."
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import threading
@@ -117,3 +118,19 @@ def test_the_command_package_loads_its_modules_on_first_use() -> None:
     assert out[0] == "['jobtui.commands', 'jobtui.commands.errors']"
     assert out[1] == "jobtui.commands.session"
     assert out[2] == "ImportError jobtui.commands"
+
+
+def test_the_app_loads_no_dialog_or_other_screen_before_it_is_shown() -> None:
+    """What the first frame needs is the app and its main screen: a dialog's or another
+    screen's module (its classes, its styles) loads when it is first asked for."""
+    probe = (
+        "import sys, jobtui.ui.app\n"
+        "print(sorted(m for m in sys.modules if m.startswith('jobtui.ui.screens.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    screens = set(ast.literal_eval(out))
+    assert "jobtui.ui.screens.main" in screens
+    later = {"confirm", "quit_dialog", "input_dialog", "wait_dialog", "detail", "help"}
+    assert {f"jobtui.ui.screens.{name}" for name in later} & screens == set()

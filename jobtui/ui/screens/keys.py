@@ -27,7 +27,6 @@ from jobtui.ui.actions import (
 )
 from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.sanitize import plain
-from jobtui.ui.screens.confirm import ConfirmDialog
 from jobtui.ui.sources import ConsoleBuffer
 from jobtui.ui.widgets.command_line import CommandLine
 from jobtui.ui.widgets.jobs_table import JobsTable
@@ -167,6 +166,9 @@ class JobKeys(Screen[None]):
 
     def _ask(self, line: str, title: str, message: str, *, detail: str, confirm: str) -> None:
         """Run ``line`` if the user says yes."""
+
+        # The dialog's module loads with the first question: the first frame does not need it.
+        from jobtui.ui.screens.confirm import ConfirmDialog
 
         def answered(yes: bool | None) -> None:
             if yes:
