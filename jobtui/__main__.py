@@ -146,13 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     # Importing the app makes a few hundred thousand objects (modules, classes, styles) that live
     # as long as the process. The cyclic collector would scan them again and again, for nothing
     # (a tenth of the start-up): it stays off while they are made, and they are then frozen out
-    # of its way.
+    # of its way. It stays off while the first frame is made too (the screen, its widgets and
+    # styles: as long-lived, and some 50 collections for nothing): the app turns it back on
+    # once that frame is drawn (run_app, JobApp's freeze_after_start).
     gc.disable()
     try:
         from jobtui.ui.app import run_app
-    finally:
-        gc.freeze()
+    except BaseException:
         gc.enable()
+        raise
+    gc.freeze()
     return run_app(hosted=hosted, attaching=attaching)
 
 

@@ -152,9 +152,11 @@ class JobApp(App[int]):
         """Move what the first frame made (screens, widgets, styles: they live as long as the
         app) out of the cyclic collector's way, as ``__main__`` does for the modules: each full
         collection walked them again, 5 ms of the app's thread that a followed flood paid
-        every second or so."""
+        every second or so. The collector, which ``__main__`` leaves off until the first frame
+        is drawn, runs again from here."""
         gc.collect()
         gc.freeze()
+        gc.enable()
 
     def on_unmount(self) -> None:
         """Restore the signals (the jobs are shut down by whoever made the service)."""
@@ -357,6 +359,7 @@ def run_app(
             end_on_host_lost(app, service, lost)
         app.run(mouse=config.settings.mouse)
     finally:
+        gc.enable()  # off since the imports (see jobtui.__main__), if the app ended before
         service.shutdown()
         logs.close()
     if lost:

@@ -78,3 +78,41 @@ async def test_jobtuis_own_app_freezes_what_its_first_frame_made(
             assert walked is not freeze
     finally:
         gc.unfreeze()
+
+
+def test_the_command_line_leaves_the_collector_off_until_the_app_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``jobtui`` keeps the cyclic collector off from its imports into the app's first frame
+    (the app turns it on again: the test below)."""
+    import jobtui.ui.app
+    from jobtui.__main__ import main
+
+    seen: list[bool] = []
+
+    def run_app(**options: object) -> int:
+        seen.append(gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(jobtui.ui.app, "run_app", run_app)
+    try:
+        assert main(["--no-host"]) == 0
+        assert seen == [False]
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+async def test_the_app_turns_the_collector_on_again_after_its_first_frame(
+    run_app: AppRunner,
+) -> None:
+    gc.disable()  # as the command line leaves it
+    try:
+        async with run_app(freeze_after_start=True) as (app, pilot):
+            await pilot.pause()
+            assert main_screen(app).is_attached and not gc.isenabled()  # the first frame
+            await pilot.pause(0.6)  # past the timer that freezes
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
