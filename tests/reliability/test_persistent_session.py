@@ -18,7 +18,7 @@ import pytest
 from jobtui.engine import Job, JobInputError, JobState, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import JobFiles
-from jobtui.engine.local.monitored import runaway_note
+from jobtui.engine.local.monitored import WATCHED_POLL, MonitoredRunner, runaway_note
 from jobtui.persistent import dropped_note
 from jobtui.service import LocalService
 
@@ -446,3 +446,33 @@ def test_a_job_whose_record_was_never_written_is_still_adopted(
     assert short.state is JobState.Failed
     assert short.executing_job.process.exit_code == 4
     assert len({job.id for job in service.engine.jobs}) == 2
+
+
+def test_a_quiet_job_is_watched_not_polled_and_its_next_line_comes_at_once(
+    opened: Callable[[], LocalService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hundred sleeping jobs, each looked at twice a second, were half a percent of a core:
+    a quiet transcript is watched (inotify) instead, and looked at when it is written."""
+    looks: list[float] = []
+    original = MonitoredRunner.follow
+
+    def counting(self: MonitoredRunner, now: float) -> None:
+        looks.append(now)
+        original(self, now)
+
+    monkeypatch.setattr(MonitoredRunner, "follow", counting)
+    service = opened()
+    job = service.engine.start_job("echo early; sleep 6; echo late; sleep 60")
+
+    def said() -> list[str]:
+        return [t for _, t in service.engine.receive_job([job], keep=True).lines()]
+
+    wait_for(lambda: said() == ["early"])
+    time.sleep(1.5)  # quiet: past the slowing down, into the watch
+    looks.clear()
+    # Sooner than the watched job's safety look (WATCHED_POLL, 10 s) would bring it.
+    wait_for(lambda: said() == ["early", "late"], timeout=7.0)
+    assert WATCHED_POLL >= 10.0
+    # Polled, the 4.5 s of quiet would have been nine looks.
+    assert len(looks) <= 3, looks
+    service.engine.stop_job([job])
