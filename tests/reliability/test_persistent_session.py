@@ -476,3 +476,24 @@ def test_a_quiet_job_is_watched_not_polled_and_its_next_line_comes_at_once(
     # Polled, the 4.5 s of quiet would have been nine looks.
     assert len(looks) <= 3, looks
     service.engine.stop_job([job])
+
+
+def test_a_monitored_job_shows_its_cpu_and_memory_and_blocked_while_it_waits_for_input(
+    state_dir: Path,
+) -> None:
+    """The process monitor sampled only the engine's own process jobs: through the session host
+    (every job under a monitor) the table's CPU and memory stayed empty, and no job was ever
+    Blocked on its input."""
+    service = LocalService.persistent(state_dir, **OPTIONS, monitor_interval=0.2)
+    try:
+        busy = service.engine.start_job("while :; do :; done")
+        reader = service.engine.start_job("read line; echo got $line; sleep 30")
+        process = busy.executing_job.process
+        wait_for(lambda: (process.cpu_percent or 0) > 5 and (process.memory_rss or 0) > 0)
+        assert process.process_count >= 1
+        wait_for(lambda: reader.state is JobState.Blocked)
+        service.engine.send_input(reader, b"it\n")
+        wait_for(lambda: reader.state is JobState.Running)
+        wait_for(lambda: [t for _, t in reader.executing_job.transcript.lines(0, 5)] == ["got it"])
+    finally:
+        service.shutdown()

@@ -153,6 +153,21 @@ class MonitoredRunner:
         return self._fifo is not None and not self._done
 
     @property
+    def pid(self) -> int | None:
+        """The job's main process while it runs (None before the monitor has said, or after):
+        the process monitor samples the tree under it."""
+        return None if self._done else self.job.process.pid
+
+    @property
+    def stdin_link(self) -> str | None:
+        """What the job's ``/proc/PID/fd/0`` reads while its input FIFO is open (the FIFO's
+        real path), else None: how the process monitor tells a job blocked on its input."""
+        fifo = self._fifo
+        if fifo is None or self._done:
+            return None
+        return os.path.realpath(fifo)
+
+    @property
     def details(self) -> ProcessInfo:
         """The job's pid, exit code, signal and working directory."""
         return self.job.process
