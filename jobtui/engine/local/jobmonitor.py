@@ -297,9 +297,8 @@ class Monitor:
         self.cwd = cwd
         self.tag = tag
         self.command = command
-        # The partial last line of each stream, held as output.LineAssembler holds it.
-        self.pending = [bytearray(), bytearray()]
-        self.pending_since: list[float | None] = [None, None]
+        # Each stream's reads, with its partial last line (as output.LineAssembler holds it).
+        self.lines = [LineBuffer(), LineBuffer()]
         self.flush_seconds = FLUSH_SECONDS
         #: What the job reads: nothing, or the input Start-Job was given, from a file.
         self.stdin = os.devnull
@@ -375,7 +374,7 @@ class Monitor:
             self._copy(pipes, wake_r)
             if self.ring is not None:
                 for stream, data, when in self.ring.drain():
-                    self._write(stream, data, when)
+                    self._write(stream, data, when, len(data))
         except BaseException:  # no stderr is left to take a traceback: monitor.log does
             import traceback
 
@@ -548,57 +547,29 @@ class Monitor:
         """Read what a pipe holds; commit its whole lines. False at end of file.
 
         This is ``output.LineAssembler.feed``: a line is kept whole, so a stderr line that
-        comes between the halves of a stdout line does not cut it in two records.
+        comes between the halves of a stdout line does not cut it in two records. The read
+        lands in the stream's :class:`LineBuffer`, after the partial line it holds, and its
+        whole lines are written from there: no copy of the bytes in this process.
         """
+        lines = self.lines[stream]
         try:
-            data = os.read(fd, _READ_SIZE)
+            size = lines.fill(fd)
         except BlockingIOError:
             return True
         except OSError:
             return False
-        if not data:
+        if not size:
             return False
-        self.stream_bytes[stream] += len(data)
+        self.stream_bytes[stream] += size
         now = time.time()
-        buffer = self.pending[stream]
-        if not buffer:
-            # The usual case, a flood of whole lines: commit the read itself, with no copy.
-            cut = data.rfind(b"\n") + 1
-            if len(data) - cut > MAX_PENDING:
-                cut = _utf8_boundary(data, len(data))
-            if cut:
-                self._commit(stream, data if cut == len(data) else data[:cut], now)
-            if cut < len(data):
-                buffer += memoryview(data)[cut:]
-                self.pending_since[stream] = now
-            return True
-        cut = data.rfind(b"\n") + 1
-        if cut and len(data) - cut <= MAX_PENDING:
-            # The usual case in a flood (a read ends inside a line): the held part of the
-            # line and the read's whole lines, joined in one copy. The buffer never holds a
-            # newline, so the read's last one ends the record.
-            record = b"".join((buffer, memoryview(data)[:cut]))
-            buffer.clear()
-            buffer += memoryview(data)[cut:]
-            self.pending_since[stream] = now if buffer else None
-            self._commit(stream, record, now)
-            return True
-        buffer += data
-        cut = buffer.rfind(b"\n") + 1
-        if len(buffer) - cut > MAX_PENDING:
-            cut = _utf8_boundary(buffer, len(buffer))
-        if cut:
-            self._commit(stream, bytes(buffer[:cut]), now)
-            del buffer[:cut]
-        if not buffer:
-            self.pending_since[stream] = None
-        elif self.pending_since[stream] is None or cut:
-            self.pending_since[stream] = now
+        if lines.ready:
+            self._commit(stream, lines.data, now, lines.ready)
+        lines.take(now)
         return True
 
     def _wait_ms(self) -> int:
         """How long the loop may sleep: until the oldest partial line is due (or for ever)."""
-        waiting = [since for since in self.pending_since if since is not None]
+        waiting = [lines.since for lines in self.lines if lines.since is not None]
         if not waiting:
             return -1
         return max(0, int((min(waiting) + self.flush_seconds - time.time()) * 1000) + 1)
@@ -606,47 +577,48 @@ class Monitor:
     def _flush_waiting(self) -> None:
         """Commit partial lines that waited ``flush_seconds`` (a prompt, a progress bar)."""
         now = time.time()
-        for stream, since in enumerate(self.pending_since):
-            if since is not None and now - since >= self.flush_seconds:
+        for stream, lines in enumerate(self.lines):
+            if lines.since is not None and now - lines.since >= self.flush_seconds:
                 self._flush(stream)
-                if self.pending_since[stream] is not None:  # only a cut UTF-8 sequence is left
-                    self.pending_since[stream] = now
+                if lines.since is not None:  # only a cut UTF-8 sequence is left
+                    lines.since = now
 
     def _flush(self, stream: int, final: bool = False) -> None:
         """Commit the partial line: all of it when ``final``, else up to a UTF-8 boundary."""
-        buffer = self.pending[stream]
-        cut = len(buffer) if final else _utf8_boundary(buffer, len(buffer))
-        if cut:
-            self._commit(stream, bytes(buffer[:cut]), time.time())
-            del buffer[:cut]
-        if not buffer:
-            self.pending_since[stream] = None
+        lines = self.lines[stream]
+        if lines.flush(final):
+            self._commit(stream, lines.data, time.time(), lines.ready)
+        lines.take(None)
 
-    def _commit(self, stream: int, data: bytes, now: float) -> None:
-        """Append ``data`` to the transcript as one record, or, past the head, to the ring."""
+    def _commit(self, stream: int, data: Bytes, now: float, size: int) -> None:
+        """Append ``data[:size]`` to the transcript as one record, or, past the head, to the
+        ring."""
         ring = self.ring
-        if ring is not None and (ring.used or self.offset + len(data) > (self.head_limit or 0)):
+        if ring is not None and (ring.used or self.offset + size > (self.head_limit or 0)):
+            start = 0
             if not ring.used:  # the head takes the whole lines that still fit
                 room = (self.head_limit or 0) - self.offset
-                cut = data.rfind(b"\n", 0, max(room, 0)) + 1
-                if cut:
-                    self._write(stream, data[:cut], now)
-                    data = data[cut:]
-            if data:
-                ring.add(stream, data, now)
+                start = data.rfind(b"\n", 0, min(max(room, 0), size)) + 1
+                if start:
+                    self._write(stream, data, now, start)
+            if start < size:
+                with memoryview(data) as view:
+                    ring.add(stream, view[start:size], now)
             return
-        self._write(stream, data, now)
+        self._write(stream, data, now, size)
 
-    def _write(self, stream: int, data: bytes, now: float) -> None:
-        """Append ``data`` to the transcript, indexed as records of at most ``RECORD_BYTES``."""
+    def _write(self, stream: int, data: Bytes, now: float, size: int) -> None:
+        """Append ``data[:size]`` to the transcript, indexed as records of at most
+        ``RECORD_BYTES``."""
         if self.write_error is not None:
             return  # past a write error only counted: the transcript stays a prefix
-        view, written, error = memoryview(data), 0, None
-        try:
-            while written < len(data):
-                written += os.write(self.out_fd, view[written:])
-        except OSError as exc:  # a full disk: keep (and index) what did fit
-            error = exc
+        written, error = 0, None
+        with memoryview(data) as view:
+            try:
+                while written < size:
+                    written += os.write(self.out_fd, view[written:size])
+            except OSError as exc:  # a full disk: keep (and index) what did fit
+                error = exc
         if written:
             entries = index_entries(data, written, self.offset, stream, now)
             count = len(entries) // INDEX_ENTRY.size
@@ -785,7 +757,91 @@ class Monitor:
         os.close(null)
 
 
-def index_entries(data: bytes, size: int, offset: int, stream: int, now: float) -> bytes:
+Bytes = bytes | bytearray
+
+
+class LineBuffer:
+    """One stream's reads, in place: ``output.LineBuffer``, copied (this file imports no module
+    of jobtui's; see there why). A read lands after the partial line held, so ``data[:ready]``
+    is a record as it is, written from there: no copy of the bytes, and no new megabyte whose
+    pages the kernel must zero for each read.
+    """
+
+    SMALL = 64 * 1024
+    LARGE = _READ_SIZE + MAX_PENDING
+    #: A read shorter than this ends a flood: the buffer goes back to SMALL.
+    _SHORT = 4096
+
+    __slots__ = ("_full", "data", "held", "ready", "since")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        #: Bytes of the partial line at the front of ``data`` (never a newline among them).
+        self.held = 0
+        #: After :meth:`fill` or :meth:`flush`: ``data[:ready]`` is what may be committed.
+        self.ready = 0
+        #: When the partial line began to wait (None: nothing is held).
+        self.since: float | None = None
+        self._full = False
+
+    def fill(self, fd: int) -> int:
+        """Read what ``fd`` holds after the partial line: the bytes read (0 at end of file).
+
+        Raises ``BlockingIOError`` when it holds nothing, ``OSError`` when it cannot be read.
+        Then ``data[:ready]`` is whole lines (or, past ``MAX_PENDING``, a long line's start cut
+        at a UTF-8 boundary), to be committed before :meth:`take`.
+        """
+        data, held = self.data, self.held
+        if self._full or held == len(data):
+            size = self.LARGE if data else self.SMALL
+            if size != len(data):
+                self._resize(size)
+        with memoryview(self.data) as view, view[held:] as room:
+            got = os.readv(fd, [room])
+            self._full = got == len(room)
+        if got and got < self._SHORT and len(self.data) > self.SMALL and held < self.SMALL // 2:
+            self._resize(self.SMALL, held + got)
+        end = held + got
+        data = self.data
+        cut = data.rfind(b"\n", held, end) + 1
+        if end - cut > MAX_PENDING:
+            cut = _utf8_boundary(data, end)
+        self.ready = cut
+        self.held = end
+        return got
+
+    def flush(self, final: bool) -> int:
+        """Make the partial line ready (all of it when ``final``, else up to a UTF-8
+        boundary): how many bytes are."""
+        self.ready = self.held if final else _utf8_boundary(self.data, self.held)
+        return self.ready
+
+    def take(self, now: float | None) -> None:
+        """The ready bytes are committed: move the partial line that follows them to the front.
+
+        ``now`` is when the bytes were read (a new partial line waits from then); None when
+        the partial line was flushed, not read.
+        """
+        cut, end = self.ready, self.held
+        if cut:
+            if end > cut:
+                self.data[: end - cut] = self.data[cut:end]
+            self.held = end - cut
+            self.ready = 0
+        if not self.held:
+            self.since = None
+        elif now is not None and (self.since is None or cut):
+            self.since = now
+
+    def _resize(self, size: int, keep: int | None = None) -> None:
+        """A buffer of ``size`` bytes with the first ``keep`` (the held bytes) copied over."""
+        keep = self.held if keep is None else keep
+        fresh = bytearray(size)
+        fresh[:keep] = self.data[:keep]
+        self.data = fresh
+
+
+def index_entries(data: Bytes, size: int, offset: int, stream: int, now: float) -> bytes:
     """The index entries of ``data[:size]``, written at ``offset``: ``OutputStore.append``'s cut
     (at the last newline within ``RECORD_BYTES``, or a longer line whole), each entry with its
     newlines counted, so the host's store takes the same records without reading their bytes.
@@ -834,7 +890,7 @@ class _Ring:
         self.dropped = 0
         self.used = False
 
-    def add(self, stream: int, data: bytes, now: float) -> None:
+    def add(self, stream: int, data: bytes | memoryview, now: float) -> None:
         self.used = True
         if len(data) > self.size:
             self.dropped += len(data) - self.size
