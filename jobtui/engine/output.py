@@ -649,93 +649,135 @@ class LineAssembler:
 
 
 class LineBuffer:
-    """A pipe's reads, in place: the partial line it holds, then the room a read fills.
+    """A pipe's reads, in place: the partial line it holds goes first, then the read.
 
-    :class:`LineAssembler` for a reader of a pipe. ``feed`` joins each read to the partial
+    :class:`LineAssembler` for a reader of pipes. ``feed`` joins each read to the partial
     line before it and slices the whole lines off, a copy or two of every byte; and each
     ``os.read`` of a flood is a new megabyte whose pages the kernel zeroes and maps before the
     read fills them (measured, a quarter of the in-process reader's time). Here a read lands
-    after the partial line, so ``data[:ready]`` is whole lines as they are, and only the
-    partial line moves to the front afterwards. The buffer is small (64 KiB) until a read
-    fills it, a megabyte (and room for the longest partial line) while reads do, and small
-    again once a read is short: a quiet job does not hold two megabytes.
-    ``jobmonitor.LineBuffer`` is the same for a job's monitor (that file imports no module of
-    jobtui's).
+    in the thread's read area (:class:`_Area`, one for all the streams it reads, which it
+    reads one at a time) after the partial line, so ``data[:ready]`` is whole lines as they
+    are; only the partial line is copied out and back. ``jobmonitor.LineBuffer`` is the same
+    for a job's monitor (that file imports no module of jobtui's).
     """
 
     SMALL = 64 * 1024
     LARGE = READ_SIZE + LineAssembler.MAX_PENDING
-    #: A read shorter than this ends a flood: the buffer goes back to SMALL.
+    #: A read shorter than this ends a flood: the area goes back to SMALL at the next read.
     _SHORT = 4096
 
-    __slots__ = ("_full", "data", "held", "ready", "since")
+    __slots__ = ("_partial", "data", "held", "ready", "since")
 
     def __init__(self) -> None:
-        self.data = bytearray()
-        #: Bytes of the partial line at the front of ``data`` (never a newline among them).
+        #: After :meth:`fill` or :meth:`flush`, the read area: ``data[:ready]`` may be committed.
+        self.data = _NOTHING
+        #: Bytes of the partial line held (never a newline among them).
         self.held = 0
-        #: After :meth:`fill` or :meth:`flush`: ``data[:ready]`` is what may be committed.
         self.ready = 0
         #: When the partial line began to wait (None: nothing is held).
         self.since: float | None = None
-        self._full = False
+        self._partial = bytearray()
+
+    @property
+    def partial(self) -> bytes:
+        """The partial line held between reads."""
+        return bytes(self._partial[: self.held])
+
+    @property
+    def capacity(self) -> int:
+        """The size of the read area now (this thread's, shared by its streams)."""
+        return len(_area().data)
 
     def fill(self, fd: int) -> int:
         """Read what ``fd`` holds after the partial line: the bytes read (0 at end of file).
-        The cut is ``LineAssembler.feed``'s.
 
         Raises ``BlockingIOError`` when it holds nothing, ``OSError`` when it cannot be read.
-        Then ``data[:ready]`` is whole lines (or, past ``MAX_PENDING``, a long line's start cut
-        at a UTF-8 boundary), to be committed before :meth:`take`.
+        Then ``data[:ready]`` is whole lines (or, past ``LineAssembler.MAX_PENDING``, a long
+        line's start cut at a UTF-8 boundary), to be committed before :meth:`take`.
         """
-        data, held = self.data, self.held
-        if self._full or held == len(data):
-            size = self.LARGE if data else self.SMALL
-            if size != len(data):
-                self._resize(size)
-        with memoryview(self.data) as view, view[held:] as room:
+        area, held = _area(), self.held
+        buffer = area.reserve(held)
+        with memoryview(buffer) as view, view[held:] as room:
+            if held:
+                view[:held] = self._partial
             got = os.readv(fd, [room])
-            self._full = got == len(room)
-        if got and got < self._SHORT and len(self.data) > self.SMALL and held < self.SMALL // 2:
-            self._resize(self.SMALL, held + got)
+            area.full, area.short = got == len(room), got < self._SHORT
         end = held + got
-        data = self.data
-        cut = data.rfind(b"\n", held, end) + 1
+        cut = buffer.rfind(b"\n", held, end) + 1
         if end - cut > LineAssembler.MAX_PENDING:
-            cut = _utf8_boundary(data, end)
-        self.ready = cut
-        self.held = end
+            cut = _utf8_boundary(buffer, end)
+        self.data, self.ready, self.held = buffer, cut, end
         return got
 
     def flush(self, final: bool) -> int:
         """Make the partial line ready (all of it when ``final``, else up to a UTF-8
         boundary): how many bytes are."""
-        self.ready = self.held if final else _utf8_boundary(self.data, self.held)
+        held = self.held
+        buffer = _area().reserve(held)
+        buffer[:held] = self._partial
+        self.data = buffer
+        self.ready = held if final else _utf8_boundary(buffer, held)
         return self.ready
 
     def take(self, now: float | None) -> None:
-        """The ready bytes are committed: move the partial line that follows them to the front.
+        """The ready bytes are committed: keep the partial line that follows them.
 
         ``now`` is when the bytes were read (a new partial line waits from then); None when
         the partial line was flushed, not read.
         """
         cut, end = self.ready, self.held
-        if cut:
-            if end > cut:
-                self.data[: end - cut] = self.data[cut:end]
-            self.held = end - cut
-            self.ready = 0
+        with memoryview(self.data) as view:
+            self._partial[:] = view[cut:end]
+        self.data, self.ready, self.held = _NOTHING, 0, end - cut
         if not self.held:
             self.since = None
         elif now is not None and (self.since is None or cut):
             self.since = now
 
-    def _resize(self, size: int, keep: int | None = None) -> None:
-        """A buffer of ``size`` bytes with the first ``keep`` (the held bytes) copied over."""
-        keep = self.held if keep is None else keep
-        fresh = bytearray(size)
-        fresh[:keep] = self.data[:keep]
-        self.data = fresh
+
+class _Area:
+    """Where a thread's reads of pipes land, one at a time: one buffer for all its streams.
+
+    Small (64 KiB) until a read fills it, large (a read of a whole pipe, and room for the
+    longest partial line) while reads do, small again after a short read: a thread that reads
+    a hundred floods at once holds two megabytes, not two a stream.
+    """
+
+    __slots__ = ("data", "full", "short")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.full = False
+        self.short = False
+
+    def reserve(self, held: int) -> bytearray:
+        """The buffer, sized for a read after ``held`` bytes of a partial line (which the
+        caller copies in: what the buffer held before is not kept)."""
+        size = len(self.data)
+        if self.full or held + LineBuffer._SHORT > size:
+            small = not size and held + LineBuffer._SHORT <= LineBuffer.SMALL
+            want = LineBuffer.SMALL if small else LineBuffer.LARGE
+        elif self.short and size > LineBuffer.SMALL and held < LineBuffer.SMALL // 2:
+            want = LineBuffer.SMALL
+        else:
+            return self.data
+        if want != size:
+            self.data = bytearray(want)
+        self.full = self.short = False
+        return self.data
+
+
+_NOTHING = bytearray()
+_AREAS = threading.local()
+
+
+def _area() -> _Area:
+    """This thread's read area (the reactor's, as a rule)."""
+    try:
+        area: _Area = _AREAS.area
+    except AttributeError:
+        area = _AREAS.area = _Area()
+    return area
 
 
 def _utf8_boundary(buf: bytes | bytearray, end: int) -> int:

@@ -762,27 +762,37 @@ Bytes = bytes | bytearray
 
 class LineBuffer:
     """One stream's reads, in place: ``output.LineBuffer``, copied (this file imports no module
-    of jobtui's; see there why). A read lands after the partial line held, so ``data[:ready]``
-    is a record as it is, written from there: no copy of the bytes, and no new megabyte whose
-    pages the kernel must zero for each read.
+    of jobtui's; see there why). A read lands in the monitor's read area after the partial line
+    held, so ``data[:ready]`` is a record as it is, written from there: no copy of the bytes,
+    and no new megabyte whose pages the kernel must zero for each read.
     """
 
     SMALL = 64 * 1024
     LARGE = _READ_SIZE + MAX_PENDING
-    #: A read shorter than this ends a flood: the buffer goes back to SMALL.
+    #: A read shorter than this ends a flood: the area goes back to SMALL at the next read.
     _SHORT = 4096
 
-    __slots__ = ("_full", "data", "held", "ready", "since")
+    __slots__ = ("_partial", "data", "held", "ready", "since")
 
     def __init__(self) -> None:
-        self.data = bytearray()
-        #: Bytes of the partial line at the front of ``data`` (never a newline among them).
+        #: After :meth:`fill` or :meth:`flush`, the read area: ``data[:ready]`` may be committed.
+        self.data = _NOTHING
+        #: Bytes of the partial line held (never a newline among them).
         self.held = 0
-        #: After :meth:`fill` or :meth:`flush`: ``data[:ready]`` is what may be committed.
         self.ready = 0
         #: When the partial line began to wait (None: nothing is held).
         self.since: float | None = None
-        self._full = False
+        self._partial = bytearray()
+
+    @property
+    def partial(self) -> bytes:
+        """The partial line held between reads."""
+        return bytes(self._partial[: self.held])
+
+    @property
+    def capacity(self) -> int:
+        """The size of the read area now (the monitor's, shared by its two streams)."""
+        return len(_area().data)
 
     def fill(self, fd: int) -> int:
         """Read what ``fd`` holds after the partial line: the bytes read (0 at end of file).
@@ -791,54 +801,87 @@ class LineBuffer:
         Then ``data[:ready]`` is whole lines (or, past ``MAX_PENDING``, a long line's start cut
         at a UTF-8 boundary), to be committed before :meth:`take`.
         """
-        data, held = self.data, self.held
-        if self._full or held == len(data):
-            size = self.LARGE if data else self.SMALL
-            if size != len(data):
-                self._resize(size)
-        with memoryview(self.data) as view, view[held:] as room:
+        area, held = _area(), self.held
+        buffer = area.reserve(held)
+        with memoryview(buffer) as view, view[held:] as room:
+            if held:
+                view[:held] = self._partial
             got = os.readv(fd, [room])
-            self._full = got == len(room)
-        if got and got < self._SHORT and len(self.data) > self.SMALL and held < self.SMALL // 2:
-            self._resize(self.SMALL, held + got)
+            area.full, area.short = got == len(room), got < self._SHORT
         end = held + got
-        data = self.data
-        cut = data.rfind(b"\n", held, end) + 1
+        cut = buffer.rfind(b"\n", held, end) + 1
         if end - cut > MAX_PENDING:
-            cut = _utf8_boundary(data, end)
-        self.ready = cut
-        self.held = end
+            cut = _utf8_boundary(buffer, end)
+        self.data, self.ready, self.held = buffer, cut, end
         return got
 
     def flush(self, final: bool) -> int:
         """Make the partial line ready (all of it when ``final``, else up to a UTF-8
         boundary): how many bytes are."""
-        self.ready = self.held if final else _utf8_boundary(self.data, self.held)
+        held = self.held
+        buffer = _area().reserve(held)
+        buffer[:held] = self._partial
+        self.data = buffer
+        self.ready = held if final else _utf8_boundary(buffer, held)
         return self.ready
 
     def take(self, now: float | None) -> None:
-        """The ready bytes are committed: move the partial line that follows them to the front.
+        """The ready bytes are committed: keep the partial line that follows them.
 
         ``now`` is when the bytes were read (a new partial line waits from then); None when
         the partial line was flushed, not read.
         """
         cut, end = self.ready, self.held
-        if cut:
-            if end > cut:
-                self.data[: end - cut] = self.data[cut:end]
-            self.held = end - cut
-            self.ready = 0
+        with memoryview(self.data) as view:
+            self._partial[:] = view[cut:end]
+        self.data, self.ready, self.held = _NOTHING, 0, end - cut
         if not self.held:
             self.since = None
         elif now is not None and (self.since is None or cut):
             self.since = now
 
-    def _resize(self, size: int, keep: int | None = None) -> None:
-        """A buffer of ``size`` bytes with the first ``keep`` (the held bytes) copied over."""
-        keep = self.held if keep is None else keep
-        fresh = bytearray(size)
-        fresh[:keep] = self.data[:keep]
-        self.data = fresh
+
+class _Area:
+    """Where the monitor's reads land, one at a time: one buffer for both streams.
+
+    Small (64 KiB) until a read fills it, large (a read of a whole pipe, and room for the
+    longest partial line) while reads do, small again after a short read: a quiet job's
+    monitor does not hold two megabytes.
+    """
+
+    __slots__ = ("data", "full", "short")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.full = False
+        self.short = False
+
+    def reserve(self, held: int) -> bytearray:
+        """The buffer, sized for a read after ``held`` bytes of a partial line (which the
+        caller copies in: what the buffer held before is not kept)."""
+        size = len(self.data)
+        if self.full or held + LineBuffer._SHORT > size:
+            small = not size and held + LineBuffer._SHORT <= LineBuffer.SMALL
+            want = LineBuffer.SMALL if small else LineBuffer.LARGE
+        elif self.short and size > LineBuffer.SMALL and held < LineBuffer.SMALL // 2:
+            want = LineBuffer.SMALL
+        else:
+            return self.data
+        if want != size:
+            self.data = bytearray(want)
+        self.full = self.short = False
+        return self.data
+
+
+_NOTHING = bytearray()
+_AREA: list[_Area] = []
+
+
+def _area() -> _Area:
+    """The monitor's read area (made at its first read: the fork server reads none)."""
+    if not _AREA:
+        _AREA.append(_Area())
+    return _AREA[0]
 
 
 def index_entries(data: Bytes, size: int, offset: int, stream: int, now: float) -> bytes:

@@ -57,7 +57,7 @@ def test_whole_lines_are_ready_at_once_and_a_partial_line_waits(
     assert lines.since == 1.0  # the line waits from its start, not from its last bytes
     os.write(write_end, b"\nfo")
     assert _read(lines, read_end, 3.0) == b"three\n"
-    assert bytes(lines.data[: lines.held]) == b"fo" and lines.since == 3.0
+    assert lines.partial == b"fo" and lines.since == 3.0
     with pytest.raises(BlockingIOError):
         lines.fill(read_end)  # nothing there: the partial line is still held
     assert lines.held == 2
@@ -109,14 +109,14 @@ def test_a_line_past_the_longest_partial_is_cut_at_a_utf8_boundary(
         except BlockingIOError:
             break
     assert len(taken) > 0 and lines.held <= LineAssembler.MAX_PENDING
-    assert (taken + lines.data[: lines.held]).decode() == line.decode()
+    assert (taken + lines.partial).decode() == line.decode()
     taken.decode()  # whole characters only
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_buffer_is_large_only_while_a_flood_lasts(kind: Kind, pipe: tuple[int, int]) -> None:
+def test_the_read_area_is_large_only_while_a_flood_lasts(kind: Kind, pipe: tuple[int, int]) -> None:
     read_end, write_end = pipe
-    try:  # as a job's pipes are: larger than the small buffer
+    try:  # as a job's pipes are: larger than the small area
         fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1024 * 1024)
     except OSError:
         pytest.skip("a pipe of 1 MiB cannot be made here")
@@ -129,22 +129,51 @@ def test_the_buffer_is_large_only_while_a_flood_lasts(kind: Kind, pipe: tuple[in
             while True:
                 os.write(write_end, block)
 
-    flood()  # a full pipe: the first read fills the small buffer
+    os.write(write_end, b"a line\n")
+    assert _read(lines, read_end) == b"a line\n"  # a short read: the area is small next
+    flood()
     assert _read(lines, read_end)
-    assert len(lines.data) == kind.SMALL
+    assert lines.capacity == kind.SMALL  # the read filled it
     flood()
     assert _read(lines, read_end)  # the reads go on filling it: a large one
-    assert len(lines.data) == kind.LARGE
+    assert lines.capacity == kind.LARGE
     os.write(write_end, b"partial")
-    while True:  # the rest of the flood, then a short read
+    while True:  # the rest of the flood
         try:
             _read(lines, read_end)
         except BlockingIOError:
             break
     os.write(write_end, b" line")
+    _read(lines, read_end)  # short: the flood is over
+    os.write(write_end, b" goes on")
     _read(lines, read_end)
-    assert len(lines.data) == kind.SMALL  # a short read: the flood is over
-    assert bytes(lines.data[: lines.held]).endswith(b"partial line")
+    assert lines.capacity == kind.SMALL
+    assert lines.partial.endswith(b"partial line goes on")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_streams_read_in_turn_keep_their_own_partial_lines(
+    kind: Kind, pipe: tuple[int, int]
+) -> None:
+    read_end, write_end = pipe
+    other_r, other_w = os.pipe()
+    os.set_blocking(other_r, False)
+    out, err = kind(), kind()  # one read area: each read lands in the same buffer
+    try:
+        os.write(write_end, b"out one\nout tw")
+        os.write(other_w, b"err one\nerr tw")
+        assert _read(out, read_end) == b"out one\n"
+        assert _read(err, other_r) == b"err one\n"
+        os.write(write_end, b"o\n")
+        os.write(other_w, b"o\n")
+        assert _read(err, other_r) == b"err two\n"
+        assert _read(out, read_end) == b"out two\n"
+        # Between reads a stream holds its partial line alone, not a buffer of its own: a
+        # hundred floods read at once cost one area, not a hundred.
+        assert len(out.data) == len(err.data) == 0
+    finally:
+        os.close(other_r)
+        os.close(other_w)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -159,7 +188,7 @@ def test_reads_commit_every_byte_in_order_at_line_ends(kind: Kind, chunks: list[
             os.write(write_end, chunk)
             ready = _read(lines, read_end)
             assert not ready or ready.endswith(b"\n")
-            assert b"\n" not in lines.data[: lines.held]
+            assert b"\n" not in lines.partial
             out += ready
     finally:
         os.close(read_end)
