@@ -210,9 +210,11 @@ class ProcessRunner:
         self._reactor.remove_reader(fd)
         os.close(fd)
         del self._fds[stream]
-        if lines.flush(final=True):
-            self.store.append(stream, lines.data, now, lines.ready)
-            lines.take(None)
+        rest = lines.flush(final=True)
+        if rest:
+            self.store.append(stream, lines.data, now, rest)
+        lines.take(None)  # and lets go of the read area
+        if rest:
             self._on_output(self.job)
         self._maybe_finish()
 

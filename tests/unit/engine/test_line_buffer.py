@@ -16,7 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jobtui.engine import JobEngine
 from jobtui.engine.local import jobmonitor
+from jobtui.engine.local.runners import ProcessRunner
 from jobtui.engine.output import LineAssembler, LineBuffer, OutputStore, Stream
 
 Kind = type[LineBuffer] | type[jobmonitor.LineBuffer]
@@ -210,3 +212,17 @@ def test_a_store_takes_the_start_of_a_buffer_without_its_rest() -> None:
         (Stream.Error, "oops"),
     ]
     assert store.last_error_line == "oops"
+
+
+def test_a_finished_job_keeps_its_output_and_no_read_area(engine: JobEngine) -> None:
+    job = engine.start_job("printf 'one\\ntwo\\n'; printf 'oops\\nlast' >&2")
+    engine.wait_job([job])
+    store = job.child_jobs[0].output
+    assert store is not None
+    assert store.stream_bytes(Stream.Output) == b"one\ntwo\n"  # nothing left to flush
+    assert store.stream_bytes(Stream.Error) == b"oops\nlast"
+    runner = job.child_jobs[0].runner
+    assert isinstance(runner, ProcessRunner)
+    # The partial line was flushed at the end, and neither stream holds the thread's area
+    # (which may since have been made anew: a finished job must not keep the old one alive).
+    assert all(len(lines.data) == 0 and lines.held == 0 for lines in runner._lines.values())
