@@ -310,8 +310,7 @@ def _served(fds: list[int], argv: list[str], env: dict[str, str]) -> None:
         os.dup2(fds[1], 2)
         for fd in fds:
             os.close(fd)
-        os.environ.clear()
-        os.environ.update(env)
+        _take_environment(env)
         code = main(argv)
     except BaseException as exc:  # a forked child must never return into the server
         with _suppress(OSError):
@@ -320,6 +319,17 @@ def _served(fds: list[int], argv: list[str], env: dict[str, str]) -> None:
         with _suppress(OSError, ValueError):
             sys.stderr.flush()
         os._exit(code)
+
+
+def _take_environment(env: dict[str, str]) -> None:
+    """Make ``env`` this process's environment, changing only what differs from the server's
+    (a request's is mostly the same: a clear and a refill cost 90 us a job, this about 20)."""
+    current = os.environ
+    for name in [name for name in current if name not in env]:
+        del current[name]
+    for name, value in env.items():
+        if current.get(name) != value:
+            current[name] = value
 
 
 class Monitor:
@@ -1343,15 +1353,21 @@ _POSIX_SPAWN = _LINUX and hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAW
 
 
 def _changed_signals() -> list[int]:
-    """The signals whose handling this process changed: the job gets the default for each."""
-    changed = []
-    for sig in signal.valid_signals():
-        if sig in (signal.SIGKILL, signal.SIGSTOP):
-            continue
-        with _suppress(OSError, ValueError):
-            if signal.getsignal(sig) not in (signal.SIG_DFL, None):
-                changed.append(int(sig))
-    return changed
+    """The signals whose handling this process changed: the job gets the default for each.
+
+    Asked of ``_signal``, the C module under ``signal``: its wrappers make an enum of every
+    signal number and handler, which cost every job 0.2 ms for the 64 signals (4 us so).
+    """
+    import _signal  # type: ignore[import-not-found]  # (no stub: it is signal's own)
+
+    unchanged = (_signal.SIG_DFL, None)
+    fixed = (signal.SIGKILL, signal.SIGSTOP)
+    # A valid signal's handler is always readable: no error to catch.
+    return [
+        int(sig)
+        for sig in _signal.valid_signals()
+        if sig not in fixed and _signal.getsignal(sig) not in unchanged
+    ]
 
 
 def _prctl(option: int, value: int) -> None:
