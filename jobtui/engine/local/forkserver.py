@@ -44,6 +44,7 @@ from jobtui.engine.local.jobfiles import (
 )
 
 log = logging.getLogger(__name__)
+_FS_ENCODING = sys.getfilesystemencoding()
 
 
 class ServerGone(OSError):
@@ -169,8 +170,10 @@ class ForkServer:
             limit=start.limit, fifo=start.fifo,
         )  # fmt: skip
         env = os.environ if start.env is None else start.env
-        fields = [*argv, *(f"{k}={v}" for k, v in env.items())]
-        payload = b"".join(os.fsencode(field) + b"\0" for field in fields)
+        # One encode of the whole (as os.fsencode does each field): a field per variable cost
+        # every start 0.1 ms. A NUL cannot be in an argument or a variable.
+        fields = "\0".join([*argv, *(f"{k}={v}" for k, v in env.items()), ""])
+        payload = fields.encode(_FS_ENCODING, "surrogateescape")
         header = jobmonitor.REQUEST.pack(len(payload), len(argv))
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()

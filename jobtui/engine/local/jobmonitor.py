@@ -289,7 +289,9 @@ def _receive(server: object) -> tuple[list[int], list[str], dict[str, str]] | No
             return None
         parts.append(part)
         have += len(part)
-    fields = [os.fsdecode(field) for field in b"".join(parts).split(b"\0")[:-1]]
+    # One decode of the whole, as os.fsdecode decodes each field (the host encoded it so).
+    data = b"".join(parts).decode(sys.getfilesystemencoding(), "surrogateescape")
+    fields = data.split("\0")[:-1]
     env = dict(entry.partition("=")[::2] for entry in fields[argc:])
     return fds, fields[:argc], env
 
