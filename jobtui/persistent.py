@@ -248,6 +248,7 @@ class Persistence:
             top.output.close()
             return
         remote_locations: list[str] = []
+        remote_resources: dict[str, object] = {}
         for child, (state, reason) in zip(children, plans, strict=True):
             job = engine.restore_job(
                 id=child.id,
@@ -273,10 +274,11 @@ class Persistence:
                 top.status_message = note(child.dropped_bytes)
             if child.remote is not None:
                 remote_locations.append(self._restore_remote(job, child))
+                remote_resources = _asked_resources(child.remote)
             else:
                 self._restore_output(job, child, state)
         if remote_locations:
-            _remote_recipe(top, type_name, remote_locations)
+            _remote_recipe(top, type_name, remote_locations, remote_resources)
         top.derive_state()
 
     def _plan(self, child: JobRecord, name: str) -> tuple[JobState, str | None]:
@@ -559,13 +561,25 @@ def _plan_remote(child: JobRecord) -> tuple[JobState, str | None]:
     return JobState.Running, None  # Running, Disconnected, Stopping (a stop that never ended)
 
 
-def _remote_recipe(top: Job, type_name: str, locations: list[str]) -> None:
-    """Restart-Job starts a restored remote job where it ran (Invoke-Command's jobs are not
-    restarted: PowerShell's RemoteJob has no recipe)."""
+def _remote_recipe(
+    top: Job, type_name: str, locations: list[str], resources: dict[str, object]
+) -> None:
+    """Restart-Job starts a restored remote job where it ran, asking for the -Resources it
+    asked for (Invoke-Command's jobs are not restarted: PowerShell's RemoteJob has no recipe)."""
     if top.recipe is None or type_name == REMOTE_JOB or not all(locations):
         top.recipe = None
         return
-    top.recipe = replace(top.recipe, location=locations[0])
+    top.recipe = replace(top.recipe, location=locations[0], resources=resources)
+
+
+def _asked_resources(remote: str) -> dict[str, object]:
+    """The -Resources a remote job's record kept (none in records written before they were)."""
+    try:
+        record = json.loads(remote)
+    except ValueError:
+        return {}
+    resources = record.get("resources") if isinstance(record, dict) else None
+    return dict(resources) if isinstance(resources, dict) else {}
 
 
 def _reason(record: JobRecord, state: JobState, lost: str) -> str | None:

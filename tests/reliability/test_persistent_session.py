@@ -18,7 +18,7 @@ import pytest
 from jobtui.engine import Job, JobInputError, JobState, Stream
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.jobfiles import JobFiles
-from jobtui.engine.local.monitored import runaway_note
+from jobtui.engine.local.monitored import WATCHED_POLL, MonitoredRunner, runaway_note
 from jobtui.persistent import dropped_note
 from jobtui.service import LocalService
 
@@ -446,3 +446,54 @@ def test_a_job_whose_record_was_never_written_is_still_adopted(
     assert short.state is JobState.Failed
     assert short.executing_job.process.exit_code == 4
     assert len({job.id for job in service.engine.jobs}) == 2
+
+
+def test_a_quiet_job_is_watched_not_polled_and_its_next_line_comes_at_once(
+    opened: Callable[[], LocalService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hundred sleeping jobs, each looked at twice a second, were half a percent of a core:
+    a quiet transcript is watched (inotify) instead, and looked at when it is written."""
+    looks: list[float] = []
+    original = MonitoredRunner.follow
+
+    def counting(self: MonitoredRunner, now: float) -> None:
+        looks.append(now)
+        original(self, now)
+
+    monkeypatch.setattr(MonitoredRunner, "follow", counting)
+    service = opened()
+    job = service.engine.start_job("echo early; sleep 6; echo late; sleep 60")
+
+    def said() -> list[str]:
+        return [t for _, t in service.engine.receive_job([job], keep=True).lines()]
+
+    wait_for(lambda: said() == ["early"])
+    time.sleep(1.5)  # quiet: past the slowing down, into the watch
+    looks.clear()
+    # Sooner than the watched job's safety look (WATCHED_POLL, 10 s) would bring it.
+    wait_for(lambda: said() == ["early", "late"], timeout=7.0)
+    assert WATCHED_POLL >= 10.0
+    # Polled, the 4.5 s of quiet would have been nine looks.
+    assert len(looks) <= 3, looks
+    service.engine.stop_job([job])
+
+
+def test_a_monitored_job_shows_its_cpu_and_memory_and_blocked_while_it_waits_for_input(
+    state_dir: Path,
+) -> None:
+    """The process monitor sampled only the engine's own process jobs: through the session host
+    (every job under a monitor) the table's CPU and memory stayed empty, and no job was ever
+    Blocked on its input."""
+    service = LocalService.persistent(state_dir, **OPTIONS, monitor_interval=0.2)
+    try:
+        busy = service.engine.start_job("while :; do :; done")
+        reader = service.engine.start_job("read line; echo got $line; sleep 30")
+        process = busy.executing_job.process
+        wait_for(lambda: (process.cpu_percent or 0) > 5 and (process.memory_rss or 0) > 0)
+        assert process.process_count >= 1
+        wait_for(lambda: reader.state is JobState.Blocked)
+        service.engine.send_input(reader, b"it\n")
+        wait_for(lambda: reader.state is JobState.Running)
+        wait_for(lambda: [t for _, t in reader.executing_job.transcript.lines(0, 5)] == ["got it"])
+    finally:
+        service.shutdown()

@@ -104,6 +104,12 @@ def test_a_new_session_follows_running_and_pending_slurm_jobs_by_their_ids(
     assert rest == [*LINES[len(received) :], "tail"]
     assert later.state is JobState.Completed
     assert [line for _, line in service.engine.receive_job([later]).lines()] == ["later"]
+    # Restart-Job of a restored cluster job asks for what it asked for (it lost -Resources).
+    again = service.engine.restart_job(writer)
+    assert again.location == "slurm"
+    assert again.recipe is not None and again.recipe.resources == {"Cpus": 2}
+    asked = again.child_jobs[0].runner.details.as_dict()["sbatch_options"]  # type: ignore[union-attr]
+    assert asked == details["sbatch_options"] and "2" in str(asked)
     service.shutdown()
     # The files of both went with the session that followed them to the end.
     assert not any(output_dir.rglob("*.out"))

@@ -78,3 +78,37 @@ async def test_jobtuis_own_app_freezes_what_its_first_frame_made(
             assert walked is not freeze
     finally:
         gc.unfreeze()
+
+
+async def test_a_refresh_draws_only_the_widgets_where_it_is(
+    run_app: AppRunner, engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual drew every child of the screen again for a refresh of any line (it chose them by
+    their container's clip): the key bar's refresh drew the jobs table and the command line."""
+    from textual._styles_cache import StylesCache
+
+    from jobtui.ui.widgets.jobs_table import JobsTable
+    from jobtui.ui.widgets.key_bar import KeyBar
+
+    engine.wait_job([engine.start_job("echo shown")])
+    drawn: list[str] = []
+    original = StylesCache.render_widget
+
+    def counting(self: StylesCache, widget: object, crop: object) -> object:
+        drawn.append(type(widget).__name__)
+        return original(self, widget, crop)  # type: ignore[arg-type]
+
+    async with run_app() as (app, pilot):
+        screen = main_screen(app)
+        await until(pilot, lambda: screen._jobs_table.row_count == 1)
+        await pilot.pause()
+        monkeypatch.setattr(StylesCache, "render_widget", counting)
+        for _ in range(5):
+            screen.query_one(KeyBar).refresh()
+            await pilot.pause()
+        assert drawn.count("KeyBar") >= 5
+        assert "JobsTable" not in drawn and "CommandBar" not in drawn, drawn
+        drawn.clear()
+        screen.query_one(JobsTable).refresh()
+        await pilot.pause()
+        assert "JobsTable" in drawn and "KeyBar" not in drawn, drawn

@@ -22,7 +22,7 @@ from jobtui.engine.backend import LOCALHOST, Hooks, Runner, StartRequest
 from jobtui.engine.errors import WorkingDirectoryNotFoundError
 from jobtui.engine.job import THREAD_JOB, Job
 from jobtui.engine.local import builtins, processes
-from jobtui.engine.local.monitor import DEFAULT_INTERVAL, ProcessMonitor
+from jobtui.engine.local.monitor import DEFAULT_INTERVAL, ProcessMonitor, Sampled
 from jobtui.engine.local.reactor import Reactor
 from jobtui.engine.local.runners import ProcessRunner, ProcessSpec, ThreadRunner
 from jobtui.engine.local.watchdog import Guardian
@@ -79,6 +79,9 @@ class LocalBackend:
         # The spawned process jobs, until they finish: what the monitor samples and the
         # guardian forgets. Keyed by job (identity), since the engine reports a job finished.
         self._live: dict[Job, ProcessRunner] = {}
+        # The monitored jobs (a persistent session), sampled too; those finished are dropped
+        # when the monitor next asks (their monitors, not this backend, report the end).
+        self._live_monitored: dict[Job, MonitoredRunner] = {}
         # Taken once, already encoded: copying and encoding os.environ for every job costs
         # about a tenth of a millisecond, a tenth of what a whole job start costs.
         self._base_environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
@@ -175,7 +178,7 @@ class LocalBackend:
         env.update(request.environment)
         env[processes.SESSION_TAG] = self.session_id
         argv = [self.shell, "-c", script, os.path.basename(self.shell), *request.argument_list]
-        return MonitoredRunner(
+        runner = MonitoredRunner(
             job,
             self.job_dir(job),
             self._ensure_follower(),
@@ -188,6 +191,14 @@ class LocalBackend:
             limit=self.transcript_limit,
             server=self._fork_server,
         )
+        self._sample(runner)
+        return runner
+
+    def _sample(self, runner: MonitoredRunner) -> None:
+        """Sample a monitored job's processes, as a process job's are (CPU, memory, Blocked)."""
+        with self._lock:
+            self._live_monitored[runner.job] = runner
+        self._monitor.ensure_running()
 
     def adopt(self, job: Job, info: MonitorInfo, cursor: int) -> MonitoredRunner:
         """Follow a job that a previous host started and whose monitor still runs."""
@@ -203,6 +214,7 @@ class LocalBackend:
         )
         job.runner = runner
         runner.adopt(info, cursor)
+        self._sample(runner)
         return runner
 
     # -- process jobs --------------------------------------------------------------------------
@@ -236,12 +248,15 @@ class LocalBackend:
             guardian.forget(runner.pid)
         self._hooks.finished(job)
 
-    def _running(self) -> list[ProcessRunner]:
-        """The process jobs the monitor samples: started and not finished."""
+    def _running(self) -> list[Sampled]:
+        """The jobs the monitor samples: started and not finished."""
         with self._lock:
+            for job in [job for job in self._live_monitored if job.state.is_finished]:
+                del self._live_monitored[job]
+            runners: list[Sampled] = [*self._live.values(), *self._live_monitored.values()]
             return [
                 runner
-                for runner in self._live.values()
+                for runner in runners
                 if not runner.job.state.is_finished and runner.job.state is not JobState.NotStarted
             ]
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from jobtui.engine.job import Job
 from jobtui.engine.local import processes
-from jobtui.engine.local.runners import ProcessRunner
 from jobtui.engine.states import JobState
 
 #: Seconds between samples.
@@ -34,12 +33,25 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if _PROC_CHILDREN else 4096
 SampleListener = Callable[[Job, bool], None]
 
 
+class Sampled(Protocol):
+    """A running job as the monitor samples it: an engine's process job, or a monitored one."""
+
+    @property
+    def job(self) -> Job: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+    @property
+    def stdin_link(self) -> str | None: ...
+
+
 class ProcessMonitor:
     """Keeps ``job.process`` statistics current and moves jobs between Running and Blocked."""
 
     def __init__(
         self,
-        running: Callable[[], list[ProcessRunner]],
+        running: Callable[[], Sequence[Sampled]],
         on_sampled: SampleListener,
         interval: float = DEFAULT_INTERVAL,
     ) -> None:
@@ -85,7 +97,7 @@ class ProcessMonitor:
             self.sample(runners)
             wait = max(self.interval, (time.thread_time() - started) / MAX_DUTY)
 
-    def sample(self, runners: list[ProcessRunner]) -> None:
+    def sample(self, runners: Sequence[Sampled]) -> None:
         """Take one sample of every given job (called by the thread, or directly in tests)."""
         if _PROC_CHILDREN:
             self._sample_proc(runners)
@@ -94,18 +106,19 @@ class ProcessMonitor:
 
     # -- Linux: the jobs' own entries in /proc ---------------------------------------------------
 
-    def _sample_proc(self, runners: list[ProcessRunner]) -> None:
+    def _sample_proc(self, runners: Sequence[Sampled]) -> None:
         now = time.monotonic()
         readings: dict[tuple[int, int], tuple[int, float]] = {}
         for runner in runners:
-            if runner.pid is None:
+            root = runner.pid
+            if root is None:
                 continue
             cpu = 0.0
             rss = 0
             count = 0
             blocked = False
-            inode = runner.stdin_inode if runner.stdin_open else None
-            stack = [runner.pid]
+            link = runner.stdin_link
+            stack = [root]
             seen: set[int] = set()
             while stack:
                 pid = stack.pop()
@@ -123,14 +136,14 @@ class ProcessMonitor:
                     cpu += 100.0 * max(0, ticks - previous[0]) / _TICKS / (now - previous[1])
                 readings[key] = (ticks, now)
                 stack.extend(_children(pid, threads))
-                if inode is not None and not blocked:
-                    blocked = processes.is_reading_stdin(pid, inode)
+                if link is not None and not blocked:
+                    blocked = processes.is_reading_stdin(pid, link)
             self._record(runner.job, cpu, rss, count, blocked)
         self._readings = readings
 
     # -- elsewhere: one psutil scan ----------------------------------------------------------------
 
-    def _sample_psutil(self, runners: list[ProcessRunner]) -> None:
+    def _sample_psutil(self, runners: Sequence[Sampled]) -> None:
         import psutil  # off Linux only: here, not at the top, so the app starts faster
 
         children: dict[int, list[int]] = {}
@@ -138,14 +151,15 @@ class ProcessMonitor:
             children.setdefault(proc.info["ppid"] or 0, []).append(proc.pid)
         seen: set[int] = set()
         for runner in runners:
-            if runner.pid is None:
+            root = runner.pid
+            if root is None:
                 continue
-            tree = _descendants(runner.pid, children)
+            tree = _descendants(root, children)
             seen |= tree
             cpu = 0.0
             rss = 0
             blocked = False
-            inode = runner.stdin_inode if runner.stdin_open else None
+            link = runner.stdin_link
             for pid in tree:
                 proc = self._procs.get(pid)
                 try:
@@ -157,8 +171,8 @@ class ProcessMonitor:
                     rss += proc.memory_info().rss
                 except psutil.Error:
                     continue
-                if inode is not None and not blocked:
-                    blocked = processes.is_reading_stdin(pid, inode)
+                if link is not None and not blocked:
+                    blocked = processes.is_reading_stdin(pid, link)
             self._record(runner.job, cpu, rss, len(tree), blocked)
         for pid in set(self._procs) - seen:
             del self._procs[pid]

@@ -38,6 +38,7 @@ from jobtui.engine.backend import LOCALHOST, Capabilities
 from jobtui.engine.job import Job, ProcessInfo
 from jobtui.engine.local import jobmonitor, processes
 from jobtui.engine.local.forkserver import ForkServer, Start
+from jobtui.engine.local.growth_watch import GrowthWatch, open_growth_watch
 from jobtui.engine.local.jobfiles import (
     ExitStatus,
     JobFiles,
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 #: How often a transcript that grew is looked at again, and the longest wait for a quiet one.
 FAST_POLL = 0.05
 SLOW_POLL = 0.5
+#: With inotify, a quiet transcript is watched, and looked at this often only in case a write
+#: went unseen.
+WATCHED_POLL = 10.0
 #: Bytes read from a transcript in one go (a flood is followed in steps, not in one read).
 _READ_LIMIT = 4 * 1024 * 1024
 INPUT_FILE = "stdin"
@@ -122,9 +126,16 @@ class MonitoredRunner:
         self.interval = FAST_POLL
         self._size = -1
         self._transcript = str(job_dir / TRANSCRIPT)  # a str: a stat of a Path costs 4x more
+        #: Whether the follower's growth watch tells of the transcript's writes (it is quiet).
+        self.watched = False
         #: The job's input FIFO while it takes input (None: -InputObject, or closed).
         self._fifo: Path | None = None
         self._input_fd: int | None = None
+
+    @property
+    def transcript(self) -> str:
+        """The path of the job's ``out.log``."""
+        return self._transcript
 
     @property
     def info(self) -> MonitorInfo | None:
@@ -140,6 +151,21 @@ class MonitoredRunner:
     def accepts_input(self) -> bool:
         """True while the job's input FIFO is open (a job given -InputObject has a file)."""
         return self._fifo is not None and not self._done
+
+    @property
+    def pid(self) -> int | None:
+        """The job's main process while it runs (None before the monitor has said, or after):
+        the process monitor samples the tree under it."""
+        return None if self._done else self.job.process.pid
+
+    @property
+    def stdin_link(self) -> str | None:
+        """What the job's ``/proc/PID/fd/0`` reads while its input FIFO is open (the FIFO's
+        real path), else None: how the process monitor tells a job blocked on its input."""
+        fifo = self._fifo
+        if fifo is None or self._done:
+            return None
+        return os.path.realpath(fifo)
 
     @property
     def details(self) -> ProcessInfo:
@@ -502,6 +528,28 @@ class Follower:
             for runner in self._runners:
                 runner.due = 0.0
 
+    @staticmethod
+    def _watch_if_quiet(watch: GrowthWatch, runner: MonitoredRunner, now: float) -> None:
+        """A quiet transcript is watched rather than polled; one that writes, polled."""
+        if runner.interval < SLOW_POLL:
+            if runner.watched:
+                watch.unwatch(runner)
+                runner.watched = False
+        elif runner.watched:
+            runner.due = now + WATCHED_POLL
+        elif watch.watch(runner.transcript, runner):
+            # A write between the last look and the watch would go untold: look once more.
+            runner.watched = True
+            runner.due = 0.0
+
+    @staticmethod
+    def _written(watch: GrowthWatch, runners: list[MonitoredRunner]) -> None:
+        """The watched transcripts written to are due now (all of them if events were lost)."""
+        written, overflowed = watch.written()
+        for runner in runners if overflowed else written:
+            if isinstance(runner, MonitoredRunner):
+                runner.due = 0.0
+
     def close(self) -> None:
         """Stop following (the jobs' monitors go on, or have ended)."""
         with self._lock:
@@ -517,7 +565,22 @@ class Follower:
     def _run(self) -> None:
         poller = select.poll()
         poller.register(self._wake_r, select.POLLIN)
+        watch = open_growth_watch()
+        if watch is not None:
+            poller.register(watch.fileno(), select.POLLIN)
         registered: dict[int, MonitoredRunner] = {}
+        try:
+            self._follow(poller, registered, watch)
+        finally:
+            if watch is not None:
+                watch.close()
+
+    def _follow(
+        self,
+        poller: select.poll,
+        registered: dict[int, MonitoredRunner],
+        watch: GrowthWatch | None,
+    ) -> None:
         while True:
             with self._lock:
                 if self._closed:
@@ -541,6 +604,8 @@ class Follower:
                 if fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
                         os.read(self._wake_r, 4096)
+                elif watch is not None and fd == watch.fileno():
+                    self._written(watch, runners)
                 elif fd in registered:
                     poller.unregister(fd)
                     ended.append(registered.pop(fd))
@@ -550,11 +615,15 @@ class Follower:
                     continue  # not due (the test of follow(), without a call per job)
                 try:
                     runner.follow(now)
+                    if watch is not None:
+                        self._watch_if_quiet(watch, runner, now)
                     if runner.pidfd is None and runner not in ended and runner.monitor_gone():
                         ended.append(runner)
                 except Exception:  # one job's files must not stop the others being followed
                     log.exception("following job %s failed", runner.job.id)
             for runner in ended:
+                if watch is not None:
+                    watch.unwatch(runner)
                 try:
                     runner.finish()
                 except Exception:

@@ -143,12 +143,14 @@ def wait_gone(pids: Iterable[int], timeout: float) -> set[int]:
         delay = min(delay * 2, 0.05)
 
 
-def is_reading_stdin(pid: int, stdin_inode: int) -> bool:
-    """True if ``pid`` sleeps in read(2) on a stdin that is the job's own input pipe (Linux)."""
+def is_reading_stdin(pid: int, stdin_link: str) -> bool:
+    """True if ``pid`` sleeps in read(2) on a stdin that is the job's own input (Linux):
+    ``stdin_link`` is what ``/proc/PID/fd/0`` reads then, ``pipe:[INODE]`` for a pipe of the
+    engine's, or the path of a monitored job's input FIFO."""
     if not _LINUX:
         return False
     try:
-        if os.readlink(f"/proc/{pid}/fd/0") != f"pipe:[{stdin_inode}]":
+        if os.readlink(f"/proc/{pid}/fd/0") != stdin_link:
             return False
         # A raw descriptor, not open(): the monitor asks this of every job's processes.
         fd = os.open(f"/proc/{pid}/syscall", os.O_RDONLY)

@@ -83,6 +83,14 @@ class ProcessRunner:
         return self._stdin_fd is not None
 
     @property
+    def stdin_link(self) -> str | None:
+        """What the job's ``/proc/PID/fd/0`` reads while its input is open (its pipe), else
+        None: how the process monitor tells a job blocked on its input."""
+        if self._stdin_fd is None or self.stdin_inode is None:
+            return None
+        return f"pipe:[{self.stdin_inode}]"
+
+    @property
     def accepts_input(self) -> bool:
         """True while input can still be sent to the job (the Runner protocol's name)."""
         return self._stdin_fd is not None

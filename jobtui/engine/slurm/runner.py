@@ -143,7 +143,8 @@ class SlurmRunner:
     @property
     def remote_record(self) -> dict[str, object]:
         """What a new session needs to follow the job again (the history keeps it as JSON):
-        the cluster's Location, the Slurm job id, and the output files."""
+        the cluster's Location, the Slurm job id, the output files, and the -Resources asked
+        for (so that Restart-Job of the restored job asks for them again)."""
         details = self._details
         return {
             "kind": "slurm",
@@ -155,6 +156,10 @@ class SlurmRunner:
             "partition": details.partition,
             "node": details.node,
             "sbatch_options": details.sbatch_options,
+            "resources": {
+                str(key): value if isinstance(value, str | int | float | bool) else str(value)
+                for key, value in self.request.resources.items()
+            },
         }
 
     def adopted(self, remote: Mapping[str, object], cursor: int) -> None:

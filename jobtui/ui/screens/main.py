@@ -22,6 +22,7 @@ from jobtui.data.line_history import CommandHistory
 from jobtui.data.settings import Settings
 from jobtui.service import JobService
 from jobtui.ui.actions import JOB_ACTIONS
+from jobtui.ui.compositor import CroppedCompositor
 from jobtui.ui.formatting import JobFormatter
 from jobtui.ui.messages import JobActionRequested
 from jobtui.ui.screens.keys import JobKeys
@@ -105,6 +106,7 @@ class MainScreen(JobKeys):
         columns: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
+        self._compositor = CroppedCompositor()
         self.service = service
         self.history = history
         self.formatter = formatter
