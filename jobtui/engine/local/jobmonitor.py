@@ -290,8 +290,8 @@ def _receive(server: object) -> tuple[list[int], list[str], dict[str, str]] | No
         parts.append(part)
         have += len(part)
     # One decode of the whole, as os.fsdecode decodes each field (the host encoded it so).
-    data = b"".join(parts).decode(sys.getfilesystemencoding(), "surrogateescape")
-    fields = data.split("\0")[:-1]
+    text = b"".join(parts).decode(sys.getfilesystemencoding(), "surrogateescape")
+    fields = text.split("\0")[:-1]
     env = dict(entry.partition("=")[::2] for entry in fields[argc:])
     return fds, fields[:argc], env
 
