@@ -47,6 +47,7 @@ Unix socket as its stdin: see :func:`serve`).
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal's own C module (it has no stub)
 import ctypes
 import errno
 import fcntl
@@ -301,9 +302,9 @@ def _served(fds: list[int], argv: list[str], env: dict[str, str]) -> None:
     code = 1
     try:
         os.setsid()  # as the host's start_new_session: the terminal's signals are not for it
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTTOU, signal.SIGTTIN):
-            signal.signal(sig, signal.SIG_DFL)  # Monitor.run sets its own
+        # The server ignores SIGCHLD (the monitor reaps its own children) and the signals
+        # that Monitor.run ignores too: those are left as they are, not set back and again.
+        _signal.signal(signal.SIGCHLD, _signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDONLY)  # fd 0: the server's socket is closed
         if null != 0:
             os.dup2(null, 0)
@@ -391,18 +392,20 @@ class Monitor:
     def run(self) -> int:
         """Start the job, copy its output until it ends, record how it ended."""
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        # _signal, not signal: its wrappers make enums of every number and handler, and in a
+        # monitor forked by the server each first touch of that machinery is a page copied.
         for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGPIPE, signal.SIGTTOU, signal.SIGTTIN):
-            signal.signal(sig, signal.SIG_IGN)
+            _signal.signal(sig, _signal.SIG_IGN)
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w)
-        signal.signal(signal.SIGCHLD, _noop)
-        signal.signal(signal.SIGTERM, self._forward)
+        _signal.signal(signal.SIGCHLD, _noop)
+        _signal.signal(signal.SIGTERM, self._forward)
         keep_closed = (self.out_fd, self.idx_fd, self.exit_fd)
         sentinel_pid, sentinel_w = _start_sentinel(self.tag, keep_closed)
         self.input_hold = _hold_input(self.stdin)
-        signal.signal(signal.SIGUSR1, self._close_input)
+        _signal.signal(signal.SIGUSR1, self._close_input)
         try:
             pipes = self._spawn()
         except OSError as exc:
@@ -1360,8 +1363,6 @@ def _changed_signals() -> list[int]:
     Asked of ``_signal``, the C module under ``signal``: its wrappers make an enum of every
     signal number and handler, which cost every job 0.2 ms for the 64 signals (4 us so).
     """
-    import _signal  # type: ignore[import-not-found]  # (no stub: it is signal's own)
-
     unchanged = (_signal.SIG_DFL, None)
     fixed = (signal.SIGKILL, signal.SIGSTOP)
     # A valid signal's handler is always readable: no error to catch.
