@@ -106,6 +106,20 @@ def test_a_command_that_cannot_start_is_one_clear_line(server: ForkServer, tmp_p
         server.start_monitor(tmp_path / "jobs" / "t3", ["no-such-program"], cwd=str(tmp_path))
 
 
+def test_a_command_is_looked_for_on_the_requests_path(server: ForkServer, tmp_path: Path) -> None:
+    # The monitor keeps the server's own environment but for PATH: the request's is searched.
+    env = {**os.environ, "PATH": "/nonexistent"}
+    with pytest.raises(MonitorStartError, match="true"):
+        server.start_monitor(tmp_path / "jobs" / "p1", ["true"], cwd=str(tmp_path), env=env)
+    info = server.start_monitor(
+        tmp_path / "jobs" / "p2", ["true"], cwd=str(tmp_path), env={**env, "PATH": "/bin"}
+    )
+    files = JobFiles(tmp_path / "jobs" / "p2")
+    wait_for(lambda: files.exit_status() is not None)
+    status = files.exit_status()
+    assert status is not None and status.exit_code == 0 and info.job_pid
+
+
 def test_a_killed_monitor_stops_its_job(server: ForkServer, tmp_path: Path) -> None:
     info = start(server, tmp_path, "sleep 30 & sleep 30; wait")
     wait_for(lambda: len(processes.tagged_pids(processes.JOB_TAG, "a-tag")) >= 2)
