@@ -764,16 +764,29 @@ class JobEngine(QueueRules):
         jobs go on. Unlike PowerShell, ``timeout=0`` returns what is already done.
         """
         deadline = None if timeout is None or timeout < 0 else time.monotonic() + timeout
+
+        def is_done(job: Job) -> bool:
+            return job.state.is_finished if force else job.state.is_persistent
+
+        # Only the jobs not done yet are looked at again at each wake-up (every job's every
+        # change wakes this): a wait for 1,000 jobs looked at all of them, and compared each
+        # with the list of those done, at each of its thousands of wake-ups.
+        pending = list(jobs)
         with self._changed:
             while True:
-                done = [
-                    j for j in jobs if (j.state.is_finished if force else j.state.is_persistent)
-                ]
-                if any and done:
-                    return done[:1]
-                if not any and len(done) == len(jobs):
-                    return list(jobs)
-                pending = [j for j in jobs if j not in done]
+                if any:
+                    done = [j for j in jobs if is_done(j)]
+                    if done:
+                        return done[:1]
+                    pending = list(jobs)
+                else:
+                    pending = [j for j in pending if not is_done(j)]
+                    if not pending:
+                        # A job done when last looked at may be so no more (a Suspended job
+                        # resumed): the answer is from one look at all of them.
+                        pending = [j for j in jobs if not is_done(j)]
+                        if not pending:
+                            return list(jobs)
                 blocked = [j for j in pending if j.state is JobState.Blocked]
                 if blocked and (not any or len(blocked) == len(pending)):
                     raise BlockedJobsDeadlockError()

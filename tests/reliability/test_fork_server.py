@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -105,10 +106,81 @@ def test_a_command_that_cannot_start_is_one_clear_line(server: ForkServer, tmp_p
         server.start_monitor(tmp_path / "jobs" / "t3", ["no-such-program"], cwd=str(tmp_path))
 
 
+def test_a_command_is_looked_for_on_the_requests_path(server: ForkServer, tmp_path: Path) -> None:
+    # The monitor keeps the server's own environment but for PATH: the request's is searched.
+    env = {**os.environ, "PATH": "/nonexistent"}
+    with pytest.raises(MonitorStartError, match="true"):
+        server.start_monitor(tmp_path / "jobs" / "p1", ["true"], cwd=str(tmp_path), env=env)
+    info = server.start_monitor(
+        tmp_path / "jobs" / "p2", ["true"], cwd=str(tmp_path), env={**env, "PATH": "/bin"}
+    )
+    files = JobFiles(tmp_path / "jobs" / "p2")
+    wait_for(lambda: files.exit_status() is not None)
+    status = files.exit_status()
+    assert status is not None and status.exit_code == 0 and info.job_pid
+
+
 def test_a_killed_monitor_stops_its_job(server: ForkServer, tmp_path: Path) -> None:
     info = start(server, tmp_path, "sleep 30 & sleep 30; wait")
     wait_for(lambda: len(processes.tagged_pids(processes.JOB_TAG, "a-tag")) >= 2)
     pids = processes.tagged_pids(processes.JOB_TAG, "a-tag")
+    os.kill(info.monitor_pid, signal.SIGKILL)
+    wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10)
+
+
+def keeper_of(server: ForkServer) -> psutil.Process:
+    """The server's keeper: its child that is in a session of its own and runs no job."""
+    assert server.pid is not None
+    kept = []
+    for child in psutil.Process(server.pid).children():
+        try:
+            if not child.children() and os.getsid(child.pid) == child.pid:
+                kept.append(child)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            continue  # a monitor whose job has just ended
+    assert len(kept) == 1, kept
+    return kept[0]
+
+
+def test_a_forked_monitor_forks_no_sentinel_of_its_own(server: ForkServer, tmp_path: Path) -> None:
+    info = start(server, tmp_path, "sleep 30", tag=f"t-{uuid.uuid4()}")
+    assert [c.pid for c in psutil.Process(info.monitor_pid).children()] == [info.job_pid]
+    keeper = keeper_of(server)
+    assert os.getsid(keeper.pid) == keeper.pid  # a signal to a job's group does not reach it
+    held = [os.readlink(f"/proc/{keeper.pid}/fd/{fd}") for fd in os.listdir(
+        f"/proc/{keeper.pid}/fd")]  # fmt: skip
+    assert [t for t in held if t.startswith("pipe:")]  # the monitor's sentinel pipe
+
+
+def test_the_keeper_ends_a_job_whose_monitor_is_killed_after_the_server_is_gone(
+    server: ForkServer, tmp_path: Path
+) -> None:
+    tag = f"t-{uuid.uuid4()}"  # no other test's sweep may take it
+    info = start(server, tmp_path, "sleep 30 & sleep 30; wait", tag=tag)
+    wait_for(lambda: len(processes.tagged_pids(processes.JOB_TAG, tag)) >= 2)
+    pids = processes.tagged_pids(processes.JOB_TAG, tag)
+    keeper = keeper_of(server)
+    old = server.pid
+    assert old is not None
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: not alive(old))
+    assert keeper.is_running()  # it outlives the server, for the monitors it watches
+    os.kill(info.monitor_pid, signal.SIGKILL)
+    wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10)
+    wait_for(lambda: not alive(keeper.pid), timeout=10)  # nothing left to watch
+
+
+def test_a_monitor_started_after_its_keeper_died_is_still_watched(
+    server: ForkServer, tmp_path: Path
+) -> None:
+    start(server, tmp_path, "true", tag=f"t-{uuid.uuid4()}")  # the keeper starts with it
+    keeper = keeper_of(server)
+    keeper.kill()
+    wait_for(lambda: not alive(keeper.pid))
+    tag = f"t-{uuid.uuid4()}"
+    info = start(server, tmp_path, "sleep 30 & sleep 30; wait", tag=tag)
+    wait_for(lambda: len(processes.tagged_pids(processes.JOB_TAG, tag)) >= 2)
+    pids = processes.tagged_pids(processes.JOB_TAG, tag)
     os.kill(info.monitor_pid, signal.SIGKILL)
     wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10)
 

@@ -357,6 +357,23 @@ def test_a_reused_pid_or_another_boot_does_not_fool_the_reader(job_dir: Path) ->
     )
 
 
+@pytest.mark.parametrize("torn", [b"", b"\0" * 300, b'{"format": 1, "exit_code": 0, "sig'])
+def test_an_empty_or_torn_exit_record_is_a_lost_job(job_dir: Path, torn: bytes) -> None:
+    # exit.json is not fsynced: only a crash of the machine can leave it so, and the job is
+    # then Lost, as rebooted (monitor.json's boot id is another boot's), not read as an end.
+    process, _info = start_monitor(job_dir, ["true"], cwd="/")
+    process.wait()
+    files = JobFiles(job_dir)
+    assert files.exit_status() is not None
+    record = json.loads((job_dir / "monitor.json").read_text())
+    (job_dir / "monitor.json").write_text(json.dumps({**record, "boot_id": "another-boot"}))
+    (job_dir / "exit.json").write_bytes(torn)
+    assert files.exit_status() is None
+    adoption = files.adopt()
+    assert adoption.found is Found.LOST
+    assert adoption.reason is not None and "rebooted" in adoption.reason
+
+
 def test_a_full_disk_keeps_an_exact_prefix_and_the_status(small_disk: Path) -> None:
     job = small_disk / "jobs" / "full"
     script = "head -c 2000000 /dev/zero | tr '\\0' x; echo done >&2; exit 4"

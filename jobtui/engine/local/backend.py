@@ -85,6 +85,9 @@ class LocalBackend:
         # Taken once, already encoded: copying and encoding os.environ for every job costs
         # about a tenth of a millisecond, a tenth of what a whole job start costs.
         self._base_environment = {os.fsencode(k): os.fsencode(v) for k, v in os.environ.items()}
+        # The same for a monitored job's (a dict of str: the fork server's request encodes it
+        # whole); a copy of os.environ decoded each of its variables, 0.1 ms a start again.
+        self._base_text_environment = dict(os.environ)
         _raise_open_file_limit()
         self._reactor = Reactor()
         self._monitor = ProcessMonitor(self._running, hooks.sampled, monitor_interval)
@@ -174,7 +177,7 @@ class LocalBackend:
         script = request.command
         if request.initialization_script:
             script = f"{request.initialization_script}\n{request.command}"
-        env = dict(os.environ)
+        env = dict(self._base_text_environment)
         env.update(request.environment)
         env[processes.SESSION_TAG] = self.session_id
         argv = [self.shell, "-c", script, os.path.basename(self.shell), *request.argument_list]

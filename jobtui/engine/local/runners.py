@@ -20,12 +20,11 @@ from jobtui.engine.backend import LOCALHOST, Capabilities
 from jobtui.engine.job import Job, ProcessInfo
 from jobtui.engine.local import processes
 from jobtui.engine.local.reactor import Reactor
-from jobtui.engine.output import LineAssembler, OutputStore, Stream
+from jobtui.engine.output import READ_SIZE, LineAssembler, LineBuffer, OutputStore, Stream
 from jobtui.engine.states import JobFailure, JobState
 
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031 if sys.platform.startswith("linux") else None)
-_PIPE_SIZE = 1024 * 1024
-_READ_SIZE = 1024 * 1024
+_PIPE_SIZE = READ_SIZE
 #: Seconds between SIGTERM and SIGKILL when a job is stopped.
 DEFAULT_GRACE = 3.0
 
@@ -65,7 +64,7 @@ class ProcessRunner:
         self._on_spawned = on_spawned
         self._proc: subprocess.Popen[bytes] | None = None
         self._fds: dict[Stream, int] = {}
-        self._assemblers = {Stream.Output: LineAssembler(), Stream.Error: LineAssembler()}
+        self._lines = {Stream.Output: LineBuffer(), Stream.Error: LineBuffer()}
         self._stdin_fd: int | None = None
         self.stdin_inode: int | None = None
         self._pidfd: int | None = None
@@ -190,28 +189,32 @@ class ProcessRunner:
         fd = self._fds.get(stream)
         if fd is None:
             return
+        lines = self._lines[stream]
         try:
-            data = os.read(fd, _READ_SIZE)
+            size = lines.fill(fd)
         except BlockingIOError:
             return
         except OSError:
-            data = b""
+            size = 0
         now = time.time()
-        assembler = self._assemblers[stream]
-        if data:
-            ready = assembler.feed(data, now)
+        if size:
+            ready = lines.ready
             if ready:
-                self.store.append(stream, ready, now)
+                self.store.append(stream, lines.data, now, ready)
+            lines.take(now)
+            if ready:
                 self._on_output(self.job)
-            if assembler.pending_since is not None:
+            if lines.since is not None:
                 self._reactor.add_ticker(self)
             return
         self._reactor.remove_reader(fd)
         os.close(fd)
         del self._fds[stream]
-        rest = assembler.flush(final=True)
+        rest = lines.flush(final=True)
         if rest:
-            self.store.append(stream, rest, now)
+            self.store.append(stream, lines.data, now, rest)
+        lines.take(None)  # and lets go of the read area
+        if rest:
             self._on_output(self.job)
         self._maybe_finish()
 
@@ -229,16 +232,16 @@ class ProcessRunner:
     def tick(self, now: float) -> bool:
         """Flush partial lines that waited too long; without pidfds, poll for the exit."""
         wanted = False
-        for stream, assembler in self._assemblers.items():
-            since = assembler.pending_since
+        for stream, lines in self._lines.items():
+            since = lines.since
             if since is None:
                 continue
             if now - since >= LineAssembler.FLUSH_SECONDS:
-                ready = assembler.flush()
-                if ready:
-                    self.store.append(stream, ready, now)
+                if lines.flush(final=False):
+                    self.store.append(stream, lines.data, now, lines.ready)
                     self._on_output(self.job)
-            wanted = wanted or assembler.pending_since is not None
+                lines.take(None)
+            wanted = wanted or lines.since is not None
         if self._pidfd is None and not self._exited and self._proc is not None:
             self._on_exit()
             wanted = wanted or not self._exited

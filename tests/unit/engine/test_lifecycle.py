@@ -12,6 +12,7 @@ import pytest
 from jobtui.engine import (
     BlockedJobsDeadlockError,
     CannotRemoveChildJobError,
+    Job,
     JobEngine,
     JobError,
     JobNotFinishedError,
@@ -78,6 +79,41 @@ def test_wait_all_returns_input_order_and_any_returns_one(engine: JobEngine) -> 
     fast = engine.start_job("sleep 0.1")
     assert engine.wait_job([slow, fast], any=True, timeout=10) == [fast]
     assert engine.wait_job([slow, fast], timeout=10) == [slow, fast]
+
+
+def test_a_wait_looks_again_only_at_the_jobs_not_done(
+    engine: JobEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done = engine.start_job("true")
+    finish(engine, done)
+    slow = engine.start_job("sleep 1")
+    looks = {"done": 0}
+    state = Job.state
+
+    def counted(job: Job) -> JobState:
+        if job is done:
+            looks["done"] += 1
+        return state.fget(job)  # type: ignore[misc]
+
+    monkeypatch.setattr(Job, "state", property(counted))
+    stop = threading.Event()
+
+    def wake() -> None:  # every change of any job wakes a wait: here, 200 of them
+        for _ in range(200):
+            if stop.is_set():
+                return
+            engine.wake_waiters()
+            time.sleep(0.002)
+
+    waker = threading.Thread(target=wake)
+    waker.start()
+    try:
+        assert engine.wait_job([done, slow], timeout=20) == [done, slow]
+    finally:
+        stop.set()
+        waker.join()
+    # Once when the wait began and once in its last look at all: not at every wake-up.
+    assert looks["done"] <= 4, looks
 
 
 def test_wait_timeout_returns_nothing_and_leaves_no_thread(engine: JobEngine) -> None:
