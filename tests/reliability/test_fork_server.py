@@ -185,6 +185,24 @@ def test_a_monitor_started_after_its_keeper_died_is_still_watched(
     wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10)
 
 
+def test_a_running_job_whose_keeper_dies_gets_a_sentinel_of_its_own(
+    server: ForkServer, tmp_path: Path
+) -> None:
+    """The keeper watches every forked monitor's job: when it dies, each monitor still running
+    forks a sentinel of its own at once, so a monitor killed after that still takes its job."""
+    tag = f"t-{uuid.uuid4()}"
+    info = start(server, tmp_path, "sleep 30 & sleep 30; wait", tag=tag)
+    wait_for(lambda: len(processes.tagged_pids(processes.JOB_TAG, tag)) >= 2)
+    pids = processes.tagged_pids(processes.JOB_TAG, tag)
+    keeper = keeper_of(server)
+    keeper.kill()
+    wait_for(lambda: not alive(keeper.pid))
+    monitor = psutil.Process(info.monitor_pid)
+    wait_for(lambda: any(child.pid != info.job_pid for child in monitor.children()))
+    os.kill(info.monitor_pid, signal.SIGKILL)
+    wait_for(lambda: not any(alive(pid) for pid in pids), timeout=10)
+
+
 def test_a_killed_server_leaves_its_monitors_running_and_is_replaced(
     server: ForkServer, tmp_path: Path
 ) -> None:

@@ -353,6 +353,9 @@ class Monitor:
         self.command = command
         # Each stream's reads, with its partial last line (as output.LineAssembler holds it).
         self.lines = [LineBuffer(), LineBuffer()]
+        #: The sentinel: [its pid (0: the fork server's keeper), the pipe it reads].
+        self.sentinel = [0, -1]
+        self.keep_closed: tuple[int, ...] = ()
         #: What the job inherits (then its tag): the request's, or this program's own.
         self.environment: dict[str, str] | os._Environ[str] = (
             _REQUEST_ENV[0] if _REQUEST_ENV else os.environ
@@ -431,6 +434,8 @@ class Monitor:
         info = self._monitor_record()
         self._write_json(MONITOR, info)
         self._announce(info)
+        self.sentinel = [sentinel_pid, sentinel_w]
+        self.keep_closed = keep_closed
         try:
             self._copy(pipes, wake_r)
             if self.ring is not None:
@@ -442,7 +447,7 @@ class Monitor:
             _log(self.dir, traceback.format_exc().rstrip())
             raise
         self._write_json(EXIT, self._exit_record())
-        _goodbye(sentinel_w, sentinel_pid)
+        _goodbye(self.sentinel[1], self.sentinel[0])
         global _ended
         _ended = True
         return 0
@@ -586,13 +591,22 @@ class Monitor:
         for fd in pipes:
             poller.register(fd, select.POLLIN)
         poller.register(wake_r, select.POLLIN)
+        keeper_pipe = self.sentinel[1] if self.sentinel[0] == 0 else None
+        if keeper_pipe is not None:
+            # The keeper's death shows here (an error on the pipe it read): without it the job
+            # would be nobody's to end if this monitor were killed next.
+            poller.register(keeper_pipe, 0)
         while pipes or self.status is None:
             try:
                 ready = poller.poll(self._wait_ms())
             except InterruptedError:
                 continue
             for fd, _events in ready:
-                if fd == wake_r:
+                if fd == keeper_pipe:
+                    poller.unregister(fd)
+                    keeper_pipe = None
+                    self._sentinel_of_its_own()
+                elif fd == wake_r:
                     _read_all(wake_r, nonblocking=True)
                     self._reap()
                 elif fd in pipes and not self._read(fd, pipes[fd]):
@@ -603,6 +617,14 @@ class Monitor:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.close(wake_r)
+
+    def _sentinel_of_its_own(self) -> None:
+        """The keeper is gone: fork a sentinel of this monitor's own and tell it the job."""
+        os.close(self.sentinel[1])
+        pid, write_end = _fork_sentinel(self.tag, self.keep_closed)
+        with _suppress(OSError):
+            os.write(write_end, f"+{self.job_pid}\n".encode())
+        self.sentinel = [pid, write_end]
 
     def _read(self, fd: int, stream: int) -> bool:
         """Read what a pipe holds; commit its whole lines. False at end of file.
