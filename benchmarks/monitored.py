@@ -8,11 +8,13 @@ Run in the table by ``python -m benchmarks.run --only monitored``, or as a probe
   into the store), against ``seq 10000000 | cat > file`` (the limit) and task-spooler, in turn
   round after round. The first job of a fresh process is timed apart: it starts the follower
   thread and pays the first monitor's cold start.
-- memory: RSS and PSS of one monitor and its sentinel while the job sleeps.
+- memory: RSS and PSS of one monitor while the job sleeps, and of the session's fork server and
+  keeper (every forked monitor's sentinel).
 - gib: a job writing 1 GiB in a persistent session: the peak memory of the session's process,
-  its monitor and the sentinel together (sampled PSS; RSS too, and the session's own peak).
-- idle: CPU of the session's process plus every monitor and sentinel, while 200 jobs of
-  ``sleep 120`` run, over windows of 10 s.
+  its fork server and keeper and the job's monitor together (sampled PSS; RSS too, and the
+  session's own peak).
+- idle: CPU of the session's process plus every monitor, the fork server and keeper, while
+  200 jobs of ``sleep 120`` run, over windows of 10 s.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from benchmarks.memory import peak_rss_kib
 
 CAPTURE = "3c. Capture through a monitor: seq 10000000 into a persistent session's job (s)"
 COLD = "3c. The first monitored job of a fresh session: `true`, Start-Job to Completed (s)"
-MEMORY = "3d. Memory of one job's monitor (its sentinel included, MiB)"
+MEMORY = "3d. Memory of one job's monitor, and of the session's fork server and keeper (MiB)"
 GIB = "3f. 1 GiB of output through a persistent session's job: resident memory (MiB)"
 IDLE = "3e. CPU while 200 monitored jobs of `sleep 120` run, session + monitors (% of a core)"
 SEQ_BYTES = 78888897
@@ -69,12 +71,16 @@ def run(runs: int) -> list[Row]:
         Row(COLD, "jobtui (the follower thread and a monitor's cold start)", capture["first_true"],
             "s"),
         Row(MEMORY, "monitor RSS", memory["monitor_rss"], "MiB"),
-        Row(MEMORY, "monitor + sentinel PSS (what each more job adds)", memory["pss"], "MiB"),
-        Row(GIB, "session + monitor + sentinel, peak PSS together", gib["pss_mib"], "MiB",
+        Row(MEMORY, "monitor PSS (what each more job adds; its sentinel is the session's keeper)",
+            memory["pss"], "MiB"),
+        Row(MEMORY, "the session's fork server and keeper, PSS (one each for all jobs)",
+            memory["session_pss"], "MiB"),
+        Row(GIB, "session + fork server + keeper + monitor, peak PSS together", gib["pss_mib"],
+            "MiB",
             target="< 50 MiB", met=gib_met, shortfall=gib_short),
         Row(GIB, "the same, RSS summed (shared pages counted twice)", gib["rss_mib"], "MiB"),
         Row(GIB, "the session's process alone, peak RSS", gib["session_mib"], "MiB"),
-        Row(IDLE, "session + 200 monitors + sentinels", idle["cpu_percent"], "%",
+        Row(IDLE, "session + 200 monitors + fork server and keeper", idle["cpu_percent"], "%",
             target="< 1 %", met=idle_met, shortfall=idle_short),
     ]  # fmt: skip
     return rows
@@ -160,25 +166,37 @@ def _monitor_processes(engine: object) -> list[psutil.Process]:
     return found
 
 
+def _session_processes(monitors: list[psutil.Process]) -> list[psutil.Process]:
+    """The fork server the monitors were forked from, and its keeper (every forked monitor's
+    sentinel): one each per session, whatever its number of jobs."""
+    server = monitors[0].parent()
+    if server is None or "--serve" not in server.cmdline():
+        return []
+    mine = {p.pid for p in monitors}
+    return [server, *(c for c in server.children() if c.pid not in mine)]
+
+
 def _memory() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as temporary:
         service = _session(Path(temporary))
         try:
             service.engine.start_job("sleep 60")
             time.sleep(0.5)
-            monitor, sentinel = _monitor_processes(service.engine)
-            rss = monitor.memory_full_info().rss / 2**20
-            pss = sum(p.memory_full_info().pss for p in (monitor, sentinel)) / 2**20
+            own = _monitor_processes(service.engine)  # the monitor (and a sentinel of its own)
+            rss = own[0].memory_full_info().rss / 2**20
+            pss = sum(p.memory_full_info().pss for p in own) / 2**20
+            shared = sum(p.memory_full_info().pss for p in _session_processes(own)) / 2**20
         finally:
             service.shutdown()
-    return {"monitor_rss": rss, "pss": pss}
+    return {"monitor_rss": rss, "pss": pss, "session_pss": shared}
 
 
 def _gib() -> dict[str, float]:
-    """Memory of the session's process, the job's monitor and its sentinel while the job writes
-    1 GiB of 80-character lines, sampled every 20 ms: the peak of their PSS summed (each
-    shared page counted once: the sentinel is a fork of the monitor), of their RSS summed
-    (shared pages counted twice), and the session's own peak RSS from the kernel."""
+    """Memory of the session's process, its fork server and keeper and the job's monitor while
+    the job writes 1 GiB of 80-character lines, sampled every 20 ms: the peak of their PSS
+    summed (each shared page counted once: all but the session are forks of the server), of
+    their RSS summed (shared pages counted twice), and the session's own peak RSS from the
+    kernel."""
     from benchmarks.memory import CASES
     from jobtui.engine import JobState
 
@@ -188,7 +206,8 @@ def _gib() -> dict[str, float]:
         me = psutil.Process()
         try:
             job = engine.start_job(CASES["one-gib"][0])
-            watched = [me, *_monitor_processes(engine)]
+            own = _monitor_processes(engine)
+            watched = [me, *own, *_session_processes(own)]
             pss = rss = 0.0
             while not job.finished.is_set():
                 now_pss = now_rss = 0
@@ -218,8 +237,9 @@ def _idle(windows: int) -> dict[str, float]:
             jobs = [engine.start_job("sleep 120") for _ in range(JOBS)]
             assert all(job.state is JobState.Running for job in jobs)
             time.sleep(3.0)  # past the first looks and the history's writes
-            watched = _monitor_processes(engine)
-            assert len(watched) == 2 * JOBS
+            monitors = _monitor_processes(engine)
+            assert len(monitors) == JOBS  # their sentinel is the session's keeper
+            watched = [*monitors, *_session_processes(monitors)]
 
             def own() -> float:
                 usage = resource.getrusage(resource.RUSAGE_SELF)
