@@ -130,6 +130,7 @@ class MonitoredRunner:
         self.watched = False
         #: The job's input FIFO while it takes input (None: -InputObject, or closed).
         self._fifo: Path | None = None
+        self._fifo_link: str | None = None
         self._input_fd: int | None = None
 
     @property
@@ -165,7 +166,9 @@ class MonitoredRunner:
         fifo = self._fifo
         if fifo is None or self._done:
             return None
-        return os.path.realpath(fifo)
+        if self._fifo_link is None:  # resolved once: the sampler asks every tick
+            self._fifo_link = os.path.realpath(fifo)
+        return self._fifo_link
 
     @property
     def details(self) -> ProcessInfo:
