@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from textual.strip import Strip
@@ -10,13 +11,13 @@ from textual.strip import Strip
 from jobtui.ui.compositor import _divide
 
 
-def _garbage_after(divide: object) -> int:
+def _garbage_after(divide: Callable[[Strip, list[int]], Sequence[Strip]]) -> int:
     """Objects a full collection frees after one line is cut and dropped."""
     gc.collect()
     gc.disable()
     try:
         strip = Strip([Segment("a whole line")], 12)
-        pieces = divide(strip, [12])  # type: ignore[operator]
+        pieces = divide(strip, [12])
         assert [piece.text for piece in pieces] == ["a whole line"]
         del strip, pieces
         return gc.collect()
